@@ -1,0 +1,274 @@
+"""The MAST objective ``f_D(x) = E[f(v + S(x - v))]`` (THEORY.md §0, §2, §3).
+
+``MAST(problem, sketch, shift)`` gives ``f_D`` exactly where it has an exact form:
+
+* quadratics, any sketch with a closed-form sandwich ``A_D = E[S^T A S]``:
+  ``f_D(x) = f(v) + g_v^T h + 1/2 h^T A_D h`` with ``h = x - v``, ``g_v = grad f(v)``;
+* any problem with a finite-support diagonal sketch: the weighted sum over the atoms.
+
+Otherwise ``value``/``grad`` raise and point to the Monte Carlo estimators ``estimate_value`` and
+``estimate_grad``, which return a mean and its standard error.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import as_generator, check_array, check_int, check_vector
+from .kernels import logistic_csc_kernel, logistic_dense_kernel, quadratic_kernel
+from .problems import LogisticRegression, Quadratic
+from .sketches import PermutationSketch, Sketch
+from .solvers import minimize_weighted_logistic
+
+
+def _pinv_apply(eig: np.ndarray, U: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``M^+ g`` for a symmetric PSD ``M = U Diag(eig) U^T`` (eigenvalues below round-off dropped)."""
+    tol = 1e-12 * max(1.0, abs(eig[-1])) * eig.size
+    keep = eig > tol
+    return U[:, keep] @ ((U[:, keep].T @ g) / eig[keep])
+
+
+class MAST:
+    """``f_D(x) = E_{S ~ D} f(v + S(x - v))`` for a problem ``f``, a sketch law ``D`` and shift ``v``.
+
+    Paper constants (THEORY.md §3, P3-P4): ``L = L_f L_D``, ``mu = mu_f mu_D``,
+    ``L_max = L_f L_S_max``. Exact ones for quadratics: ``L_exact = lambda_max(A_D)``,
+    ``mu_exact = lambda_min(A_D)``. ``gap`` is ``Delta = f_D^inf - f^inf``.
+
+    ``exact_support_limit`` bounds the number of atoms summed by the exact finite-support path.
+    """
+
+    exact_support_limit: int = 4096
+
+    def __init__(self, problem, sketch: Sketch, shift=None):
+        if isinstance(sketch, PermutationSketch):
+            raise TypeError(
+                "argument 'sketch' is a PermutationSketch, a joint law over clients; MAST takes one "
+                "client's law: use sketch.marginal() (or a distributed problem)"
+            )
+        if not isinstance(sketch, Sketch):
+            raise TypeError(f"argument 'sketch' = {sketch!r} must be a mastref Sketch")
+        if not isinstance(problem, Quadratic | LogisticRegression):
+            raise TypeError(
+                f"argument 'problem' = {problem!r} must be a Quadratic or a LogisticRegression"
+            )
+        d = problem.n_features
+        if sketch.d != d:
+            raise ValueError(f"argument 'sketch' has d = {sketch.d}, but the problem has d = {d}")
+        self.problem = problem
+        self.sketch = sketch
+        self.d = d
+        self.v = np.zeros(d) if shift is None else check_vector("shift", shift, d)
+        self.is_quadratic = isinstance(problem, Quadratic)
+        if self.is_quadratic:
+            self._g_v = problem.grad(self.v)
+            self._f_v = problem.value(self.v)
+        else:
+            self._Xv = np.asarray(problem.X @ self.v, dtype=float).ravel()
+
+    def __repr__(self) -> str:
+        return f"MAST({self.problem!r}, {self.sketch!r}, shift_norm={np.linalg.norm(self.v):.3g})"
+
+    # ---------------------------------------------------------------------------------------
+    # Sketched objective f_S and its gradient (THEORY.md §0, §3 P1)
+    # ---------------------------------------------------------------------------------------
+
+    def _check_sample(self, S) -> np.ndarray:
+        S = np.asarray(S, dtype=float)
+        if S.shape == (self.d,):
+            return check_vector("S", S, self.d)
+        if S.shape == (self.d, self.d):
+            return check_array("S", S, 2, (self.d, self.d))
+        raise ValueError(
+            f"argument 'S' has shape {S.shape}; expected a scale vector ({self.d},) "
+            f"or a matrix ({self.d}, {self.d})"
+        )
+
+    def _model(self, x: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """``y = v + S(x - v)``."""
+        h = x - self.v
+        return self.v + (S * h if S.ndim == 1 else S @ h)
+
+    def sketched_value(self, x, S) -> float:
+        """``f_S(x) = f(v + S(x - v))``; ``S`` a scale vector (diagonal) or a ``d x d`` matrix."""
+        x = check_vector("x", x, self.d)
+        return self.problem.value(self._model(x, self._check_sample(S)))
+
+    def sketched_grad(self, x, S) -> np.ndarray:
+        """``grad f_S(x) = S^T grad f(v + S(x - v))`` (THEORY.md §3 P1).
+
+        For a scale vector the numba kernel on its support is used (cost follows the support).
+        """
+        x = check_vector("x", x, self.d)
+        S = self._check_sample(S)
+        if S.ndim == 2:
+            return S.T @ self.problem.grad(self._model(x, S))
+        idx = np.flatnonzero(S).astype(np.int64)
+        out = np.zeros(self.d)
+        out[idx] = self.sketched_grad_support(x, idx, S[idx])
+        return out
+
+    def sketched_grad_support(self, x: np.ndarray, idx: np.ndarray, sc: np.ndarray) -> np.ndarray:
+        """Entries on ``C = idx`` of ``grad f_S(x)`` for ``s = sc`` on ``C`` and 0 elsewhere.
+
+        No argument checks (this is the inner loop of the algorithms): ``x`` float64 of length d,
+        ``idx`` int64 distinct indices, ``sc`` float64 of the same length.
+        """
+        if self.is_quadratic:
+            return quadratic_kernel(self.problem.A, self._g_v, self.v, x, idx, sc)
+        p = self.problem
+        if p.is_sparse:
+            Xc = p.X_csc
+            return logistic_csc_kernel(
+                Xc.indptr, Xc.indices, Xc.data, p.y, self._Xv, p.lam, self.v, x, idx, sc
+            )
+        return logistic_dense_kernel(p.X, p.y, self._Xv, p.lam, self.v, x, idx, sc)
+
+    # ---------------------------------------------------------------------------------------
+    # f_D and its gradient
+    # ---------------------------------------------------------------------------------------
+
+    @cached_property
+    def A_D(self) -> np.ndarray:
+        """``E[S^T A S]`` (quadratics only)."""
+        if not self.is_quadratic:
+            raise AttributeError("A_D = E[S^T A S] exists only for quadratic problems")
+        AD = self.sketch.sandwich(self.problem.A)
+        return 0.5 * (AD + AD.T)
+
+    @cached_property
+    def _A_D_eigh(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.linalg.eigh(self.A_D)
+
+    def _exact_support(self) -> tuple[np.ndarray, np.ndarray]:
+        sk = self.sketch
+        if sk.has_finite_support and sk.support_size <= self.exact_support_limit:
+            return sk.support()
+        raise ValueError(
+            f"f_D has no exact form for {sk!r} with {self.problem!r} (no closed form, and the "
+            f"support has {sk.support_size or 'infinitely many'} atoms > exact_support_limit = "
+            f"{self.exact_support_limit}); use estimate_value(x, n, rng) / estimate_grad(x, n, rng), "
+            "which return the Monte Carlo mean and its standard error"
+        )
+
+    def value(self, x) -> float:
+        """``f_D(x)``: closed form for quadratics, exact weighted sum over a finite support."""
+        x = check_vector("x", x, self.d)
+        h = x - self.v
+        if self.is_quadratic:
+            return float(self._f_v + self._g_v @ h + 0.5 * h @ self.A_D @ h)
+        samples, weights = self._exact_support()
+        return float(sum(w * self.problem.value(self.v + s * h) for s, w in zip(samples, weights)))
+
+    def grad(self, x) -> np.ndarray:
+        """``grad f_D(x) = E[S^T grad f(v + S(x - v))]`` (``g_v + A_D h`` for quadratics)."""
+        x = check_vector("x", x, self.d)
+        h = x - self.v
+        if self.is_quadratic:
+            return self._g_v + self.A_D @ h
+        samples, weights = self._exact_support()
+        out = np.zeros(self.d)
+        for s, w in zip(samples, weights, strict=True):
+            out += w * s * self.problem.grad(self.v + s * h)
+        return out
+
+    def _estimate(self, fn, n: int, rng) -> tuple:
+        n = check_int("n", n, 2)
+        rng = as_generator(rng)
+        vals = np.array([fn(self.sketch.sample(rng)) for _ in range(n)])
+        return vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(n)
+
+    def estimate_value(self, x, n: int, rng=None) -> tuple[float, float]:
+        """Monte Carlo ``(mean, standard error)`` of ``f_S(x)`` over ``n`` i.i.d. sketches."""
+        x = check_vector("x", x, self.d)
+        mean, se = self._estimate(lambda S: self.problem.value(self._model(x, S)), n, rng)
+        return float(mean), float(se)
+
+    def estimate_grad(self, x, n: int, rng=None) -> tuple[np.ndarray, np.ndarray]:
+        """Monte Carlo ``(mean, standard error)`` (per coordinate) of ``grad f_S(x)``."""
+        x = check_vector("x", x, self.d)
+        return self._estimate(lambda S: self.sketched_grad(x, S), n, rng)
+
+    # ---------------------------------------------------------------------------------------
+    # Constants (THEORY.md §3 P2-P4)
+    # ---------------------------------------------------------------------------------------
+
+    @property
+    def L(self) -> float:
+        """Paper smoothness constant of ``f_D``: ``L_f L_D`` (THEORY.md §3 P3)."""
+        return self.problem.L * self.sketch.L_D
+
+    @property
+    def mu(self) -> float:
+        """Paper strong-convexity constant of ``f_D``: ``mu_f mu_D`` (THEORY.md §3 P4)."""
+        return self.problem.mu * self.sketch.mu_D
+
+    @property
+    def L_max(self) -> float:
+        """``L_f L_S_max``: the smoothness of every ``f_S`` (``inf`` for unbounded sketches)."""
+        return self.problem.L * self.sketch.L_S_max
+
+    @property
+    def L_exact(self) -> float:
+        """``lambda_max(A_D)``, the exact smoothness of ``f_D`` (quadratics only)."""
+        if not self.is_quadratic:
+            raise NotImplementedError("L_exact is known only for quadratics; use L = L_f L_D")
+        return float(self._A_D_eigh[0][-1])
+
+    @property
+    def mu_exact(self) -> float:
+        """``lambda_min(A_D)``, the exact strong convexity of ``f_D`` (quadratics only)."""
+        if not self.is_quadratic:
+            raise NotImplementedError("mu_exact is known only for quadratics; use mu = mu_f mu_D")
+        return float(max(self._A_D_eigh[0][0], 0.0))
+
+    # ---------------------------------------------------------------------------------------
+    # Optimum and gap (THEORY.md §2, §3 P6-P7)
+    # ---------------------------------------------------------------------------------------
+
+    @cached_property
+    def _solution(self) -> np.ndarray:
+        if self.is_quadratic:
+            eig, U = self._A_D_eigh
+            return self.v - _pinv_apply(eig, U, self._g_v)
+        samples, weights = self._exact_support()
+        p = self.problem
+        n = p.n_samples
+        X = sp.csr_matrix(p.X) if p.is_sparse else p.X
+        blocks, offsets = [], []
+        for s in samples:
+            Xs = X @ sp.diags(s) if p.is_sparse else X * s
+            blocks.append(sp.diags(p.y) @ Xs if p.is_sparse else p.y[:, None] * Xs)
+            offsets.append(p.y * np.asarray(X @ (self.v - s * self.v)).ravel())
+        Z = sp.vstack(blocks, format="csr") if p.is_sparse else np.vstack(blocks)
+        w = np.repeat(weights / n, n)
+        Es2 = weights @ (samples * samples)
+        x, _ = minimize_weighted_logistic(
+            Z, w, p.lam * Es2, p.lam * (1.0 - Es2) * self.v, offset=np.concatenate(offsets)
+        )
+        return x
+
+    def argmin(self) -> np.ndarray:
+        """``x_D*``: ``v - A_D^+ g_v`` for quadratics; cvxpy (Clarabel) + Newton polish otherwise."""
+        return self._solution.copy()
+
+    @property
+    def inf(self) -> float:
+        """``f_D^inf``: ``f(v) - 1/2 g_v^T A_D^+ g_v`` for quadratics, ``f_D(x_D*)`` otherwise."""
+        if self.is_quadratic:
+            eig, U = self._A_D_eigh
+            return float(self._f_v - 0.5 * self._g_v @ _pinv_apply(eig, U, self._g_v))
+        return self.value(self._solution)
+
+    @property
+    def gap(self) -> float:
+        """``Delta = f_D^inf - f^inf``; for quadratics ``1/2 g_v^T (A^+ - A_D^+) g_v`` (THEORY.md §2)."""
+        if self.is_quadratic:
+            eig, U = np.linalg.eigh(self.problem.A)
+            eig_D, U_D = self._A_D_eigh
+            g = self._g_v
+            return float(0.5 * g @ (_pinv_apply(eig, U, g) - _pinv_apply(eig_D, U_D, g)))
+        return self.inf - self.problem.inf
