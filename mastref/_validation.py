@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+
 def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
     """Return a ``numpy.random.Generator`` from a seed, a Generator or ``None``."""
     if isinstance(seed, np.random.Generator):

@@ -118,7 +118,7 @@ def logistic_dense_kernel(X, y, Xv, lam, v, x, idx, sc):
 
 @njit(cache=True)
 def quadratic_kernel(A, g_v, v, x, idx, sc):
-    """Sketched quadratic gradient on ``C``: ``s_C * (g_v[C] + A[C, C] (s_C * h_C))``, ``O(K^2)``."""
+    """Sketched quadratic gradient on ``C``: ``s_C * (g_v[C] + A[C, C] (s_C * h_C))``, O(K^2)."""
     K = idx.shape[0]
     u = np.empty(K)
     for t in range(K):

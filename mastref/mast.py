@@ -25,14 +25,14 @@ from .solvers import minimize_weighted_logistic
 
 
 def _pinv_apply(eig: np.ndarray, U: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """``M^+ g`` for a symmetric PSD ``M = U Diag(eig) U^T`` (eigenvalues below round-off dropped)."""
+    """``M^+ g`` for symmetric PSD ``M = U Diag(eig) U^T``; eigenvalues below round-off dropped."""
     tol = 1e-12 * max(1.0, abs(eig[-1])) * eig.size
     keep = eig > tol
     return U[:, keep] @ ((U[:, keep].T @ g) / eig[keep])
 
 
 class MAST:
-    """``f_D(x) = E_{S ~ D} f(v + S(x - v))`` for a problem ``f``, a sketch law ``D`` and shift ``v``.
+    """``f_D(x) = E_{S ~ D} f(v + S(x - v))`` for a problem ``f``, sketch law ``D``, shift ``v``.
 
     Paper constants (THEORY.md §3, P3-P4): ``L = L_f L_D``, ``mu = mu_f mu_D``,
     ``L_max = L_f L_S_max``. Exact ones for quadratics: ``L_exact = lambda_max(A_D)``,
@@ -46,8 +46,8 @@ class MAST:
     def __init__(self, problem, sketch: Sketch, shift=None):
         if isinstance(sketch, PermutationSketch):
             raise TypeError(
-                "argument 'sketch' is a PermutationSketch, a joint law over clients; MAST takes one "
-                "client's law: use sketch.marginal() (or a distributed problem)"
+                "argument 'sketch' is a PermutationSketch, a joint law over clients; MAST takes "
+                "one client's law: use sketch.marginal() (or a distributed problem)"
             )
         if not isinstance(sketch, Sketch):
             raise TypeError(f"argument 'sketch' = {sketch!r} must be a mastref Sketch")
@@ -150,8 +150,8 @@ class MAST:
         raise ValueError(
             f"f_D has no exact form for {sk!r} with {self.problem!r} (no closed form, and the "
             f"support has {sk.support_size or 'infinitely many'} atoms > exact_support_limit = "
-            f"{self.exact_support_limit}); use estimate_value(x, n, rng) / estimate_grad(x, n, rng), "
-            "which return the Monte Carlo mean and its standard error"
+            f"{self.exact_support_limit}); use estimate_value(x, n, rng) or "
+            "estimate_grad(x, n, rng), which return the Monte Carlo mean and its standard error"
         )
 
     def value(self, x) -> float:
@@ -161,7 +161,12 @@ class MAST:
         if self.is_quadratic:
             return float(self._f_v + self._g_v @ h + 0.5 * h @ self.A_D @ h)
         samples, weights = self._exact_support()
-        return float(sum(w * self.problem.value(self.v + s * h) for s, w in zip(samples, weights)))
+        return float(
+            sum(
+                w * self.problem.value(self.v + s * h)
+                for s, w in zip(samples, weights, strict=True)
+            )
+        )
 
     def grad(self, x) -> np.ndarray:
         """``grad f_D(x) = E[S^T grad f(v + S(x - v))]`` (``g_v + A_D h`` for quadratics)."""
@@ -252,7 +257,7 @@ class MAST:
         return x
 
     def argmin(self) -> np.ndarray:
-        """``x_D*``: ``v - A_D^+ g_v`` for quadratics; cvxpy (Clarabel) + Newton polish otherwise."""
+        """``x_D*``: ``v - A_D^+ g_v`` for quadratics; else cvxpy (Clarabel) + Newton polish."""
         return self._solution.copy()
 
     @property
@@ -265,7 +270,7 @@ class MAST:
 
     @property
     def gap(self) -> float:
-        """``Delta = f_D^inf - f^inf``; for quadratics ``1/2 g_v^T (A^+ - A_D^+) g_v`` (THEORY.md §2)."""
+        """``Delta = f_D^inf - f^inf``; quadratics: ``1/2 g_v^T (A^+ - A_D^+) g_v`` (§2)."""
         if self.is_quadratic:
             eig, U = np.linalg.eigh(self.problem.A)
             eig_D, U_D = self._A_D_eigh

@@ -20,7 +20,7 @@ _EIG_RTOL = 1e-12
 
 
 class Quadratic:
-    """``f(x) = 1/2 x^T A x - b^T x + c`` with ``A`` symmetric PSD and ``b in range(A)`` (THEORY.md §2).
+    """``f(x) = 1/2 x^T A x - b^T x + c``, ``A`` symmetric PSD, ``b in range(A)`` (THEORY.md §2).
 
     ``L_f = lambda_max(A)``, ``mu_f = lambda_min(A)``, ``f^inf = c - 1/2 b^T A^+ b``,
     ``x* = A^+ b`` (the minimum-norm minimiser when ``A`` is singular).
@@ -183,8 +183,12 @@ class LogisticRegression:
             G = G.toarray() if sp.issparse(G) else G
             top = float(np.linalg.eigvalsh(G)[-1])
         else:
-            top = float(sp.linalg.svds(sp.csr_matrix(self.X), k=1, return_singular_vectors=False,
-                                       tol=1e-12)[0] ** 2)
+            top = float(
+                sp.linalg.svds(
+                    sp.csr_matrix(self.X), k=1, return_singular_vectors=False, tol=1e-12
+                )[0]
+                ** 2
+            )
         return top / (4.0 * self.n_samples) + self.lam
 
     @property
@@ -199,7 +203,7 @@ class LogisticRegression:
 
     @cached_property
     def inf_i(self) -> np.ndarray:
-        """``f_i^inf = min_t log(1 + exp(-t r)) + (lam/2) t^2 r``, ``r = ||a_i||^2`` (THEORY.md §2)."""
+        """``f_i^inf = min_t log(1 + exp(-t r)) + (lam/2) t^2 r``, ``r = ||a_i||^2`` (§2)."""
         r_unique, inverse = np.unique(self._row_norms2, return_inverse=True)
         return logistic_1d_inf(r_unique, self.lam)[inverse]
 

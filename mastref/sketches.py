@@ -99,7 +99,7 @@ class DiagonalSketch(Sketch):
 
     @abstractmethod
     def moment(self, multi_index) -> float:
-        """Mixed moment ``E[prod_j s_j^{m_j}]`` for a length-``d`` vector of integers ``m_j >= 0``."""
+        """Mixed moment ``E[prod_j s_j^{m_j}]`` for ``d`` integers ``m_j >= 0``."""
 
     def second_moment_diag(self) -> np.ndarray:
         """``E[s_j^2]`` for each coordinate (the diagonal of ``E[S^T S]``)."""
@@ -165,7 +165,9 @@ class FiniteSketch(DiagonalSketch):
         samples = check_array("diagonals", diagonals, 2)
         n_atoms, d = samples.shape
         if n_atoms == 0 or d == 0:
-            raise ValueError(f"argument 'diagonals' has shape {samples.shape}; it must be non-empty")
+            raise ValueError(
+                f"argument 'diagonals' has shape {samples.shape}; it must be non-empty"
+            )
         if weights is None:
             w = np.full(n_atoms, 1.0 / n_atoms)
         else:
@@ -257,7 +259,9 @@ class Partition(FiniteSketch):
                 raise TypeError("give either n_blocks or blocks, not both")
             blocks = [np.asarray(b) for b in blocks]
             if not blocks or any(b.ndim != 1 or b.size == 0 for b in blocks):
-                raise ValueError("argument 'blocks' must be a non-empty list of non-empty 1-d lists")
+                raise ValueError(
+                    "argument 'blocks' must be a non-empty list of non-empty 1-d lists"
+                )
             if any(not np.issubdtype(b.dtype, np.integer) for b in blocks):
                 raise TypeError("argument 'blocks' must hold integer coordinate indices")
             flat = np.concatenate(blocks)
@@ -330,7 +334,9 @@ class Bernoulli(DiagonalSketch):
             raise ValueError("argument 'p' must not be empty")
         if np.any(p <= 0) or np.any(p > 1):
             bad = p[(p <= 0) | (p > 1)][0]
-            raise ValueError(f"argument 'p' has entry {bad!r}; keep probabilities must lie in (0, 1]")
+            raise ValueError(
+                f"argument 'p' has entry {bad!r}; keep probabilities must lie in (0, 1]"
+            )
         self.p = p
         self.d = p.size
 
@@ -445,7 +451,11 @@ class RandomSubset(DiagonalSketch):
 
     @property
     def support_size(self) -> int:
-        return sum(math.comb(self.d, int(k)) for k, q in zip(self._sizes, self._size_probs) if q > 0)
+        return sum(
+            math.comb(self.d, int(k))
+            for k, q in zip(self._sizes, self._size_probs, strict=True)
+            if q > 0
+        )
 
     def support(self) -> tuple[np.ndarray, np.ndarray]:
         """Every subset of every size, each with weight ``q_r / C(d, k_r)``."""
@@ -563,7 +573,7 @@ class _DenseSketch(Sketch):
 
 
 class Projection(_DenseSketch):
-    """Scaled Haar projection ``S = (d/m) Q Q^T``, ``Q`` with ``m`` orthonormal columns (THEORY.md §1).
+    """Scaled Haar projection ``S = (d/m) Q Q^T``, ``Q``: ``m`` orthonormal columns (THEORY.md §1).
 
     ``L_S = L_S_max = (d/m)^2``, ``E[S^T S] = (d/m) I``. With ``P = QQ^T`` and
     ``beta = m(d-m)/(d(d-1)(d+2))``, ``a = m(m+2)/(d(d+2)) - beta``:

@@ -75,7 +75,8 @@ def newton_polish(Z, w, Q, q, x0, offset=None, max_iter: int = 100) -> tuple[np.
         if decrement > 1e-8:
             F0 = weighted_logistic_value(Z, w, Q, q, x, offset)
             while (
-                weighted_logistic_value(Z, w, Q, q, x + t * step, offset) > F0 - 0.25 * t * decrement
+                weighted_logistic_value(Z, w, Q, q, x + t * step, offset)
+                > F0 - 0.25 * t * decrement
                 and t > 1e-12
             ):
                 t *= 0.5

@@ -1,0 +1,126 @@
+"""The MAST objective (THEORY.md §0, §2): exact f_D, its gradient, optimum and gap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from enumeration import bernoulli_atoms, randk_atoms
+from helpers import fd_grad, random_logistic, random_quadratic
+
+import mastref as mr
+
+
+def _enumerated_fD(problem, v, atoms):
+    rows, w = atoms
+
+    def value(x):
+        return sum(wk * problem.value(v + s * (x - v)) for s, wk in zip(rows, w, strict=True))
+
+    return value
+
+
+def test_quadratic_closed_form_equals_enumeration():
+    rng = np.random.default_rng(0)
+    q = random_quadratic(rng, 5, mu=0.1)
+    v = rng.standard_normal(5)
+    p = np.array([0.3, 0.5, 0.9, 1.0, 0.6])
+    for sketch, atoms in (
+        (mr.Bernoulli(p), bernoulli_atoms(p)),
+        (mr.RandK(5, 2), randk_atoms(5, 2)),
+    ):
+        M = mr.MAST(q, sketch, shift=v)
+        fD = _enumerated_fD(q, v, atoms)
+        for _ in range(5):
+            x = rng.standard_normal(5)
+            assert M.value(x) == pytest.approx(fD(x), rel=1e-12)
+            np.testing.assert_allclose(M.grad(x), fd_grad(fD, x), rtol=1e-6, atol=1e-7)
+
+
+def test_quadratic_optimum_inf_gap():
+    rng = np.random.default_rng(1)
+    q = random_quadratic(rng, 6, mu=0.2)
+    v = rng.standard_normal(6)
+    M = mr.MAST(q, mr.RandK(6, 2), shift=v)
+    xD = M.argmin()
+    np.testing.assert_allclose(M.grad(xD), 0.0, atol=1e-10)
+    assert M.inf == pytest.approx(M.value(xD), rel=1e-12)
+    assert M.gap == pytest.approx(M.inf - q.inf, rel=1e-9)
+    AD = M.A_D
+    assert M.L_exact == pytest.approx(np.linalg.eigvalsh(AD)[-1], rel=1e-12)
+    assert M.mu_exact == pytest.approx(np.linalg.eigvalsh(AD)[0], rel=1e-10)
+    assert M.L_exact <= M.L * (1 + 1e-12) and M.mu_exact >= M.mu * (1 - 1e-12)
+
+
+def test_gap_vanishes_when_shift_is_optimal():
+    """Delta = 0 for v = x* (THEORY.md §2): exactly, for every sketch."""
+    rng = np.random.default_rng(2)
+    q = random_quadratic(rng, 5, mu=0.1)
+    for sketch in (mr.Bernoulli(0.3, 5), mr.RandK(5, 1), mr.Projection(5, 2), mr.Gaussian(5, 2)):
+        M = mr.MAST(q, sketch, shift=q.argmin())
+        assert abs(M.gap) <= 1e-12 * max(1.0, abs(q.inf))
+        np.testing.assert_allclose(M.argmin(), q.argmin(), atol=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_logistic_finite_support_exact(sparse):
+    rng = np.random.default_rng(3)
+    lr = random_logistic(rng, 40, 5, lam=0.05, sparse=sparse)
+    v = rng.standard_normal(5)
+    sketch = mr.Bernoulli(np.array([0.5, 0.7, 1.0, 0.4, 0.8]))
+    M = mr.MAST(lr, sketch, shift=v)
+    fD = _enumerated_fD(lr, v, bernoulli_atoms(sketch.p))
+    x = rng.standard_normal(5)
+    assert M.value(x) == pytest.approx(fD(x), rel=1e-13)
+    np.testing.assert_allclose(M.grad(x), fd_grad(M.value, x), rtol=1e-6, atol=1e-8)
+    xD = M.argmin()
+    assert np.linalg.norm(M.grad(xD)) <= 1e-10
+    assert M.gap == pytest.approx(M.inf - lr.inf, rel=1e-12)
+    assert M.gap >= -1e-14
+
+
+def test_sketched_grad_dense_sample_finite_differences():
+    rng = np.random.default_rng(4)
+    lr = random_logistic(rng, 30, 4, lam=0.1)
+    M = mr.MAST(lr, mr.Projection(4, 2), shift=rng.standard_normal(4))
+    S = M.sketch.sample(rng)
+    x = rng.standard_normal(4)
+    np.testing.assert_allclose(
+        M.sketched_grad(x, S), fd_grad(lambda z: M.sketched_value(z, S), x), rtol=1e-6, atol=1e-8
+    )
+    s = mr.Bernoulli(0.5, 4).sample(np.random.default_rng(3))
+    np.testing.assert_allclose(
+        M.sketched_grad(x, s), fd_grad(lambda z: M.sketched_value(z, s), x), rtol=1e-6, atol=1e-8
+    )
+
+
+def test_monte_carlo_estimators_agree_with_closed_form():
+    """Projection sketch on a quadratic: MC mean within 5 standard errors of f_D, grad f_D."""
+    rng = np.random.default_rng(5)
+    q = random_quadratic(rng, 4, mu=0.5)
+    M = mr.MAST(q, mr.Projection(4, 2), shift=rng.standard_normal(4))
+    x = rng.standard_normal(4)
+    mean, se = M.estimate_value(x, 20000, rng=0)
+    assert abs(mean - M.value(x)) <= 5 * se
+    gmean, gse = M.estimate_grad(x, 20000, rng=1)
+    assert np.all(np.abs(gmean - M.grad(x)) <= 5 * gse)
+
+
+def test_no_exact_form_names_the_estimator():
+    rng = np.random.default_rng(6)
+    lr = random_logistic(rng, 20, 30, lam=0.1)
+    for sketch in (mr.Gaussian(30, 3), mr.Bernoulli(0.5, 30)):
+        M = mr.MAST(lr, sketch)
+        with pytest.raises(ValueError, match="estimate_value"):
+            M.value(np.zeros(30))
+    with pytest.raises(NotImplementedError, match="L_exact"):
+        _ = mr.MAST(lr, mr.RandK(30, 3)).L_exact
+
+
+def test_paper_constants():
+    rng = np.random.default_rng(7)
+    q = random_quadratic(rng, 4, mu=0.3)
+    M = mr.MAST(q, mr.Bernoulli(np.array([0.2, 0.5, 0.5, 1.0])))
+    assert M.L == pytest.approx(q.L * 5.0)
+    assert M.mu == pytest.approx(q.mu * 1.0)
+    assert M.L_max == pytest.approx(q.L * 25.0)
+    assert mr.MAST(q, mr.Gaussian(4, 2)).L_max == np.inf
