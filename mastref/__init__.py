@@ -4,9 +4,14 @@ MAST (Model-Agnostic Sparsified Training, ICLR 2025) minimises ``f_D(x) = E[f(v 
 over random sketches ``S`` with ``E[S] = I``. The specification is THEORY.md.
 """
 
+from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, recording_steps
+from .distributed import DistributedProblem
 from .kernels import (
+    logistic_batch_reference,
     logistic_csc_kernel,
+    logistic_csr_batch_kernel,
     logistic_csr_kernel,
+    logistic_dense_batch_kernel,
     logistic_dense_kernel,
     logistic_reference,
     quadratic_kernel,
@@ -27,11 +32,40 @@ from .sketches import (
     RandomSubset,
     Sketch,
 )
+from .theory import (
+    Guarantee,
+    InvalidGuarantee,
+    baseline_gd,
+    svrdsg_lyapunov,
+    tau_nice_abc,
+    theorem1,
+    theorem2,
+    theorem3,
+    theorem4,
+    theorem5,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MAST",
+    "DistributedProblem",
+    "Guarantee",
+    "InvalidGuarantee",
+    "Trace",
+    "baseline_gd",
+    "distributed_dsgd",
+    "dsgd",
+    "gd_mast",
+    "l_svrdsg",
+    "recording_steps",
+    "svrdsg_lyapunov",
+    "tau_nice_abc",
+    "theorem1",
+    "theorem2",
+    "theorem3",
+    "theorem4",
+    "theorem5",
     "Bernoulli",
     "DiagonalSketch",
     "FiniteSketch",
@@ -47,6 +81,9 @@ __all__ = [
     "Sketch",
     "logistic_csc_kernel",
     "logistic_csr_kernel",
+    "logistic_batch_reference",
+    "logistic_csr_batch_kernel",
+    "logistic_dense_batch_kernel",
     "logistic_dense_kernel",
     "logistic_reference",
     "quadratic_kernel",

@@ -157,3 +157,104 @@ def quadratic_reference(A, b, v, x, idx, sc) -> np.ndarray:
     """``(s * (A (v + s*(x - v)) - b))[C]``."""
     s = _full_scale(x.shape[0], idx, sc)
     return (s * (A @ (v + s * (x - v)) - b))[idx]
+
+
+# --------------------------------------------------------------------------------------------
+# Minibatch (tau-nice) kernels: (1/|B|) sum_{i in B} grad f_i, sketched, on C.
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def logistic_csr_batch_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos):
+    """Sketched minibatch logistic gradient on ``C`` from CSR arrays, ``O(nnz(X[B]) + K)``.
+
+    ``rows`` are the batch's sample indices; ``pos`` is int64 scratch of length ``d`` filled with
+    -1 (restored on return). The regulariser enters once: ``lam * y`` on ``C``.
+    """
+    K = idx.shape[0]
+    tau = rows.shape[0]
+    u = np.empty(K)
+    for t in range(K):
+        pos[idx[t]] = t
+        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
+    g = np.zeros(K)
+    for b in range(tau):
+        i = rows[b]
+        m = Xv[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            t = pos[indices[p]]
+            if t >= 0:
+                m += data[p] * u[t]
+        r = -y[i] * _sigmoid(-y[i] * m) / tau
+        for p in range(indptr[i], indptr[i + 1]):
+            t = pos[indices[p]]
+            if t >= 0:
+                g[t] += data[p] * r
+    for t in range(K):
+        j = idx[t]
+        g[t] = sc[t] * (g[t] + lam * (v[j] + sc[t] * (x[j] - v[j])))
+        pos[j] = -1
+    return g
+
+
+@njit(cache=True)
+def logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows):
+    """Sketched minibatch logistic gradient on ``C`` from a dense ``X``, ``O(|B| K)``."""
+    K = idx.shape[0]
+    tau = rows.shape[0]
+    u = np.empty(K)
+    for t in range(K):
+        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
+    g = np.zeros(K)
+    for b in range(tau):
+        i = rows[b]
+        m = Xv[i]
+        for t in range(K):
+            m += X[i, idx[t]] * u[t]
+        r = -y[i] * _sigmoid(-y[i] * m) / tau
+        for t in range(K):
+            g[t] += X[i, idx[t]] * r
+    for t in range(K):
+        j = idx[t]
+        g[t] = sc[t] * (g[t] + lam * (v[j] + sc[t] * (x[j] - v[j])))
+    return g
+
+
+def logistic_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
+    """``(s * grad f_B(v + s*(x - v)))[C]``, ``f_B = (1/|B|) sum_{i in B} f_i``, in NumPy/SciPy."""
+    s = _full_scale(x.shape[0], idx, sc)
+    point = v + s * (x - v)
+    Xb = X[rows]
+    r = -y[rows] * expit(-y[rows] * (Xb @ point)) / rows.size
+    grad = np.asarray(Xb.T @ r).ravel() + lam * point
+    return (s * grad)[idx]
+
+
+# --------------------------------------------------------------------------------------------
+# Dispatch on a "problem pack": the arrays of one problem, shift and cached products, so that one
+# jitted run loop serves quadratics, sparse and dense logistic regression.
+#   pack = (kind, A, g_v, csc_ptr, csc_idx, csc_data, csr_ptr, csr_idx, csr_data, X, y, Xv, lam, v)
+#   kind 0: quadratic (A, g_v); 1: logistic, sparse (CSC and CSR); 2: logistic, dense (X).
+# --------------------------------------------------------------------------------------------
+
+KIND_QUADRATIC, KIND_LOGISTIC_SPARSE, KIND_LOGISTIC_DENSE = 0, 1, 2
+
+
+@njit(cache=True)
+def pack_sketched_grad(pack, x, idx, sc):
+    """Exact-oracle sketched gradient on ``C`` for the packed problem."""
+    kind, A, g_v, cp, ci, cd, rp, ri, rd, X, y, Xv, lam, v = pack
+    if kind == 0:
+        return quadratic_kernel(A, g_v, v, x, idx, sc)
+    if kind == 1:
+        return logistic_csc_kernel(cp, ci, cd, y, Xv, lam, v, x, idx, sc)
+    return logistic_dense_kernel(X, y, Xv, lam, v, x, idx, sc)
+
+
+@njit(cache=True)
+def pack_sketched_batch_grad(pack, x, idx, sc, rows, pos):
+    """Minibatch-oracle sketched gradient on ``C`` for a packed logistic problem."""
+    kind, A, g_v, cp, ci, cd, rp, ri, rd, X, y, Xv, lam, v = pack
+    if kind == 1:
+        return logistic_csr_batch_kernel(rp, ri, rd, y, Xv, lam, v, x, idx, sc, rows, pos)
+    return logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows)

@@ -18,7 +18,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._validation import as_generator, check_array, check_int, check_vector
-from .kernels import logistic_csc_kernel, logistic_dense_kernel, quadratic_kernel
+from .kernels import (
+    KIND_LOGISTIC_DENSE,
+    KIND_LOGISTIC_SPARSE,
+    KIND_QUADRATIC,
+    pack_sketched_grad,
+)
 from .problems import LogisticRegression, Quadratic
 from .sketches import PermutationSketch, Sketch
 from .solvers import minimize_weighted_logistic
@@ -29,6 +34,65 @@ def _pinv_apply(eig: np.ndarray, U: np.ndarray, g: np.ndarray) -> np.ndarray:
     tol = 1e-12 * max(1.0, abs(eig[-1])) * eig.size
     keep = eig > tol
     return U[:, keep] @ ((U[:, keep].T @ g) / eig[keep])
+
+
+def kernel_pack(problem, v: np.ndarray) -> tuple:
+    """Pack a problem and shift ``v`` for the jitted kernels (layout in ``mastref.kernels``)."""
+    i0, f0, F0 = np.zeros(1, np.int64), np.zeros(1), np.zeros((1, 1))
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    if isinstance(problem, Quadratic):
+        g_v = problem.A @ v - problem.b
+        return (
+            KIND_QUADRATIC,
+            np.ascontiguousarray(problem.A),
+            g_v,
+            i0,
+            i0,
+            f0,
+            i0,
+            i0,
+            f0,
+            F0,
+            f0,
+            f0,
+            0.0,
+            v,
+        )
+    Xv = np.asarray(problem.X @ v, dtype=np.float64).ravel()
+    if problem.is_sparse:
+        C, R = problem.X_csc, problem.X
+        return (
+            KIND_LOGISTIC_SPARSE,
+            F0,
+            f0,
+            C.indptr.astype(np.int64),
+            C.indices.astype(np.int64),
+            C.data,
+            R.indptr.astype(np.int64),
+            R.indices.astype(np.int64),
+            R.data,
+            F0,
+            problem.y,
+            Xv,
+            problem.lam,
+            v,
+        )
+    return (
+        KIND_LOGISTIC_DENSE,
+        F0,
+        f0,
+        i0,
+        i0,
+        f0,
+        i0,
+        i0,
+        f0,
+        problem.X,
+        problem.y,
+        Xv,
+        problem.lam,
+        v,
+    )
 
 
 class MAST:
@@ -66,8 +130,6 @@ class MAST:
         if self.is_quadratic:
             self._g_v = problem.grad(self.v)
             self._f_v = problem.value(self.v)
-        else:
-            self._Xv = np.asarray(problem.X @ self.v, dtype=float).ravel()
 
     def __repr__(self) -> str:
         return f"MAST({self.problem!r}, {self.sketch!r}, shift_norm={np.linalg.norm(self.v):.3g})"
@@ -117,15 +179,12 @@ class MAST:
         No argument checks (this is the inner loop of the algorithms): ``x`` float64 of length d,
         ``idx`` int64 distinct indices, ``sc`` float64 of the same length.
         """
-        if self.is_quadratic:
-            return quadratic_kernel(self.problem.A, self._g_v, self.v, x, idx, sc)
-        p = self.problem
-        if p.is_sparse:
-            Xc = p.X_csc
-            return logistic_csc_kernel(
-                Xc.indptr, Xc.indices, Xc.data, p.y, self._Xv, p.lam, self.v, x, idx, sc
-            )
-        return logistic_dense_kernel(p.X, p.y, self._Xv, p.lam, self.v, x, idx, sc)
+        return pack_sketched_grad(self.kernel_pack, x, idx, sc)
+
+    @cached_property
+    def kernel_pack(self) -> tuple:
+        """The arrays the jitted kernels need (``mastref.kernels``, "problem pack")."""
+        return kernel_pack(self.problem, self.v)
 
     # ---------------------------------------------------------------------------------------
     # f_D and its gradient
@@ -216,6 +275,19 @@ class MAST:
         """``L_f L_S_max``: the smoothness of every ``f_S`` (``inf`` for unbounded sketches)."""
         return self.problem.L * self.sketch.L_S_max
 
+    @cached_property
+    def L_max_exact(self) -> float:
+        """``max_S lambda_max(S^T A S)`` over the support: the exact smoothness bound of every
+        ``f_S`` that replaces ``L_f L_S_max`` (quadratics with an enumerable support only)."""
+        sk = self.sketch
+        if not self.is_quadratic or not sk.has_finite_support:
+            raise NotImplementedError(
+                "L_max_exact needs a quadratic and a finite-support sketch; use L_max = L_f L_S_max"
+            )
+        samples, _ = self._exact_support()
+        A = self.problem.A
+        return float(max(np.linalg.eigvalsh(s[:, None] * A * s[None, :])[-1] for s in samples))
+
     @property
     def L_exact(self) -> float:
         """``lambda_max(A_D)``, the exact smoothness of ``f_D`` (quadratics only)."""
@@ -239,22 +311,31 @@ class MAST:
         if self.is_quadratic:
             eig, U = self._A_D_eigh
             return self.v - _pinv_apply(eig, U, self._g_v)
+        x, _ = minimize_weighted_logistic(*self.logistic_terms())
+        return x
+
+    def logistic_terms(self) -> tuple:
+        """``f_D`` of a logistic problem with a finite-support sketch as a weighted logistic model.
+
+        Returns ``(Z, w, Q, q, offset)`` with ``f_D(x) = F(x) + const`` for ``F`` of
+        ``mastref.solvers``: atom ``k`` contributes rows ``y_i (a_i * s_k)``, offsets
+        ``y_i a_i^T (v - s_k * v)`` and weights ``pi_k / n``; the regulariser gives
+        ``Q = lam E[s^2]`` and ``q = lam (1 - E[s^2]) * v``.
+        """
+        if self.is_quadratic:
+            raise TypeError("logistic_terms() applies to logistic problems only")
         samples, weights = self._exact_support()
         p = self.problem
         n = p.n_samples
-        X = sp.csr_matrix(p.X) if p.is_sparse else p.X
         blocks, offsets = [], []
         for s in samples:
-            Xs = X @ sp.diags(s) if p.is_sparse else X * s
+            Xs = p.X @ sp.diags(s) if p.is_sparse else p.X * s
             blocks.append(sp.diags(p.y) @ Xs if p.is_sparse else p.y[:, None] * Xs)
-            offsets.append(p.y * np.asarray(X @ (self.v - s * self.v)).ravel())
+            offsets.append(p.y * np.asarray(p.X @ (self.v - s * self.v)).ravel())
         Z = sp.vstack(blocks, format="csr") if p.is_sparse else np.vstack(blocks)
-        w = np.repeat(weights / n, n)
         Es2 = weights @ (samples * samples)
-        x, _ = minimize_weighted_logistic(
-            Z, w, p.lam * Es2, p.lam * (1.0 - Es2) * self.v, offset=np.concatenate(offsets)
-        )
-        return x
+        w = np.repeat(weights / n, n)
+        return Z, w, p.lam * Es2, p.lam * (1.0 - Es2) * self.v, np.concatenate(offsets)
 
     def argmin(self) -> np.ndarray:
         """``x_D*``: ``v - A_D^+ g_v`` for quadratics; else cvxpy (Clarabel) + Newton polish."""

@@ -15,6 +15,7 @@ import math
 from abc import ABC, abstractmethod
 
 import numpy as np
+from numba import njit
 
 from ._validation import as_generator, check_array, check_int, check_real, check_vector
 
@@ -22,6 +23,55 @@ from ._validation import as_generator, check_array, check_int, check_real, check
 MAX_SUPPORT = 1 << 20
 
 _UNBIASED_RTOL = 1e-12
+
+
+@njit(cache=True)
+def _floyd_subsets(d, sizes, u):
+    """Uniform subsets of ``[d]`` of the given sizes by Floyd's algorithm, O(size) each.
+
+    ``u``: ``(n, max size)`` uniforms on [0, 1); row ``r`` draws a ``sizes[r]``-subset.
+    Returns the CSR pair ``(ptr, idx)``.
+    """
+    n = sizes.shape[0]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for r in range(n):
+        ptr[r + 1] = ptr[r] + sizes[r]
+    idx = np.empty(ptr[n], dtype=np.int64)
+    mark = np.zeros(d, dtype=np.bool_)
+    for r in range(n):
+        k = sizes[r]
+        base = ptr[r]
+        c = 0
+        for j in range(d - k, d):
+            t = min(int(u[r, c] * (j + 1)), j)
+            if mark[t]:
+                t = j
+            mark[t] = True
+            idx[base + c] = t
+            c += 1
+        for c in range(k):
+            mark[idx[base + c]] = False
+    return ptr, idx
+
+
+def supports_from_pairs(pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR layout ``(ptr, idx, sc)`` from a list of ``(indices, scales)`` pairs."""
+    lengths = np.array([len(i) for i, _ in pairs], dtype=np.int64)
+    ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    if not pairs or ptr[-1] == 0:
+        return ptr, np.zeros(0, dtype=np.int64), np.zeros(0)
+    idx = np.concatenate([i for i, _ in pairs]).astype(np.int64)
+    sc = np.concatenate([c for _, c in pairs]).astype(np.float64)
+    return ptr, idx, sc
+
+
+def gather_supports(atoms, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR rows ``which`` of the CSR triple ``atoms``."""
+    a_ptr, a_idx, a_sc = atoms
+    lengths = a_ptr[which + 1] - a_ptr[which]
+    ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    pos = np.arange(ptr[-1]) - np.repeat(ptr[:-1], lengths) + np.repeat(a_ptr[which], lengths)
+    return ptr, a_idx[pos], a_sc[pos]
 
 
 class Sketch(ABC):
@@ -138,6 +188,17 @@ class DiagonalSketch(Sketch):
         idx = np.flatnonzero(s)
         return idx.astype(np.int64), s[idx]
 
+    def sample_supports(
+        self, rng: int | np.random.Generator | None, n_draws: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``n_draws`` independent draws in CSR layout ``(ptr, idx, sc)``.
+
+        Draw ``r`` keeps coordinates ``idx[ptr[r]:ptr[r+1]]``, scales ``sc[ptr[r]:ptr[r+1]]``.
+        Subclasses vectorise this; the algorithms advance all runs from it in one kernel call.
+        """
+        rng = as_generator(rng)
+        return supports_from_pairs([self.sample_support(rng) for _ in range(n_draws)])
+
     def _check_multi_index(self, multi_index) -> np.ndarray:
         m = np.asarray(multi_index)
         if m.shape != (self.d,) or not np.issubdtype(m.dtype, np.integer) or np.any(m < 0):
@@ -186,6 +247,9 @@ class FiniteSketch(DiagonalSketch):
         self.d = d
         self._samples = samples
         self._weights = w
+        self._atoms = supports_from_pairs(
+            [(np.flatnonzero(row), row[np.flatnonzero(row)]) for row in samples]
+        )
 
     @property
     def support_size(self) -> int:
@@ -215,6 +279,14 @@ class FiniteSketch(DiagonalSketch):
     def sample(self, rng: int | np.random.Generator | None = None) -> np.ndarray:
         k = as_generator(rng).choice(self.support_size, p=self._weights)
         return self._samples[k].copy()
+
+    def atom_supports(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The atoms' supports in CSR layout ``(ptr, idx, sc)`` (row ``k`` is atom ``k``)."""
+        return tuple(a.copy() for a in self._atoms)
+
+    def sample_supports(self, rng, n_draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        atoms = as_generator(rng).choice(self.support_size, size=n_draws, p=self._weights)
+        return gather_supports(self._atoms, atoms)
 
     def __repr__(self) -> str:
         return f"FiniteSketch(d={self.d}, n_atoms={self.support_size})"
@@ -361,6 +433,12 @@ class Bernoulli(DiagonalSketch):
         keep = as_generator(rng).random(self.d) < self.p
         return np.where(keep, 1.0 / self.p, 0.0)
 
+    def sample_supports(self, rng, n_draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keep = as_generator(rng).random((n_draws, self.d)) < self.p
+        rows, idx = np.nonzero(keep)
+        ptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_draws))))
+        return ptr.astype(np.int64), idx.astype(np.int64), 1.0 / self.p[idx]
+
     @property
     def support_size(self) -> int:
         return 2 ** int(np.sum(self.p < 1.0))
@@ -448,6 +526,16 @@ class RandomSubset(DiagonalSketch):
         s = np.zeros(self.d)
         s[idx] = sc
         return s
+
+    def sample_supports(self, rng, n_draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rng = as_generator(rng)
+        if self._sizes.size == 1:
+            sizes = np.full(n_draws, self._sizes[0], dtype=np.int64)
+        else:
+            sizes = rng.choice(self._sizes, size=n_draws, p=self._size_probs).astype(np.int64)
+        u = rng.random((n_draws, int(self._sizes.max())))
+        ptr, idx = _floyd_subsets(self.d, sizes, u)
+        return ptr, idx, np.full(idx.size, self.scale)
 
     @property
     def support_size(self) -> int:
@@ -543,14 +631,24 @@ class PermutationSketch:
     def mu_S(self, sample) -> float:
         return self._marginal.mu_S(sample)
 
-    def sample(self, rng: int | np.random.Generator | None = None) -> np.ndarray:
-        """An ``(M, d)`` array: row ``i`` is client ``i``'s scale vector; rows sum to ``M``."""
+    def sample_owners(self, rng: int | np.random.Generator | None, n_draws: int) -> np.ndarray:
+        """``(n_draws, d)`` ints: the client that owns each coordinate, one assignment per row.
+
+        Balanced block sizes ``ceil/floor(d/M)``; the sizes go to clients in random order and the
+        coordinates are permuted uniformly, so every balanced assignment is equally likely.
+        """
         rng = as_generator(rng)
         M = self.n_clients
-        balanced = np.arange(self.d) % M  # block sizes ceil/floor(d/M)
-        owner = rng.permutation(M)[balanced][rng.permutation(self.d)]
-        S = np.zeros((M, self.d))
-        S[owner, np.arange(self.d)] = float(M)
+        balanced = np.arange(self.d) % M
+        labels = np.argsort(rng.random((n_draws, M)), axis=1)
+        perm = np.argsort(rng.random((n_draws, self.d)), axis=1)
+        return np.take_along_axis(labels[:, balanced], perm, axis=1).astype(np.int64)
+
+    def sample(self, rng: int | np.random.Generator | None = None) -> np.ndarray:
+        """An ``(M, d)`` array: row ``i`` is client ``i``'s scale vector; rows sum to ``M``."""
+        owner = self.sample_owners(rng, 1)[0]
+        S = np.zeros((self.n_clients, self.d))
+        S[owner, np.arange(self.d)] = float(self.n_clients)
         return S
 
     def __repr__(self) -> str:

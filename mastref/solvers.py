@@ -12,6 +12,8 @@ convergence takes the interior-point answer to machine precision.
 
 from __future__ import annotations
 
+import warnings
+
 import cvxpy as cp
 import numpy as np
 import scipy.linalg as la
@@ -49,7 +51,9 @@ def _cvxpy_solve(Z, w, Q, q, offset) -> np.ndarray | None:
     objective = w @ cp.logistic(-m) + 0.5 * Q @ cp.square(x) + q @ x
     problem = cp.Problem(cp.Minimize(objective))
     try:
-        problem.solve(solver=cp.CLARABEL)
+        with warnings.catch_warnings():  # "inaccurate" answers are polished by Newton anyway
+            warnings.simplefilter("ignore", UserWarning)
+            problem.solve(solver=cp.CLARABEL)
     except cp.error.SolverError:
         return None
     if x.value is None or not np.all(np.isfinite(x.value)):

@@ -1,0 +1,443 @@
+"""Algorithms 1-4 of THEORY.md §4, exact and loop-level, for ``R`` independent runs at once.
+
+The state of ``R`` runs is an ``(R, d)`` array. Each step draws the sketches of all runs at once
+(vectorised NumPy on the caller's ``Generator``) and advances every run in one numba kernel call,
+whose cost per run follows the sketch's support. Dense sketches (``Projection``, ``Gaussian``) take
+a plain reference path (a Python loop over runs). Every algorithm returns a ``Trace``; the same
+seed gives a bit-identical trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from ._validation import as_generator, check_int, check_real, check_vector
+from .distributed import DistributedProblem
+from .kernels import pack_sketched_batch_grad, pack_sketched_grad
+from .mast import MAST
+from .problems import LogisticRegression
+from .sketches import FiniteSketch, _floyd_subsets
+
+
+@dataclass
+class Trace:
+    """Recorded run of an algorithm.
+
+    ``steps`` (n_records,) step indices; ``iterates`` (n_records, n_runs, d); ``final``
+    (n_runs, d), the iterate after the last step; ``counters`` name -> (n_records, n_runs)
+    cumulative counts at the recorded steps; ``aux`` extra recorded state (L-SVRDSG: ``"w"``,
+    ``"h"``, each (n_records, n_runs, d)).
+    """
+
+    algorithm: str
+    gamma: float
+    steps: np.ndarray
+    iterates: np.ndarray
+    final: np.ndarray
+    counters: dict = field(default_factory=dict)
+    aux: dict = field(default_factory=dict)
+
+    @property
+    def n_runs(self) -> int:
+        return self.final.shape[0]
+
+
+def recording_steps(
+    n_steps: int,
+    record_every: int | None = None,
+    record_at=None,
+    geometric: int | None = None,
+) -> np.ndarray:
+    """Steps at which to record: every ``record_every`` steps, the list ``record_at``, or
+    ``geometric`` geometrically spaced steps. Always contains 0 and ``n_steps``. Default: every
+    step up to 1000 steps, else 200 geometric points."""
+    n_steps = check_int("n_steps", n_steps, 0)
+    given = sum(a is not None for a in (record_every, record_at, geometric))
+    if given > 1:
+        raise ValueError("give at most one of 'record_every', 'record_at', 'geometric'")
+    if given == 0:
+        if n_steps <= 1000:
+            record_every = 1
+        else:
+            geometric = 200
+    if record_every is not None:
+        steps = np.arange(0, n_steps + 1, check_int("record_every", record_every, 1))
+    elif record_at is not None:
+        steps = np.asarray(record_at)
+        if steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer):
+            raise ValueError("argument 'record_at' must be a 1-d list of integer steps")
+        if steps.size and (steps.min() < 0 or steps.max() > n_steps):
+            raise ValueError(f"argument 'record_at' has steps outside [0, {n_steps}]")
+    else:
+        n = check_int("geometric", geometric, 2)
+        steps = np.unique(np.round(np.geomspace(1, max(n_steps, 1), n)).astype(np.int64))
+    return np.unique(np.concatenate(([0, n_steps], steps))).astype(np.int64)
+
+
+class _Recorder:
+    def __init__(self, steps: np.ndarray, n_runs: int, d: int, counters, aux=()):
+        self.steps = steps
+        self.iterates = np.empty((steps.size, n_runs, d))
+        self.counters = {name: np.zeros((steps.size, n_runs)) for name in counters}
+        self.aux = {name: np.empty((steps.size, n_runs, d)) for name in aux}
+        self.running = {name: np.zeros(n_runs) for name in counters}
+        self._next = 0
+
+    def maybe_record(self, t: int, X: np.ndarray, **aux) -> None:
+        if self._next < self.steps.size and self.steps[self._next] == t:
+            k = self._next
+            self.iterates[k] = X
+            for name, total in self.running.items():
+                self.counters[name][k] = total
+            for name, value in aux.items():
+                self.aux[name][k] = value
+            self._next += 1
+
+    def trace(self, algorithm: str, gamma: float, X: np.ndarray) -> Trace:
+        return Trace(algorithm, gamma, self.steps, self.iterates, X.copy(), self.counters, self.aux)
+
+
+# ------------------------------------------------------------------------------------------------
+# Jitted run loops
+# ------------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _sketched_step(pack, X, ptr, idx, sc, rows, out, coef):
+    """For every run r: ``out[r, C_r] += coef * grad f_{S_r}(X[r])`` on the support ``C_r``.
+
+    ``rows`` is ``(R, tau)`` minibatch indices, or ``(R, 0)`` for the exact oracle. With
+    ``out = X`` and ``coef = -gamma`` this is one step of Algorithm 1.
+    """
+    R = X.shape[0]
+    pos = np.full(X.shape[1], -1, dtype=np.int64)
+    for r in range(R):
+        a, b = ptr[r], ptr[r + 1]
+        if b == a:
+            continue
+        if rows.shape[1] == 0:
+            g = pack_sketched_grad(pack, X[r], idx[a:b], sc[a:b])
+        else:
+            g = pack_sketched_batch_grad(pack, X[r], idx[a:b], sc[a:b], rows[r], pos)
+        for t in range(b - a):
+            out[r, idx[a + t]] += coef * g[t]
+
+
+@njit(cache=True)
+def _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma):
+    """One L-SVRDSG step for every run (THEORY.md §4, Algorithm 3).
+
+    ``g = grad f_{S_k}(x) - grad f_{S_k}(w) + h``; ``x <- x - gamma g``; on refresh
+    ``w <- x_t`` (the pre-step iterate) and ``h <- (1/b) sum_{j in B} grad f_{S_j}(x_t)``.
+    """
+    R, d = X.shape
+    b = ref_atoms.shape[1]
+    for r in range(R):
+        a0, a1 = aptr[k[r]], aptr[k[r] + 1]
+        ci, cs = aidx[a0:a1], asc[a0:a1]
+        gx = pack_sketched_grad(pack, X[r], ci, cs)
+        gw = pack_sketched_grad(pack, W[r], ci, cs)
+        if refresh[r]:
+            h_new = np.zeros(d)
+            for j in range(b):
+                c0, c1 = aptr[ref_atoms[r, j]], aptr[ref_atoms[r, j] + 1]
+                g = pack_sketched_grad(pack, X[r], aidx[c0:c1], asc[c0:c1])
+                for t in range(c1 - c0):
+                    h_new[aidx[c0 + t]] += g[t]
+            for i in range(d):
+                h_new[i] /= b
+            x_old = X[r].copy()
+        for i in range(d):
+            X[r, i] -= gamma * H[r, i]
+        for t in range(a1 - a0):
+            X[r, ci[t]] -= gamma * (gx[t] - gw[t])
+        if refresh[r]:
+            for i in range(d):
+                W[r, i] = x_old[i]
+                H[r, i] = h_new[i]
+
+
+# ------------------------------------------------------------------------------------------------
+# Helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def _start(x0, d: int, n_runs: int) -> np.ndarray:
+    x0 = np.asarray(x0, dtype=float)
+    if x0.ndim == 2:
+        x0 = np.array(x0)
+        if x0.shape != (n_runs, d) or not np.all(np.isfinite(x0)):
+            raise ValueError(
+                f"argument 'x0' has shape {x0.shape}; expected ({d},) or ({n_runs}, {d})"
+            )
+        return x0.copy()
+    return np.tile(check_vector("x0", x0, d), (n_runs, 1))
+
+
+def _minibatches(rng: np.random.Generator, n: int, tau: int, n_runs: int) -> np.ndarray:
+    """``(n_runs, tau)`` tau-nice batches: uniform tau-subsets of ``[n]``, without replacement."""
+    _, rows = _floyd_subsets(n, np.full(n_runs, tau, dtype=np.int64), rng.random((n_runs, tau)))
+    return rows.reshape(n_runs, tau)
+
+
+def _check_oracle(problem, oracle: str, batch_size):
+    if oracle == "exact":
+        if batch_size is not None:
+            raise ValueError("argument 'batch_size' is only used with oracle='minibatch'")
+        return None
+    if oracle != "minibatch":
+        raise ValueError(f"argument 'oracle' = {oracle!r} must be 'exact' or 'minibatch'")
+    if not isinstance(problem, LogisticRegression):
+        raise TypeError("oracle='minibatch' needs a finite-sum problem (LogisticRegression)")
+    if batch_size is None:
+        raise ValueError("oracle='minibatch' needs 'batch_size' (tau)")
+    return check_int("batch_size", batch_size, 1, problem.n_samples)
+
+
+# ------------------------------------------------------------------------------------------------
+# Algorithm 1: DSGD
+# ------------------------------------------------------------------------------------------------
+
+
+def dsgd(
+    mast: MAST,
+    x0,
+    gamma: float,
+    n_steps: int,
+    seed: int | np.random.Generator | None = None,
+    n_runs: int = 1,
+    *,
+    oracle: str = "exact",
+    batch_size: int | None = None,
+    record_every: int | None = None,
+    record_at=None,
+    geometric: int | None = None,
+) -> Trace:
+    """Algorithm 1 (THEORY.md §4): ``x_{t+1} = x_t - gamma S_t^T G(v + S_t(x_t - v))``.
+
+    ``oracle="exact"`` (variant I): ``G = grad f``. ``oracle="minibatch"`` (variant II):
+    ``G = grad f_B`` for a tau-nice batch ``B`` (``batch_size`` = tau, without replacement).
+    Counters: ``"sketched_grads"`` (one per step), ``"coords"`` (support sizes, i.e. coordinates
+    of the sparse model), ``"samples"`` (data points touched; ``n`` per step for the exact oracle
+    on a finite sum).
+    """
+    if not isinstance(mast, MAST):
+        raise TypeError(f"argument 'mast' = {mast!r} must be a MAST objective")
+    gamma = check_real("gamma", gamma, positive=True)
+    n_runs = check_int("n_runs", n_runs, 1)
+    steps = recording_steps(n_steps, record_every, record_at, geometric)
+    n_steps = int(steps[-1])
+    tau = _check_oracle(mast.problem, oracle, batch_size)
+    rng = as_generator(seed)
+    X = _start(x0, mast.d, n_runs)
+    rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads", "coords", "samples"))
+    n_data = getattr(mast.problem, "n_samples", 1)
+    sketch = mast.sketch
+    for t in range(n_steps):
+        rec.maybe_record(t, X)
+        if sketch.is_diagonal:
+            ptr, idx, sc = sketch.sample_supports(rng, n_runs)
+            if tau is None:
+                rows = np.zeros((n_runs, 0), dtype=np.int64)
+            else:
+                rows = _minibatches(rng, n_data, tau, n_runs)
+            _sketched_step(mast.kernel_pack, X, ptr, idx, sc, rows, X, -gamma)
+            rec.running["coords"] += np.diff(ptr)
+        else:
+            for r in range(n_runs):
+                S = sketch.sample(rng)
+                if tau is None:
+                    g = mast.sketched_grad(X[r], S)
+                else:
+                    batch = _minibatches(rng, n_data, tau, 1)[0]
+                    y = mast.v + S @ (X[r] - mast.v)
+                    g = S.T @ mast.problem.batch_grad(y, batch)
+                X[r] -= gamma * g
+            rec.running["coords"] += mast.d
+        rec.running["sketched_grads"] += 1
+        rec.running["samples"] += n_data if tau is None else tau
+    rec.maybe_record(n_steps, X)
+    return rec.trace("dsgd" if tau is None else f"dsgd-minibatch(tau={tau})", gamma, X)
+
+
+# ------------------------------------------------------------------------------------------------
+# Algorithm 2: GD on f_D
+# ------------------------------------------------------------------------------------------------
+
+
+def gd_mast(
+    mast: MAST,
+    x0,
+    gamma: float,
+    n_steps: int,
+    seed: int | np.random.Generator | None = None,
+    n_runs: int = 1,
+    *,
+    record_every: int | None = None,
+    record_at=None,
+    geometric: int | None = None,
+) -> Trace:
+    """Algorithm 2 (THEORY.md §4): ``x_{t+1} = x_t - gamma grad f_D(x_t)`` with the exact gradient.
+
+    Deterministic: ``seed`` is accepted for a uniform signature and unused; all ``n_runs`` runs
+    are the same trajectory. Counter ``"grads_D"`` counts exact ``grad f_D`` evaluations.
+    """
+    if not isinstance(mast, MAST):
+        raise TypeError(f"argument 'mast' = {mast!r} must be a MAST objective")
+    gamma = check_real("gamma", gamma, positive=True)
+    n_runs = check_int("n_runs", n_runs, 1)
+    steps = recording_steps(n_steps, record_every, record_at, geometric)
+    n_steps = int(steps[-1])
+    X = _start(x0, mast.d, n_runs)
+    x = X[0].copy()
+    mast.grad(x)  # fail early with the clear error if f_D has no exact gradient
+    rec = _Recorder(steps, n_runs, mast.d, ("grads_D",))
+    for t in range(n_steps):
+        rec.maybe_record(t, np.broadcast_to(x, X.shape))
+        x = x - gamma * mast.grad(x)
+        rec.running["grads_D"] += 1
+    X[:] = x
+    rec.maybe_record(n_steps, X)
+    return rec.trace("gd_mast", gamma, X)
+
+
+# ------------------------------------------------------------------------------------------------
+# Algorithm 3: L-SVRDSG
+# ------------------------------------------------------------------------------------------------
+
+
+def l_svrdsg(
+    mast: MAST,
+    x0,
+    gamma: float,
+    n_steps: int,
+    seed: int | np.random.Generator | None = None,
+    n_runs: int = 1,
+    *,
+    p: float | None = None,
+    b: int | None = None,
+    record_every: int | None = None,
+    record_at=None,
+    geometric: int | None = None,
+) -> Trace:
+    """Algorithm 3 (THEORY.md §4), loopless variance-reduced double sketched gradient.
+
+    Needs a finite, uniform sketch law ``S_1..S_N`` (a ``FiniteSketch`` with equal weights, e.g.
+    a ``Partition``). ``p`` is the refresh probability (default ``1/N``), ``b`` the reference batch
+    size (default ``N``: the exact ``grad f_D``). Start: ``w_0 = x_0``, ``h_0 = grad f_D(x_0)``
+    (exact, so that the Lyapunov functions of Theorem 4 start deterministic). ``aux`` records
+    ``w`` and ``h``; counter ``"sketched_grads"`` counts ``2 + b`` per refresh step, 2 otherwise.
+    """
+    if not isinstance(mast, MAST):
+        raise TypeError(f"argument 'mast' = {mast!r} must be a MAST objective")
+    sketch = mast.sketch
+    if not isinstance(sketch, FiniteSketch):
+        raise TypeError(
+            f"argument 'mast' has sketch {sketch!r}; L-SVRDSG needs a finite uniform law "
+            "(FiniteSketch with equal weights, Partition, Identity)"
+        )
+    _, weights = sketch.support()
+    N = weights.size
+    if np.ptp(weights) > 1e-15:
+        raise ValueError(
+            "argument 'mast' has a sketch with unequal weights; L-SVRDSG needs uniform"
+        )
+    gamma = check_real("gamma", gamma, positive=True)
+    p = 1.0 / N if p is None else check_real("p", p, positive=True)
+    if p > 1:
+        raise ValueError(f"argument 'p' = {p} must lie in (0, 1]")
+    b = N if b is None else check_int("b", b, 1, N)
+    n_runs = check_int("n_runs", n_runs, 1)
+    steps = recording_steps(n_steps, record_every, record_at, geometric)
+    n_steps = int(steps[-1])
+    rng = as_generator(seed)
+    X = _start(x0, mast.d, n_runs)
+    W = X.copy()
+    H = np.array([mast.grad(x) for x in X])
+    aptr, aidx, asc = sketch.atom_supports()
+    rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads",), aux=("w", "h"))
+    all_atoms = np.tile(np.arange(N, dtype=np.int64), (n_runs, 1))
+    for t in range(n_steps):
+        rec.maybe_record(t, X, w=W, h=H)
+        k = rng.integers(N, size=n_runs)
+        refresh = rng.random(n_runs) < p
+        ref_atoms = all_atoms if b == N else _minibatches(rng, N, b, n_runs)
+        _svrdsg_step(mast.kernel_pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma)
+        rec.running["sketched_grads"] += 2 + b * refresh
+    rec.maybe_record(n_steps, X, w=W, h=H)
+    trace = rec.trace(f"l_svrdsg(p={p:g}, b={b})", gamma, X)
+    trace.aux["w_final"], trace.aux["h_final"] = W.copy(), H.copy()
+    return trace
+
+
+# ------------------------------------------------------------------------------------------------
+# Algorithm 4: distributed DSGD
+# ------------------------------------------------------------------------------------------------
+
+
+def _client_supports(owners: np.ndarray, client: int, scale: float):
+    rows, idx = np.nonzero(owners == client)
+    ptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=owners.shape[0]))))
+    return ptr.astype(np.int64), idx.astype(np.int64), np.full(idx.size, scale)
+
+
+def distributed_dsgd(
+    problem: DistributedProblem,
+    x0,
+    gamma: float,
+    n_steps: int,
+    seed: int | np.random.Generator | None = None,
+    n_runs: int = 1,
+    *,
+    oracle: str = "exact",
+    batch_size: int | None = None,
+    record_every: int | None = None,
+    record_at=None,
+    geometric: int | None = None,
+) -> Trace:
+    """Algorithm 4 (THEORY.md §4): ``x+ = x - (gamma/M) sum_i S_i^T grad f_i(v + S_i(x - v))``.
+
+    Client sketches are drawn independently per client, or jointly from the problem's
+    ``PermutationSketch``. ``oracle="minibatch"`` uses a tau-nice batch of each client's shard.
+    Counters: ``"coords_down"`` (sparse-model coordinates sent to the clients, summed over
+    clients), ``"coords_up"`` (gradient coordinates returned), ``"sketched_grads"`` (M per round).
+    """
+    if not isinstance(problem, DistributedProblem):
+        raise TypeError(f"argument 'problem' = {problem!r} must be a DistributedProblem")
+    gamma = check_real("gamma", gamma, positive=True)
+    n_runs = check_int("n_runs", n_runs, 1)
+    steps = recording_steps(n_steps, record_every, record_at, geometric)
+    n_steps = int(steps[-1])
+    taus = [_check_oracle(c.problem, oracle, batch_size) for c in problem.clients]
+    if any(not c.sketch.is_diagonal for c in problem.clients):
+        raise TypeError("distributed_dsgd supports diagonal sketches only")
+    rng = as_generator(seed)
+    M = problem.n_clients
+    X = _start(x0, problem.d, n_runs)
+    G = np.zeros_like(X)
+    rec = _Recorder(steps, n_runs, problem.d, ("coords_down", "coords_up", "sketched_grads"))
+    for t in range(n_steps):
+        rec.maybe_record(t, X)
+        G[:] = 0.0
+        owners = None if problem.joint is None else problem.joint.sample_owners(rng, n_runs)
+        for i, client in enumerate(problem.clients):
+            if owners is None:
+                ptr, idx, sc = client.sketch.sample_supports(rng, n_runs)
+            else:
+                ptr, idx, sc = _client_supports(owners, i, float(M))
+            tau = taus[i]
+            if tau is None:
+                rows = np.zeros((n_runs, 0), dtype=np.int64)
+            else:
+                rows = _minibatches(rng, client.problem.n_samples, tau, n_runs)
+            _sketched_step(client.kernel_pack, X, ptr, idx, sc, rows, G, 1.0)
+            sizes = np.diff(ptr)
+            rec.running["coords_down"] += sizes
+            rec.running["coords_up"] += sizes
+        X -= gamma * (G / M)
+        rec.running["sketched_grads"] += M
+    rec.maybe_record(n_steps, X)
+    return rec.trace(f"distributed_dsgd(M={M})", gamma, X)

@@ -1,0 +1,181 @@
+"""Distributed MAST: ``F(x) = (1/M) sum_i E[f_i(v + S_i(x - v))]`` (THEORY.md §2, §5 Theorem 5).
+
+Client ``i`` holds a problem ``f_i`` (a data shard, or a quadratic) and a sketch law ``D_i``; the
+laws may be independent or one joint ``PermutationSketch`` (independent subnetwork training),
+whose per-client marginals are used for every expectation.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import as_generator, check_int
+from .mast import MAST, _pinv_apply
+from .problems import LogisticRegression, Quadratic
+from .sketches import PermutationSketch, Sketch
+from .solvers import minimize_weighted_logistic
+
+
+class DistributedProblem:
+    """``M`` clients ``(f_i, D_i)`` with a common shift ``v``.
+
+    ``sketches`` is a list of ``M`` laws (drawn independently across clients), one ``Sketch``
+    used by every client independently, or a ``PermutationSketch`` with ``n_clients = M``.
+    Constants of Theorem 5: ``L_F = (1/M) sum_i L_i L_{D_i}``, ``A = max_i L_i L_{S_i}^max``,
+    ``Delta_M = F^inf - (1/M) sum_i f_i^inf``.
+    """
+
+    def __init__(self, problems, sketches, shift=None):
+        problems = list(problems)
+        if not problems:
+            raise ValueError("argument 'problems' must hold at least one client problem")
+        M = len(problems)
+        d = problems[0].n_features
+        for i, p in enumerate(problems):
+            if not isinstance(p, Quadratic | LogisticRegression):
+                raise TypeError(f"argument 'problems'[{i}] = {p!r} is not a mastref problem")
+            if p.n_features != d:
+                raise ValueError(
+                    f"argument 'problems'[{i}] has d = {p.n_features}, client 0 has d = {d}"
+                )
+        self.joint = None
+        if isinstance(sketches, PermutationSketch):
+            if sketches.n_clients != M:
+                raise ValueError(
+                    f"argument 'sketches' is a PermutationSketch for {sketches.n_clients} clients, "
+                    f"but there are {M} problems"
+                )
+            self.joint = sketches
+            laws = [sketches.marginal()] * M
+        elif isinstance(sketches, Sketch):
+            laws = [sketches] * M
+        else:
+            laws = list(sketches)
+            if len(laws) != M:
+                raise ValueError(f"argument 'sketches' has {len(laws)} laws for {M} clients")
+        self.clients = [MAST(p, law, shift) for p, law in zip(problems, laws, strict=True)]
+        self.problems = problems
+        self.sketches = laws
+        self.n_clients = M
+        self.d = d
+        self.v = self.clients[0].v
+
+    @classmethod
+    def from_data(
+        cls,
+        X,
+        y,
+        lam: float,
+        n_clients: int,
+        sketches,
+        split: str = "homogeneous",
+        shift=None,
+        seed: int | np.random.Generator | None = None,
+    ) -> DistributedProblem:
+        """Shard a logistic data set over ``n_clients`` clients.
+
+        ``split="homogeneous"``: a uniformly random balanced split. ``"heterogeneous"``: the
+        samples sorted by label (ties in random order) and cut into contiguous shards, so that
+        most clients see one label only.
+        """
+        whole = LogisticRegression(X, y, lam)
+        M = check_int("n_clients", n_clients, 1, whole.n_samples)
+        rng = as_generator(seed)
+        order = rng.permutation(whole.n_samples)
+        if split == "heterogeneous":
+            order = order[np.argsort(whole.y[order], kind="stable")]
+        elif split != "homogeneous":
+            raise ValueError(
+                f"argument 'split' = {split!r} must be 'homogeneous' or 'heterogeneous'"
+            )
+        shards = np.array_split(order, M)
+        problems = [
+            LogisticRegression(whole.X[np.sort(s)], whole.y[np.sort(s)], lam) for s in shards
+        ]
+        return cls(problems, sketches, shift)
+
+    def __repr__(self) -> str:
+        law = repr(self.joint) if self.joint is not None else repr(self.sketches[0])
+        return f"DistributedProblem(M={self.n_clients}, d={self.d}, {law})"
+
+    @property
+    def is_quadratic(self) -> bool:
+        return all(c.is_quadratic for c in self.clients)
+
+    def value(self, x) -> float:
+        """``F(x) = (1/M) sum_i f_{D_i, i}(x)``."""
+        return float(np.mean([c.value(x) for c in self.clients]))
+
+    def grad(self, x) -> np.ndarray:
+        """``grad F(x)``."""
+        return np.mean([c.grad(x) for c in self.clients], axis=0)
+
+    @property
+    def L_F(self) -> float:
+        """``(1/M) sum_i L_i L_{D_i}``: smoothness of ``F``."""
+        return float(np.mean([c.L for c in self.clients]))
+
+    @property
+    def A(self) -> float:
+        """``max_i L_i L_{S_i}^max``."""
+        return float(max(c.L_max for c in self.clients))
+
+    @property
+    def mu_F(self) -> float:
+        """``(1/M) sum_i mu_i mu_{D_i}``: strong convexity of ``F`` (paper constants)."""
+        return float(np.mean([c.mu for c in self.clients]))
+
+    @cached_property
+    def A_F(self) -> np.ndarray:
+        """``(1/M) sum_i E[S_i^T A_i S_i]``: the Hessian of ``F`` (quadratics only)."""
+        return np.mean([c.A_D for c in self.clients], axis=0)
+
+    @property
+    def mu_F_exact(self) -> float:
+        """``lambda_min`` of the Hessian of ``F`` (quadratics only)."""
+        return float(max(np.linalg.eigvalsh(self.A_F)[0], 0.0))
+
+    @property
+    def L_F_exact(self) -> float:
+        """``lambda_max`` of the Hessian of ``F`` (quadratics only)."""
+        return float(np.linalg.eigvalsh(self.A_F)[-1])
+
+    @cached_property
+    def _solution(self) -> np.ndarray:
+        if self.is_quadratic:
+            g = np.mean([c.grad(c.v) for c in self.clients], axis=0)
+            eig, U = np.linalg.eigh(self.A_F)
+            return self.v - _pinv_apply(eig, U, g)
+        if any(c.is_quadratic for c in self.clients):
+            raise TypeError("mixing quadratic and logistic clients is not supported")
+        terms = [c.logistic_terms() for c in self.clients]
+        M = self.n_clients
+        dense = not any(sp.issparse(t[0]) for t in terms)
+        Z = np.vstack([t[0] for t in terms]) if dense else sp.vstack([t[0] for t in terms], "csr")
+        w = np.concatenate([t[1] / M for t in terms])
+        Q = sum(t[2] for t in terms) / M
+        q = sum(t[3] for t in terms) / M
+        x, _ = minimize_weighted_logistic(Z, w, Q, q, offset=np.concatenate([t[4] for t in terms]))
+        return x
+
+    def argmin(self) -> np.ndarray:
+        """``x_F*``: closed form for quadratics; exact finite sums + cvxpy/Newton for logistic."""
+        return self._solution.copy()
+
+    @property
+    def inf(self) -> float:
+        """``F^inf = F(x_F*)``."""
+        return self.value(self._solution)
+
+    @property
+    def client_inf(self) -> np.ndarray:
+        """``f_i^inf`` of every client."""
+        return np.array([p.inf for p in self.problems])
+
+    @property
+    def gap(self) -> float:
+        """``Delta_M = F^inf - (1/M) sum_i f_i^inf`` (THEORY.md §5, Theorem 5)."""
+        return self.inf - float(np.mean(self.client_inf))
