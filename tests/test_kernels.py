@@ -77,3 +77,36 @@ def test_mast_sketched_grad_uses_kernels_correctly(sparse):
         s = M.sketch.sample(rng)
         expected = s * lr.grad(M.v + s * (x - M.v))
         assert _rel_err(M.sketched_grad(x, s), expected) <= RTOL
+
+
+@pytest.mark.parametrize("K", [0, 3, 40])
+@pytest.mark.parametrize("tau", [1, 17, 200])
+def test_minibatch_kernels_equal_reference(K, tau):
+    rng = np.random.default_rng(100 + K + tau)
+    n, d = 200, 40
+    X = sp.random(n, d, density=0.2, random_state=K + tau, format="csr") * 4.0
+    y = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    v, x = rng.standard_normal(d), rng.standard_normal(d) * 3
+    idx, sc = _support(rng, d, K)
+    rows = rng.choice(n, size=tau, replace=False).astype(np.int64)
+    ref = mr.logistic_batch_reference(X, y, 0.02, v, x, idx, sc, rows)
+    pos = np.full(d, -1, dtype=np.int64)
+    got = mr.logistic_csr_batch_kernel(
+        X.indptr.astype(np.int64),
+        X.indices.astype(np.int64),
+        X.data,
+        y,
+        X @ v,
+        0.02,
+        v,
+        x,
+        idx,
+        sc,
+        rows,
+        pos,
+    )
+    assert _rel_err(got, ref) <= RTOL
+    assert np.all(pos == -1)  # the scratch array is restored
+    Xd = X.toarray()
+    got = mr.logistic_dense_batch_kernel(Xd, y, Xd @ v, 0.02, v, x, idx, sc, rows)
+    assert _rel_err(got, ref) <= RTOL
