@@ -6,6 +6,7 @@ over random sketches ``S`` with ``E[S] = I``. The specification is THEORY.md.
 
 from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, recording_steps
 from .distributed import DistributedProblem
+from .exact import Expectation, expected_distributed_dsgd, expected_dsgd
 from .kernels import (
     logistic_batch_reference,
     logistic_csc_kernel,
@@ -50,6 +51,9 @@ __version__ = "0.1.0"
 __all__ = [
     "MAST",
     "DistributedProblem",
+    "Expectation",
+    "expected_distributed_dsgd",
+    "expected_dsgd",
     "Guarantee",
     "InvalidGuarantee",
     "Trace",

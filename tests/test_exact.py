@@ -1,0 +1,177 @@
+"""Exact expected trajectories (THEORY.md §6) vs brute-force enumeration and Monte Carlo."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from enumeration import balanced_assignments
+from helpers import random_quadratic
+
+import mastref as mr
+
+
+def _curves(objective_value, objective_grad, x_star, f_inf, X, w):
+    """Weighted averages over paths of the three measured quantities; X (paths, d)."""
+    d2 = np.sum((X - x_star) ** 2, axis=1)
+    gap = np.array([objective_value(x) for x in X]) - f_inf
+    gn = np.array([np.sum(objective_grad(x) ** 2) for x in X])
+    return np.array([w @ d2, w @ gap, w @ gn])
+
+
+def brute_force_dsgd(mast, x0, gamma, T):
+    """Enumerate all sketch sequences (support^T) and average the deterministic paths."""
+    atoms, weights = mast.sketch.support()
+    q, v = mast.problem, mast.v
+    out = np.empty((3, T + 1))
+    paths = [(x0.copy(), 1.0)]
+    for t in range(T + 1):
+        X = np.array([p[0] for p in paths])
+        W = np.array([p[1] for p in paths])
+        out[:, t] = _curves(mast.value, mast.grad, mast.argmin(), mast.inf, X, W)
+        if t == T:
+            break
+        paths = [
+            (x - gamma * s * (q.A @ (v + s * (x - v)) - q.b), w * pk)
+            for x, w in paths
+            for s, pk in zip(atoms, weights, strict=True)
+        ]
+    return out
+
+
+def _compare(exact, brute):
+    got = np.array([exact.dist2, exact.value_gap, exact.grad_norm2])
+    np.testing.assert_allclose(got, brute, rtol=1e-11, atol=1e-12)
+
+
+SKETCHES = {
+    "bernoulli": lambda: mr.Bernoulli(np.array([0.3, 0.6, 0.9])),
+    "randk": lambda: mr.RandK(3, 2),
+    "randk1": lambda: mr.RandK(4, 1),
+    "partition": lambda: mr.Partition(4, 2, seed=0),
+    "finite": lambda: mr.FiniteSketch([[2.0, 0.0, 1.0], [0.0, 2.0, 1.0]]),
+    "perm-marginal": lambda: mr.PermutationSketch(4, 3).marginal(),
+}
+
+
+@pytest.mark.parametrize("name", list(SKETCHES))
+def test_expected_dsgd_equals_enumeration(name):
+    sketch = SKETCHES[name]()
+    rng = np.random.default_rng(len(name))
+    q = random_quadratic(rng, sketch.d, mu=0.3)
+    mast = mr.MAST(q, sketch, shift=rng.standard_normal(sketch.d))
+    x0 = rng.standard_normal(sketch.d)
+    gamma = 0.5 / mast.L_max
+    _compare(mr.expected_dsgd(mast, x0, gamma, 3), brute_force_dsgd(mast, x0, gamma, 3))
+
+
+def _brute_force_distributed(dp, x0, gamma, T, joint_atoms):
+    """joint_atoms: list of ((M, d) scale arrays, weight)."""
+    v, M = dp.v, dp.n_clients
+    out = np.empty((3, T + 1))
+    paths = [(x0.copy(), 1.0)]
+    for t in range(T + 1):
+        X = np.array([p[0] for p in paths])
+        W = np.array([p[1] for p in paths])
+        out[:, t] = _curves(dp.value, dp.grad, dp.argmin(), dp.inf, X, W)
+        if t == T:
+            break
+        new = []
+        for x, w in paths:
+            for S, pk in joint_atoms:
+                g = sum(
+                    S[i] * (c.A @ (v + S[i] * (x - v)) - c.b) for i, c in enumerate(dp.problems)
+                )
+                new.append((x - gamma * g / M, w * pk))
+        paths = new
+    return out
+
+
+@pytest.mark.parametrize(("d", "M"), [(4, 2), (5, 2), (4, 3)])
+def test_expected_distributed_permutation_equals_enumeration(d, M):
+    rng = np.random.default_rng(d * M)
+    clients = [random_quadratic(rng, d, mu=0.3) for _ in range(M)]
+    dp = mr.DistributedProblem(clients, mr.PermutationSketch(d, M), shift=rng.standard_normal(d))
+    owners = list(balanced_assignments(d, M))
+    atoms = [
+        (np.array([M * (o == i) for i in range(M)], dtype=float), 1 / len(owners)) for o in owners
+    ]
+    x0 = rng.standard_normal(d)
+    gamma = 0.3 / dp.A
+    _compare(
+        mr.expected_distributed_dsgd(dp, x0, gamma, 3),
+        _brute_force_distributed(dp, x0, gamma, 3, atoms),
+    )
+
+
+def test_expected_distributed_independent_equals_enumeration():
+    rng = np.random.default_rng(1)
+    d = 3
+    laws = [mr.Bernoulli(np.array([0.5, 0.7, 1.0])), mr.RandK(3, 2)]
+    clients = [random_quadratic(rng, d, mu=0.3) for _ in laws]
+    dp = mr.DistributedProblem(clients, laws, shift=rng.standard_normal(d))
+    supports = [law.support() for law in laws]
+    atoms = [
+        (np.array([supports[0][0][a], supports[1][0][b]]), supports[0][1][a] * supports[1][1][b])
+        for a, b in itertools.product(range(len(supports[0][1])), range(len(supports[1][1])))
+    ]
+    x0 = rng.standard_normal(d)
+    gamma = 0.3 / dp.A
+    _compare(
+        mr.expected_distributed_dsgd(dp, x0, gamma, 2),
+        _brute_force_distributed(dp, x0, gamma, 2, atoms),
+    )
+
+
+@pytest.mark.parametrize("sketch", [mr.RandK(8, 3), mr.Bernoulli(0.5, 8)], ids=repr)
+def test_expected_dsgd_agrees_with_monte_carlo(sketch):
+    """d = 8, T = 200, R = 4000 runs: each exact value within 5 standard errors of the MC mean."""
+    rng = np.random.default_rng(2)
+    q = random_quadratic(rng, 8, mu=0.3)
+    mast = mr.MAST(q, sketch, shift=rng.standard_normal(8))
+    x0 = np.zeros(8)
+    gamma = 1 / mast.L_max
+    exact = mr.expected_dsgd(mast, x0, gamma, 200)
+    steps = [0, 10, 50, 200]
+    trace = mr.dsgd(mast, x0, gamma, 200, seed=3, n_runs=4000, record_at=steps)
+    x_star = mast.argmin()
+    for k, t in enumerate(steps):
+        X = trace.iterates[k]
+        samples = {
+            "dist2": np.sum((X - x_star) ** 2, axis=1),
+            "value_gap": np.array([mast.value(x) for x in X]) - mast.inf,
+            "grad_norm2": np.sum((mast.grad(mast.v) + (X - mast.v) @ mast.A_D) ** 2, axis=1),
+        }
+        for name, vals in samples.items():
+            se = vals.std(ddof=1) / np.sqrt(vals.size)
+            assert abs(vals.mean() - getattr(exact, name)[t]) <= 5 * se + 1e-10 * abs(vals.mean())
+
+
+def test_expected_distributed_agrees_with_monte_carlo():
+    rng = np.random.default_rng(4)
+    clients = [random_quadratic(rng, 8, mu=0.3) for _ in range(3)]
+    dp = mr.DistributedProblem(clients, mr.PermutationSketch(8, 3), shift=rng.standard_normal(8))
+    gamma = 1 / dp.A
+    exact = mr.expected_distributed_dsgd(dp, np.zeros(8), gamma, 200)
+    trace = mr.distributed_dsgd(dp, np.zeros(8), gamma, 200, seed=5, n_runs=4000, record_at=[200])
+    d2 = np.sum((trace.final - dp.argmin()) ** 2, axis=1)
+    assert abs(d2.mean() - exact.dist2[200]) <= 5 * d2.std(ddof=1) / np.sqrt(d2.size)
+
+
+def test_exact_mean_is_gd_on_f_D():
+    """E x_t follows GD on f_D: m+ = m - gamma (g_v + A_D m)."""
+    rng = np.random.default_rng(6)
+    mast = mr.MAST(random_quadratic(rng, 5, mu=0.3), mr.RandK(5, 2), shift=rng.standard_normal(5))
+    gamma = 0.1 / mast.L
+    gd = mr.gd_mast(mast, np.zeros(5), gamma, 30)
+    np.testing.assert_allclose(
+        mr.expected_dsgd(mast, np.zeros(5), gamma, 30).mean, gd.final[0], rtol=1e-12, atol=1e-14
+    )
+
+
+def test_dense_sketches_are_refused():
+    rng = np.random.default_rng(7)
+    mast = mr.MAST(random_quadratic(rng, 3, mu=0.3), mr.Projection(3, 1))
+    with pytest.raises(NotImplementedError, match="Monte Carlo"):
+        mr.expected_dsgd(mast, np.zeros(3), 0.01, 5)
