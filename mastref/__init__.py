@@ -5,6 +5,7 @@ over random sketches ``S`` with ``E[S] = I``. The specification is THEORY.md.
 """
 
 from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, recording_steps
+from .data import load_libsvm, save_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
 from .exact import Expectation, expected_distributed_dsgd, expected_dsgd
 from .kernels import (
@@ -51,6 +52,9 @@ __version__ = "0.1.0"
 __all__ = [
     "MAST",
     "DistributedProblem",
+    "load_libsvm",
+    "save_libsvm",
+    "synthetic_a5a_like",
     "Expectation",
     "expected_distributed_dsgd",
     "expected_dsgd",

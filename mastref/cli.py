@@ -17,11 +17,21 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    print(
-        "mastref verify: the theorem verifier (THEORY.md §5-§7) is not yet implemented; "
-        "the foundation (sketches, problems, the MAST objective, kernels) is checked by the "
-        "test suite (pytest)."
-    )
+    from .verify import run
+
+    only = [name.strip() for name in args.only.split(",")] if args.only else None
+    results = run(quick=args.quick, only=only, out=args.out, data=args.data, jobs=args.jobs)
+    violated = [r.name for r in results if r.verdict == "violated"]
+    if violated:
+        print(f"VIOLATED: {', '.join(violated)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .verify import catalogue
+
+    print("\n".join(catalogue(with_data=True)))
     return 0
 
 
@@ -34,8 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mastref {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     verify = sub.add_parser("verify", help="hold measured convergence against the theorems")
-    verify.add_argument("--quick", action="store_true", help="small instances (< 3 minutes)")
+    verify.add_argument("--quick", action="store_true", help="short horizons, few runs (< 3 min)")
+    verify.add_argument("--only", metavar="NAME[,NAME]", help="run only these checks")
+    verify.add_argument("--out", default="mastref-verify", help="output directory")
+    verify.add_argument("--data", metavar="PATH", help="a5a file or directory (adds a5a checks)")
+    verify.add_argument("--jobs", type=int, default=1, help="checks run in parallel (joblib)")
     verify.set_defaults(func=_verify)
+    checks = sub.add_parser("checks", help="list the verifier's checks")
+    checks.set_defaults(func=_list)
     info = sub.add_parser("info", help="print the versions of mastref and its numerics stack")
     info.set_defaults(func=_info)
     return parser

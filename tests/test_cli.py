@@ -18,8 +18,9 @@ def test_help_via_entry_point():
     assert "verify" in out and "usage: mastref" in out
 
 
-def test_verify_subcommand_runs():
-    assert main(["verify"]) == 0
+def test_verify_subcommand_runs(tmp_path):
+    assert main(["verify", "--quick", "--only", "baseline-gd", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "report.md").is_file() and (tmp_path / "baseline-gd.png").is_file()
 
 
 def test_unknown_subcommand_fails():

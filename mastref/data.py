@@ -1,0 +1,110 @@
+"""Data: a LIBSVM/svmlight reader and a synthetic generator of a5a-like data.
+
+The package never downloads anything; real data (LIBSVM ``a5a``, ``a5a.t``) is read from a path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import as_generator, check_int
+
+
+def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Read a LIBSVM file (``label idx:value idx:value ...``, 1-based indices) into ``(X, y)``.
+
+    ``X`` is a CSR matrix with ``n_features`` columns (default: the largest index seen; a5a never
+    uses feature 123, so pass ``n_features=123``). Labels are mapped to ``{-1, +1}``: files with
+    labels ``{-1, +1}`` are kept, any other pair of labels maps the smaller to -1. Malformed lines
+    raise ``ValueError`` naming the line number and its content.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"argument 'path' = {str(path)!r} is not a file")
+    labels, indptr, indices, values = [], [0], [], []
+    with path.open() as fh:
+        for lineno, line in enumerate(fh, start=1):
+            body = line.split("#", 1)[0].strip()
+            if not body:
+                continue
+            parts = body.split()
+            try:
+                labels.append(float(parts[0]))
+                last = 0
+                for item in parts[1:]:
+                    idx_s, val_s = item.split(":")
+                    idx = int(idx_s)
+                    if idx <= last:
+                        raise ValueError("indices must be >= 1 and strictly increasing")
+                    last = idx
+                    indices.append(idx - 1)
+                    values.append(float(val_s))
+            except ValueError as exc:
+                raise ValueError(
+                    f"{path.name}, line {lineno}: cannot parse {line.rstrip()!r} ({exc})"
+                ) from None
+            indptr.append(len(indices))
+    if not labels:
+        raise ValueError(f"{path.name}: no data lines")
+    seen = max(indices) + 1 if indices else 0
+    if n_features is None:
+        n_features = seen
+    n_features = check_int("n_features", n_features, max(seen, 1))
+    X = sp.csr_matrix(
+        (np.array(values), np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+        shape=(len(labels), n_features),
+    )
+    return X, _to_pm1(np.array(labels), path.name)
+
+
+def _to_pm1(y: np.ndarray, name: str) -> np.ndarray:
+    classes = np.unique(y)
+    if classes.size > 2:
+        raise ValueError(f"{name}: {classes.size} distinct labels; binary data expected")
+    if set(classes.tolist()) <= {-1.0, 1.0}:
+        return y
+    return np.where(y == classes.max(), 1.0, -1.0) if classes.size == 2 else np.ones_like(y)
+
+
+def save_libsvm(path, X, y) -> None:
+    """Write ``(X, y)`` in LIBSVM format (1-based indices, nonzeros only)."""
+    X = sp.csr_matrix(X)
+    with Path(path).open("w") as fh:
+        for i in range(X.shape[0]):
+            row = X.getrow(i)
+            items = " ".join(
+                f"{j + 1}:{v:.17g}" for j, v in zip(row.indices, row.data, strict=True)
+            )
+            fh.write(f"{y[i]:+g} {items}\n")
+
+
+def synthetic_a5a_like(
+    n_samples: int = 6414,
+    n_features: int = 123,
+    nnz_per_row: int = 14,
+    seed: int | np.random.Generator | None = 0,
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Sparse binary data shaped like a5a: ``nnz_per_row`` ones per row, about 24% positives.
+
+    Features have power-law popularity (a few very common, many rare) and labels come from a
+    sparse logistic model, so the problem is learnable but not separable.
+    """
+    rng = as_generator(seed)
+    n = check_int("n_samples", n_samples, 1)
+    d = check_int("n_features", n_features, 1)
+    k = check_int("nnz_per_row", nnz_per_row, 1, d)
+    popularity = 1.0 / np.arange(1, d + 1) ** 0.8
+    popularity /= popularity.sum()
+    rows = [np.sort(rng.choice(d, size=k, replace=False, p=popularity)) for _ in range(n)]
+    indices = np.concatenate(rows)
+    indptr = np.arange(0, n * k + 1, k)
+    X = sp.csr_matrix((np.ones(n * k), indices, indptr), shape=(n, d))
+    w = rng.standard_normal(d) * (rng.random(d) < 0.3)
+    margin = X @ w
+    threshold = np.quantile(margin, 0.76)
+    p = 1.0 / (1.0 + np.exp(-(margin - threshold) * 2.0))
+    y = np.where(rng.random(n) < p, 1.0, -1.0)
+    return X, y

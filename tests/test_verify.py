@@ -1,0 +1,74 @@
+"""The verifier: verdict logic, outputs, exit codes, and the whole quick catalogue holding."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+import mastref.verify as mv
+from mastref.cli import main
+
+
+def test_verdict_logic():
+    bound = np.array([np.inf, 4.0, 2.0, 1.0])
+    m = np.array([9.0, 3.0, 1.5, 0.5])
+    assert mv.verdict(m, m, bound) == "holds"
+    assert mv.verdict(m - 0.1, m + 0.6, bound) == "inconclusive"  # upper CB crosses the bound
+    assert mv.verdict(m + 1.1, m + 1.2, bound) == "violated"  # lower CB above the bound
+    # values under the numerical resolution are not judged
+    assert (
+        mv.verdict(
+            np.array([1.0, 2e-12]), np.array([1.0, 2e-12]), np.array([1.0, 1e-13]), resolution=1e-10
+        )
+        == "holds"
+    )
+
+
+def test_monte_carlo_confidence_bounds_use_bonferroni():
+    z = mv._z(20)
+    assert z == pytest.approx(3.8906, abs=1e-3)  # Phi^{-1}(1 - 1e-3/20)
+
+
+def test_quick_catalogue_holds_and_writes_outputs(tmp_path):
+    results = mv.run(quick=True, out=tmp_path, echo=lambda s: None)
+    assert {r.verdict for r in results} == {"holds"}, [(r.name, r.verdict) for r in results]
+    names = {r.name for r in results}
+    assert {
+        "theorem1-randk-vrand",
+        "theorem2-randk-vrand",
+        "theorem3-sc-logistic-tau8",
+        "theorem4a",
+        "theorem4b",
+        "theorem5-sc-permutation",
+        "baseline-gd",
+        "sparsity-slowdown",
+        "stepsize-sweep",
+    } <= names
+    report = (tmp_path / "report.md").read_text()
+    assert "| check |" in report and all(f"{n}.png" in report for n in names)
+    with (tmp_path / "results.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["check"] for r in rows} == names
+    assert all((tmp_path / f"{n}.png").stat().st_size > 1000 for n in names)
+    sweep = next(r for r in results if r.name == "stepsize-sweep")
+    assert np.isinf(sweep.bound[sweep.steps > 1]).all()  # no guarantee beyond gamma_max
+    assert any("diverges" in n for n in sweep.notes)
+
+
+def test_violation_makes_the_cli_fail(tmp_path, monkeypatch):
+    def fake(quick, data=None):
+        steps = np.arange(3)
+        m = np.array([1.0, 2.0, 3.0])
+        return mv.CheckResult(
+            "fake", "Theorem X", "none", "dist2", "exact", 1.0, steps, m, m, m, np.ones(3), ""
+        ).judge()
+
+    monkeypatch.setattr(mv, "catalogue", lambda with_data=False: {"fake": fake})
+    assert main(["verify", "--out", str(tmp_path)]) == 1
+
+
+def test_unknown_check_is_named():
+    with pytest.raises(ValueError, match="unknown check"):
+        mv.run(quick=True, only=["no-such-check"], echo=lambda s: None)
