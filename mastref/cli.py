@@ -28,6 +28,21 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _experiment(args: argparse.Namespace) -> int:
+    from .experiments import EXPERIMENTS
+
+    names = list(EXPERIMENTS) if args.name == "all" else [args.name]
+    for name in names:
+        print(f"experiment {name}: running ({'quick' if args.quick else 'full'}) ...", flush=True)
+        summary = EXPERIMENTS[name](args.data, args.out, quick=args.quick, seed=args.seed)
+        shown = {k: v for k, v in summary.items() if isinstance(v, float | int)}
+        print(
+            f"experiment {name}: wrote {args.out}/{name}/ ; "
+            + ", ".join(f"{k}={v:.4g}" for k, v in shown.items())
+        )
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     from .verify import catalogue
 
@@ -50,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--data", metavar="PATH", help="a5a file or directory (adds a5a checks)")
     verify.add_argument("--jobs", type=int, default=1, help="checks run in parallel (joblib)")
     verify.set_defaults(func=_verify)
+    exp = sub.add_parser("experiment", help="reproduce an experiment of the paper (THEORY §8)")
+    exp.add_argument("name", choices=["pruning", "subsampling", "distributed", "stepsize", "all"])
+    exp.add_argument(
+        "--data",
+        metavar="DIR",
+        help="directory with a5a and a5a.t (default: synthetic a5a-like data)",
+    )
+    exp.add_argument("--out", default="experiments", help="output directory")
+    exp.add_argument("--quick", action="store_true", help="subsampled data, short runs")
+    exp.add_argument("--seed", type=int, default=0)
+    exp.set_defaults(func=_experiment)
     checks = sub.add_parser("checks", help="list the verifier's checks")
     checks.set_defaults(func=_list)
     info = sub.add_parser("info", help="print the versions of mastref and its numerics stack")

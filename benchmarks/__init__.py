@@ -1,0 +1,1 @@
+"""Benchmarks of mastref; run ``python -m benchmarks``."""
