@@ -72,60 +72,18 @@ def logistic_csc_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc):
 
 @njit(cache=True)
 def logistic_csr_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, d):
-    """Sketched logistic gradient on ``C`` from CSR arrays of ``X``, in ``O(nnz(X) + n + d)``."""
-    n = Xv.shape[0]
-    K = idx.shape[0]
+    """Sketched logistic gradient on ``C`` from CSR arrays of ``X``, in ``O(nnz(X) + n + d)``:
+    the minibatch kernel with every row (rows must be scanned to find the entries in ``C``)."""
+    rows = np.arange(Xv.shape[0])
     pos = np.full(d, -1, dtype=np.int64)
-    u = np.empty(K)
-    for t in range(K):
-        pos[idx[t]] = t
-        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
-    m = Xv.copy()
-    for i in range(n):
-        acc = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            t = pos[indices[p]]
-            if t >= 0:
-                acc += data[p] * u[t]
-        m[i] += acc
-    _residual_weights(m, y, n)
-    g = np.zeros(K)
-    for i in range(n):
-        r = m[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            t = pos[indices[p]]
-            if t >= 0:
-                g[t] += data[p] * r
-    for t in range(K):
-        j = idx[t]
-        g[t] = sc[t] * (g[t] + lam * (v[j] + sc[t] * (x[j] - v[j])))
-    return g
+    return logistic_csr_batch_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos)
 
 
 @njit(cache=True)
 def logistic_dense_kernel(X, y, Xv, lam, v, x, idx, sc):
-    """Sketched logistic gradient on ``C`` from a dense ``X``, in ``O(n K)``."""
-    n = X.shape[0]
-    K = idx.shape[0]
-    u = np.empty(K)
-    for t in range(K):
-        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
-    m = Xv.copy()
-    for i in range(n):
-        acc = 0.0
-        for t in range(K):
-            acc += X[i, idx[t]] * u[t]
-        m[i] += acc
-    _residual_weights(m, y, n)
-    g = np.zeros(K)
-    for i in range(n):
-        r = m[i]
-        for t in range(K):
-            g[t] += X[i, idx[t]] * r
-    for t in range(K):
-        j = idx[t]
-        g[t] = sc[t] * (g[t] + lam * (v[j] + sc[t] * (x[j] - v[j])))
-    return g
+    """Sketched logistic gradient on ``C`` from a dense ``X``, in ``O(n K)``: the minibatch
+    kernel with every row."""
+    return logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, np.arange(X.shape[0]))
 
 
 @njit(cache=True)

@@ -107,14 +107,10 @@ def _resolution(measured0: float, bound0: float) -> float:
     return RESOLUTION * scale
 
 
-def _mc_result(name, g, instance, method, steps, samples, notes=(), running_min=False):
-    """A Monte Carlo check from per-step samples (n_records, R)."""
-    mean = samples.mean(axis=1)
-    se = samples.std(axis=1, ddof=1) / np.sqrt(samples.shape[1])
-    z = _z(len(steps))
-    lower, upper = mean - z * se, mean + z * se
+def _result(name, g, instance, method, steps, mean, lower, upper, notes, running_min):
+    """A judged ``CheckResult``; ``running_min``: the quantity is ``min_{s<t}`` (from t = 1)."""
     res = _resolution(mean[0], float(g.bound(steps[0])) if steps[0] > 0 else mean[0])
-    if running_min:  # min_{s<t}: the bound applies from t = 1 on
+    if running_min:
         mean, lower, upper = (np.minimum.accumulate(a)[:-1] for a in (mean, lower, upper))
         steps = steps[1:]
     bound = g.bound(steps)
@@ -136,28 +132,19 @@ def _mc_result(name, g, instance, method, steps, samples, notes=(), running_min=
     ).judge()
 
 
+def _mc_result(name, g, instance, method, steps, samples, notes=(), running_min=False):
+    """A Monte Carlo check from per-step samples (n_records, R): one-sided normal bounds."""
+    mean = samples.mean(axis=1)
+    se = samples.std(axis=1, ddof=1) / np.sqrt(samples.shape[1])
+    z = _z(len(steps))
+    return _result(
+        name, g, instance, method, steps, mean, mean - z * se, mean + z * se, notes, running_min
+    )
+
+
 def _exact_result(name, g, instance, method, steps, values, notes=(), running_min=False):
-    res = _resolution(values[0], float(g.bound(steps[0])) if steps[0] > 0 else values[0])
-    if running_min:
-        values = np.minimum.accumulate(values)[:-1]
-        steps = steps[1:]
-    bound = g.bound(steps)
-    return CheckResult(
-        name,
-        g.name,
-        instance,
-        g.quantity,
-        method,
-        _ratio(g),
-        steps,
-        values,
-        values,
-        values,
-        bound,
-        "",
-        list(notes) + g.notes,
-        resolution=res,
-    ).judge()
+    """An exact (or deterministic) check: the confidence bounds are the values themselves."""
+    return _result(name, g, instance, method, steps, values, values, values, notes, running_min)
 
 
 def _ratio(g) -> float:
