@@ -183,6 +183,13 @@ def _minibatches(rng: np.random.Generator, n: int, tau: int, n_runs: int) -> np.
     return rows.reshape(n_runs, tau)
 
 
+def _batch_rows(rng: np.random.Generator, tau: int | None, n: int, n_runs: int) -> np.ndarray:
+    """Minibatch rows for each run, or ``(n_runs, 0)`` for the exact oracle (``tau = None``)."""
+    if tau is None:
+        return np.zeros((n_runs, 0), dtype=np.int64)
+    return _minibatches(rng, n, tau, n_runs)
+
+
 def _check_oracle(problem, oracle: str, batch_size):
     if oracle == "exact":
         if batch_size is not None:
@@ -240,10 +247,7 @@ def dsgd(
         rec.maybe_record(t, X)
         if sketch.is_diagonal:
             ptr, idx, sc = sketch.sample_supports(rng, n_runs)
-            if tau is None:
-                rows = np.zeros((n_runs, 0), dtype=np.int64)
-            else:
-                rows = _minibatches(rng, n_data, tau, n_runs)
+            rows = _batch_rows(rng, tau, n_data, n_runs)
             _sketched_step(mast.kernel_pack, X, ptr, idx, sc, rows, X, -gamma)
             rec.running["coords"] += np.diff(ptr)
         else:
@@ -428,11 +432,7 @@ def distributed_dsgd(
                 ptr, idx, sc = client.sketch.sample_supports(rng, n_runs)
             else:
                 ptr, idx, sc = _client_supports(owners, i, float(M))
-            tau = taus[i]
-            if tau is None:
-                rows = np.zeros((n_runs, 0), dtype=np.int64)
-            else:
-                rows = _minibatches(rng, client.problem.n_samples, tau, n_runs)
+            rows = _batch_rows(rng, taus[i], getattr(client.problem, "n_samples", 1), n_runs)
             _sketched_step(client.kernel_pack, X, ptr, idx, sc, rows, G, 1.0)
             sizes = np.diff(ptr)
             rec.running["coords_down"] += sizes

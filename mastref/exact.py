@@ -197,12 +197,10 @@ class _ClientTerms:
             self.kind, self.w = 0, 1.0 / sketch.p
         elif isinstance(sketch, RandomSubset):
             self.kind, self.c = 1, sketch.scale
+            # qtab[u] = P(u given coordinates all kept) = E[s_1 ... s_u] / c^u (§1 mixed moments)
             self.qtab = np.array(
                 [
-                    sum(
-                        q * _falling(int(k), u) / _falling(d, u)
-                        for k, q in zip(sketch._sizes, sketch._size_probs, strict=True)
-                    )
+                    sketch.moment((np.arange(d) < u).astype(np.int64)) / self.c**u
                     if u <= d
                     else 0.0
                     for u in range(5)

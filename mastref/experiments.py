@@ -204,18 +204,6 @@ def run_pruning(
 # ------------------------------------------------------------------------------------------------
 
 
-def _fD_values(mast: MAST, X: np.ndarray) -> np.ndarray:
-    """Exact f_D at the rows of X for a logistic problem with a finite-support sketch."""
-    p = mast.problem
-    samples, weights = mast.sketch.support()
-    vals = np.zeros(X.shape[0])
-    for s, w in zip(samples, weights, strict=True):
-        Y = mast.v + s * (X - mast.v)
-        margins = p.y[:, None] * np.asarray(p.X @ Y.T)
-        vals += w * (np.mean(np.logaddexp(0.0, -margins), axis=0) + 0.5 * p.lam * np.sum(Y**2, 1))
-    return vals
-
-
 def run_subsampling(
     data=None, out="experiments", quick: bool = False, seed: int = 0, lam: float = LAMBDA
 ) -> dict:
@@ -250,7 +238,7 @@ def run_subsampling(
             batch_size=tau,
             geometric=40,
         )
-        gaps = np.array([_fD_values(mast, Xk) for Xk in tr.iterates]) - f_inf
+        gaps = np.array([mast.values_and_grads(Xk)[0] for Xk in tr.iterates]) - f_inf
         mean = gaps.mean(axis=1)
         passes = tr.counters["samples"][:, 0] / n
         bound = g.bound(tr.steps)

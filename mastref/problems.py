@@ -47,7 +47,8 @@ class Quadratic:
                 f"argument 'b' is not in range(A): its component in the null space of A has norm "
                 f"{outside:.3g}, so f is unbounded below (f^inf = -inf)"
             )
-        self._x_star = U[:, nonzero] @ (coef[nonzero] / eig[nonzero])
+        self._range, self._range_eig = U[:, nonzero], eig[nonzero]
+        self._x_star = self.pinv_apply(self.b)
 
     @property
     def n_features(self) -> int:
@@ -71,6 +72,10 @@ class Quadratic:
     def grad(self, x) -> np.ndarray:
         """``A x - b``."""
         return self.A @ check_vector("x", x, self.d) - self.b
+
+    def pinv_apply(self, g) -> np.ndarray:
+        """``A^+ g`` from the eigendecomposition computed at construction."""
+        return self._range @ ((self._range.T @ g) / self._range_eig)
 
     def argmin(self) -> np.ndarray:
         """``x* = A^+ b``."""

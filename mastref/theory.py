@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ._validation import check_int, check_real, check_vector
 from .algorithms import Trace
 from .distributed import DistributedProblem
 from .mast import MAST
@@ -157,8 +157,6 @@ def _delta0(obj, x0: np.ndarray, notes: list) -> float:
 
 
 def _x0(x0, d: int) -> np.ndarray:
-    from ._validation import check_vector
-
     return check_vector("x0", x0, d)
 
 

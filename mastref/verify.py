@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit
 from scipy.stats import norm
 
 from . import theory
@@ -177,21 +176,6 @@ def _logistic(seed: int, n: int = 200, d: int = 6, lam: float = 0.05) -> Logisti
     return LogisticRegression(X, np.where(rng.random(n) < 0.5, -1.0, 1.0), lam)
 
 
-def _logistic_fD(mast: MAST, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact ``f_D`` and ``grad f_D`` at the rows of ``X`` (logistic, finite support)."""
-    p = mast.problem
-    samples, weights = mast.sketch.support()
-    vals = np.zeros(X.shape[0])
-    grads = np.zeros_like(X)
-    for s, w in zip(samples, weights, strict=True):
-        Y = mast.v + s * (X - mast.v)
-        margins = p.y[:, None] * np.asarray(p.X @ Y.T)
-        vals += w * (np.mean(np.logaddexp(0.0, -margins), axis=0) + 0.5 * p.lam * np.sum(Y**2, 1))
-        r = -p.y[:, None] * expit(-margins) / p.n_samples
-        grads += w * s * (np.asarray(p.X.T @ r).T + p.lam * Y)
-    return vals, grads
-
-
 # ------------------------------------------------------------------------------------------------
 # Checks
 # ------------------------------------------------------------------------------------------------
@@ -268,7 +252,7 @@ def _theorem3_logistic(strongly_convex: bool) -> Callable:
                 batch_size=tau,
                 geometric=25,
             )
-            vals = np.array([_logistic_fD(mast, X)[0] for X in tr.iterates]) - mast.inf
+            vals = np.array([mast.values_and_grads(X)[0] for X in tr.iterates]) - mast.inf
             name = "theorem3-sc-logistic-tau8"
             return _mc_result(
                 name,
@@ -291,7 +275,7 @@ def _theorem3_logistic(strongly_convex: bool) -> Callable:
             batch_size=tau,
             record_every=1,
         )
-        vals = np.array([np.sum(_logistic_fD(mast, X)[1] ** 2, axis=1) for X in tr.iterates])
+        vals = np.array([np.sum(mast.values_and_grads(X)[1] ** 2, axis=1) for X in tr.iterates])
         return _mc_result(
             "theorem3-nonconvex-logistic-tau8",
             g,

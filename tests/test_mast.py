@@ -124,3 +124,17 @@ def test_paper_constants():
     assert M.mu == pytest.approx(q.mu * 1.0)
     assert M.L_max == pytest.approx(q.L * 25.0)
     assert mr.MAST(q, mr.Gaussian(4, 2)).L_max == np.inf
+
+
+@pytest.mark.parametrize("kind", ["quadratic", "logistic"])
+def test_batched_values_and_grads_equal_the_single_point_ones(kind):
+    rng = np.random.default_rng(8)
+    if kind == "quadratic":
+        M = mr.MAST(random_quadratic(rng, 4, mu=0.2), mr.RandK(4, 2), shift=rng.standard_normal(4))
+    else:
+        lr = random_logistic(rng, 25, 4, lam=0.1, sparse=True)
+        M = mr.MAST(lr, mr.Bernoulli(0.5, 4), shift=rng.standard_normal(4))
+    X = rng.standard_normal((5, 4))
+    vals, grads = M.values_and_grads(X)
+    np.testing.assert_allclose(vals, [M.value(x) for x in X], rtol=1e-13)
+    np.testing.assert_allclose(grads, [M.grad(x) for x in X], rtol=1e-12, atol=1e-15)
