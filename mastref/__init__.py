@@ -1,14 +1,25 @@
 """mastref: exact reference implementation and theory checker for MAST.
 
 MAST (Model-Agnostic Sparsified Training, ICLR 2025) minimises ``f_D(x) = E[f(v + S(x - v))]``
-over random sketches ``S`` with ``E[S] = I``. The specification is THEORY.md.
+over random sketches ``S`` with ``E[S] = I``. The specification is THEORY.md; the layout is one
+module per concept: ``sketches`` (laws and their certification), ``problems`` (the problem
+protocol and the built-in problems), ``mast`` (the objective), ``algorithms``, ``exact`` (§6),
+``distributed``, ``theorems`` (one file per theorem), ``verify`` (the checker) and ``testing``
+(hypothesis strategies).
 """
 
+from ._validation import MissingCapability, as_generator
 from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, recording_steps
 from .data import load_libsvm, save_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
 from .exact import Expectation, expected_distributed_dsgd, expected_dsgd
 from .kernels import (
+    least_squares_batch_reference,
+    least_squares_csc_kernel,
+    least_squares_csr_batch_kernel,
+    least_squares_dense_batch_kernel,
+    least_squares_dense_kernel,
+    least_squares_reference,
     logistic_batch_reference,
     logistic_csc_kernel,
     logistic_csr_batch_kernel,
@@ -18,23 +29,39 @@ from .kernels import (
     logistic_reference,
     quadratic_kernel,
     quadratic_reference,
+    register_kernels,
+    sketched_batch_grad_kernel,
+    sketched_grad_kernel,
 )
-from .mast import MAST
-from .problems import LogisticRegression, Quadratic
+from .mast import MAST, Solution
+from .problems import (
+    FiniteSum,
+    FunctionProblem,
+    LeastSquares,
+    LogisticRegression,
+    Problem,
+    Quadratic,
+    QuadraticForm,
+)
 from .sketches import (
     Bernoulli,
     DiagonalSketch,
     FiniteSketch,
     Gaussian,
     Identity,
+    JointSketch,
     Partition,
+    PerformanceWarning,
     PermutationSketch,
     Projection,
     RandK,
     RandomSubset,
     Sketch,
+    SketchCheck,
+    check_sketch,
 )
-from .theory import (
+from .theorems import (
+    REGISTRY,
     Guarantee,
     InvalidGuarantee,
     baseline_gd,
@@ -46,54 +73,79 @@ from .theory import (
     theorem4,
     theorem5,
 )
+from .verify import CheckResult, check
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "MAST",
+    "REGISTRY",
+    "Bernoulli",
+    "CheckResult",
+    "DiagonalSketch",
     "DistributedProblem",
-    "load_libsvm",
-    "save_libsvm",
-    "synthetic_a5a_like",
     "Expectation",
-    "expected_distributed_dsgd",
-    "expected_dsgd",
+    "FiniteSketch",
+    "FiniteSum",
+    "FunctionProblem",
+    "Gaussian",
     "Guarantee",
+    "Identity",
     "InvalidGuarantee",
+    "JointSketch",
+    "LeastSquares",
+    "LogisticRegression",
+    "MissingCapability",
+    "Partition",
+    "PerformanceWarning",
+    "PermutationSketch",
+    "Problem",
+    "Projection",
+    "Quadratic",
+    "QuadraticForm",
+    "RandK",
+    "RandomSubset",
+    "Sketch",
+    "SketchCheck",
+    "Solution",
     "Trace",
+    "as_generator",
     "baseline_gd",
+    "check",
+    "check_sketch",
     "distributed_dsgd",
     "dsgd",
+    "expected_distributed_dsgd",
+    "expected_dsgd",
     "gd_mast",
     "l_svrdsg",
+    "least_squares_batch_reference",
+    "least_squares_csc_kernel",
+    "least_squares_csr_batch_kernel",
+    "least_squares_dense_batch_kernel",
+    "least_squares_dense_kernel",
+    "least_squares_reference",
+    "load_libsvm",
+    "logistic_batch_reference",
+    "logistic_csc_kernel",
+    "logistic_csr_batch_kernel",
+    "logistic_csr_kernel",
+    "logistic_dense_batch_kernel",
+    "logistic_dense_kernel",
+    "logistic_reference",
+    "quadratic_kernel",
+    "quadratic_reference",
     "recording_steps",
+    "register_kernels",
+    "save_libsvm",
+    "sketched_batch_grad_kernel",
+    "sketched_grad_kernel",
     "svrdsg_lyapunov",
+    "synthetic_a5a_like",
     "tau_nice_abc",
     "theorem1",
     "theorem2",
     "theorem3",
     "theorem4",
     "theorem5",
-    "Bernoulli",
-    "DiagonalSketch",
-    "FiniteSketch",
-    "Gaussian",
-    "Identity",
-    "LogisticRegression",
-    "Partition",
-    "PermutationSketch",
-    "Projection",
-    "Quadratic",
-    "RandK",
-    "RandomSubset",
-    "Sketch",
-    "logistic_csc_kernel",
-    "logistic_csr_kernel",
-    "logistic_batch_reference",
-    "logistic_csr_batch_kernel",
-    "logistic_dense_batch_kernel",
-    "logistic_dense_kernel",
-    "logistic_reference",
-    "quadratic_kernel",
-    "quadratic_reference",
 ]

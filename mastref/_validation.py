@@ -11,15 +11,25 @@ import numbers
 import numpy as np
 
 
-def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """Return a ``numpy.random.Generator`` from a seed, a Generator or ``None``."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
-    raise TypeError(
-        f"argument 'seed'/'rng' = {seed!r} must be an int, a numpy.random.Generator or None"
-    )
+class MissingCapability(NotImplementedError):
+    """A sketch law or problem lacks a capability that the requested computation needs.
+
+    The message names the object, the capability and what provides it (a method to implement,
+    or the Monte Carlo alternative).
+    """
+
+
+def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from an int seed, a Generator or ``None`` (SPEC 7).
+
+    A Generator is returned as is (its state advances with use); an int or ``None`` seeds a new
+    ``np.random.default_rng``.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(f"argument 'rng' = {rng!r} must be an int, a numpy.random.Generator or None")
 
 
 def check_int(name: str, value, low: int | None = None, high: int | None = None) -> int:

@@ -2,9 +2,11 @@
 
 The state of ``R`` runs is an ``(R, d)`` array. Each step draws the sketches of all runs at once
 (vectorised NumPy on the caller's ``Generator``) and advances every run in one numba kernel call,
-whose cost per run follows the sketch's support. Dense sketches (``Projection``, ``Gaussian``) take
-a plain reference path (a Python loop over runs). Every algorithm returns a ``Trace``; the same
-seed gives a bit-identical trace.
+whose cost per run follows the sketch's support: the problem's registered kernel
+(``Problem.kernel_pack``, ``mastref.register_kernels``), or, for a problem without one, its
+reference ``sketched_grad_support`` in a Python loop over runs. Dense sketches (``Projection``,
+``Gaussian``) take a plain reference path too. Every algorithm returns a ``Trace``; the same
+``rng`` gives a bit-identical trace.
 """
 
 from __future__ import annotations
@@ -14,22 +16,34 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from ._validation import as_generator, check_int, check_real, check_vector
+from ._validation import MissingCapability, as_generator, check_int, check_real, check_vector
 from .distributed import DistributedProblem
-from .kernels import pack_sketched_batch_grad, pack_sketched_grad
+from .kernels import floyd_subsets, sketched_batch_grad_kernel, sketched_grad_kernel
 from .mast import MAST
-from .problems import LogisticRegression
-from .sketches import FiniteSketch, _floyd_subsets
+from .problems.base import FiniteSum
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Trace:
     """Recorded run of an algorithm.
 
-    ``steps`` (n_records,) step indices; ``iterates`` (n_records, n_runs, d); ``final``
-    (n_runs, d), the iterate after the last step; ``counters`` name -> (n_records, n_runs)
-    cumulative counts at the recorded steps; ``aux`` extra recorded state (L-SVRDSG: ``"w"``,
-    ``"h"``, each (n_records, n_runs, d)).
+    Attributes
+    ----------
+    algorithm : str
+        Name and options of the algorithm.
+    gamma : float
+        The step size.
+    steps : ndarray, shape (n_records,)
+        Recorded step indices (always 0 and ``n_steps``).
+    iterates : ndarray, shape (n_records, n_runs, d)
+        The iterates at the recorded steps.
+    final : ndarray, shape (n_runs, d)
+        The iterate after the last step.
+    counters : dict
+        name -> ``(n_records, n_runs)`` cumulative counts at the recorded steps.
+    aux : dict
+        Extra recorded state (L-SVRDSG: ``"w"``, ``"h"`` of shape ``(n_records, n_runs, d)``,
+        ``"w_final"``, ``"h_final"``).
     """
 
     algorithm: str
@@ -42,7 +56,15 @@ class Trace:
 
     @property
     def n_runs(self) -> int:
+        """Number of independent runs."""
         return self.final.shape[0]
+
+    def __repr__(self) -> str:
+        n_rec, R, d = self.iterates.shape
+        return (
+            f"Trace({self.algorithm}, gamma={self.gamma:.4g}, n_steps={int(self.steps[-1])}, "
+            f"n_runs={R}, d={d}, {n_rec} records)"
+        )
 
 
 def recording_steps(
@@ -96,8 +118,16 @@ class _Recorder:
                 self.aux[name][k] = value
             self._next += 1
 
-    def trace(self, algorithm: str, gamma: float, X: np.ndarray) -> Trace:
-        return Trace(algorithm, gamma, self.steps, self.iterates, X.copy(), self.counters, self.aux)
+    def trace(self, algorithm: str, gamma: float, X: np.ndarray, **aux) -> Trace:
+        return Trace(
+            algorithm=algorithm,
+            gamma=gamma,
+            steps=self.steps,
+            iterates=self.iterates,
+            final=X.copy(),
+            counters=self.counters,
+            aux={**self.aux, **aux},
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -106,24 +136,56 @@ class _Recorder:
 
 
 @njit(cache=True)
-def _sketched_step(pack, X, ptr, idx, sc, rows, out, coef):
+def _sketched_step(pack, X, ptr, idx, sc, out, coef):
     """For every run r: ``out[r, C_r] += coef * grad f_{S_r}(X[r])`` on the support ``C_r``.
 
-    ``rows`` is ``(R, tau)`` minibatch indices, or ``(R, 0)`` for the exact oracle. With
-    ``out = X`` and ``coef = -gamma`` this is one step of Algorithm 1.
+    With ``out = X`` and ``coef = -gamma`` this is one step of Algorithm 1-I. The kernel is the
+    one registered for the type of ``pack``.
     """
-    R = X.shape[0]
+    for r in range(X.shape[0]):
+        a, b = ptr[r], ptr[r + 1]
+        if b == a:
+            continue
+        g = sketched_grad_kernel(pack, X[r], idx[a:b], sc[a:b])
+        for t in range(b - a):
+            out[r, idx[a + t]] += coef * g[t]
+
+
+@njit(cache=True)
+def _sketched_batch_step(pack, X, ptr, idx, sc, rows, out, coef):
+    """``_sketched_step`` with the minibatch oracle: run r uses the tau-nice batch ``rows[r]``
+    (Algorithm 1-II)."""
     pos = np.full(X.shape[1], -1, dtype=np.int64)
-    for r in range(R):
+    for r in range(X.shape[0]):
+        a, b = ptr[r], ptr[r + 1]
+        if b == a:
+            continue
+        g = sketched_batch_grad_kernel(pack, X[r], idx[a:b], sc[a:b], rows[r], pos)
+        for t in range(b - a):
+            out[r, idx[a + t]] += coef * g[t]
+
+
+def _sketched_step_reference(problem, v, X, ptr, idx, sc, rows, out, coef) -> None:
+    """``_sketched_step`` for a problem without a kernel: its reference path, run by run."""
+    for r in range(X.shape[0]):
         a, b = ptr[r], ptr[r + 1]
         if b == a:
             continue
         if rows.shape[1] == 0:
-            g = pack_sketched_grad(pack, X[r], idx[a:b], sc[a:b])
+            g = problem.sketched_grad_support(v, X[r], idx[a:b], sc[a:b])
         else:
-            g = pack_sketched_batch_grad(pack, X[r], idx[a:b], sc[a:b], rows[r], pos)
-        for t in range(b - a):
-            out[r, idx[a + t]] += coef * g[t]
+            g = problem.sketched_batch_grad_support(v, X[r], idx[a:b], sc[a:b], rows[r])
+        out[r, idx[a:b]] += coef * g
+
+
+def _step(mast: MAST, X, ptr, idx, sc, rows, out, coef) -> None:
+    """Advance every run by its sketched gradient, by kernel or by the reference path."""
+    if mast.kernel_pack is None:
+        _sketched_step_reference(mast.problem, mast.v, X, ptr, idx, sc, rows, out, coef)
+    elif rows.shape[1] == 0:
+        _sketched_step(mast.kernel_pack, X, ptr, idx, sc, out, coef)
+    else:
+        _sketched_batch_step(mast.kernel_pack, X, ptr, idx, sc, rows, out, coef)
 
 
 @njit(cache=True)
@@ -138,13 +200,13 @@ def _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma):
     for r in range(R):
         a0, a1 = aptr[k[r]], aptr[k[r] + 1]
         ci, cs = aidx[a0:a1], asc[a0:a1]
-        gx = pack_sketched_grad(pack, X[r], ci, cs)
-        gw = pack_sketched_grad(pack, W[r], ci, cs)
+        gx = sketched_grad_kernel(pack, X[r], ci, cs)
+        gw = sketched_grad_kernel(pack, W[r], ci, cs)
         if refresh[r]:
             h_new = np.zeros(d)
             for j in range(b):
                 c0, c1 = aptr[ref_atoms[r, j]], aptr[ref_atoms[r, j] + 1]
-                g = pack_sketched_grad(pack, X[r], aidx[c0:c1], asc[c0:c1])
+                g = sketched_grad_kernel(pack, X[r], aidx[c0:c1], asc[c0:c1])
                 for t in range(c1 - c0):
                     h_new[aidx[c0 + t]] += g[t]
             for i in range(d):
@@ -179,7 +241,7 @@ def _start(x0, d: int, n_runs: int) -> np.ndarray:
 
 def _minibatches(rng: np.random.Generator, n: int, tau: int, n_runs: int) -> np.ndarray:
     """``(n_runs, tau)`` tau-nice batches: uniform tau-subsets of ``[n]``, without replacement."""
-    _, rows = _floyd_subsets(n, np.full(n_runs, tau, dtype=np.int64), rng.random((n_runs, tau)))
+    _, rows = floyd_subsets(n, np.full(n_runs, tau, dtype=np.int64), rng.random((n_runs, tau)))
     return rows.reshape(n_runs, tau)
 
 
@@ -197,8 +259,10 @@ def _check_oracle(problem, oracle: str, batch_size):
         return None
     if oracle != "minibatch":
         raise ValueError(f"argument 'oracle' = {oracle!r} must be 'exact' or 'minibatch'")
-    if not isinstance(problem, LogisticRegression):
-        raise TypeError("oracle='minibatch' needs a finite-sum problem (LogisticRegression)")
+    if not isinstance(problem, FiniteSum):
+        raise TypeError(
+            f"oracle='minibatch' needs a finite-sum problem (mastref.FiniteSum); got {problem!r}"
+        )
     if batch_size is None:
         raise ValueError("oracle='minibatch' needs 'batch_size' (tau)")
     return check_int("batch_size", batch_size, 1, problem.n_samples)
@@ -214,9 +278,9 @@ def dsgd(
     x0,
     gamma: float,
     n_steps: int,
-    seed: int | np.random.Generator | None = None,
-    n_runs: int = 1,
     *,
+    n_runs: int = 1,
+    rng: int | np.random.Generator | None = None,
     oracle: str = "exact",
     batch_size: int | None = None,
     record_every: int | None = None,
@@ -225,11 +289,42 @@ def dsgd(
 ) -> Trace:
     """Algorithm 1 (THEORY.md §4): ``x_{t+1} = x_t - gamma S_t^T G(v + S_t(x_t - v))``.
 
-    ``oracle="exact"`` (variant I): ``G = grad f``. ``oracle="minibatch"`` (variant II):
-    ``G = grad f_B`` for a tau-nice batch ``B`` (``batch_size`` = tau, without replacement).
-    Counters: ``"sketched_grads"`` (one per step), ``"coords"`` (support sizes, i.e. coordinates
-    of the sparse model), ``"samples"`` (data points touched; ``n`` per step for the exact oracle
-    on a finite sum).
+    Parameters
+    ----------
+    mast : MAST
+        The objective (problem, law, shift).
+    x0 : array_like, shape (d,) or (n_runs, d)
+        Starting point(s).
+    gamma : float
+        Step size ``> 0``.
+    n_steps : int
+        Number of steps ``T``.
+    n_runs : int
+        Independent runs advanced together.
+    rng : int, Generator or None
+        Randomness (sketches and minibatches).
+    oracle : {"exact", "minibatch"}
+        Variant I (``G = grad f``) or II (``G = grad f_B``, a tau-nice batch of a finite sum).
+    batch_size : int, optional
+        ``tau`` for ``oracle="minibatch"``.
+    record_every, record_at, geometric
+        Which steps to record (``recording_steps``).
+
+    Returns
+    -------
+    Trace
+        Counters ``"sketched_grads"`` (one per step), ``"coords"`` (support sizes: coordinates
+        of the sparse model), ``"samples"`` (data points touched; ``n`` per step for the exact
+        oracle on a finite sum).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(3), np.ones(3)), mr.RandK(3, 1))
+    >>> trace = mr.dsgd(mast, np.zeros(3), 0.1, 50, n_runs=4, rng=0)
+    >>> trace.final.shape, trace.counters["coords"][-1]
+    ((4, 3), array([50., 50., 50., 50.]))
     """
     if not isinstance(mast, MAST):
         raise TypeError(f"argument 'mast' = {mast!r} must be a MAST objective")
@@ -238,7 +333,7 @@ def dsgd(
     steps = recording_steps(n_steps, record_every, record_at, geometric)
     n_steps = int(steps[-1])
     tau = _check_oracle(mast.problem, oracle, batch_size)
-    rng = as_generator(seed)
+    rng = as_generator(rng)
     X = _start(x0, mast.d, n_runs)
     rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads", "coords", "samples"))
     n_data = getattr(mast.problem, "n_samples", 1)
@@ -246,9 +341,9 @@ def dsgd(
     for t in range(n_steps):
         rec.maybe_record(t, X)
         if sketch.is_diagonal:
-            ptr, idx, sc = sketch.sample_supports(rng, n_runs)
+            ptr, idx, sc = sketch.sample_supports(n_runs, rng=rng)
             rows = _batch_rows(rng, tau, n_data, n_runs)
-            _sketched_step(mast.kernel_pack, X, ptr, idx, sc, rows, X, -gamma)
+            _step(mast, X, ptr, idx, sc, rows, X, -gamma)
             rec.running["coords"] += np.diff(ptr)
         else:
             for r in range(n_runs):
@@ -277,17 +372,25 @@ def gd_mast(
     x0,
     gamma: float,
     n_steps: int,
-    seed: int | np.random.Generator | None = None,
-    n_runs: int = 1,
     *,
+    n_runs: int = 1,
     record_every: int | None = None,
     record_at=None,
     geometric: int | None = None,
 ) -> Trace:
     """Algorithm 2 (THEORY.md §4): ``x_{t+1} = x_t - gamma grad f_D(x_t)`` with the exact gradient.
 
-    Deterministic: ``seed`` is accepted for a uniform signature and unused; all ``n_runs`` runs
-    are the same trajectory. Counter ``"grads_D"`` counts exact ``grad f_D`` evaluations.
+    Deterministic (no ``rng``): all ``n_runs`` runs are the same trajectory. Counter
+    ``"grads_D"`` counts exact ``grad f_D`` evaluations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Bernoulli(0.5, 2))
+    >>> trace = mr.gd_mast(mast, np.zeros(2), 0.5, 60)
+    >>> np.allclose(trace.final[0], mast.argmin())
+    True
     """
     if not isinstance(mast, MAST):
         raise TypeError(f"argument 'mast' = {mast!r} must be a MAST objective")
@@ -313,14 +416,34 @@ def gd_mast(
 # ------------------------------------------------------------------------------------------------
 
 
+def uniform_atoms(sketch) -> int:
+    """Number ``N`` of atoms of a finite, uniform diagonal law (L-SVRDSG, Theorem 4).
+
+    Raises ``MissingCapability`` for laws without a finite support and ``ValueError`` for
+    non-uniform weights.
+    """
+    if not sketch.is_diagonal or not sketch.has_finite_support:
+        raise MissingCapability(
+            f"L-SVRDSG needs a finite, uniform diagonal law S_1..S_N (capability "
+            f"'finite_support'); {sketch!r} has none"
+        )
+    _, weights = sketch.support()
+    if np.ptp(weights) > 1e-15:
+        raise ValueError(
+            f"argument 'mast' has the law {sketch!r} with unequal weights (from "
+            f"{weights.min():.3g} to {weights.max():.3g}); L-SVRDSG needs uniform atoms"
+        )
+    return weights.size
+
+
 def l_svrdsg(
     mast: MAST,
     x0,
     gamma: float,
     n_steps: int,
-    seed: int | np.random.Generator | None = None,
-    n_runs: int = 1,
     *,
+    n_runs: int = 1,
+    rng: int | np.random.Generator | None = None,
     p: float | None = None,
     b: int | None = None,
     record_every: int | None = None,
@@ -329,26 +452,26 @@ def l_svrdsg(
 ) -> Trace:
     """Algorithm 3 (THEORY.md §4), loopless variance-reduced double sketched gradient.
 
-    Needs a finite, uniform sketch law ``S_1..S_N`` (a ``FiniteSketch`` with equal weights, e.g.
-    a ``Partition``). ``p`` is the refresh probability (default ``1/N``), ``b`` the reference batch
-    size (default ``N``: the exact ``grad f_D``). Start: ``w_0 = x_0``, ``h_0 = grad f_D(x_0)``
-    (exact, so that the Lyapunov functions of Theorem 4 start deterministic). ``aux`` records
-    ``w`` and ``h``; counter ``"sketched_grads"`` counts ``2 + b`` per refresh step, 2 otherwise.
+    Needs a finite, uniform law ``S_1..S_N`` (any law with a uniform finite support: a
+    ``Partition``, ``RandK``, ``FiniteSketch`` with equal weights, a user's law). ``p`` is the
+    refresh probability (default ``1/N``), ``b`` the reference batch size (default ``N``: the
+    exact ``grad f_D``). Start: ``w_0 = x_0``, ``h_0 = grad f_D(x_0)`` (exact, so that the
+    Lyapunov functions of Theorem 4 start deterministic). ``aux`` records ``w`` and ``h``;
+    counter ``"sketched_grads"`` counts ``2 + b`` per refresh step, 2 otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(4), np.ones(4)), mr.Partition(4, 2, rng=0))
+    >>> trace = mr.l_svrdsg(mast, np.zeros(4), 0.05, 2000, rng=0)
+    >>> bool(np.linalg.norm(trace.final[0] - mast.argmin()) < 1e-8)
+    True
     """
     if not isinstance(mast, MAST):
         raise TypeError(f"argument 'mast' = {mast!r} must be a MAST objective")
     sketch = mast.sketch
-    if not isinstance(sketch, FiniteSketch):
-        raise TypeError(
-            f"argument 'mast' has sketch {sketch!r}; L-SVRDSG needs a finite uniform law "
-            "(FiniteSketch with equal weights, Partition, Identity)"
-        )
-    _, weights = sketch.support()
-    N = weights.size
-    if np.ptp(weights) > 1e-15:
-        raise ValueError(
-            "argument 'mast' has a sketch with unequal weights; L-SVRDSG needs uniform"
-        )
+    N = uniform_atoms(sketch)
     gamma = check_real("gamma", gamma, positive=True)
     p = 1.0 / N if p is None else check_real("p", p, positive=True)
     if p > 1:
@@ -357,24 +480,27 @@ def l_svrdsg(
     n_runs = check_int("n_runs", n_runs, 1)
     steps = recording_steps(n_steps, record_every, record_at, geometric)
     n_steps = int(steps[-1])
-    rng = as_generator(seed)
+    rng = as_generator(rng)
     X = _start(x0, mast.d, n_runs)
     W = X.copy()
     H = np.array([mast.grad(x) for x in X])
     aptr, aidx, asc = sketch.atom_supports()
     rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads",), aux=("w", "h"))
     all_atoms = np.tile(np.arange(N, dtype=np.int64), (n_runs, 1))
+    pack = mast.kernel_pack
+    if pack is None:
+        raise MissingCapability(
+            f"l_svrdsg runs on jitted kernels; {mast.problem!r} has no kernel_pack"
+        )
     for t in range(n_steps):
         rec.maybe_record(t, X, w=W, h=H)
         k = rng.integers(N, size=n_runs)
         refresh = rng.random(n_runs) < p
         ref_atoms = all_atoms if b == N else _minibatches(rng, N, b, n_runs)
-        _svrdsg_step(mast.kernel_pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma)
+        _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma)
         rec.running["sketched_grads"] += 2 + b * refresh
     rec.maybe_record(n_steps, X, w=W, h=H)
-    trace = rec.trace(f"l_svrdsg(p={p:g}, b={b})", gamma, X)
-    trace.aux["w_final"], trace.aux["h_final"] = W.copy(), H.copy()
-    return trace
+    return rec.trace(f"l_svrdsg(p={p:g}, b={b})", gamma, X, w_final=W.copy(), h_final=H.copy())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -393,9 +519,9 @@ def distributed_dsgd(
     x0,
     gamma: float,
     n_steps: int,
-    seed: int | np.random.Generator | None = None,
-    n_runs: int = 1,
     *,
+    n_runs: int = 1,
+    rng: int | np.random.Generator | None = None,
     oracle: str = "exact",
     batch_size: int | None = None,
     record_every: int | None = None,
@@ -404,10 +530,21 @@ def distributed_dsgd(
 ) -> Trace:
     """Algorithm 4 (THEORY.md §4): ``x+ = x - (gamma/M) sum_i S_i^T grad f_i(v + S_i(x - v))``.
 
-    Client sketches are drawn independently per client, or jointly from the problem's
-    ``PermutationSketch``. ``oracle="minibatch"`` uses a tau-nice batch of each client's shard.
-    Counters: ``"coords_down"`` (sparse-model coordinates sent to the clients, summed over
+    Client sketches are drawn independently per client, or jointly from the problem's joint
+    law (a ``PermutationSketch``). ``oracle="minibatch"`` uses a tau-nice batch of each client's
+    shard. Counters: ``"coords_down"`` (sparse-model coordinates sent to the clients, summed over
     clients), ``"coords_up"`` (gradient coordinates returned), ``"sketched_grads"`` (M per round).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> clients = [mr.Quadratic(np.eye(2), np.array([1.0, 0.0])),
+    ...            mr.Quadratic(np.eye(2), np.array([0.0, 1.0]))]
+    >>> dp = mr.DistributedProblem(clients, mr.PermutationSketch(2, 2))
+    >>> trace = mr.distributed_dsgd(dp, np.zeros(2), 0.1, 10, rng=0)
+    >>> trace.counters["coords_down"][-1]  # 2 coordinates per round in all
+    array([20.])
     """
     if not isinstance(problem, DistributedProblem):
         raise TypeError(f"argument 'problem' = {problem!r} must be a DistributedProblem")
@@ -418,7 +555,7 @@ def distributed_dsgd(
     taus = [_check_oracle(c.problem, oracle, batch_size) for c in problem.clients]
     if any(not c.sketch.is_diagonal for c in problem.clients):
         raise TypeError("distributed_dsgd supports diagonal sketches only")
-    rng = as_generator(seed)
+    rng = as_generator(rng)
     M = problem.n_clients
     X = _start(x0, problem.d, n_runs)
     G = np.zeros_like(X)
@@ -426,14 +563,14 @@ def distributed_dsgd(
     for t in range(n_steps):
         rec.maybe_record(t, X)
         G[:] = 0.0
-        owners = None if problem.joint is None else problem.joint.sample_owners(rng, n_runs)
+        owners = None if problem.joint is None else problem.joint.sample_owners(n_runs, rng=rng)
         for i, client in enumerate(problem.clients):
             if owners is None:
-                ptr, idx, sc = client.sketch.sample_supports(rng, n_runs)
+                ptr, idx, sc = client.sketch.sample_supports(n_runs, rng=rng)
             else:
-                ptr, idx, sc = _client_supports(owners, i, float(M))
+                ptr, idx, sc = _client_supports(owners, i, problem.joint.scale)
             rows = _batch_rows(rng, taus[i], getattr(client.problem, "n_samples", 1), n_runs)
-            _sketched_step(client.kernel_pack, X, ptr, idx, sc, rows, G, 1.0)
+            _step(client, X, ptr, idx, sc, rows, G, 1.0)
             sizes = np.diff(ptr)
             rec.running["coords_down"] += sizes
             rec.running["coords_up"] += sizes

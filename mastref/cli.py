@@ -34,7 +34,7 @@ def _experiment(args: argparse.Namespace) -> int:
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
     for name in names:
         print(f"experiment {name}: running ({'quick' if args.quick else 'full'}) ...", flush=True)
-        summary = EXPERIMENTS[name](args.data, args.out, quick=args.quick, seed=args.seed)
+        summary = EXPERIMENTS[name](args.data, args.out, quick=args.quick, rng=args.seed)
         shown = {k: v for k, v in summary.items() if isinstance(v, float | int)}
         print(
             f"experiment {name}: wrote {args.out}/{name}/ ; "

@@ -85,14 +85,21 @@ def synthetic_a5a_like(
     n_samples: int = 6414,
     n_features: int = 123,
     nnz_per_row: int = 14,
-    seed: int | np.random.Generator | None = 0,
+    rng: int | np.random.Generator | None = 0,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Sparse binary data shaped like a5a: ``nnz_per_row`` ones per row, about 24% positives.
 
     Features have power-law popularity (a few very common, many rare) and labels come from a
     sparse logistic model, so the problem is learnable but not separable.
+
+    Examples
+    --------
+    >>> import mastref as mr
+    >>> X, y = mr.synthetic_a5a_like(100, 20, 3, rng=0)
+    >>> X.shape, X.nnz, sorted(set(y.tolist()))
+    ((100, 20), 300, [-1.0, 1.0])
     """
-    rng = as_generator(seed)
+    rng = as_generator(rng)
     n = check_int("n_samples", n_samples, 1)
     d = check_int("n_features", n_features, 1)
     k = check_int("nnz_per_row", nnz_per_row, 1, d)

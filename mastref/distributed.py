@@ -12,10 +12,11 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_generator, check_int
+from ._validation import MissingCapability, as_generator, check_int
 from .mast import MAST, _pinv_apply
-from .problems import LogisticRegression, Quadratic
-from .sketches import PermutationSketch, Sketch
+from .problems.base import Problem
+from .problems.logistic import LogisticRegression
+from .sketches.base import JointSketch, Sketch
 from .solvers import minimize_weighted_logistic
 
 
@@ -23,9 +24,29 @@ class DistributedProblem:
     """``M`` clients ``(f_i, D_i)`` with a common shift ``v``.
 
     ``sketches`` is a list of ``M`` laws (drawn independently across clients), one ``Sketch``
-    used by every client independently, or a ``PermutationSketch`` with ``n_clients = M``.
-    Constants of Theorem 5: ``L_F = (1/M) sum_i L_i L_{D_i}``, ``A = max_i L_i L_{S_i}^max``,
+    used by every client independently, or a joint law (``JointSketch``, e.g. a
+    ``PermutationSketch``) with ``n_clients = M``. Constants of Theorem 5:
+    ``L_F = (1/M) sum_i L_i L_{D_i}``, ``A = max_i L_i L_{S_i}^max``,
     ``Delta_M = F^inf - (1/M) sum_i f_i^inf``.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        The clients' functions ``f_i`` (same dimension).
+    sketches : Sketch, sequence of Sketch, or JointSketch
+        The clients' laws.
+    shift : array_like, optional
+        The common shift ``v`` (default 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> clients = [mr.Quadratic(np.eye(2), np.array([1.0, 0.0])),
+    ...            mr.Quadratic(np.eye(2), np.array([0.0, 1.0]))]
+    >>> dp = mr.DistributedProblem(clients, mr.PermutationSketch(2, 2))
+    >>> dp.L_F, dp.A, dp.argmin()
+    (2.0, 4.0, array([0.25, 0.25]))
     """
 
     def __init__(self, problems, sketches, shift=None):
@@ -35,17 +56,17 @@ class DistributedProblem:
         M = len(problems)
         d = problems[0].n_features
         for i, p in enumerate(problems):
-            if not isinstance(p, Quadratic | LogisticRegression):
-                raise TypeError(f"argument 'problems'[{i}] = {p!r} is not a mastref problem")
+            if not isinstance(p, Problem):
+                raise TypeError(f"argument 'problems'[{i}] = {p!r} is not a mastref Problem")
             if p.n_features != d:
                 raise ValueError(
                     f"argument 'problems'[{i}] has d = {p.n_features}, client 0 has d = {d}"
                 )
         self.joint = None
-        if isinstance(sketches, PermutationSketch):
+        if isinstance(sketches, JointSketch):
             if sketches.n_clients != M:
                 raise ValueError(
-                    f"argument 'sketches' is a PermutationSketch for {sketches.n_clients} clients, "
+                    f"argument 'sketches' is a joint law for {sketches.n_clients} clients, "
                     f"but there are {M} problems"
                 )
             self.joint = sketches
@@ -73,17 +94,27 @@ class DistributedProblem:
         sketches,
         split: str = "homogeneous",
         shift=None,
-        seed: int | np.random.Generator | None = None,
+        rng: int | np.random.Generator | None = None,
     ) -> DistributedProblem:
         """Shard a logistic data set over ``n_clients`` clients.
 
         ``split="homogeneous"``: a uniformly random balanced split. ``"heterogeneous"``: the
         samples sorted by label (ties in random order) and cut into contiguous shards, so that
         most clients see one label only.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import mastref as mr
+        >>> X = np.random.default_rng(0).standard_normal((8, 3))
+        >>> y = np.array([1.0, -1.0] * 4)
+        >>> dp = mr.DistributedProblem.from_data(X, y, 0.1, 2, mr.Bernoulli(0.5, 3), rng=0)
+        >>> [c.problem.n_samples for c in dp.clients]
+        [4, 4]
         """
         whole = LogisticRegression(X, y, lam)
         M = check_int("n_clients", n_clients, 1, whole.n_samples)
-        rng = as_generator(seed)
+        rng = as_generator(rng)
         order = rng.permutation(whole.n_samples)
         if split == "heterogeneous":
             order = order[np.argsort(whole.y[order], kind="stable")]
@@ -102,8 +133,9 @@ class DistributedProblem:
         return f"DistributedProblem(M={self.n_clients}, d={self.d}, {law})"
 
     @property
-    def is_quadratic(self) -> bool:
-        return all(c.is_quadratic for c in self.clients)
+    def has_quadratic_form(self) -> bool:
+        """Every client is quadratic: closed forms and the exact recursion of §6 apply."""
+        return all(c.has_quadratic_form for c in self.clients)
 
     def value(self, x) -> float:
         """``F(x) = (1/M) sum_i f_{D_i, i}(x)``."""
@@ -130,7 +162,7 @@ class DistributedProblem:
 
     @cached_property
     def A_F(self) -> np.ndarray:
-        """``(1/M) sum_i E[S_i^T A_i S_i]``: the Hessian of ``F`` (quadratics only)."""
+        """``(1/M) sum_i E[S_i^T A_i S_i]``: the Hessian of ``F`` (quadratic clients)."""
         return np.mean([c.A_D for c in self.clients], axis=0)
 
     @property
@@ -145,21 +177,29 @@ class DistributedProblem:
 
     @cached_property
     def _solution(self) -> np.ndarray:
-        if self.is_quadratic:
+        if self.has_quadratic_form:
             g = np.mean([c.grad(c.v) for c in self.clients], axis=0)
             eig, U = np.linalg.eigh(self.A_F)
             return self.v - _pinv_apply(eig, U, g)
-        if any(c.is_quadratic for c in self.clients):
-            raise TypeError("mixing quadratic and logistic clients is not supported")
-        terms = [c.logistic_terms() for c in self.clients]
-        M = self.n_clients
-        dense = not any(sp.issparse(t[0]) for t in terms)
-        Z = np.vstack([t[0] for t in terms]) if dense else sp.vstack([t[0] for t in terms], "csr")
-        w = np.concatenate([t[1] / M for t in terms])
-        Q = sum(t[2] for t in terms) / M
-        q = sum(t[3] for t in terms) / M
-        x, _ = minimize_weighted_logistic(Z, w, Q, q, offset=np.concatenate([t[4] for t in terms]))
-        return x
+        if all(callable(getattr(c.problem, "weighted_terms", None)) for c in self.clients):
+            terms = [c.problem.weighted_terms(*c._exact_support(), c.v) for c in self.clients]
+            M = self.n_clients
+            dense = not any(sp.issparse(t[0]) for t in terms)
+            Z = (
+                np.vstack([t[0] for t in terms])
+                if dense
+                else sp.vstack([t[0] for t in terms], "csr")
+            )
+            w = np.concatenate([t[1] / M for t in terms])
+            Q = sum(t[2] for t in terms) / M
+            q = sum(t[3] for t in terms) / M
+            offset = np.concatenate([t[4] for t in terms])
+            x, _ = minimize_weighted_logistic(Z, w, Q, q, offset=offset)
+            return x
+        raise MissingCapability(
+            "x_F* needs every client quadratic (quadratic_form) or every client a weighted "
+            "logistic model (weighted_terms); these clients mix or lack them"
+        )
 
     def argmin(self) -> np.ndarray:
         """``x_F*``: closed form for quadratics; exact finite sums + cvxpy/Newton for logistic."""

@@ -11,29 +11,44 @@ With ``h_t = x_t - v`` the iteration is linear, ``h_{t+1} = M_S h_t - u_S``, so 
 with ``G = sum_i g_i`` and ``F3_ij = E[D_i m g_j^T S_j]``. The expectations need mixed moments
 of order up to four: closed forms for Bernoulli and uniform-subset laws (RandK, the marginal of a
 permutation sketch) evaluated in O(d^4) numba loops, exact weighted sums for finite-support laws,
-factorisation for independent clients and closed-form joint moments for permutation sketches.
+a moment table for laws known through ``moment()`` only, factorisation for independent clients
+and closed-form joint moments for permutation sketches.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
-from ._validation import check_int, check_real, check_vector
+from ._validation import MissingCapability, check_int, check_real, check_vector
 from .distributed import DistributedProblem
 from .mast import MAST
-from .sketches import Bernoulli, FiniteSketch, RandomSubset
+
+#: Largest d for which a law known only through ``moment()`` gets its d^4 moment table.
+MAX_TABLE_D = 24
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Expectation:
     """Exact expected curves, indexed by ``t = 0..n_steps``.
 
-    ``dist2`` ``E||x_t - x*||^2``, ``value_gap`` ``E f(x_t) - f^inf``, ``grad_norm2``
-    ``E||grad f(x_t)||^2``, where ``f`` is ``f_D`` (Algorithm 1) or ``F`` (Algorithm 4) and
-    ``x*`` its minimiser; ``mean`` is ``E x_T``.
+    Attributes
+    ----------
+    steps : ndarray
+        ``0..n_steps``.
+    dist2 : ndarray
+        ``E||x_t - x*||^2``.
+    value_gap : ndarray
+        ``E f(x_t) - f^inf``.
+    grad_norm2 : ndarray
+        ``E||grad f(x_t)||^2``.
+    mean : ndarray
+        ``E x_T``.
+
+    Here ``f`` is ``f_D`` (Algorithm 1) or ``F`` (Algorithm 4) and ``x*`` its minimiser.
     """
 
     steps: np.ndarray
@@ -41,6 +56,13 @@ class Expectation:
     value_gap: np.ndarray
     grad_norm2: np.ndarray
     mean: np.ndarray
+
+    def __repr__(self) -> str:
+        return (
+            f"Expectation(n_steps={int(self.steps[-1])}, dist2: {self.dist2[0]:.4g} -> "
+            f"{self.dist2[-1]:.4g}, value_gap: {self.value_gap[0]:.4g} -> "
+            f"{self.value_gap[-1]:.4g})"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -166,13 +188,6 @@ def _f3_cross_perm(Ai, m, gj, Q, c):
     return out
 
 
-def _falling(x: int, k: int) -> float:
-    out = 1.0
-    for t in range(k):
-        out *= x - t
-    return out
-
-
 # ------------------------------------------------------------------------------------------------
 # One client's law
 # ------------------------------------------------------------------------------------------------
@@ -180,72 +195,70 @@ def _falling(x: int, k: int) -> float:
 
 class _ClientTerms:
     """Everything one client contributes to the recursion: ``A_D``, ``g`` and the three
-    expectations ``E[D P D]``, ``E[D m (S g)^T]``, ``E[S g g^T S]``."""
+    expectations ``E[D P D]``, ``E[D m (S g)^T]``, ``E[S g g^T S]``.
+
+    The law's capabilities choose the path: moments that depend only on index coincidences
+    (``moment_structure``: numba loops), a finite support (exact weighted sums), or mixed
+    moments from ``moment()`` (a precomputed ``d^4`` table, ``d <= MAX_TABLE_D``).
+    """
 
     def __init__(self, A: np.ndarray, g: np.ndarray, sketch):
-        if not isinstance(sketch, Bernoulli | RandomSubset | FiniteSketch):
-            raise NotImplementedError(
-                f"exact expectations need a diagonal Bernoulli, uniform-subset or finite-support "
-                f"sketch; got {sketch!r} (use Monte Carlo)"
+        if not sketch.is_diagonal or "moments" not in sketch.capabilities():
+            raise MissingCapability(
+                f"exact expectations (§6) need a diagonal law with mixed moments up to order 4 "
+                f"(capability 'moments': moment() or a finite support); {sketch!r} has "
+                f"{sorted(sketch.capabilities())}: use Monte Carlo (dsgd with n_runs)"
             )
         self.A, self.g = np.ascontiguousarray(A), g
         self.A_D = sketch.sandwich(A)
         self.F2 = np.outer(g, g) * sketch.pair_moments()
         d = A.shape[0]
-        self.w, self.qtab, self.c = np.ones(d), np.zeros(5), 1.0
-        if isinstance(sketch, Bernoulli):
-            self.kind, self.w = 0, 1.0 / sketch.p
-        elif isinstance(sketch, RandomSubset):
-            self.kind, self.c = 1, sketch.scale
-            # qtab[u] = P(u given coordinates all kept) = E[s_1 ... s_u] / c^u (§1 mixed moments)
-            self.qtab = np.array(
-                [
-                    sketch.moment((np.arange(d) < u).astype(np.int64)) / self.c**u
-                    if u <= d
-                    else 0.0
-                    for u in range(5)
-                ]
-            )
-        else:
+        structure = sketch.moment_structure()
+        if structure is not None:
+            self.kind, self.w, self.qtab, self.c = structure
+        elif sketch.has_finite_support and sketch.support_size <= MAST.exact_support_limit:
             self.kind = 2
             samples, self.weights = sketch.support()
             self.S = samples
             self.D = samples[:, :, None] * A[None] * samples[:, None, :]
+        else:
+            if d > MAX_TABLE_D:
+                raise MissingCapability(
+                    f"{sketch!r} gives moments only through moment(): its d^4 table is built for "
+                    f"d <= {MAX_TABLE_D} (d = {d}); give a finite support or a moment_structure"
+                )
+            self.kind = 3
+            self.T3, self.T4 = _moment_tables(sketch)
 
     def F4(self, P: np.ndarray) -> np.ndarray:
         if self.kind == 2:
             return np.einsum("k,kab,kbc->ac", self.weights, self.D @ P, self.D)
+        if self.kind == 3:
+            return np.einsum("ak,bl,kl,aklb->ab", self.A, self.A, P, self.T4, optimize=True)
         return _f4_single(self.A, P, self.kind, self.w, self.qtab, self.c)
 
     def F3(self, m: np.ndarray) -> np.ndarray:
         if self.kind == 2:
             Dm = self.D @ m
             return np.einsum("k,ka,kb->ab", self.weights, Dm, self.S * self.g)
+        if self.kind == 3:
+            return np.einsum("ak,k,akb->ab", self.A, m, self.T3) * self.g[None, :]
         return _f3_single(self.A, m, self.g, self.kind, self.w, self.qtab, self.c)
 
 
-def _permutation_cross_table(d: int, M: int) -> np.ndarray:
-    """``Q[u1, u2] = E[(n_i)_{u1} (n_j)_{u2}] / (d)_{u1 + u2}`` for two distinct clients.
-
-    Block sizes: ``r`` clients hold ``q + 1`` coordinates and ``M - r`` hold ``q``, assigned at
-    random; given the sizes the assignment of coordinates is uniform.
-    """
-    q, r = divmod(d, M)
-    pairs = {}
-    if M > 1:
-        pairs[(q + 1, q + 1)] = r * (r - 1) / (M * (M - 1))
-        pairs[(q + 1, q)] = r * (M - r) / (M * (M - 1))
-        pairs[(q, q + 1)] = r * (M - r) / (M * (M - 1))
-        pairs[(q, q)] = (M - r) * (M - r - 1) / (M * (M - 1))
-    Q = np.zeros((5, 5))
-    for u1 in range(5):
-        for u2 in range(5):
-            if u1 + u2 > d:
-                continue
-            Q[u1, u2] = sum(
-                prob * _falling(ni, u1) * _falling(nj, u2) for (ni, nj), prob in pairs.items()
-            ) / _falling(d, u1 + u2)
-    return Q
+def _moment_tables(sketch) -> tuple[np.ndarray, np.ndarray]:
+    """``T3[a,k,b] = E[s_a s_k s_b]`` and ``T4[a,k,l,b] = E[s_a s_k s_l s_b]`` from ``moment()``,
+    one call per multiset of indices."""
+    d = sketch.d
+    T3 = np.empty((d, d, d))
+    T4 = np.empty((d, d, d, d))
+    for order, T in ((3, T3), (4, T4)):
+        for combo in itertools.combinations_with_replacement(range(d), order):
+            m = np.bincount(combo, minlength=d).astype(np.int64)
+            value = sketch.moment(m)
+            for perm in set(itertools.permutations(combo)):
+                T[perm] = value
+    return T3, T4
 
 
 # ------------------------------------------------------------------------------------------------
@@ -304,41 +317,79 @@ def _recursion(clients, joint_Q, joint_c, h0, gamma, n_steps, value_terms):
     return out, means
 
 
+def _expectation(out: np.ndarray, mean: np.ndarray, n_steps: int) -> Expectation:
+    return Expectation(
+        steps=np.arange(n_steps + 1),
+        dist2=out[0],
+        value_gap=out[1],
+        grad_norm2=out[2],
+        mean=mean,
+    )
+
+
 def expected_dsgd(mast: MAST, x0, gamma: float, n_steps: int) -> Expectation:
     """Exact ``E||x_t - x_D*||^2``, ``E f_D(x_t) - f_D^inf``, ``E||grad f_D(x_t)||^2`` of
-    Algorithm 1-I on a quadratic, ``t = 0..n_steps`` (THEORY.md §6)."""
-    if not isinstance(mast, MAST) or not mast.is_quadratic:
-        raise TypeError("expected_dsgd needs a MAST objective of a Quadratic problem")
+    Algorithm 1-I on a quadratic problem, ``t = 0..n_steps`` (THEORY.md §6).
+
+    Needs a quadratic problem (``Problem.quadratic_form``) and a diagonal law with mixed
+    moments up to order 4 (capability ``"moments"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    >>> e = mr.expected_dsgd(mast, np.zeros(2), 0.25, 3)
+    >>> e.dist2  # E||x_t - x_D*||^2, x_D* = (1/2, 1/2)
+    array([0.5   , 0.25  , 0.125 , 0.0625])
+    """
+    if not isinstance(mast, MAST) or not mast.has_quadratic_form:
+        raise MissingCapability("expected_dsgd needs a MAST objective of a quadratic problem")
     x0 = check_vector("x0", x0, mast.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
-    q = mast.problem
-    g = q.A @ mast.v - q.b
-    client = _ClientTerms(q.A, g, mast.sketch)
-    terms = (q.value(mast.v), g, mast.A_D, mast.argmin() - mast.v, mast.inf)
+    A, b, _ = mast.problem.quadratic_form()
+    g = A @ mast.v - b
+    client = _ClientTerms(A, g, mast.sketch)
+    terms = (mast.problem.value(mast.v), g, mast.A_D, mast.argmin() - mast.v, mast.inf)
     out, mean = _recursion([client], None, 0.0, x0 - mast.v, gamma, n_steps, terms)
-    return Expectation(np.arange(n_steps + 1), out[0], out[1], out[2], mean + mast.v)
+    return _expectation(out, mean + mast.v, n_steps)
 
 
 def expected_distributed_dsgd(
     problem: DistributedProblem, x0, gamma: float, n_steps: int
 ) -> Expectation:
     """Exact curves of Algorithm 4 on quadratic clients (``E||x_t - x_F*||^2``,
-    ``E F(x_t) - F^inf``, ``E||grad F(x_t)||^2``): independent client laws, or one permutation
-    sketch (joint moments in closed form)."""
-    if not isinstance(problem, DistributedProblem) or not problem.is_quadratic:
-        raise TypeError("expected_distributed_dsgd needs a DistributedProblem of quadratics")
+    ``E F(x_t) - F^inf``, ``E||grad F(x_t)||^2``): independent client laws, or one joint law
+    with closed-form cross moments (``JointSketch.cross_moment_table``, e.g. a permutation
+    sketch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> clients = [mr.Quadratic(np.eye(2), np.ones(2))] * 2
+    >>> dp = mr.DistributedProblem(clients, mr.PermutationSketch(2, 2))
+    >>> mr.expected_distributed_dsgd(dp, np.zeros(2), 0.25, 2).dist2
+    array([0.5    , 0.125  , 0.03125])
+    """
+    if not isinstance(problem, DistributedProblem) or not problem.has_quadratic_form:
+        raise MissingCapability(
+            "expected_distributed_dsgd needs a DistributedProblem of quadratic clients"
+        )
     x0 = check_vector("x0", x0, problem.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
     v = problem.v
-    clients = [
-        _ClientTerms(c.problem.A, c.problem.A @ v - c.problem.b, c.sketch) for c in problem.clients
-    ]
+    clients = []
+    for c in problem.clients:
+        A, b, _ = c.problem.quadratic_form()
+        clients.append(_ClientTerms(A, A @ v - b, c.sketch))
     M = problem.n_clients
-    joint_Q = None if problem.joint is None else _permutation_cross_table(problem.d, M)
+    joint_Q = None if problem.joint is None else problem.joint.cross_moment_table()
+    joint_c = 0.0 if problem.joint is None else problem.joint.scale
     gbar = sum(c.g for c in clients) / M
     c0 = float(np.mean([c.problem.value(v) for c in problem.clients]))
     terms = (c0, gbar, problem.A_F, problem.argmin() - v, problem.inf)
-    out, mean = _recursion(clients, joint_Q, float(M), x0 - v, gamma, n_steps, terms)
-    return Expectation(np.arange(n_steps + 1), out[0], out[1], out[2], mean + v)
+    out, mean = _recursion(clients, joint_Q, joint_c, x0 - v, gamma, n_steps, terms)
+    return _expectation(out, mean + v, n_steps)

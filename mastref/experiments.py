@@ -1,9 +1,10 @@
 """Reproductions of the paper's experiments on LIBSVM a5a (THEORY.md §8).
 
-Four experiments, each ``run_<name>(data, out, quick, seed)``: it writes PNG figures and a CSV of
+Four experiments, each ``run_<name>(data, out, quick, rng)``: it writes PNG figures and a CSV of
 the numbers behind them to ``out/<name>/`` and returns a summary dict. ``data`` is the directory
 holding ``a5a`` and ``a5a.t`` (or ``None``: synthetic a5a-like data); ``quick`` subsamples the
-data and shortens the runs (for tests). Everything is seeded; nothing is downloaded.
+data and shortens the runs (for tests). ``rng`` is an int seed (a Generator or ``None`` draws
+one), from which every configuration derives its own seed; nothing is downloaded.
 
 * ``pruning``: test accuracy of randomly pruned ERM and MAST (RandK) solutions across sparsities.
 * ``subsampling``: Algorithm 1-II with tau-nice minibatches on the finite-sum MAST loss.
@@ -19,16 +20,24 @@ from pathlib import Path
 
 import numpy as np
 
-from . import theory
+from ._validation import as_generator
 from .algorithms import distributed_dsgd, dsgd
 from .data import load_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
 from .mast import MAST
 from .problems import LogisticRegression
 from .sketches import Bernoulli, Identity, Partition, RandK
+from .theorems import theorem3
 
 #: Default l2 regularisation (THEORY.md §8 suggests 1e-3).
 LAMBDA = 1e-3
+
+
+def base_seed(rng: int | np.random.Generator | None) -> int:
+    """The experiment's integer seed: ``rng`` itself, or one drawn from a Generator/``None``."""
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        return int(rng)
+    return int(as_generator(rng).integers(2**31))
 
 
 def load_a5a(data, quick: bool, seed: int = 0):
@@ -38,7 +47,7 @@ def load_a5a(data, quick: bool, seed: int = 0):
     """
     rng = np.random.default_rng(seed)
     if data is None:
-        X, y = synthetic_a5a_like(6414 + 8000, 123, 14, seed=seed)
+        X, y = synthetic_a5a_like(6414 + 8000, 123, 14, rng=seed)
         Xtr, ytr, Xte, yte = X[:6414], y[:6414], X[6414:], y[6414:]
     else:
         data = Path(data)
@@ -80,9 +89,9 @@ def _solve_mast_dsgd(mast: MAST, x_start, n_steps: int, seed: int) -> tuple[np.n
     half of the iterates; accuracy stated as a Monte Carlo ``||grad f_D||`` with its SE."""
     gamma = 1.0 / mast.L_max
     half = n_steps // 2
-    tr = dsgd(mast, x_start, gamma, n_steps, seed=seed, record_at=np.arange(half, n_steps + 1))
+    tr = dsgd(mast, x_start, gamma, n_steps, rng=seed, record_at=np.arange(half, n_steps + 1))
     x_bar = tr.iterates[:, 0].mean(axis=0)
-    mean, se = mast.estimate_grad(x_bar, 400, rng=seed + 1)
+    mean, se = mast.estimate_grad(x_bar, n_samples=400, rng=seed + 1)
     return x_bar, {
         "gamma": gamma,
         "steps": n_steps,
@@ -100,7 +109,7 @@ def run_pruning(
     data=None,
     out="experiments",
     quick: bool = False,
-    seed: int = 0,
+    rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
     n_masks: int = 200,
 ) -> dict:
@@ -111,6 +120,7 @@ def run_pruning(
     last half of the iterates; its accuracy is reported as a Monte Carlo ``||grad f_D||``.
     Each solution is pruned by ``n_masks`` uniformly random masks keeping K coordinates.
     """
+    seed = base_seed(rng)
     Xtr, ytr, Xte, yte = load_a5a(data, quick, seed)
     erm = LogisticRegression(Xtr, ytr, lam)
     x_erm = erm.argmin()
@@ -205,7 +215,11 @@ def run_pruning(
 
 
 def run_subsampling(
-    data=None, out="experiments", quick: bool = False, seed: int = 0, lam: float = LAMBDA
+    data=None,
+    out="experiments",
+    quick: bool = False,
+    rng: int | np.random.Generator | None = 0,
+    lam: float = LAMBDA,
 ) -> dict:
     """Algorithm 1-II on the finite-sum MAST loss with tau in {1, 8, 64, n}.
 
@@ -214,9 +228,10 @@ def run_subsampling(
     corollary of Theorem 3 (with its tau-nice ABC constants); the bound is drawn against the mean
     over R runs.
     """
+    seed = base_seed(rng)
     Xtr, ytr, _, _ = load_a5a(data, quick, seed)
     f = LogisticRegression(Xtr, ytr, lam)
-    mast = MAST(f, Partition(f.n_features, 2, seed=seed), shift=None)
+    mast = MAST(f, Partition(f.n_features, 2, rng=seed), shift=None)
     n = f.n_samples
     x0 = np.zeros(f.n_features)
     R = 5 if quick else 10
@@ -226,20 +241,20 @@ def run_subsampling(
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     f_inf = mast.inf
     for tau in (1, 8, 64, n):
-        g = theory.theorem3(mast, x0, batch_size=tau, strongly_convex=True)
+        g = theorem3(mast, x0=x0, batch_size=tau, strongly_convex=True)
         tr = dsgd(
             mast,
             x0,
             g.gamma,
             T,
-            seed=seed + tau,
+            rng=seed + tau,
             n_runs=R,
             oracle="minibatch",
             batch_size=tau,
             geometric=40,
         )
-        gaps = np.array([mast.values_and_grads(Xk)[0] for Xk in tr.iterates]) - f_inf
-        mean = gaps.mean(axis=1)
+        value_gaps = np.array([mast.values_and_grads(Xk)[0] for Xk in tr.iterates]) - f_inf
+        mean = value_gaps.mean(axis=1)
         passes = tr.counters["samples"][:, 0] / n
         bound = g.bound(tr.steps)
         for k in range(tr.steps.size):
@@ -249,7 +264,7 @@ def run_subsampling(
                     tr.steps[k],
                     passes[k],
                     mean[k],
-                    gaps[k].std(ddof=1) / np.sqrt(R),
+                    value_gaps[k].std(ddof=1) / np.sqrt(R),
                     bound[k],
                     g.gamma,
                 ]
@@ -258,7 +273,7 @@ def run_subsampling(
         (line,) = axes[0].plot(tr.steps, mean, label=label)
         axes[0].plot(tr.steps, bound, "--", color=line.get_color(), lw=0.8)
         axes[1].plot(passes, mean, label=label, color=line.get_color())
-        summary[f"gap_T_tau{tau}"] = float(mean[-1])
+        summary[f"value_gap_T_tau{tau}"] = float(mean[-1])
         summary[f"bound_T_tau{tau}"] = float(bound[-1])
         summary[f"gamma_tau{tau}"] = g.gamma
     for ax, xl in zip(axes, ("step t", "data passes (samples / n)"), strict=True):
@@ -273,7 +288,7 @@ def run_subsampling(
     out = Path(out) / "subsampling"
     _write_csv(
         out / "subsampling.csv",
-        ["tau", "step", "data_passes", "gap_mean", "gap_se", "theorem3_bound", "gamma"],
+        ["tau", "step", "data_passes", "value_gap_mean", "value_gap_se", "theorem3_bound", "gamma"],
         rows,
     )
     fig.savefig(out / "subsampling.png", dpi=120)
@@ -288,7 +303,11 @@ def run_subsampling(
 
 
 def run_distributed(
-    data=None, out="experiments", quick: bool = False, seed: int = 0, lam: float = LAMBDA
+    data=None,
+    out="experiments",
+    quick: bool = False,
+    rng: int | np.random.Generator | None = 0,
+    lam: float = LAMBDA,
 ) -> dict:
     """Algorithm 4 with M in {4, 16}, homogeneous and label-heterogeneous splits, Bernoulli
     sketches p in {0.9, 0.5, 0.1} against the standard loss (S_i = I).
@@ -297,6 +316,7 @@ def run_distributed(
     (nonconvex, ``1/sqrt(L_F A T)``) of its own sketch law; reported are the standard loss
     ``f(x_t) - f^inf``, ``||grad f(x_t)||^2`` and the coordinates sent to the clients.
     """
+    seed = base_seed(rng)
     Xtr, ytr, _, _ = load_a5a(data, quick, seed)
     whole = LogisticRegression(Xtr, ytr, lam)
     f_inf = whole.inf
@@ -310,9 +330,9 @@ def run_distributed(
         for split, style in (("homogeneous", "-"), ("heterogeneous", ":")):
             for p in (1.0, 0.9, 0.5, 0.1):
                 law = Identity(d) if p == 1.0 else Bernoulli(p, d)
-                dp = DistributedProblem.from_data(Xtr, ytr, lam, M, law, split=split, seed=seed)
+                dp = DistributedProblem.from_data(Xtr, ytr, lam, M, law, split=split, rng=seed)
                 gamma = 1.0 / np.sqrt(dp.L_F * dp.A * T)
-                tr = distributed_dsgd(dp, np.zeros(d), gamma, T, seed=seed, n_runs=R, geometric=30)
+                tr = distributed_dsgd(dp, np.zeros(d), gamma, T, rng=seed, n_runs=R, geometric=30)
                 loss = np.array([[whole.value(x) for x in Xk] for Xk in tr.iterates]) - f_inf
                 gn = np.array([[np.sum(whole.grad(x) ** 2) for x in Xk] for Xk in tr.iterates])
                 coords = tr.counters["coords_down"].mean(axis=1)
@@ -340,7 +360,7 @@ def run_distributed(
     out = Path(out) / "distributed"
     _write_csv(
         out / "distributed.csv",
-        ["M", "split", "p", "round", "coords_down", "loss_gap", "grad_norm2", "gamma"],
+        ["M", "split", "p", "round", "coords_down", "loss_value_gap", "grad_norm2", "gamma"],
         rows,
     )
     fig.savefig(out / "distributed.png", dpi=120)
@@ -354,7 +374,11 @@ def run_distributed(
 
 
 def run_stepsize(
-    data=None, out="experiments", quick: bool = False, seed: int = 0, lam: float = LAMBDA
+    data=None,
+    out="experiments",
+    quick: bool = False,
+    rng: int | np.random.Generator | None = 0,
+    lam: float = LAMBDA,
 ) -> dict:
     """Loss after T steps of Algorithm 1 (RandK, v = 0, x_0 = 0) versus gamma / gamma_theory,
     gamma_theory = 1/L_max of Theorem 1, for sparsities q in {0.1, 0.5, 0.9}.
@@ -363,6 +387,7 @@ def run_stepsize(
     means over R runs. "Stops improving": the smallest ratio above the best one whose loss is more
     than 1% above the best; "diverges": the smallest ratio ending above f_D(x_0) = log 2.
     """
+    seed = base_seed(rng)
     Xtr, ytr, _, _ = load_a5a(data, quick, seed)
     f = LogisticRegression(Xtr, ytr, lam)
     d = f.n_features
@@ -379,12 +404,10 @@ def run_stepsize(
         losses = []
         for r in ratios:
             with np.errstate(over="ignore", invalid="ignore"):
-                tr = dsgd(
-                    mast, np.zeros(d), r * gamma_theory, T, seed=seed, n_runs=R, record_at=[T]
-                )
+                tr = dsgd(mast, np.zeros(d), r * gamma_theory, T, rng=seed, n_runs=R, record_at=[T])
                 finite = np.all(np.isfinite(tr.final), axis=1)
                 fD = [
-                    mast.estimate_value(x, 200, rng=seed)[0] if ok else np.inf
+                    mast.estimate_value(x, n_samples=200, rng=seed)[0] if ok else np.inf
                     for x, ok in zip(tr.final, finite, strict=True)
                 ]
                 fx = [f.value(x) if ok else np.inf for x, ok in zip(tr.final, finite, strict=True)]

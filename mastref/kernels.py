@@ -9,17 +9,56 @@ entries on ``C`` and costs
   rows meeting C, plus an O(n) byte scan;
 * logistic, CSR data: ``O(nnz(X) + n)`` (rows must be scanned; use CSC when ``K << d``);
 * logistic, dense data: ``O(n K)``;
-* quadratic, ``g_v = A v - b`` cached: ``O(K^2)``.
+* quadratic, ``g_v = A v - b`` cached: ``O(K^2)``;
+* least squares, CSC data, ``X^T (X v - y)`` cached: ``O(nnz(X[:, C]))``; dense: ``O(n K)``.
 
 Each kernel ``*_kernel`` has a plain NumPy reference ``*_reference`` computed from the full
 ``d``-vector formula; the tests compare the two to 1e-12 relative error.
+
+Problems reach the jitted algorithms through a registry: a problem's ``kernel_pack(v)`` returns a
+``NamedTuple`` of arrays, and ``register_kernels(PackType, exact=..., minibatch=...)`` ties that
+type to its kernels. ``sketched_grad_kernel(pack, ...)`` and ``sketched_batch_grad_kernel(pack,
+...)`` dispatch on the pack's type, in Python and inside jitted loops alike (numba resolves the
+overload at compile time, so the loops stay cached and specialised per problem).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 from scipy.special import expit
+
+from ._validation import MissingCapability
+
+
+@njit(cache=True)
+def floyd_subsets(d, sizes, u):
+    """Uniform subsets of ``[d]`` of the given sizes by Floyd's algorithm, O(size) each.
+
+    ``u``: ``(n, max size)`` uniforms on [0, 1); row ``r`` draws a ``sizes[r]``-subset.
+    Returns the CSR pair ``(ptr, idx)``.
+    """
+    n = sizes.shape[0]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for r in range(n):
+        ptr[r + 1] = ptr[r] + sizes[r]
+    idx = np.empty(ptr[n], dtype=np.int64)
+    mark = np.zeros(d, dtype=np.bool_)
+    for r in range(n):
+        k = sizes[r]
+        base = ptr[r]
+        c = 0
+        for j in range(d - k, d):
+            t = min(int(u[r, c] * (j + 1)), j)
+            if mark[t]:
+                t = j
+            mark[t] = True
+            idx[base + c] = t
+            c += 1
+        for c in range(k):
+            mark[idx[base + c]] = False
+    return ptr, idx
 
 
 @njit(cache=True)
@@ -28,13 +67,6 @@ def _sigmoid(z: float) -> float:
         return 1.0 / (1.0 + np.exp(-z))
     e = np.exp(z)
     return e / (1.0 + e)
-
-
-@njit(cache=True)
-def _residual_weights(margins, y, n):
-    """``r_i = -y_i sigma(-y_i m_i) / n`` in place of ``margins``."""
-    for i in range(margins.shape[0]):
-        margins[i] = -y[i] * _sigmoid(-y[i] * margins[i]) / n
 
 
 @njit(cache=True)
@@ -201,30 +233,206 @@ def logistic_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# Dispatch on a "problem pack": the arrays of one problem, shift and cached products, so that one
-# jitted run loop serves quadratics, sparse and dense logistic regression.
-#   pack = (kind, A, g_v, csc_ptr, csc_idx, csc_data, csr_ptr, csr_idx, csr_data, X, y, Xv, lam, v)
-#   kind 0: quadratic (A, g_v); 1: logistic, sparse (CSC and CSR); 2: logistic, dense (X).
+# Least squares: f(x) = 1/(2n) ||X x - y||^2 + (lam/2) ||x||^2, g0 = X^T (X v - y) cached.
 # --------------------------------------------------------------------------------------------
 
-KIND_QUADRATIC, KIND_LOGISTIC_SPARSE, KIND_LOGISTIC_DENSE = 0, 1, 2
+
+@njit(cache=True)
+def least_squares_csc_kernel(indptr, indices, data, g0, lam, n, v, x, idx, sc, dm):
+    """Sketched least-squares gradient on ``C`` from CSC arrays, ``O(nnz(X[:, C]))``.
+
+    ``grad_C = s_C * ((g0_C + X[:, C]^T X[:, C] u) / n + lam (v_C + u))``, ``u = s_C * h_C``,
+    with ``g0 = X^T (X v - y)`` cached. The product is a scatter of ``X[:, C] u`` into the
+    scratch ``dm`` (float64 zeros of length ``n``, restored on return) and a gather, so no
+    ``O(n)`` pass is made.
+    """
+    K = idx.shape[0]
+    u = np.empty(K)
+    for t in range(K):
+        j = idx[t]
+        u[t] = sc[t] * (x[j] - v[j])
+        for p in range(indptr[j], indptr[j + 1]):
+            dm[indices[p]] += data[p] * u[t]
+    out = np.empty(K)
+    for t in range(K):
+        j = idx[t]
+        acc = 0.0
+        for p in range(indptr[j], indptr[j + 1]):
+            acc += data[p] * dm[indices[p]]
+        out[t] = sc[t] * ((g0[j] + acc) / n + lam * (v[j] + u[t]))
+    for t in range(K):
+        j = idx[t]
+        for p in range(indptr[j], indptr[j + 1]):
+            dm[indices[p]] = 0.0
+    return out
 
 
 @njit(cache=True)
-def pack_sketched_grad(pack, x, idx, sc):
-    """Exact-oracle sketched gradient on ``C`` for the packed problem."""
-    kind, A, g_v, cp, ci, cd, rp, ri, rd, X, y, Xv, lam, v = pack
-    if kind == 0:
-        return quadratic_kernel(A, g_v, v, x, idx, sc)
-    if kind == 1:
-        return logistic_csc_kernel(cp, ci, cd, y, Xv, lam, v, x, idx, sc)
-    return logistic_dense_kernel(X, y, Xv, lam, v, x, idx, sc)
+def least_squares_dense_kernel(X, g0, lam, v, x, idx, sc):
+    """Sketched least-squares gradient on ``C`` from a dense ``X``, ``O(n K)`` (formula above)."""
+    n = X.shape[0]
+    K = idx.shape[0]
+    u = np.empty(K)
+    for t in range(K):
+        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
+    dm = np.zeros(n)
+    for i in range(n):
+        acc = 0.0
+        for t in range(K):
+            acc += X[i, idx[t]] * u[t]
+        dm[i] = acc
+    out = np.empty(K)
+    for t in range(K):
+        j = idx[t]
+        acc = 0.0
+        for i in range(n):
+            acc += X[i, j] * dm[i]
+        out[t] = sc[t] * ((g0[j] + acc) / n + lam * (v[j] + u[t]))
+    return out
 
 
 @njit(cache=True)
-def pack_sketched_batch_grad(pack, x, idx, sc, rows, pos):
-    """Minibatch-oracle sketched gradient on ``C`` for a packed logistic problem."""
-    kind, A, g_v, cp, ci, cd, rp, ri, rd, X, y, Xv, lam, v = pack
-    if kind == 1:
-        return logistic_csr_batch_kernel(rp, ri, rd, y, Xv, lam, v, x, idx, sc, rows, pos)
-    return logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows)
+def least_squares_csr_batch_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos):
+    """Sketched minibatch least-squares gradient on ``C`` from CSR arrays, ``O(nnz(X[B]) + K)``.
+
+    ``f_B = (1/|B|) sum_{i in B} [1/2 (a_i^T x - y_i)^2 + (lam/2)||x||^2]``; ``pos`` is int64
+    scratch of length ``d`` filled with -1 (restored on return).
+    """
+    K = idx.shape[0]
+    tau = rows.shape[0]
+    u = np.empty(K)
+    for t in range(K):
+        pos[idx[t]] = t
+        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
+    g = np.zeros(K)
+    for b in range(tau):
+        i = rows[b]
+        r = Xv[i] - y[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            t = pos[indices[p]]
+            if t >= 0:
+                r += data[p] * u[t]
+        r /= tau
+        for p in range(indptr[i], indptr[i + 1]):
+            t = pos[indices[p]]
+            if t >= 0:
+                g[t] += data[p] * r
+    for t in range(K):
+        j = idx[t]
+        g[t] = sc[t] * (g[t] + lam * (v[j] + u[t]))
+        pos[j] = -1
+    return g
+
+
+@njit(cache=True)
+def least_squares_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows):
+    """Sketched minibatch least-squares gradient on ``C`` from a dense ``X``, ``O(|B| K)``."""
+    K = idx.shape[0]
+    tau = rows.shape[0]
+    u = np.empty(K)
+    for t in range(K):
+        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
+    g = np.zeros(K)
+    for b in range(tau):
+        i = rows[b]
+        r = Xv[i] - y[i]
+        for t in range(K):
+            r += X[i, idx[t]] * u[t]
+        r /= tau
+        for t in range(K):
+            g[t] += X[i, idx[t]] * r
+    for t in range(K):
+        j = idx[t]
+        g[t] = sc[t] * (g[t] + lam * (v[j] + u[t]))
+    return g
+
+
+def least_squares_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
+    """``(s * grad f(v + s*(x - v)))[C]``, ``grad f(z) = X^T (X z - y)/n + lam z``, in NumPy."""
+    s = _full_scale(x.shape[0], idx, sc)
+    point = v + s * (x - v)
+    grad = np.asarray(X.T @ (X @ point - y)).ravel() / X.shape[0] + lam * point
+    return (s * grad)[idx]
+
+
+def least_squares_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
+    """``(s * grad f_B(v + s*(x - v)))[C]`` for the least-squares ``f_B``, in NumPy/SciPy."""
+    s = _full_scale(x.shape[0], idx, sc)
+    point = v + s * (x - v)
+    Xb = X[rows]
+    grad = np.asarray(Xb.T @ (Xb @ point - y[rows])).ravel() / rows.size + lam * point
+    return (s * grad)[idx]
+
+
+# --------------------------------------------------------------------------------------------
+# The kernel registry: pack type -> jitted kernels (see the module docstring).
+# --------------------------------------------------------------------------------------------
+
+_EXACT: dict[type, object] = {}
+_MINIBATCH: dict[type, object] = {}
+
+
+def register_kernels(pack_type: type, *, exact, minibatch=None) -> None:
+    """Tie a problem's pack type (a ``NamedTuple`` class) to its jitted kernels.
+
+    ``exact(pack, x, idx, sc) -> g_C`` returns ``grad f_S(x)`` on the support ``C = idx``;
+    ``minibatch(pack, x, idx, sc, rows, pos) -> g_C`` the same for ``f_B``, ``B = rows``
+    (``pos``: int64 scratch of length ``d`` filled with -1, restored on return). Both must be
+    ``numba.njit`` functions. Register before the first algorithm call with that pack type.
+
+    Examples
+    --------
+    >>> from typing import NamedTuple
+    >>> import numpy as np
+    >>> from numba import njit
+    >>> import mastref as mr
+    >>> class ScaledPack(NamedTuple):  # f(x) = (c/2)||x||^2
+    ...     c: float
+    ...     v: np.ndarray
+    >>> @njit
+    ... def scaled_grad(pack, x, idx, sc):
+    ...     return sc * pack.c * (pack.v[idx] + sc * (x[idx] - pack.v[idx]))
+    >>> mr.register_kernels(ScaledPack, exact=scaled_grad)
+    >>> pack = ScaledPack(2.0, np.zeros(3))
+    >>> mr.sketched_grad_kernel(pack, np.ones(3), np.array([1]), np.array([3.0]))
+    array([18.])
+    """
+    _EXACT[pack_type] = exact
+    if minibatch is not None:
+        _MINIBATCH[pack_type] = minibatch
+
+
+def _lookup(table: dict, pack, what: str):
+    try:
+        return table[type(pack)]
+    except KeyError:
+        raise MissingCapability(
+            f"no {what} kernel is registered for {type(pack).__name__}; call "
+            "mastref.register_kernels"
+        ) from None
+
+
+def sketched_grad_kernel(pack, x, idx, sc):
+    """``grad f_S(x)`` on ``C = idx`` by the kernel registered for ``type(pack)``."""
+    return _lookup(_EXACT, pack, "sketched-gradient")(pack, x, idx, sc)
+
+
+def sketched_batch_grad_kernel(pack, x, idx, sc, rows, pos):
+    """``grad f_{S,B}(x)`` on ``C = idx`` by the minibatch kernel registered for ``type(pack)``."""
+    return _lookup(_MINIBATCH, pack, "minibatch")(pack, x, idx, sc, rows, pos)
+
+
+@overload(sketched_grad_kernel)
+def _sketched_grad_kernel_jit(pack, x, idx, sc):
+    kernel = _EXACT.get(getattr(pack, "instance_class", None))
+    if kernel is None:
+        return None
+    return lambda pack, x, idx, sc: kernel(pack, x, idx, sc)
+
+
+@overload(sketched_batch_grad_kernel)
+def _sketched_batch_grad_kernel_jit(pack, x, idx, sc, rows, pos):
+    kernel = _MINIBATCH.get(getattr(pack, "instance_class", None))
+    if kernel is None:
+        return None
+    return lambda pack, x, idx, sc, rows, pos: kernel(pack, x, idx, sc, rows, pos)

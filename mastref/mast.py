@@ -1,33 +1,39 @@
 """The MAST objective ``f_D(x) = E[f(v + S(x - v))]`` (THEORY.md §0, §2, §3).
 
-``MAST(problem, sketch, shift)`` gives ``f_D`` exactly where it has an exact form:
+``MAST(problem, sketch, shift)`` gives ``f_D`` exactly where the capabilities of the problem and
+of the law allow it, and says which capability is missing otherwise:
 
-* quadratics, any sketch with a closed-form sandwich ``A_D = E[S^T A S]``:
-  ``f_D(x) = f(v) + g_v^T h + 1/2 h^T A_D h`` with ``h = x - v``, ``g_v = grad f(v)``;
-* any problem with a finite-support diagonal sketch: the weighted sum over the atoms.
-
-Otherwise ``value``/``grad`` raise and point to the Monte Carlo estimators ``estimate_value`` and
-``estimate_grad``, which return a mean and its standard error.
+* a quadratic form ``(A, b, c)`` and a closed-form sandwich ``A_D = E[S^T A S]``:
+  ``f_D(x) = f(v) + g_v^T h + 1/2 h^T A_D h``, ``h = x - v``, ``g_v = grad f(v)``;
+* a finite-support law: the weighted sum over the atoms, minimised by the problem's
+  ``minimize_sketched``;
+* neither: ``value``/``grad`` raise and point to the Monte Carlo estimators
+  ``estimate_value``/``estimate_grad``; the optimum comes from a sample-average approximation
+  with a stated confidence interval (``solution``), or exactly when ``v = x*`` (``Delta = 0``).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit
+from scipy.stats import norm
+from scipy.stats import t as student_t
 
-from ._validation import as_generator, check_array, check_int, check_vector
-from .kernels import (
-    KIND_LOGISTIC_DENSE,
-    KIND_LOGISTIC_SPARSE,
-    KIND_QUADRATIC,
-    pack_sketched_grad,
+from ._validation import (
+    MissingCapability,
+    as_generator,
+    check_array,
+    check_int,
+    check_real,
+    check_vector,
 )
-from .problems import LogisticRegression, Quadratic
-from .sketches import PermutationSketch, Sketch
-from .solvers import minimize_weighted_logistic
+from .kernels import sketched_grad_kernel
+from .problems.base import Problem
+from .sketches.base import JointSketch, Sketch
+from .sketches.check import SketchCheck, check_sketch
 
 
 def _pinv_apply(eig: np.ndarray, U: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -37,88 +43,101 @@ def _pinv_apply(eig: np.ndarray, U: np.ndarray, g: np.ndarray) -> np.ndarray:
     return U[:, keep] @ ((U[:, keep].T @ g) / eig[keep])
 
 
-def kernel_pack(problem, v: np.ndarray) -> tuple:
-    """Pack a problem and shift ``v`` for the jitted kernels (layout in ``mastref.kernels``)."""
-    i0, f0, F0 = np.zeros(1, np.int64), np.zeros(1), np.zeros((1, 1))
-    v = np.ascontiguousarray(v, dtype=np.float64)
-    if isinstance(problem, Quadratic):
-        g_v = problem.A @ v - problem.b
-        return (
-            KIND_QUADRATIC,
-            np.ascontiguousarray(problem.A),
-            g_v,
-            i0,
-            i0,
-            f0,
-            i0,
-            i0,
-            f0,
-            F0,
-            f0,
-            f0,
-            0.0,
-            v,
-        )
-    Xv = np.asarray(problem.X @ v, dtype=np.float64).ravel()
-    if problem.is_sparse:
-        C, R = problem.X_csc, problem.X
-        return (
-            KIND_LOGISTIC_SPARSE,
-            F0,
-            f0,
-            C.indptr.astype(np.int64),
-            C.indices.astype(np.int64),
-            C.data,
-            R.indptr.astype(np.int64),
-            R.indices.astype(np.int64),
-            R.data,
-            F0,
-            problem.y,
-            Xv,
-            problem.lam,
-            v,
-        )
-    return (
-        KIND_LOGISTIC_DENSE,
-        F0,
-        f0,
-        i0,
-        i0,
-        f0,
-        i0,
-        i0,
-        f0,
-        problem.X,
-        problem.y,
-        Xv,
-        problem.lam,
-        v,
-    )
+@dataclass(frozen=True, kw_only=True)
+class Solution:
+    """The optimum of ``f_D`` and the gap, with how they were obtained.
+
+    Attributes
+    ----------
+    x : ndarray
+        ``x_D*`` (exact) or the SAA candidate.
+    inf : float
+        ``f_D^inf`` (exact) or the Monte Carlo value of ``f_D`` at the candidate.
+    gap : float
+        ``Delta = f_D^inf - f^inf``.
+    gap_interval : tuple of float
+        ``(lower, upper)`` confidence bounds on ``Delta`` (both ``gap`` when exact).
+    dist2_bound : float
+        Upper bound on ``||x - x_D*||^2`` (0 when exact): ``2 (upper - lower) / mu``.
+    confidence : float
+        Joint confidence of the interval and of ``dist2_bound`` (1 when exact).
+    method : str
+        ``"closed form"``, ``"enumeration"``, ``"interpolation (v = x*)"`` or
+        ``"sample-average approximation"``.
+    """
+
+    x: np.ndarray
+    inf: float
+    gap: float
+    gap_interval: tuple[float, float]
+    dist2_bound: float
+    confidence: float
+    method: str
+
+    @property
+    def exact(self) -> bool:
+        """``True`` unless the numbers come from a sample-average approximation."""
+        return self.confidence == 1.0
+
+    def __repr__(self) -> str:
+        lo, hi = self.gap_interval
+        interval = "" if self.exact else f" in [{lo:.4g}, {hi:.4g}] ({self.confidence:g})"
+        return f"Solution(gap={self.gap:.6g}{interval}, inf={self.inf:.10g}, {self.method})"
 
 
 class MAST:
-    """``f_D(x) = E_{S ~ D} f(v + S(x - v))`` for a problem ``f``, sketch law ``D``, shift ``v``.
+    """``f_D(x) = E_{S ~ D} f(v + S(x - v))`` for a problem ``f``, a law ``D`` and a shift ``v``.
 
     Paper constants (THEORY.md §3, P3-P4): ``L = L_f L_D``, ``mu = mu_f mu_D``,
-    ``L_max = L_f L_S_max``. Exact ones for quadratics: ``L_exact = lambda_max(A_D)``,
-    ``mu_exact = lambda_min(A_D)``. ``gap`` is ``Delta = f_D^inf - f^inf``.
+    ``L_max = L_f L_S_max``. Exact ones where ``f`` is quadratic: ``L_exact = lambda_max(A_D)``,
+    ``mu_exact = lambda_min(A_D)``, ``L_max_exact = max_S lambda_max(S^T A S)`` (finite laws).
+    ``gap`` is ``Delta = f_D^inf - f^inf``.
 
-    ``exact_support_limit`` bounds the number of atoms summed by the exact finite-support path.
+    Parameters
+    ----------
+    problem : Problem
+        The function ``f`` (``Quadratic``, ``LogisticRegression``, ``LeastSquares``,
+        ``FunctionProblem`` or a user's ``Problem``).
+    sketch : Sketch
+        The law ``D``; it must pass ``check_sketch`` (the certificate is ``self.certificate``).
+    shift : array_like, optional
+        The shift ``v`` (default 0: training from scratch).
+
+    Raises
+    ------
+    TypeError
+        A joint law (use ``sketch.marginal()``), or objects that are not a problem and a law.
+    ValueError
+        Mismatched dimensions, or a law that fails ``check_sketch`` (the message gives the
+        measured bias).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
+    >>> mast = mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2))
+    >>> mast.L, mast.mu, mast.L_max
+    (4.0, 2.0, 8.0)
+    >>> mast.argmin(), mast.gap  # x_D* = v - A_D^{-1} grad f(v)
+    (array([0.5, 0.5]), 0.75)
     """
 
+    #: Largest number of atoms the exact finite-support path sums over.
     exact_support_limit: int = 4096
 
-    def __init__(self, problem, sketch: Sketch, shift=None):
-        if isinstance(sketch, PermutationSketch):
+    def __init__(self, problem: Problem, sketch: Sketch, shift=None):
+        if isinstance(sketch, JointSketch):
             raise TypeError(
-                "argument 'sketch' is a PermutationSketch, a joint law over clients; MAST takes "
-                "one client's law: use sketch.marginal() (or a distributed problem)"
+                f"argument 'sketch' is {sketch!r}, a joint law over clients; MAST takes one "
+                "client's law: use sketch.marginal() (or a DistributedProblem)"
             )
         if not isinstance(sketch, Sketch):
             raise TypeError(f"argument 'sketch' = {sketch!r} must be a mastref Sketch")
-        if not isinstance(problem, Quadratic | LogisticRegression):
+        if not isinstance(problem, Problem):
             raise TypeError(
-                f"argument 'problem' = {problem!r} must be a Quadratic or a LogisticRegression"
+                f"argument 'problem' = {problem!r} must implement mastref.Problem (Quadratic, "
+                "LogisticRegression, LeastSquares, FunctionProblem or a subclass)"
             )
         d = problem.n_features
         if sketch.d != d:
@@ -127,13 +146,31 @@ class MAST:
         self.sketch = sketch
         self.d = d
         self.v = np.zeros(d) if shift is None else check_vector("shift", shift, d)
-        self.is_quadratic = isinstance(problem, Quadratic)
-        if self.is_quadratic:
+        self.certificate: SketchCheck = _certificate(sketch)
+        if not self.certificate.passed:
+            failed = "; ".join(
+                f"{i.name}: {i.detail}" for i in self.certificate.items if not i.passed
+            )
+            raise ValueError(
+                f"argument 'sketch' = {sketch!r} fails check_sketch (measured bias "
+                f"max |E[S] - I| = {self.certificate.bias:.3g}, {self.certificate.method}): "
+                f"{failed}"
+            )
+        try:
+            self._qf = problem.quadratic_form()
+        except MissingCapability:
+            self._qf = None
+        if self._qf is not None:
             self._g_v = problem.grad(self.v)
             self._f_v = problem.value(self.v)
 
     def __repr__(self) -> str:
         return f"MAST({self.problem!r}, {self.sketch!r}, shift_norm={np.linalg.norm(self.v):.3g})"
+
+    @property
+    def has_quadratic_form(self) -> bool:
+        """``True`` when ``f`` (hence ``f_D``) is quadratic: closed forms and §6 apply."""
+        return self._qf is not None
 
     # ---------------------------------------------------------------------------------------
     # Sketched objective f_S and its gradient (THEORY.md §0, §3 P1)
@@ -163,7 +200,8 @@ class MAST:
     def sketched_grad(self, x, S) -> np.ndarray:
         """``grad f_S(x) = S^T grad f(v + S(x - v))`` (THEORY.md §3 P1).
 
-        For a scale vector the numba kernel on its support is used (cost follows the support).
+        For a scale vector the problem's kernel on its support is used (cost follows the
+        support).
         """
         x = check_vector("x", x, self.d)
         S = self._check_sample(S)
@@ -180,45 +218,65 @@ class MAST:
         No argument checks (this is the inner loop of the algorithms): ``x`` float64 of length d,
         ``idx`` int64 distinct indices, ``sc`` float64 of the same length.
         """
-        return pack_sketched_grad(self.kernel_pack, x, idx, sc)
+        if self.kernel_pack is None:
+            return self.problem.sketched_grad_support(self.v, x, idx, sc)
+        return sketched_grad_kernel(self.kernel_pack, x, idx, sc)
 
     @cached_property
-    def kernel_pack(self) -> tuple:
-        """The arrays the jitted kernels need (``mastref.kernels``, "problem pack")."""
-        return kernel_pack(self.problem, self.v)
+    def kernel_pack(self):
+        """The problem's kernel pack at ``v`` (``Problem.kernel_pack``), or ``None``."""
+        return self.problem.kernel_pack(self.v)
 
     # ---------------------------------------------------------------------------------------
     # f_D and its gradient
     # ---------------------------------------------------------------------------------------
 
+    def _require_quadratic(self, what: str) -> None:
+        if self._qf is None:
+            raise MissingCapability(
+                f"{what} needs a quadratic problem (Problem.quadratic_form); {self.problem!r} "
+                "has none"
+            )
+
     @cached_property
     def A_D(self) -> np.ndarray:
-        """``E[S^T A S]`` (quadratics only)."""
-        if not self.is_quadratic:
-            raise AttributeError("A_D = E[S^T A S] exists only for quadratic problems")
-        AD = self.sketch.sandwich(self.problem.A)
+        """``E[S^T A S]``: the Hessian of ``f_D`` (quadratic problems)."""
+        self._require_quadratic("A_D = E[S^T A S]")
+        if "sandwich" not in self.sketch.capabilities():
+            raise self.sketch.missing("sandwich", "E[S^T A S] in closed form or finite support")
+        AD = self.sketch.sandwich(self._qf.A)
         return 0.5 * (AD + AD.T)
 
     @cached_property
     def _A_D_eigh(self) -> tuple[np.ndarray, np.ndarray]:
         return np.linalg.eigh(self.A_D)
 
+    @cached_property
+    def _A_eigh(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.linalg.eigh(self._qf.A)
+
+    def _closed_form(self) -> bool:
+        return self._qf is not None and "sandwich" in self.sketch.capabilities()
+
     def _exact_support(self) -> tuple[np.ndarray, np.ndarray]:
         sk = self.sketch
         if sk.has_finite_support and sk.support_size <= self.exact_support_limit:
-            return sk.support()
-        raise ValueError(
-            f"f_D has no exact form for {sk!r} with {self.problem!r} (no closed form, and the "
-            f"support has {sk.support_size or 'infinitely many'} atoms > exact_support_limit = "
-            f"{self.exact_support_limit}); use estimate_value(x, n, rng) or "
-            "estimate_grad(x, n, rng), which return the Monte Carlo mean and its standard error"
+            atoms, weights = sk.support()
+            if atoms.ndim == 2:
+                return atoms, weights
+        raise MissingCapability(
+            f"f_D has no exact form for {sk!r} with {self.problem!r}: no quadratic form with a "
+            f"closed-form sandwich, and the law's support ({sk.support_size or 'not finite'}) "
+            f"is not a finite diagonal support of at most exact_support_limit = "
+            f"{self.exact_support_limit} atoms; use estimate_value(x, n_samples, rng=...) or "
+            "estimate_grad(x, n_samples, rng=...) (Monte Carlo mean and standard error)"
         )
 
     def value(self, x) -> float:
         """``f_D(x)``: closed form for quadratics, exact weighted sum over a finite support."""
         x = check_vector("x", x, self.d)
         h = x - self.v
-        if self.is_quadratic:
+        if self._closed_form():
             return float(self._f_v + self._g_v @ h + 0.5 * h @ self.A_D @ h)
         samples, weights = self._exact_support()
         return float(
@@ -232,7 +290,7 @@ class MAST:
         """``grad f_D(x) = E[S^T grad f(v + S(x - v))]`` (``g_v + A_D h`` for quadratics)."""
         x = check_vector("x", x, self.d)
         h = x - self.v
-        if self.is_quadratic:
+        if self._closed_form():
             return self._g_v + self.A_D @ h
         samples, weights = self._exact_support()
         out = np.zeros(self.d)
@@ -241,44 +299,42 @@ class MAST:
         return out
 
     def values_and_grads(self, X) -> tuple[np.ndarray, np.ndarray]:
-        """Exact ``f_D`` and ``grad f_D`` at every row of ``X`` (shape ``(R, d)``), vectorised:
-        the closed form for quadratics, the weighted sum over the support for logistic problems
-        with a finite-support sketch."""
+        """Exact ``f_D`` and ``grad f_D`` at every row of ``X`` (shape ``(R, d)``), vectorised."""
         X = check_array("X", X, 2, (-1, self.d))
         H = X - self.v
-        if self.is_quadratic:
+        if self._closed_form():
             G = self._g_v + H @ self.A_D
             vals = self._f_v + H @ self._g_v + 0.5 * np.einsum("ri,ri->r", H @ self.A_D, H)
             return vals, G
-        p = self.problem
         samples, weights = self._exact_support()
         vals = np.zeros(X.shape[0])
         grads = np.zeros_like(X)
         for s, w in zip(samples, weights, strict=True):
-            Y = self.v + s * H
-            margins = p.y[:, None] * np.asarray(p.X @ Y.T)
-            loss = np.mean(np.logaddexp(0.0, -margins), axis=0)
-            vals += w * (loss + 0.5 * p.lam * np.sum(Y**2, axis=1))
-            r = -p.y[:, None] * expit(-margins) / p.n_samples
-            grads += w * s * (np.asarray(p.X.T @ r).T + p.lam * Y)
+            f_vals, f_grads = self.problem.values_and_grads(self.v + s * H)
+            vals += w * f_vals
+            grads += w * s * f_grads
         return vals, grads
 
-    def _estimate(self, fn, n: int, rng) -> tuple:
-        n = check_int("n", n, 2)
+    def _estimate(self, fn, n_samples: int, rng) -> tuple:
+        n_samples = check_int("n_samples", n_samples, 2)
         rng = as_generator(rng)
-        vals = np.array([fn(self.sketch.sample(rng)) for _ in range(n)])
-        return vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(n)
+        vals = np.array([fn(self.sketch.sample(rng)) for _ in range(n_samples)])
+        return vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(n_samples)
 
-    def estimate_value(self, x, n: int, rng=None) -> tuple[float, float]:
-        """Monte Carlo ``(mean, standard error)`` of ``f_S(x)`` over ``n`` i.i.d. sketches."""
+    def estimate_value(
+        self, x, n_samples: int, rng: int | np.random.Generator | None = None
+    ) -> tuple[float, float]:
+        """Monte Carlo ``(mean, standard error)`` of ``f_S(x)`` over ``n_samples`` sketches."""
         x = check_vector("x", x, self.d)
-        mean, se = self._estimate(lambda S: self.problem.value(self._model(x, S)), n, rng)
+        mean, se = self._estimate(lambda S: self.problem.value(self._model(x, S)), n_samples, rng)
         return float(mean), float(se)
 
-    def estimate_grad(self, x, n: int, rng=None) -> tuple[np.ndarray, np.ndarray]:
+    def estimate_grad(
+        self, x, n_samples: int, rng: int | np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Monte Carlo ``(mean, standard error)`` (per coordinate) of ``grad f_S(x)``."""
         x = check_vector("x", x, self.d)
-        return self._estimate(lambda S: self.sketched_grad(x, S), n, rng)
+        return self._estimate(lambda S: self.sketched_grad(x, S), n_samples, rng)
 
     # ---------------------------------------------------------------------------------------
     # Constants (THEORY.md §3 P2-P4)
@@ -302,28 +358,26 @@ class MAST:
     @cached_property
     def L_max_exact(self) -> float:
         """``max_S lambda_max(S^T A S)`` over the support: the exact smoothness bound of every
-        ``f_S`` that replaces ``L_f L_S_max`` (quadratics with an enumerable support only)."""
-        sk = self.sketch
-        if not self.is_quadratic or not sk.has_finite_support:
-            raise NotImplementedError(
-                "L_max_exact needs a quadratic and a finite-support sketch; use L_max = L_f L_S_max"
+        ``f_S`` that replaces ``L_f L_S_max`` (quadratics with an enumerable support)."""
+        self._require_quadratic("L_max_exact")
+        if not self.sketch.has_finite_support:
+            raise MissingCapability(
+                f"L_max_exact needs a finite support; {self.sketch!r} has none (use L_max)"
             )
         samples, _ = self._exact_support()
-        A = self.problem.A
+        A = self._qf.A
         return float(max(np.linalg.eigvalsh(s[:, None] * A * s[None, :])[-1] for s in samples))
 
     @property
     def L_exact(self) -> float:
-        """``lambda_max(A_D)``, the exact smoothness of ``f_D`` (quadratics only)."""
-        if not self.is_quadratic:
-            raise NotImplementedError("L_exact is known only for quadratics; use L = L_f L_D")
+        """``lambda_max(A_D)``, the exact smoothness of ``f_D`` (quadratics)."""
+        self._require_quadratic("L_exact")
         return float(self._A_D_eigh[0][-1])
 
     @property
     def mu_exact(self) -> float:
-        """``lambda_min(A_D)``, the exact strong convexity of ``f_D`` (quadratics only)."""
-        if not self.is_quadratic:
-            raise NotImplementedError("mu_exact is known only for quadratics; use mu = mu_f mu_D")
+        """``lambda_min(A_D)``, the exact strong convexity of ``f_D`` (quadratics)."""
+        self._require_quadratic("mu_exact")
         return float(max(self._A_D_eigh[0][0], 0.0))
 
     # ---------------------------------------------------------------------------------------
@@ -331,53 +385,139 @@ class MAST:
     # ---------------------------------------------------------------------------------------
 
     @cached_property
-    def _solution(self) -> np.ndarray:
-        if self.is_quadratic:
-            eig, U = self._A_D_eigh
-            return self.v - _pinv_apply(eig, U, self._g_v)
-        x, _ = minimize_weighted_logistic(*self.logistic_terms())
-        return x
+    def solution(self) -> Solution:
+        """``x_D*``, ``f_D^inf`` and ``Delta`` with how they were obtained (see ``Solution``).
 
-    def logistic_terms(self) -> tuple:
-        """``f_D`` of a logistic problem with a finite-support sketch as a weighted logistic model.
-
-        Returns ``(Z, w, Q, q, offset)`` with ``f_D(x) = F(x) + const`` for ``F`` of
-        ``mastref.solvers``: atom ``k`` contributes rows ``y_i (a_i * s_k)``, offsets
-        ``y_i a_i^T (v - s_k * v)`` and weights ``pi_k / n``; the regulariser gives
-        ``Q = lam E[s^2]`` and ``q = lam (1 - E[s^2]) * v``.
+        Closed form for quadratics (``x_D* = v - A_D^+ g_v``,
+        ``f_D^inf = f(v) - 1/2 g_v^T A_D^+ g_v``, ``Delta = 1/2 g_v^T (A^+ - A_D^+) g_v``);
+        the problem's ``minimize_sketched`` over a finite support; exactly ``x_D* = v``,
+        ``Delta = 0`` when ``v`` is the ERM minimiser (then ``f_D >= f^inf = f(v) = f_D(v)``);
+        otherwise the sample-average approximation of ``saa_solution`` with its defaults.
         """
-        if self.is_quadratic:
-            raise TypeError("logistic_terms() applies to logistic problems only")
-        samples, weights = self._exact_support()
-        p = self.problem
-        n = p.n_samples
-        blocks, offsets = [], []
-        for s in samples:
-            Xs = p.X @ sp.diags(s) if p.is_sparse else p.X * s
-            blocks.append(sp.diags(p.y) @ Xs if p.is_sparse else p.y[:, None] * Xs)
-            offsets.append(p.y * np.asarray(p.X @ (self.v - s * self.v)).ravel())
-        Z = sp.vstack(blocks, format="csr") if p.is_sparse else np.vstack(blocks)
-        Es2 = weights @ (samples * samples)
-        w = np.repeat(weights / n, n)
-        return Z, w, p.lam * Es2, p.lam * (1.0 - Es2) * self.v, np.concatenate(offsets)
+        if self._closed_form():
+            eig, U = self._A_D_eigh
+            g = self._g_v
+            AD_g = _pinv_apply(eig, U, g)
+            gap = float(0.5 * g @ (_pinv_apply(*self._A_eigh, g) - AD_g))
+            inf = float(self._f_v - 0.5 * g @ AD_g)
+            return _exact_solution(self.v - AD_g, inf, gap, "closed form")
+        if self._is_interpolating():
+            f_inf = self.problem.inf
+            return _exact_solution(self.v.copy(), f_inf, 0.0, "interpolation (v = x*)")
+        try:
+            samples, weights = self._exact_support()
+        except MissingCapability:
+            return self.saa_solution()
+        x, _ = self.problem.minimize_sketched(samples, weights, self.v)
+        inf = self.value(x)
+        return _exact_solution(x, inf, inf - self.problem.inf, "enumeration")
+
+    def _is_interpolating(self) -> bool:
+        """``v`` is a minimiser of ``f``: its gradient vanishes or it is the stored ``x*``."""
+        if not np.any(self.problem.grad(self.v)):
+            return True
+        try:
+            return bool(np.array_equal(self.v, self.problem.argmin()))
+        except MissingCapability:
+            return False
+
+    def saa_solution(
+        self,
+        *,
+        n_samples: int = 64,
+        n_batches: int = 8,
+        n_eval: int = 4000,
+        confidence: float = 0.99,
+        rng: int | np.random.Generator | None = 0,
+    ) -> Solution:
+        """``x_D*`` and ``Delta`` by a sample-average approximation with confidence bounds.
+
+        ``n_batches`` independent SAA problems ``min_x (1/N) sum_{k<N} f(v + s_k * (x - v))``
+        (``N = n_samples`` draws each) are solved exactly by the problem's
+        ``minimize_sketched``. Their optimal values ``v_m`` satisfy ``E v_m <= f_D^inf``, so the
+        lower Student-t confidence bound of their mean bounds ``f_D^inf`` from below; the
+        candidate ``x_hat`` (mean of the SAA minimisers) has ``f_D(x_hat) >= f_D^inf``, and the
+        upper normal confidence bound of its Monte Carlo value over ``n_eval`` fresh draws
+        bounds ``f_D^inf`` from above (Mak, Morton & Wood 1999). Each bound has error rate
+        ``(1 - confidence)/2``. With ``mu = mu_f mu_D > 0``, strong convexity gives
+        ``||x_hat - x_D*||^2 <= 2 (upper - lower) / mu``.
+        """
+        n_samples = check_int("n_samples", n_samples, 1)
+        n_batches = check_int("n_batches", n_batches, 2)
+        n_eval = check_int("n_eval", n_eval, 2)
+        confidence = check_real("confidence", confidence, positive=True)
+        if confidence >= 1:
+            raise ValueError(f"argument 'confidence' = {confidence} must lie in (0, 1)")
+        rng = as_generator(rng)
+        alpha = (1.0 - confidence) / 2
+        xs, values = [], []
+        weights = np.full(n_samples, 1.0 / n_samples)
+        for _ in range(n_batches):
+            atoms = np.array([self.sketch.sample(rng) for _ in range(n_samples)])
+            if atoms.ndim != 2:
+                raise MissingCapability(
+                    f"the sample-average approximation needs a diagonal law; got {self.sketch!r}"
+                )
+            x, _ = self.problem.minimize_sketched(atoms, weights, self.v)
+            H = x - self.v
+            vals, _ = self.problem.values_and_grads(self.v + atoms * H)
+            xs.append(x)
+            values.append(float(weights @ vals))
+        values = np.array(values)
+        lower = values.mean() - student_t.ppf(1 - alpha, n_batches - 1) * values.std(
+            ddof=1
+        ) / math.sqrt(n_batches)
+        x_hat = np.mean(xs, axis=0)
+        mean, se = self.estimate_value(x_hat, n_eval, rng=rng)
+        upper = mean + norm.ppf(1 - alpha) * se
+        f_inf = self.problem.inf
+        gap_lo, gap_hi = max(lower - f_inf, 0.0), max(upper - f_inf, 0.0)
+        mu = self.mu
+        dist2 = 2 * max(upper - lower, 0.0) / mu if mu > 0 else math.inf
+        return Solution(
+            x=x_hat,
+            inf=mean,
+            gap=max(mean - f_inf, 0.0),
+            gap_interval=(gap_lo, gap_hi),
+            dist2_bound=dist2,
+            confidence=confidence,
+            method="sample-average approximation",
+        )
 
     def argmin(self) -> np.ndarray:
-        """``x_D*``: ``v - A_D^+ g_v`` for quadratics; else cvxpy (Clarabel) + Newton polish."""
-        return self._solution.copy()
+        """``x_D*`` (see ``solution``)."""
+        return self.solution.x.copy()
 
     @property
     def inf(self) -> float:
-        """``f_D^inf``: ``f(v) - 1/2 g_v^T A_D^+ g_v`` for quadratics, ``f_D(x_D*)`` otherwise."""
-        if self.is_quadratic:
-            eig, U = self._A_D_eigh
-            return float(self._f_v - 0.5 * self._g_v @ _pinv_apply(eig, U, self._g_v))
-        return self.value(self._solution)
+        """``f_D^inf`` (see ``solution``)."""
+        return self.solution.inf
 
     @property
     def gap(self) -> float:
-        """``Delta = f_D^inf - f^inf``; quadratics: ``1/2 g_v^T (A^+ - A_D^+) g_v`` (§2)."""
-        if self.is_quadratic:
-            eig_D, U_D = self._A_D_eigh
-            g = self._g_v
-            return float(0.5 * g @ (self.problem.pinv_apply(g) - _pinv_apply(eig_D, U_D, g)))
-        return self.inf - self.problem.inf
+        """``Delta = f_D^inf - f^inf`` (see ``solution``; THEORY.md §0, P6)."""
+        return self.solution.gap
+
+
+def _exact_solution(x: np.ndarray, inf: float, gap: float, method: str) -> Solution:
+    return Solution(
+        x=x,
+        inf=inf,
+        gap=gap,
+        gap_interval=(gap, gap),
+        dist2_bound=0.0,
+        confidence=1.0,
+        method=method,
+    )
+
+
+def _certificate(sketch: Sketch) -> SketchCheck:
+    """``check_sketch`` of a law, computed once per law object (laws are immutable)."""
+    cert = getattr(sketch, "_mastref_certificate", None)
+    if cert is None:
+        cert = check_sketch(sketch, rng=0, n_samples=10000)
+        try:
+            sketch._mastref_certificate = cert
+        except AttributeError:  # a law with __slots__: recompute next time
+            pass
+    return cert

@@ -14,7 +14,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def test_roundtrip(tmp_path):
-    X, y = md.synthetic_a5a_like(50, 30, 4, seed=1)
+    X, y = md.synthetic_a5a_like(50, 30, 4, rng=1)
     md.save_libsvm(tmp_path / "f.svm", X, y)
     X2, y2 = md.load_libsvm(tmp_path / "f.svm", n_features=30)
     assert (X2 != X).nnz == 0 and np.array_equal(y2, y)
@@ -22,7 +22,7 @@ def test_roundtrip(tmp_path):
 
 
 def test_synthetic_shape_like_a5a():
-    X, y = md.synthetic_a5a_like(2000, 123, 14, seed=0)
+    X, y = md.synthetic_a5a_like(2000, 123, 14, rng=0)
     assert X.shape == (2000, 123) and np.all(np.diff(X.indptr) == 14)
     assert set(np.unique(X.data)) == {1.0} and set(np.unique(y)) == {-1.0, 1.0}
     assert 0.1 < np.mean(y == 1) < 0.4

@@ -49,7 +49,7 @@ SKETCHES = {
     "bernoulli": lambda: mr.Bernoulli(np.array([0.3, 0.6, 0.9])),
     "randk": lambda: mr.RandK(3, 2),
     "randk1": lambda: mr.RandK(4, 1),
-    "partition": lambda: mr.Partition(4, 2, seed=0),
+    "partition": lambda: mr.Partition(4, 2, rng=0),
     "finite": lambda: mr.FiniteSketch([[2.0, 0.0, 1.0], [0.0, 2.0, 1.0]]),
     "perm-marginal": lambda: mr.PermutationSketch(4, 3).marginal(),
 }
@@ -134,7 +134,7 @@ def test_expected_dsgd_agrees_with_monte_carlo(sketch):
     gamma = 1 / mast.L_max
     exact = mr.expected_dsgd(mast, x0, gamma, 200)
     steps = [0, 10, 50, 200]
-    trace = mr.dsgd(mast, x0, gamma, 200, seed=3, n_runs=4000, record_at=steps)
+    trace = mr.dsgd(mast, x0, gamma, 200, rng=3, n_runs=4000, record_at=steps)
     x_star = mast.argmin()
     for k, t in enumerate(steps):
         X = trace.iterates[k]
@@ -154,7 +154,7 @@ def test_expected_distributed_agrees_with_monte_carlo():
     dp = mr.DistributedProblem(clients, mr.PermutationSketch(8, 3), shift=rng.standard_normal(8))
     gamma = 1 / dp.A
     exact = mr.expected_distributed_dsgd(dp, np.zeros(8), gamma, 200)
-    trace = mr.distributed_dsgd(dp, np.zeros(8), gamma, 200, seed=5, n_runs=4000, record_at=[200])
+    trace = mr.distributed_dsgd(dp, np.zeros(8), gamma, 200, rng=5, n_runs=4000, record_at=[200])
     d2 = np.sum((trace.final - dp.argmin()) ** 2, axis=1)
     assert abs(d2.mean() - exact.dist2[200]) <= 5 * d2.std(ddof=1) / np.sqrt(d2.size)
 

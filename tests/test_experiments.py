@@ -48,7 +48,7 @@ def test_unpruned_accuracies_are_sane(pruning):
 def test_subsampling_stays_below_theorem3(tmp_path):
     s = ex.run_subsampling(DATA, tmp_path, quick=True)
     for tau in (1, 8, 64, s["n"]):
-        assert s[f"gap_T_tau{tau}"] <= s[f"bound_T_tau{tau}"]
+        assert s[f"value_gap_T_tau{tau}"] <= s[f"bound_T_tau{tau}"]
     assert s["gamma_tau1"] < s["gamma_tau8"] < s["gamma_tau64"]  # larger batches, larger steps
     assert (tmp_path / "subsampling" / "subsampling.png").is_file()
 

@@ -33,7 +33,7 @@ def make_sketch(family: str, d: int, rng: np.random.Generator) -> mr.Sketch:
     if family == "randk":
         return mr.RandK(d, int(rng.integers(1, d + 1)))
     if family == "partition":
-        return mr.Partition(d, int(rng.integers(1, d + 1)), seed=rng)
+        return mr.Partition(d, int(rng.integers(1, d + 1)), rng=rng)
     if family == "finite":
         N = int(rng.integers(2, 6))
         raw = (

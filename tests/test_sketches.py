@@ -35,7 +35,7 @@ def _finite_cases():
         for k in range(1, d + 1):
             cases.append((f"randk-{d}-{k}", mr.RandK(d, k), randk_atoms(d, k)))
     for d, B in ((4, 2), (7, 3), (9, 9), (5, 1)):
-        P = mr.Partition(d, B, seed=d)
+        P = mr.Partition(d, B, rng=d)
         cases.append((f"partition-{d}-{B}", P, partition_atoms(P.blocks, d)))
     P = mr.Partition(blocks=[[0, 3], [1], [2, 4, 5]])
     cases.append(("partition-uneven", P, partition_atoms([[0, 3], [1], [2, 4, 5]], 6)))
@@ -157,12 +157,12 @@ def test_bernoulli_sandwich_formula():
 
 
 def test_partition_random_balanced():
-    P = mr.Partition(10, 3, seed=5)
+    P = mr.Partition(10, 3, rng=5)
     sizes = sorted(len(b) for b in P.blocks)
     assert sizes == [3, 3, 4]
     assert sorted(np.concatenate(P.blocks).tolist()) == list(range(10))
     assert np.array_equal(
-        np.concatenate(mr.Partition(10, 3, seed=5).blocks), np.concatenate(P.blocks)
+        np.concatenate(mr.Partition(10, 3, rng=5).blocks), np.concatenate(P.blocks)
     )
 
 
@@ -185,9 +185,11 @@ def test_permutation_marginal_equals_enumeration(d, M):
         mom = moments_of(rows, w)
         np.testing.assert_allclose(mom["mean"], 1.0, atol=TOL)
         np.testing.assert_allclose(marg.pair_moments(), mom["pair"], rtol=TOL, atol=TOL)
-        np.testing.assert_allclose(P.sandwich(A), sandwich_of(rows, w, A), rtol=1e-11, atol=1e-11)
+        np.testing.assert_allclose(
+            marg.sandwich(A), sandwich_of(rows, w, A), rtol=1e-11, atol=1e-11
+        )
         m = rng.integers(0, 4, d)
-        assert P.moment(m) == pytest.approx(mixed_moment_of(rows, w, m), rel=1e-11, abs=1e-12)
+        assert marg.moment(m) == pytest.approx(mixed_moment_of(rows, w, m), rel=1e-11, abs=1e-12)
     assert P.L_S_max == M**2 and P.L_D == M and P.mu_D == M
 
 

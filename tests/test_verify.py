@@ -27,7 +27,7 @@ def test_verdict_logic():
 
 
 def test_monte_carlo_confidence_bounds_use_bonferroni():
-    z = mv._z(20)
+    z = mv.z_value(20)
     assert z == pytest.approx(3.8906, abs=1e-3)  # Phi^{-1}(1 - 1e-3/20)
 
 
@@ -61,11 +61,23 @@ def test_violation_makes_the_cli_fail(tmp_path, monkeypatch):
     def fake(quick, data=None):
         steps = np.arange(3)
         m = np.array([1.0, 2.0, 3.0])
-        return mv.CheckResult(
-            "fake", "Theorem X", "none", "dist2", "exact", 1.0, steps, m, m, m, np.ones(3), ""
-        ).judge()
+        return mv.judge(
+            mv.CheckResult(
+                name="fake",
+                theorem="Theorem X",
+                instance="none",
+                quantity="dist2",
+                method="exact",
+                gamma_ratio=1.0,
+                steps=steps,
+                measured=m,
+                lower=m,
+                upper=m,
+                bound=np.ones(3),
+            )
+        )
 
-    monkeypatch.setattr(mv, "catalogue", lambda with_data=False: {"fake": fake})
+    monkeypatch.setattr("mastref.verify.report.catalogue", lambda with_data=False: {"fake": fake})
     assert main(["verify", "--out", str(tmp_path)]) == 1
 
 

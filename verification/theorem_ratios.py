@@ -44,9 +44,9 @@ def main() -> None:
     M = mr.MAST(q, mr.RandK(8, 4), shift=rng.standard_normal(8))
     x0 = np.zeros(8)
 
-    g = mr.theorem1(M, x0)
+    g = mr.theorem1(M, x0=x0)
     T = 2000
-    tr = mr.dsgd(M, x0, g.gamma, T, seed=1, n_runs=R, record_at=[T])
+    tr = mr.dsgd(M, x0, g.gamma, T, rng=1, n_runs=R, record_at=[T])
     rows.append(
         row(
             "Theorem 1",
@@ -56,8 +56,8 @@ def main() -> None:
             *mean_se(np.sum((tr.final - M.argmin()) ** 2, axis=1)),
         )
     )
-    ge = mr.theorem1(M, x0, constants="exact")
-    tr = mr.dsgd(M, x0, ge.gamma, T, seed=1, n_runs=R, record_at=[T])
+    ge = mr.theorem1(M, x0=x0, constants="exact")
+    tr = mr.dsgd(M, x0, ge.gamma, T, rng=1, n_runs=R, record_at=[T])
     rows.append(
         row(
             "Theorem 1 (exact constants)",
@@ -69,20 +69,20 @@ def main() -> None:
     )
 
     T = 1000
-    g = mr.theorem2(M, x0, T)
-    tr = mr.dsgd(M, x0, g.gamma, T, seed=2, n_runs=R, record_every=10)
+    g = mr.theorem2(M, x0=x0, n_steps=T)
+    tr = mr.dsgd(M, x0, g.gamma, T, rng=2, n_runs=R, record_every=10)
     grads = np.einsum("kri,ij->krj", tr.iterates[:-1] - M.v, M.A_D) + M.grad(M.v)
     g2 = np.sum(grads**2, axis=2)
     k = int(np.argmin(g2.mean(axis=1)))
     rows.append(row("Theorem 2", "same, min over recorded t < T", g, T, *mean_se(g2[k])))
 
     lr = logistic(rng, 200, 6, 0.05)
-    ML = mr.MAST(lr, mr.Partition(6, 3, seed=0), shift=0.5 * lr.argmin())
+    ML = mr.MAST(lr, mr.Partition(6, 3, rng=0), shift=0.5 * lr.argmin())
     x0 = np.zeros(6)
-    g = mr.theorem3(ML, x0, strongly_convex=True, batch_size=8)
+    g = mr.theorem3(ML, x0=x0, strongly_convex=True, batch_size=8)
     T = 3000
     tr = mr.dsgd(
-        ML, x0, g.gamma, T, seed=3, n_runs=200, oracle="minibatch", batch_size=8, record_at=[T]
+        ML, x0, g.gamma, T, rng=3, n_runs=200, oracle="minibatch", batch_size=8, record_at=[T]
     )
     gaps = np.array([ML.value(x) for x in tr.final]) - ML.inf
     rows.append(
@@ -95,17 +95,17 @@ def main() -> None:
         )
     )
 
-    Mq = mr.MAST(quadratic(rng, 6), mr.Partition(6, 3, seed=1), shift=rng.standard_normal(6))
-    g = mr.theorem4(Mq, np.zeros(6))
+    Mq = mr.MAST(quadratic(rng, 6), mr.Partition(6, 3, rng=1), shift=rng.standard_normal(6))
+    g = mr.theorem4(Mq, x0=np.zeros(6))
     T = 300
-    tr = mr.l_svrdsg(Mq, np.zeros(6), g.gamma, T, seed=4, n_runs=200, record_at=[T])
+    tr = mr.l_svrdsg(Mq, np.zeros(6), g.gamma, T, rng=4, n_runs=200, record_at=[T])
     phi = mr.svrdsg_lyapunov(g, Mq, tr)[-1]
     rows.append(row("Theorem 4a (b = N)", "quadratic d=6, Partition(3)", g, T, *mean_se(phi)))
     atoms = np.array([[1.1, 1.1, 0.9], [0.9, 0.9, 1.1], [1.1, 0.9, 1.1], [0.9, 1.1, 0.9]] * 3)
     Mb = mr.MAST(quadratic(rng, 3, mu=2.0), mr.FiniteSketch(atoms), shift=rng.standard_normal(3))
-    g = mr.theorem4(Mb, np.zeros(3), b=11)
+    g = mr.theorem4(Mb, x0=np.zeros(3), b=11)
     T = 3000
-    tr = mr.l_svrdsg(Mb, np.zeros(3), g.gamma, T, seed=5, n_runs=200, b=11, record_at=[T])
+    tr = mr.l_svrdsg(Mb, np.zeros(3), g.gamma, T, rng=5, n_runs=200, b=11, record_at=[T])
     phi = mr.svrdsg_lyapunov(g, Mb, tr)[-1]
     rows.append(
         row("Theorem 4b (b = 11 of 12)", "quadratic d=3, near-identity law", g, T, *mean_se(phi))
@@ -113,9 +113,9 @@ def main() -> None:
 
     clients = [quadratic(rng, 6) for _ in range(3)]
     dp = mr.DistributedProblem(clients, mr.PermutationSketch(6, 3), shift=rng.standard_normal(6))
-    g = mr.theorem5(dp, np.zeros(6), strongly_convex=True)
+    g = mr.theorem5(dp, x0=np.zeros(6), strongly_convex=True)
     T = 2000
-    tr = mr.distributed_dsgd(dp, np.zeros(6), g.gamma, T, seed=6, n_runs=R, record_at=[T])
+    tr = mr.distributed_dsgd(dp, np.zeros(6), g.gamma, T, rng=6, n_runs=R, record_at=[T])
     rows.append(
         row(
             "Theorem 5 (strongly convex)",
@@ -126,7 +126,7 @@ def main() -> None:
         )
     )
 
-    g = mr.baseline_gd(M, np.zeros(8))
+    g = mr.baseline_gd(M, x0=np.zeros(8))
     T = 100
     tr = mr.gd_mast(M, np.zeros(8), g.gamma, T, record_at=[T])
     rows.append(

@@ -1,0 +1,72 @@
+"""Baseline (THEORY.md §5): gradient descent on ``f_D`` (Algorithm 2).
+
+Statement. ``gamma <= 1/L``: ``f_D(x_T) - f_D^inf <= (1 - gamma mu)^T delta_0``. Deterministic:
+the measured curve is exact. No neighbourhood.
+"""
+
+from __future__ import annotations
+
+from .claims import (
+    Guarantee,
+    check_constants,
+    delta0,
+    finish,
+    gamma_condition,
+    geometric,
+    mast_constants,
+    start,
+    step,
+)
+
+
+def baseline_gd(
+    mast,
+    *,
+    gamma: float | None = None,
+    x0=None,
+    n_steps: int | None = None,
+    constants: str = "paper",
+    strict: bool = True,
+) -> Guarantee:
+    """Baseline (THEORY.md §5), Algorithm 2, ``gamma <= 1/L``:
+    ``f_D(x_T) - f_D^inf <= (1 - gamma mu)^T delta_0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
+    >>> g = mr.baseline_gd(mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2)), x0=np.zeros(2))
+    >>> g.gamma, g.rate, float(g.bound(0))
+    (0.25, 0.5, 0.75)
+    """
+    constants = check_constants(constants)
+    x0 = start(mast, x0)
+    notes: list[str] = []
+    c = mast_constants(mast, constants, notes)
+    gamma_max = 1.0 / c["L"]
+    gamma = step(gamma, gamma_max)
+    conditions: dict[str, bool] = {}
+    details: dict[str, str] = {}
+    gamma_condition(conditions, details, gamma, gamma_max)
+    d0 = delta0(mast, x0, notes)
+    rate = 1.0 - gamma * c["mu"]
+    g = Guarantee(
+        name="Baseline GD",
+        reference="THEORY.md §5, Baseline (Algorithm 2)",
+        quantity="value_gap",
+        algorithm="gd_mast",
+        gamma=gamma,
+        gamma_max=gamma_max,
+        bound=geometric(rate, d0, 0.0),
+        floor=0.0,
+        rate=rate,
+        constants=constants,
+        conditions=conditions,
+        details=details,
+        values={**c, "delta_0": d0},
+        notes=notes,
+        x0=x0,
+        n_steps=n_steps,
+    )
+    return finish(g, strict)

@@ -1,0 +1,289 @@
+"""Claims as data: ``Guarantee`` and the helpers every theorem shares (THEORY.md §5, §7).
+
+A ``Guarantee`` states, for one instance, a bound on a measured ``quantity`` of an algorithm's
+run: its step ``gamma`` and step limit ``gamma_max``, ``bound(t)``, the part of the bound that
+does not decay (``floor``, the neighbourhood), the conditions it needs and the constants it
+used. The theorems of ``mastref.theorems`` return one; a user states their own claim the same
+way (``Guarantee(name=..., quantity="dist2", gamma=..., bound=..., ...)``) and checks it with
+``mastref.check`` or ``mastref.worst_case``. Quantities:
+
+* ``"dist2"``: ``E||x_t - x*||^2``;
+* ``"value_gap"``: ``E f(x_t) - f^inf`` (``f = f_D``, or ``F`` for Algorithm 4);
+* ``"grad_norm2_min"``: ``min_{s<t} E||grad f(x_s)||^2``;
+* ``"lyapunov"``: the Lyapunov function of Theorem 4 (weights ``values["c_D"]``, ``["c_h"]``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import MissingCapability, check_real, check_vector
+
+#: The measured quantities a guarantee can bound.
+QUANTITIES = ("dist2", "value_gap", "grad_norm2_min", "lyapunov")
+#: The algorithms a guarantee can be about (``mastref.algorithms``).
+ALGORITHMS = ("dsgd", "gd_mast", "l_svrdsg", "distributed_dsgd")
+
+
+class InvalidGuarantee(ValueError):
+    """A theorem was asked for outside its assumptions (the message names the condition)."""
+
+
+class _Bound:
+    """``t -> bound(t)`` vectorised over step counts, with ``t >= 0`` checked."""
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+
+    def __call__(self, t):
+        t = np.asarray(t, dtype=float)
+        if np.any(t < 0):
+            raise ValueError("argument 't' must be >= 0")
+        with np.errstate(over="ignore"):
+            return np.asarray(self.fn(t), dtype=float)
+
+    def __repr__(self) -> str:
+        return f"<bound {getattr(self.fn, '__name__', 'callable')}>"
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Guarantee:
+    """A claim about a run on a concrete instance (see the module docstring).
+
+    Attributes
+    ----------
+    name : str
+        The claim's name (``"Theorem 1"``, or a user's).
+    quantity : str
+        One of ``QUANTITIES``.
+    gamma : float
+        The step size the claim is about.
+    gamma_max : float
+        The largest step it admits (``inf``: none).
+    bound : callable
+        ``bound(t)`` for step counts ``t`` (vectorised).
+    floor : float
+        The part of the bound that does not decay (the neighbourhood; 0 for none).
+    rate : float
+        The contraction factor of the decaying part (``nan`` for sublinear bounds).
+    algorithm : str
+        One of ``ALGORITHMS``; ``options`` holds its settings (``batch_size``, ``p``, ``b``).
+    reference : str
+        Where the statement comes from (THEORY.md section, paper number).
+    constants : str
+        ``"paper"`` or ``"exact"`` constants (theorems), or the user's wording.
+    conditions : dict
+        condition -> holds; ``details`` gives the numbers behind each.
+    values : dict
+        The constants used.
+    notes : tuple of str
+        Remarks (e.g. a constant replaced by an upper bound).
+    x0 : ndarray or None
+        The starting point the claim is about (``None``: any).
+    n_steps : int or None
+        The horizon it was stated for (``None``: any).
+
+    Examples
+    --------
+    A claim "DSGD with RandK converges at rate ``1 - gamma mu_f`` to zero", stated by hand:
+
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(4), np.ones(4)), mr.RandK(4, 2))
+    >>> gamma = 0.1
+    >>> claim = mr.Guarantee(name="naive rate", quantity="dist2", gamma=gamma,
+    ...     gamma_max=1 / mast.L_max, bound=lambda t: (1 - gamma) ** t * 4.0)
+    >>> claim
+    Guarantee(naive rate: dist2 of dsgd, gamma=0.1 (gamma_max=0.25), valid)
+    >>> float(claim.bound(2))
+    3.24
+    """
+
+    name: str
+    quantity: str
+    gamma: float
+    bound: Callable
+    gamma_max: float = math.inf
+    floor: float = 0.0
+    rate: float = math.nan
+    algorithm: str = "dsgd"
+    options: dict = field(default_factory=dict)
+    reference: str = ""
+    constants: str = "paper"
+    conditions: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+    notes: tuple = ()
+    x0: np.ndarray | None = None
+    n_steps: int | None = None
+
+    def __post_init__(self):
+        if self.quantity not in QUANTITIES:
+            raise ValueError(
+                f"argument 'quantity' = {self.quantity!r} must be one of {list(QUANTITIES)}"
+            )
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(
+                f"argument 'algorithm' = {self.algorithm!r} must be one of {list(ALGORITHMS)}"
+            )
+        if not callable(self.bound):
+            raise TypeError("argument 'bound' must be a callable of the step count t")
+        if not isinstance(self.bound, _Bound):
+            object.__setattr__(self, "bound", _Bound(self.bound))
+        object.__setattr__(self, "notes", tuple(self.notes))
+
+    @property
+    def valid(self) -> bool:
+        """All conditions hold."""
+        return all(self.conditions.values())
+
+    @property
+    def gamma_ratio(self) -> float:
+        """``gamma / gamma_max`` (``nan`` when there is no finite step limit)."""
+        if math.isfinite(self.gamma_max) and self.gamma_max > 0:
+            return self.gamma / self.gamma_max
+        return math.nan
+
+    def __repr__(self) -> str:
+        limit = f"gamma_max={self.gamma_max:.4g}" if math.isfinite(self.gamma_max) else "no limit"
+        state = "valid" if self.valid else "INVALID"
+        return (
+            f"Guarantee({self.name}: {self.quantity} of {self.algorithm}, gamma={self.gamma:.4g} "
+            f"({limit}), {state})"
+        )
+
+    def summary(self) -> str:
+        """A Markdown table of the guarantee."""
+        rows = [
+            ("claim", f"{self.name} ({self.reference})" if self.reference else self.name),
+            ("bounds", f"{self.quantity} of {self.algorithm}"),
+            ("constants", self.constants),
+            ("gamma", f"{self.gamma:.6g}"),
+            ("gamma_max", f"{self.gamma_max:.6g}"),
+            ("rate", f"{self.rate:.6g}"),
+            ("floor (neighbourhood)", f"{self.floor:.6g}"),
+        ]
+        rows += [(f"condition: {k}", "holds" if v else "FAILS") for k, v in self.conditions.items()]
+        rows += [(k, f"{v:.6g}") for k, v in self.values.items()]
+        return "\n".join(["| item | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
+
+
+# ------------------------------------------------------------------------------------------------
+# Helpers shared by the theorem files
+# ------------------------------------------------------------------------------------------------
+
+
+def finish(g: Guarantee, strict: bool) -> Guarantee:
+    """Return a valid guarantee; raise ``InvalidGuarantee`` (``strict``) or warn otherwise."""
+    if g.valid:
+        return g
+    failed = [
+        f"{name} ({g.details[name]})" if name in g.details else name
+        for name, ok in g.conditions.items()
+        if not ok
+    ]
+    message = f"{g.name}: condition(s) fail: " + "; ".join(failed)
+    if strict:
+        raise InvalidGuarantee(message + " (pass strict=False for the guarantee marked invalid)")
+    warnings.warn(message, stacklevel=3)
+    return g
+
+
+def check_constants(constants: str) -> str:
+    if constants not in ("paper", "exact"):
+        raise ValueError(f"argument 'constants' = {constants!r} must be 'paper' or 'exact'")
+    return constants
+
+
+def step(gamma, default: float) -> float:
+    """The step: ``default`` when ``gamma`` is ``None``, else a checked positive number."""
+    if gamma is None:
+        return float(default)
+    return check_real("gamma", gamma, positive=True)
+
+
+def gamma_condition(conditions: dict, details: dict, gamma, gamma_max, strict_lt=False) -> None:
+    """Record ``gamma <= gamma_max`` (or ``<``) among the conditions."""
+    ok = gamma < gamma_max if strict_lt else gamma <= gamma_max * (1 + 1e-12)
+    key = "gamma < gamma_max" if strict_lt else "gamma <= gamma_max"
+    conditions[key] = bool(gamma > 0 and ok)
+    details[key] = f"gamma = {gamma:.6g}, gamma_max = {gamma_max:.6g}"
+
+
+def start(obj, x0) -> np.ndarray:
+    """The starting point: ``x0``, or the shift ``v`` when ``x0`` is ``None``."""
+    return obj.v.copy() if x0 is None else check_vector("x0", x0, obj.d)
+
+
+def mast_constants(mast, constants: str, notes: list) -> dict:
+    """``L``, ``mu``, ``L_max`` of ``f_D`` (paper or exact); ``Delta`` (exact, else a bound)."""
+    if constants == "paper":
+        out = {"L": mast.L, "mu": mast.mu, "L_max": mast.L_max}
+    else:
+        if not mast.has_quadratic_form:
+            raise ValueError("constants='exact' needs a quadratic problem; use constants='paper'")
+        try:
+            L_max = mast.L_max_exact
+        except MissingCapability:
+            L_max = mast.L_max
+            notes.append("L_max: no enumerable support, the paper value L_f L_S_max is used")
+        out = {"L": mast.L_exact, "mu": mast.mu_exact, "L_max": L_max}
+    out["Delta"] = gap(mast, notes)
+    return out
+
+
+def gap(mast, notes: list) -> float:
+    """``Delta``: exact where possible; else the smaller of the P6 bound
+    ``L_f (L_D - 1)/2 ||x* - v||^2`` and the upper confidence bound of a sample-average
+    approximation (both upper bounds; the note says which was used)."""
+    try:
+        sol = mast.solution
+    except (ValueError, MissingCapability):
+        sol = None
+    if sol is not None and sol.exact:
+        return max(sol.gap, 0.0)
+    p = mast.problem
+    p6 = 0.5 * p.L * (mast.sketch.L_D - 1.0) * float(np.sum((p.argmin() - mast.v) ** 2))
+    if sol is not None and sol.gap_interval[1] < p6:
+        notes.append(
+            f"Delta: upper {sol.confidence:g}-confidence bound {sol.gap_interval[1]:.4g} of a "
+            f"sample-average approximation (the P6 bound is {p6:.4g})"
+        )
+        return sol.gap_interval[1]
+    notes.append("Delta is not exactly computable here; its P6 upper bound is used")
+    return p6
+
+
+def delta0(obj, x0: np.ndarray, notes: list) -> float:
+    """``f_D(x_0) - f_D^inf``, or its upper bound ``f(x_0) + L_f(L_D-1)/2 ||x_0-v||^2 - f^inf``."""
+    try:
+        return max(obj.value(x0) - obj.inf, 0.0)
+    except (ValueError, MissingCapability):
+        p = obj.problem
+        h2 = float(np.sum((x0 - obj.v) ** 2))
+        notes.append("delta_0 bounded through P5/P6: f(x0) + L_f(L_D-1)/2 ||x0-v||^2 - f^inf")
+        return p.value(x0) + 0.5 * p.L * (obj.sketch.L_D - 1.0) * h2 - p.inf
+
+
+def geometric(rate: float, start_value: float, floor: float) -> Callable:
+    """``rate^t start_value + floor``."""
+
+    def bound(t):
+        return rate**t * start_value + floor
+
+    return bound
+
+
+def sublinear(a: float, delta0: float, gamma: float, floor: float) -> Callable:
+    """``a^t delta0 / (gamma t) + floor`` for t >= 1, ``inf`` at t = 0."""
+
+    def bound(t):
+        with np.errstate(divide="ignore", over="ignore"):
+            return np.where(t > 0, np.exp(t * math.log(a)) * delta0 / (gamma * t) + floor, np.inf)
+
+    return bound

@@ -1,0 +1,118 @@
+"""``check``: hold any claim against measurement on a user's own objects (THEORY.md §7)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .._validation import check_int
+from ..theorems.claims import Guarantee
+from .measure import exact_available, exact_curve, monte_carlo_samples
+from .result import CheckResult, exact_result, monte_carlo_result
+
+_METHODS = ("auto", "exact", "monte_carlo")
+
+
+def check(
+    claim: Guarantee | Callable[..., Guarantee],
+    obj,
+    *,
+    x0=None,
+    gamma: float | None = None,
+    n_steps: int,
+    method: str = "auto",
+    n_runs: int = 200,
+    rng: int | np.random.Generator | None = 0,
+    name: str | None = None,
+    instance: str | None = None,
+    notes: tuple = (),
+    record: dict | None = None,
+) -> CheckResult:
+    """Hold a claim against the measured run of its algorithm; the verifier's ``CheckResult``.
+
+    Parameters
+    ----------
+    claim : Guarantee or callable
+        A ``Guarantee``, or a callable ``claim(obj, gamma=..., x0=..., n_steps=...)`` returning
+        one (every theorem of ``mastref.theorems``, or a user's).
+    obj : MAST or DistributedProblem
+        The instance.
+    x0 : array_like, optional
+        Starting point (default: the claim's, else the shift ``v``).
+    gamma : float, optional
+        Step size passed to a callable claim (default: the claim's choice).
+    n_steps : int
+        Horizon ``T``.
+    method : {"auto", "exact", "monte_carlo"}
+        ``exact``: the exact expectation (the §6 recursion for DSGD on quadratics with a law
+        that has mixed moments; the deterministic run for GD on ``f_D``). ``monte_carlo``:
+        ``n_runs`` runs with one-sided normal confidence bounds (false-alarm rate
+        ``mastref.verify.FALSE_ALARM``). ``auto``: exact when available.
+    n_runs : int
+        Monte Carlo runs.
+    rng : int, Generator or None
+        Monte Carlo randomness.
+    name, instance : str, optional
+        Labels of the result.
+    notes : tuple of str
+        Remarks added to the result.
+    record : dict, optional
+        Recording steps for Monte Carlo (``record_every``, ``record_at`` or ``geometric``);
+        default every step for ``grad_norm2_min`` (a running minimum), else 30 geometric steps.
+
+    Returns
+    -------
+    CheckResult
+        ``holds``, ``violated`` or ``inconclusive``, with the curves and the tightness.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
+    >>> mast = mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2))
+    >>> result = mr.check(mr.theorem1, mast, x0=np.zeros(2), n_steps=50)
+    >>> result.verdict, result.method
+    ('holds', 'exact (§6 recursion)')
+    """
+    if method not in _METHODS:
+        raise ValueError(f"argument 'method' = {method!r} must be one of {list(_METHODS)}")
+    n_steps = check_int("n_steps", n_steps, 1)
+    started = time.perf_counter()
+    if isinstance(claim, Guarantee):
+        g = claim
+        if gamma is not None and gamma != g.gamma:
+            raise ValueError(
+                f"argument 'gamma' = {gamma} differs from the claim's step {g.gamma}; state the "
+                "claim at that step"
+            )
+    elif callable(claim):
+        g = claim(obj, gamma=gamma, x0=x0, n_steps=n_steps)
+        if not isinstance(g, Guarantee):
+            raise TypeError(f"argument 'claim' returned {g!r}, not a Guarantee")
+    else:
+        raise TypeError(f"argument 'claim' = {claim!r} must be a Guarantee or a callable")
+    if x0 is None:
+        x0 = g.x0 if g.x0 is not None else obj.v
+    x0 = np.asarray(x0, dtype=float)
+    running_min = g.quantity == "grad_norm2_min"
+    if method == "auto":
+        method = "exact" if exact_available(g, obj) and g.quantity != "lyapunov" else "monte_carlo"
+    label = name or g.name
+    where = instance or repr(obj)
+    if method == "exact":
+        steps, values = exact_curve(g, obj, x0, n_steps)
+        how = "deterministic" if g.algorithm == "gd_mast" else "exact (§6 recursion)"
+        result = exact_result(label, g, where, how, steps, values, notes, running_min)
+    else:
+        n_runs = check_int("n_runs", n_runs, 2)
+        if record is None:
+            record = {"record_every": 1} if running_min else {"geometric": 30}
+        steps, samples = monte_carlo_samples(
+            g, obj, x0, n_steps, n_runs=n_runs, rng=rng, record=record
+        )
+        how = f"Monte Carlo (R={n_runs})"
+        result = monte_carlo_result(label, g, where, how, steps, samples, notes, running_min)
+    return result.replace(seconds=time.perf_counter() - started)

@@ -1,0 +1,177 @@
+"""Check results, verdicts and confidence bounds (THEORY.md §7).
+
+* Exact measurements (the moment recursion of §6, or deterministic GD): ``holds`` or
+  ``violated``.
+* Monte Carlo over ``R`` runs: one-sided normal confidence bounds at false-alarm rate
+  ``FALSE_ALARM`` per check (Bonferroni over the recorded steps). ``violated`` when the lower
+  confidence bound exceeds the bound somewhere, ``holds`` when the upper one stays below it
+  everywhere, ``inconclusive`` otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+#: False-alarm rate of a Monte Carlo check (probability of a wrong ``violated``).
+FALSE_ALARM = 1e-3
+#: Relative numerical resolution: values below RESOLUTION times the initial value are round-off.
+RESOLUTION = 1e-10
+_RTOL = 1e-9
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class CheckResult:
+    """Outcome of one check; arrays are indexed like ``steps``.
+
+    Attributes
+    ----------
+    name, theorem, instance, quantity, method : str
+        What was checked, against which claim, on what, how measured.
+    gamma_ratio : float
+        ``gamma / gamma_max`` (``nan`` without a step limit).
+    steps : ndarray
+        The x-axis (step counts, or the swept parameter).
+    measured, lower, upper : ndarray
+        The measured quantity and its confidence bounds (equal when exact).
+    bound : ndarray
+        The claimed bound.
+    verdict : str
+        ``holds``, ``violated`` or ``inconclusive``.
+    notes : tuple of str
+        Remarks (constants, skipped points).
+    xlabel : str
+        Label of ``steps``.
+    seconds : float
+        Wall time of the check.
+    resolution : float
+        Values at or below it are round-off; bounds below it are not checked.
+    """
+
+    name: str
+    theorem: str
+    instance: str
+    quantity: str
+    method: str
+    gamma_ratio: float
+    steps: np.ndarray
+    measured: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    bound: np.ndarray
+    verdict: str = ""
+    notes: tuple = ()
+    xlabel: str = "step t"
+    seconds: float = 0.0
+    resolution: float = 0.0
+
+    def __repr__(self) -> str:
+        tight = self.max_tightness
+        return (
+            f"CheckResult({self.name}: {self.verdict}, max tightness {tight:.3g}, "
+            f"{self.method}, {self.steps.size} points)"
+        )
+
+    def checked(self) -> np.ndarray:
+        """Mask of the entries where the bound is finite and above the numerical resolution."""
+        return np.isfinite(self.bound) & (self.bound > self.resolution)
+
+    @property
+    def tightness(self) -> np.ndarray:
+        """``measured / bound`` on the checked entries (nan elsewhere)."""
+        ok = self.checked() & (self.bound > 0)
+        out = np.full(self.measured.shape, np.nan)
+        out[ok] = self.measured[ok] / self.bound[ok]
+        return out
+
+    @property
+    def max_tightness(self) -> float:
+        """Largest ``measured / bound`` (over ``t >= 1`` for curves over steps)."""
+        tight = self.tightness[self.steps > 0] if self.xlabel == "step t" else self.tightness
+        return float(np.nanmax(tight)) if np.any(np.isfinite(tight)) else float("nan")
+
+    def replace(self, **changes) -> CheckResult:
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+
+def judge(result: CheckResult) -> CheckResult:
+    """``result`` with its ``verdict`` set from the confidence bounds on the checked entries."""
+    v = verdict(result.lower, result.upper, result.bound, result.resolution)
+    notes = list(result.notes)
+    skipped = int(np.sum(np.isfinite(result.bound) & ~result.checked()))
+    if skipped:
+        notes.append(
+            f"{skipped} recorded point(s) with a bound below the numerical resolution "
+            f"{result.resolution:.2g} are not checked"
+        )
+    return result.replace(verdict=v, notes=tuple(notes))
+
+
+def verdict(lower, upper, bound, resolution: float = 0.0) -> str:
+    """``violated`` / ``holds`` / ``inconclusive`` (see the module docstring)."""
+    ok = np.isfinite(bound) & (bound > resolution)
+    slack = _RTOL * np.abs(bound[ok]) + 1e-15
+    if np.any(lower[ok] > bound[ok] + slack):
+        return "violated"
+    if np.all(upper[ok] <= bound[ok] + slack):
+        return "holds"
+    return "inconclusive"
+
+
+def z_value(n_steps: int) -> float:
+    """One-sided normal quantile at ``FALSE_ALARM`` with Bonferroni over ``n_steps`` points."""
+    return float(norm.ppf(1.0 - FALSE_ALARM / max(n_steps, 1)))
+
+
+def resolution_of(measured0: float, bound0: float) -> float:
+    """``RESOLUTION`` times the larger of the initial measured value and the initial bound."""
+    scale = max(abs(measured0), abs(bound0) if np.isfinite(bound0) else 0.0)
+    return RESOLUTION * scale
+
+
+def result_from(
+    name, g, instance, method, steps, mean, lower, upper, notes=(), running_min=False
+) -> CheckResult:
+    """A judged ``CheckResult`` of the guarantee ``g``; ``running_min``: the quantity is
+    ``min_{s<t}`` (from t = 1)."""
+    res = resolution_of(mean[0], float(g.bound(steps[0])) if steps[0] > 0 else mean[0])
+    if running_min:
+        mean, lower, upper = (np.minimum.accumulate(a)[:-1] for a in (mean, lower, upper))
+        steps = steps[1:]
+    bound = g.bound(steps)
+    return judge(
+        CheckResult(
+            name=name,
+            theorem=g.name,
+            instance=instance,
+            quantity=g.quantity,
+            method=method,
+            gamma_ratio=g.gamma_ratio,
+            steps=steps,
+            measured=mean,
+            lower=lower,
+            upper=upper,
+            bound=bound,
+            notes=tuple(notes) + tuple(g.notes),
+            resolution=res,
+        )
+    )
+
+
+def monte_carlo_result(name, g, instance, method, steps, samples, notes=(), running_min=False):
+    """A Monte Carlo check from per-step samples (n_records, R): one-sided normal bounds."""
+    mean = samples.mean(axis=1)
+    se = samples.std(axis=1, ddof=1) / np.sqrt(samples.shape[1])
+    z = z_value(len(steps))
+    return result_from(
+        name, g, instance, method, steps, mean, mean - z * se, mean + z * se, notes, running_min
+    )
+
+
+def exact_result(name, g, instance, method, steps, values, notes=(), running_min=False):
+    """An exact (or deterministic) check: the confidence bounds are the values themselves."""
+    return result_from(name, g, instance, method, steps, values, values, values, notes, running_min)
