@@ -16,6 +16,17 @@ class MissingCapability(NotImplementedError):
 
     The message names the object, the capability and what provides it (a method to implement,
     or the Monte Carlo alternative).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Projection(2, 1))
+    >>> try:
+    ...     mr.l_svrdsg(mast, np.zeros(2), 0.1, 10)
+    ... except mr.MissingCapability as err:
+    ...     print("finite_support" in str(err))
+    True
     """
 
 
@@ -24,6 +35,16 @@ def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:
 
     A Generator is returned as is (its state advances with use); an int or ``None`` seeds a new
     ``np.random.default_rng``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> g = np.random.default_rng(0)
+    >>> mr.as_generator(g) is g
+    True
+    >>> int(mr.as_generator(5).integers(100)) == int(mr.as_generator(5).integers(100))
+    True
     """
     if isinstance(rng, np.random.Generator):
         return rng
@@ -102,3 +123,32 @@ def check_symmetric_psd(name: str, A: np.ndarray, rtol: float = 1e-10) -> np.nda
             f"argument '{name}' is not positive semidefinite: smallest eigenvalue {eig[0]:.3g} < 0"
         )
     return eig
+
+
+def check_support(idx, sc, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """A sketch support: distinct int64 indices in ``[0, d)`` and finite float64 scales of the
+    same length (cost ``O(len(idx) log len(idx))``)."""
+    idx_arr = np.asarray(idx)
+    if idx_arr.ndim != 1 or not (
+        np.issubdtype(idx_arr.dtype, np.integer) or (idx_arr.size == 0)
+    ):
+        raise ValueError(f"argument 'idx' must be a 1-d integer array; got {idx_arr.dtype} "
+                         f"of shape {idx_arr.shape}")
+    idx_arr = np.ascontiguousarray(idx_arr, dtype=np.int64)
+    if idx_arr.size and (idx_arr.min() < 0 or idx_arr.max() >= d):
+        bad = idx_arr[(idx_arr < 0) | (idx_arr >= d)][0]
+        raise ValueError(f"argument 'idx' has index {bad}; indices must lie in [0, {d - 1}]")
+    if np.unique(idx_arr).size != idx_arr.size:
+        raise ValueError("argument 'idx' has repeated indices; a support lists each index once")
+    sc_arr = check_vector("sc", sc, idx_arr.size)
+    return idx_arr, np.ascontiguousarray(sc_arr)
+
+
+def check_rows(rows, n: int) -> np.ndarray:
+    """Sample indices of a minibatch: a non-empty 1-d int64 array in ``[0, n)``."""
+    r = np.asarray(rows)
+    if r.ndim != 1 or r.size == 0 or not np.issubdtype(r.dtype, np.integer):
+        raise ValueError("argument 'rows' must be a non-empty 1-d array of sample indices")
+    if r.min() < 0 or r.max() >= n:
+        raise ValueError(f"argument 'rows' has an index outside [0, {n - 1}]")
+    return np.ascontiguousarray(r, dtype=np.int64)

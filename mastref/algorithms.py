@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from ._kernels import floyd_subsets, sketched_batch_grad_kernel, sketched_grad_kernel
 from ._validation import MissingCapability, as_generator, check_int, check_real, check_vector
 from .distributed import DistributedProblem
-from .kernels import floyd_subsets, sketched_batch_grad_kernel, sketched_grad_kernel
 from .mast import MAST
 from .problems.base import FiniteSum
 
@@ -44,6 +44,14 @@ class Trace:
     aux : dict
         Extra recorded state (L-SVRDSG: ``"w"``, ``"h"`` of shape ``(n_records, n_runs, d)``,
         ``"w_final"``, ``"h_final"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    >>> mr.dsgd(mast, np.zeros(2), 0.1, 100, n_runs=3, rng=0)
+    Trace(dsgd, gamma=0.1, n_steps=100, n_runs=3, d=2, 101 records)
     """
 
     algorithm: str
@@ -75,7 +83,14 @@ def recording_steps(
 ) -> np.ndarray:
     """Steps at which to record: every ``record_every`` steps, the list ``record_at``, or
     ``geometric`` geometrically spaced steps. Always contains 0 and ``n_steps``. Default: every
-    step up to 1000 steps, else 200 geometric points."""
+    step up to 1000 steps, else 200 geometric points.
+
+    Examples
+    --------
+    >>> import mastref as mr
+    >>> mr.recording_steps(100, geometric=5)
+    array([  0,   1,   3,  10,  32, 100])
+    """
     n_steps = check_int("n_steps", n_steps, 0)
     given = sum(a is not None for a in (record_every, record_at, geometric))
     if given > 1:

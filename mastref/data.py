@@ -20,6 +20,16 @@ def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.
     uses feature 123, so pass ``n_features=123``). Labels are mapped to ``{-1, +1}``: files with
     labels ``{-1, +1}`` are kept, any other pair of labels maps the smaller to -1. Malformed lines
     raise ``ValueError`` naming the line number and its content.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import mastref as mr
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.svm"
+    >>> _ = path.write_text("+1 1:1 3:1\\n-1 2:1\\n")
+    >>> X, y = mr.load_libsvm(path, n_features=4)
+    >>> X.toarray().tolist(), y.tolist()
+    ([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 0.0]], [1.0, -1.0])
     """
     path = Path(path)
     if not path.is_file():
@@ -70,7 +80,18 @@ def _to_pm1(y: np.ndarray, name: str) -> np.ndarray:
 
 
 def save_libsvm(path, X, y) -> None:
-    """Write ``(X, y)`` in LIBSVM format (1-based indices, nonzeros only)."""
+    """Write ``(X, y)`` in LIBSVM format (1-based indices, nonzeros only).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.svm"
+    >>> mr.save_libsvm(path, np.array([[0.0, 2.5]]), np.array([-1.0]))
+    >>> path.read_text()
+    '-1 2:2.5\\n'
+    """
     X = sp.csr_matrix(X)
     with Path(path).open("w") as fh:
         for i in range(X.shape[0]):

@@ -145,6 +145,11 @@ class DistributedProblem:
         """``grad F(x)``."""
         return np.mean([c.grad(x) for c in self.clients], axis=0)
 
+    def values_and_grads(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """``F`` and ``grad F`` at every row of ``X`` (shape ``(R, d)``)."""
+        parts = [c.values_and_grads(X) for c in self.clients]
+        return np.mean([p[0] for p in parts], axis=0), np.mean([p[1] for p in parts], axis=0)
+
     @property
     def L_F(self) -> float:
         """``(1/M) sum_i L_i L_{D_i}``: smoothness of ``F``."""

@@ -49,6 +49,14 @@ class Expectation:
         ``E x_T``.
 
     Here ``f`` is ``f_D`` (Algorithm 1) or ``F`` (Algorithm 4) and ``x*`` its minimiser.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    >>> mr.expected_dsgd(mast, np.zeros(2), 0.25, 3)
+    Expectation(n_steps=3, dist2: 0.5 -> 0.0625, value_gap: 0.5 -> 0.0625)
     """
 
     steps: np.ndarray

@@ -1,143 +1,374 @@
-"""Loop-level numba kernels for the sketched gradient ``grad f_S(x) = s * grad f(v + s*(x - v))``.
+"""The sketched-gradient kernels, checked, and their NumPy references (THEORY.md §2).
 
-THEORY.md §2 ("Cost of a sketched gradient"). A diagonal sketch sample is passed as its support
-``idx`` (``C``, int64) and the scales ``sc = s[C]``. Since ``y = v + s*(x - v)`` differs from ``v``
-only on ``C`` and the gradient vanishes off ``C``, every kernel returns the ``K = |C|`` gradient
-entries on ``C`` and costs
+``grad f_S(x) = s * grad f(v + s * (x - v))``. A diagonal sketch sample is passed as its support
+``idx`` (``C``, distinct indices) and the scales ``sc = s[C]``. Since ``y = v + s * (x - v)``
+differs from ``v`` only on ``C`` and the gradient vanishes off ``C``, every kernel returns the
+``K = |C|`` entries on ``C`` and costs
 
-* logistic, CSC data, ``X v`` cached: ``O(nnz(X[:, C]))`` arithmetic, sigmoids only for the
-  rows meeting C, plus an O(n) byte scan;
-* logistic, CSR data: ``O(nnz(X) + n)`` (rows must be scanned; use CSC when ``K << d``);
-* logistic, dense data: ``O(n K)``;
+* logistic, CSC data, ``X v`` cached: ``O(nnz(X[:, C]))`` arithmetic, one sigmoid per row that
+  meets ``C``, plus an ``O(n)`` byte scan;
+* logistic, CSR data: ``O(nnz(X) + n + d)``; dense data: ``O(n K)``;
 * quadratic, ``g_v = A v - b`` cached: ``O(K^2)``;
 * least squares, CSC data, ``X^T (X v - y)`` cached: ``O(nnz(X[:, C]))``; dense: ``O(n K)``.
 
-Each kernel ``*_kernel`` has a plain NumPy reference ``*_reference`` computed from the full
-``d``-vector formula; the tests compare the two to 1e-12 relative error.
+The functions here are the public, checked entry points: they validate the support (indices in
+range and distinct, scales finite, lengths agreeing) and the shapes in ``O(K log K)`` and then
+call the raw jitted kernel of ``mastref._kernels``; the data arrays (``X``'s CSR/CSC arrays,
+``y``, ``X v``) are trusted to come from a validated problem. Each kernel has a NumPy reference
+``*_reference`` computed from the full ``d``-vector formula; the tests compare the two to
+``1e-12`` relative error.
 
-Problems reach the jitted algorithms through a registry: a problem's ``kernel_pack(v)`` returns a
-``NamedTuple`` of arrays, and ``register_kernels(PackType, exact=..., minibatch=...)`` ties that
-type to its kernels. ``sketched_grad_kernel(pack, ...)`` and ``sketched_batch_grad_kernel(pack,
-...)`` dispatch on the pack's type, in Python and inside jitted loops alike (numba resolves the
-overload at compile time, so the loops stay cached and specialised per problem).
+Problems reach the jitted algorithms through a registry: ``Problem.kernel_pack(v)`` returns a
+``NamedTuple`` and ``register_kernels(PackType, exact=..., minibatch=...)`` ties that type to its
+kernels; ``sketched_grad_kernel(pack, ...)`` dispatches on the pack's type, in Python and in
+jitted loops alike.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
-from numba.extending import overload
 from scipy.special import expit
 
-from ._validation import MissingCapability
+from . import _kernels as raw
+from ._kernels import register_kernels, sketched_batch_grad_kernel, sketched_grad_kernel
+from ._validation import check_array, check_real, check_rows, check_support
+
+__all__ = [
+    "least_squares_batch_reference",
+    "least_squares_csc_kernel",
+    "least_squares_csr_batch_kernel",
+    "least_squares_dense_batch_kernel",
+    "least_squares_dense_kernel",
+    "least_squares_reference",
+    "logistic_batch_reference",
+    "logistic_csc_kernel",
+    "logistic_csr_batch_kernel",
+    "logistic_csr_kernel",
+    "logistic_dense_batch_kernel",
+    "logistic_dense_kernel",
+    "logistic_reference",
+    "quadratic_kernel",
+    "quadratic_reference",
+    "register_kernels",
+    "sketched_batch_grad_kernel",
+    "sketched_grad_kernel",
+]
 
 
-@njit(cache=True)
-def floyd_subsets(d, sizes, u):
-    """Uniform subsets of ``[d]`` of the given sizes by Floyd's algorithm, O(size) each.
-
-    ``u``: ``(n, max size)`` uniforms on [0, 1); row ``r`` draws a ``sizes[r]``-subset.
-    Returns the CSR pair ``(ptr, idx)``.
-    """
-    n = sizes.shape[0]
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    for r in range(n):
-        ptr[r + 1] = ptr[r] + sizes[r]
-    idx = np.empty(ptr[n], dtype=np.int64)
-    mark = np.zeros(d, dtype=np.bool_)
-    for r in range(n):
-        k = sizes[r]
-        base = ptr[r]
-        c = 0
-        for j in range(d - k, d):
-            t = min(int(u[r, c] * (j + 1)), j)
-            if mark[t]:
-                t = j
-            mark[t] = True
-            idx[base + c] = t
-            c += 1
-        for c in range(k):
-            mark[idx[base + c]] = False
-    return ptr, idx
+def _point(v, x, idx, sc, lam=None):
+    """Checked ``v``, ``x`` (length ``d = len(v)``, finite on the support), support, ``lam``."""
+    v = np.ascontiguousarray(check_array("v", v, 1), dtype=np.float64)
+    d = v.size
+    x = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+    if x.shape != (d,):
+        raise ValueError(f"argument 'x' has shape {x.shape}; expected ({d},) like 'v'")
+    idx, sc = check_support(idx, sc, d)
+    if not np.all(np.isfinite(x[idx])):
+        raise ValueError("argument 'x' has a non-finite entry on the support")
+    lam = None if lam is None else check_real("lam", lam, nonnegative=True)
+    return v, x, idx, sc, lam
 
 
-@njit(cache=True)
-def _sigmoid(z: float) -> float:
-    if z >= 0.0:
-        return 1.0 / (1.0 + np.exp(-z))
-    e = np.exp(z)
-    return e / (1.0 + e)
+def _compressed(indptr, indices, data, n_major: int, name: str):
+    """CSR/CSC arrays with ``n_major + 1`` pointers and consistent lengths (``O(1)`` checks)."""
+    indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+    indices = np.ascontiguousarray(indices, dtype=np.int64)
+    data = np.ascontiguousarray(data, dtype=np.float64)
+    if indptr.shape != (n_major + 1,) or indptr[0] != 0:
+        raise ValueError(
+            f"argument 'indptr' has shape {indptr.shape}; a {name} matrix with {n_major} "
+            f"major entries needs {n_major + 1} pointers starting at 0"
+        )
+    if indices.shape != data.shape or indices.shape != (indptr[-1],):
+        raise ValueError(
+            f"arguments 'indices' {indices.shape} and 'data' {data.shape} must both have "
+            f"indptr[-1] = {indptr[-1]} entries"
+        )
+    return indptr, indices, data
 
 
-@njit(cache=True)
-def logistic_csc_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc):
-    """Sketched logistic gradient on ``C`` from CSC arrays of ``X``.
-
-    Only the rows that meet ``C`` change their margin ``Xv_i + X[i, C] (s_C * h_C)`` and only
-    they contribute to the gradient on ``C``, so the sigmoid is evaluated for those rows alone:
-    ``O(nnz(X[:, C]))`` arithmetic plus a sequential byte scan of length ``n`` (cheaper than
-    tracking a list of touched rows, measured in ``benchmarks``).
-    """
-    n = Xv.shape[0]
-    K = idx.shape[0]
-    dm = np.zeros(n)
-    seen = np.zeros(n, dtype=np.bool_)
-    for t in range(K):
-        j = idx[t]
-        u = sc[t] * (x[j] - v[j])
-        for p in range(indptr[j], indptr[j + 1]):
-            i = indices[p]
-            dm[i] += data[p] * u
-            seen[i] = True
-    for i in range(n):  # dm[i] becomes the residual weight r_i of a row meeting C
-        if seen[i]:
-            dm[i] = -y[i] * _sigmoid(-y[i] * (Xv[i] + dm[i])) / n
-    out = np.empty(K)
-    for t in range(K):
-        j = idx[t]
-        g = 0.0
-        for p in range(indptr[j], indptr[j + 1]):
-            g += data[p] * dm[indices[p]]
-        out[t] = sc[t] * (g + lam * (v[j] + sc[t] * (x[j] - v[j])))
+def _vectors(n: int, **arrays):
+    out = []
+    for name, value in arrays.items():
+        arr = np.ascontiguousarray(np.asarray(value, dtype=np.float64))
+        if arr.shape != (n,):
+            raise ValueError(f"argument '{name}' has shape {arr.shape}; expected ({n},)")
+        out.append(arr)
     return out
 
 
-@njit(cache=True)
-def logistic_csr_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, d):
-    """Sketched logistic gradient on ``C`` from CSR arrays of ``X``, in ``O(nnz(X) + n + d)``:
-    the minibatch kernel with every row (rows must be scanned to find the entries in ``C``)."""
-    rows = np.arange(Xv.shape[0])
-    pos = np.full(d, -1, dtype=np.int64)
-    return logistic_csr_batch_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos)
+def _pos(pos, d: int):
+    if pos is None:
+        return np.full(d, -1, dtype=np.int64)
+    pos = np.asarray(pos)
+    if pos.shape != (d,) or pos.dtype != np.int64:
+        raise ValueError(f"argument 'pos' must be int64 scratch of shape ({d},) filled with -1")
+    return pos
 
 
-@njit(cache=True)
-def logistic_dense_kernel(X, y, Xv, lam, v, x, idx, sc):
-    """Sketched logistic gradient on ``C`` from a dense ``X``, in ``O(n K)``: the minibatch
-    kernel with every row."""
-    return logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, np.arange(X.shape[0]))
+# ------------------------------------------------------------------------------------------------
+# Logistic regression
+# ------------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
-def quadratic_kernel(A, g_v, v, x, idx, sc):
-    """Sketched quadratic gradient on ``C``: ``s_C * (g_v[C] + A[C, C] (s_C * h_C))``, O(K^2)."""
-    K = idx.shape[0]
-    u = np.empty(K)
-    for t in range(K):
-        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
-    out = np.empty(K)
-    for a in range(K):
-        i = idx[a]
-        acc = g_v[i]
-        for c in range(K):
-            acc += A[i, idx[c]] * u[c]
-        out[a] = sc[a] * acc
-    return out
+def logistic_csc_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc) -> np.ndarray:
+    """Sketched logistic gradient on ``C`` from the CSC arrays of ``X`` (THEORY.md §2).
+
+    ``g_C = s_C * (X[:, C]^T r + lam (v_C + u))`` with ``u = s_C * (x_C - v_C)`` and
+    ``r_i = -y_i sigma(-y_i (Xv_i + X[i, C] u)) / n``; only rows that meet ``C`` enter.
+    Cost ``O(nnz(X[:, C]))`` plus one sigmoid per row meeting ``C`` and an ``O(n)`` byte scan.
+
+    Parameters
+    ----------
+    indptr, indices, data : ndarray
+        CSC arrays of the ``n x d`` data matrix.
+    y : ndarray, shape (n,)
+        Labels in ``{-1, +1}``.
+    Xv : ndarray, shape (n,)
+        ``X v``, cached.
+    lam : float
+        The l2 regularisation.
+    v, x : ndarray, shape (d,)
+        Shift and point.
+    idx, sc : ndarray, shape (K,)
+        The support (distinct indices) and the scales on it.
+
+    Returns
+    -------
+    ndarray, shape (K,)
+        ``grad f_S(x)`` on ``C``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> import mastref as mr
+    >>> X = sp.csc_matrix(np.array([[1.0, 0.0], [0.0, 2.0]]))
+    >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
+    >>> mr.logistic_csc_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
+    ...                        np.array([1]), np.array([2.0]))  # s = (0, 2): 2 * 2 * 1/2 / 2
+    array([1.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
+    indptr, indices, data = _compressed(indptr, indices, data, v.size, "CSC")
+    return raw.logistic_csc_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc)
 
 
-# --------------------------------------------------------------------------------------------
+def logistic_csr_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, d=None) -> np.ndarray:
+    """Sketched logistic gradient on ``C`` from the CSR arrays of ``X``, ``O(nnz(X) + n + d)``.
+
+    The formula of ``logistic_csc_kernel``; every row is scanned for its entries in ``C``
+    (prefer CSC when ``K << d``). ``d`` defaults to ``len(v)``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> import mastref as mr
+    >>> X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0]]))
+    >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
+    >>> mr.logistic_csr_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
+    ...                        np.array([1]), np.array([2.0]))
+    array([1.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    if d is not None and d != v.size:
+        raise ValueError(f"argument 'd' = {d} differs from len(v) = {v.size}")
+    y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
+    indptr, indices, data = _compressed(indptr, indices, data, Xv.size, "CSR")
+    return raw.logistic_csr_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, v.size)
+
+
+def logistic_dense_kernel(X, y, Xv, lam, v, x, idx, sc) -> np.ndarray:
+    """Sketched logistic gradient on ``C`` from a dense ``X``, ``O(n K)``.
+
+    The formula of ``logistic_csc_kernel``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
+    >>> mr.logistic_dense_kernel(X, y, X @ v, 0.0, v, x, np.array([1]), np.array([2.0]))
+    array([1.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    X = np.ascontiguousarray(check_array("X", X, 2, (-1, v.size)))
+    y, Xv = _vectors(X.shape[0], y=y, Xv=Xv)
+    return raw.logistic_dense_kernel(X, y, Xv, lam, v, x, idx, sc)
+
+
+def logistic_csr_batch_kernel(
+    indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos=None
+) -> np.ndarray:
+    """Sketched minibatch logistic gradient on ``C`` from CSR arrays, ``O(nnz(X[B]) + K)``.
+
+    ``grad f_{S,B}`` with ``f_B = (1/|B|) sum_{i in B} f_i`` (each ``f_i`` carries the
+    regulariser, so it enters once). ``rows`` are the batch's sample indices; ``pos``
+    (optional) is int64 scratch of length ``d`` filled with -1, restored on return.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> import mastref as mr
+    >>> X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0]]))
+    >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
+    >>> mr.logistic_csr_batch_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
+    ...                              np.array([1]), np.array([2.0]), np.array([1]))
+    array([2.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
+    indptr, indices, data = _compressed(indptr, indices, data, Xv.size, "CSR")
+    rows = check_rows(rows, Xv.size)
+    return raw.logistic_csr_batch_kernel(
+        indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, _pos(pos, v.size)
+    )
+
+
+def logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows) -> np.ndarray:
+    """Sketched minibatch logistic gradient on ``C`` from a dense ``X``, ``O(|B| K)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
+    >>> mr.logistic_dense_batch_kernel(X, y, X @ v, 0.0, v, x, np.array([1]), np.array([2.0]),
+    ...                                np.array([1]))
+    array([2.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    X = np.ascontiguousarray(check_array("X", X, 2, (-1, v.size)))
+    y, Xv = _vectors(X.shape[0], y=y, Xv=Xv)
+    rows = check_rows(rows, X.shape[0])
+    return raw.logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows)
+
+
+# ------------------------------------------------------------------------------------------------
+# Quadratics
+# ------------------------------------------------------------------------------------------------
+
+
+def quadratic_kernel(A, g_v, v, x, idx, sc) -> np.ndarray:
+    """Sketched quadratic gradient on ``C``: ``s_C * (g_v[C] + A[C, C] (s_C * h_C))``, ``O(K^2)``.
+
+    ``g_v = A v - b`` is cached; ``h = x - v``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> A, b, v = np.eye(2), np.ones(2), np.zeros(2)
+    >>> mr.quadratic_kernel(A, A @ v - b, v, np.ones(2), np.array([0]), np.array([2.0]))
+    array([2.])
+    """
+    v, x, idx, sc, _ = _point(v, x, idx, sc)
+    A = np.ascontiguousarray(check_array("A", A, 2, (v.size, v.size)))
+    (g_v,) = _vectors(v.size, g_v=g_v)
+    return raw.quadratic_kernel(A, g_v, v, x, idx, sc)
+
+
+# ------------------------------------------------------------------------------------------------
+# Least squares: f(x) = 1/(2n) ||X x - y||^2 + (lam/2) ||x||^2
+# ------------------------------------------------------------------------------------------------
+
+
+def least_squares_csc_kernel(indptr, indices, data, g0, lam, n, v, x, idx, sc, dm=None):
+    """Sketched least-squares gradient on ``C`` from CSC arrays, ``O(nnz(X[:, C]))``.
+
+    ``g_C = s_C * ((g0_C + X[:, C]^T X[:, C] u)/n + lam (v_C + u))``, ``u = s_C * (x_C - v_C)``,
+    with ``g0 = X^T (X v - y)`` cached. ``dm`` (optional) is float64 scratch of zeros, length
+    ``n``, restored on return.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> import mastref as mr
+    >>> X, y, v = sp.csc_matrix(np.eye(2)), np.ones(2), np.zeros(2)
+    >>> g0 = X.T @ (X @ v - y)
+    >>> mr.least_squares_csc_kernel(X.indptr, X.indices, X.data, g0, 0.0, 2, v, np.ones(2),
+    ...                             np.array([0]), np.array([2.0]))  # 2 (-1 + 2)/2
+    array([1.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    (g0,) = _vectors(v.size, g0=g0)
+    indptr, indices, data = _compressed(indptr, indices, data, v.size, "CSC")
+    n = int(n)
+    if dm is None:
+        dm = np.zeros(n)
+    elif np.shape(dm) != (n,):
+        raise ValueError(f"argument 'dm' must be float64 zeros of shape ({n},)")
+    if indices.size and indices.max() >= n:
+        raise ValueError(f"argument 'indices' has a row index >= n = {n}")
+    return raw.least_squares_csc_kernel(indptr, indices, data, g0, lam, n, v, x, idx, sc, dm)
+
+
+def least_squares_dense_kernel(X, g0, lam, v, x, idx, sc) -> np.ndarray:
+    """Sketched least-squares gradient on ``C`` from a dense ``X``, ``O(n K)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> X, y, v = np.eye(2), np.ones(2), np.zeros(2)
+    >>> mr.least_squares_dense_kernel(X, X.T @ (X @ v - y), 0.0, v, np.ones(2),
+    ...                               np.array([0]), np.array([2.0]))
+    array([1.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    X = np.ascontiguousarray(check_array("X", X, 2, (-1, v.size)))
+    (g0,) = _vectors(v.size, g0=g0)
+    return raw.least_squares_dense_kernel(X, g0, lam, v, x, idx, sc)
+
+
+def least_squares_csr_batch_kernel(
+    indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos=None
+) -> np.ndarray:
+    """Sketched minibatch least-squares gradient on ``C`` from CSR arrays, ``O(nnz(X[B]) + K)``.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> import mastref as mr
+    >>> X, y, v = sp.csr_matrix(np.eye(2)), np.ones(2), np.zeros(2)
+    >>> mr.least_squares_csr_batch_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v,
+    ...                                   np.ones(2), np.array([0]), np.array([2.0]),
+    ...                                   np.array([0]))  # 2 (2 - 1)
+    array([2.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
+    indptr, indices, data = _compressed(indptr, indices, data, Xv.size, "CSR")
+    rows = check_rows(rows, Xv.size)
+    return raw.least_squares_csr_batch_kernel(
+        indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, _pos(pos, v.size)
+    )
+
+
+def least_squares_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows) -> np.ndarray:
+    """Sketched minibatch least-squares gradient on ``C`` from a dense ``X``, ``O(|B| K)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> X, y, v = np.eye(2), np.ones(2), np.zeros(2)
+    >>> mr.least_squares_dense_batch_kernel(X, y, X @ v, 0.0, v, np.ones(2), np.array([0]),
+    ...                                     np.array([2.0]), np.array([0]))
+    array([2.])
+    """
+    v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
+    X = np.ascontiguousarray(check_array("X", X, 2, (-1, v.size)))
+    y, Xv = _vectors(X.shape[0], y=y, Xv=Xv)
+    rows = check_rows(rows, X.shape[0])
+    return raw.least_squares_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows)
+
+
+# ------------------------------------------------------------------------------------------------
 # NumPy references: the full d-vector formula grad f_S(x) = s * grad f(v + s*(x - v)), on C.
-# --------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------
 
 
 def _full_scale(d: int, idx: np.ndarray, sc: np.ndarray) -> np.ndarray:
@@ -147,7 +378,17 @@ def _full_scale(d: int, idx: np.ndarray, sc: np.ndarray) -> np.ndarray:
 
 
 def logistic_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
-    """``(s * grad f(v + s*(x - v)))[C]`` with ``grad f`` of THEORY.md §2, in NumPy/SciPy."""
+    """``(s * grad f(v + s*(x - v)))[C]`` with ``grad f`` of THEORY.md §2, in NumPy/SciPy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> mr.logistic_reference(X, np.array([1.0, -1.0]), 0.0, np.zeros(2), np.zeros(2),
+    ...                       np.array([1]), np.array([2.0]))
+    array([1.])
+    """
     s = _full_scale(x.shape[0], idx, sc)
     point = v + s * (x - v)
     r = -y * expit(-y * (X @ point)) / X.shape[0]
@@ -156,74 +397,32 @@ def logistic_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
 
 
 def quadratic_reference(A, b, v, x, idx, sc) -> np.ndarray:
-    """``(s * (A (v + s*(x - v)) - b))[C]``."""
+    """``(s * (A (v + s*(x - v)) - b))[C]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mr.quadratic_reference(np.eye(2), np.ones(2), np.zeros(2), np.ones(2), np.array([0]),
+    ...                        np.array([2.0]))
+    array([2.])
+    """
     s = _full_scale(x.shape[0], idx, sc)
     return (s * (A @ (v + s * (x - v)) - b))[idx]
 
 
-# --------------------------------------------------------------------------------------------
-# Minibatch (tau-nice) kernels: (1/|B|) sum_{i in B} grad f_i, sketched, on C.
-# --------------------------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def logistic_csr_batch_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos):
-    """Sketched minibatch logistic gradient on ``C`` from CSR arrays, ``O(nnz(X[B]) + K)``.
-
-    ``rows`` are the batch's sample indices; ``pos`` is int64 scratch of length ``d`` filled with
-    -1 (restored on return). The regulariser enters once: ``lam * y`` on ``C``.
-    """
-    K = idx.shape[0]
-    tau = rows.shape[0]
-    u = np.empty(K)
-    for t in range(K):
-        pos[idx[t]] = t
-        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
-    g = np.zeros(K)
-    for b in range(tau):
-        i = rows[b]
-        m = Xv[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            t = pos[indices[p]]
-            if t >= 0:
-                m += data[p] * u[t]
-        r = -y[i] * _sigmoid(-y[i] * m) / tau
-        for p in range(indptr[i], indptr[i + 1]):
-            t = pos[indices[p]]
-            if t >= 0:
-                g[t] += data[p] * r
-    for t in range(K):
-        j = idx[t]
-        g[t] = sc[t] * (g[t] + lam * (v[j] + sc[t] * (x[j] - v[j])))
-        pos[j] = -1
-    return g
-
-
-@njit(cache=True)
-def logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows):
-    """Sketched minibatch logistic gradient on ``C`` from a dense ``X``, ``O(|B| K)``."""
-    K = idx.shape[0]
-    tau = rows.shape[0]
-    u = np.empty(K)
-    for t in range(K):
-        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
-    g = np.zeros(K)
-    for b in range(tau):
-        i = rows[b]
-        m = Xv[i]
-        for t in range(K):
-            m += X[i, idx[t]] * u[t]
-        r = -y[i] * _sigmoid(-y[i] * m) / tau
-        for t in range(K):
-            g[t] += X[i, idx[t]] * r
-    for t in range(K):
-        j = idx[t]
-        g[t] = sc[t] * (g[t] + lam * (v[j] + sc[t] * (x[j] - v[j])))
-    return g
-
-
 def logistic_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
-    """``(s * grad f_B(v + s*(x - v)))[C]``, ``f_B = (1/|B|) sum_{i in B} f_i``, in NumPy/SciPy."""
+    """``(s * grad f_B(v + s*(x - v)))[C]``, ``f_B = (1/|B|) sum_{i in B} f_i``, in NumPy/SciPy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> mr.logistic_batch_reference(X, np.array([1.0, -1.0]), 0.0, np.zeros(2), np.zeros(2),
+    ...                             np.array([1]), np.array([2.0]), np.array([1]))
+    array([2.])
+    """
     s = _full_scale(x.shape[0], idx, sc)
     point = v + s * (x - v)
     Xb = X[rows]
@@ -232,123 +431,17 @@ def logistic_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
     return (s * grad)[idx]
 
 
-# --------------------------------------------------------------------------------------------
-# Least squares: f(x) = 1/(2n) ||X x - y||^2 + (lam/2) ||x||^2, g0 = X^T (X v - y) cached.
-# --------------------------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def least_squares_csc_kernel(indptr, indices, data, g0, lam, n, v, x, idx, sc, dm):
-    """Sketched least-squares gradient on ``C`` from CSC arrays, ``O(nnz(X[:, C]))``.
-
-    ``grad_C = s_C * ((g0_C + X[:, C]^T X[:, C] u) / n + lam (v_C + u))``, ``u = s_C * h_C``,
-    with ``g0 = X^T (X v - y)`` cached. The product is a scatter of ``X[:, C] u`` into the
-    scratch ``dm`` (float64 zeros of length ``n``, restored on return) and a gather, so no
-    ``O(n)`` pass is made.
-    """
-    K = idx.shape[0]
-    u = np.empty(K)
-    for t in range(K):
-        j = idx[t]
-        u[t] = sc[t] * (x[j] - v[j])
-        for p in range(indptr[j], indptr[j + 1]):
-            dm[indices[p]] += data[p] * u[t]
-    out = np.empty(K)
-    for t in range(K):
-        j = idx[t]
-        acc = 0.0
-        for p in range(indptr[j], indptr[j + 1]):
-            acc += data[p] * dm[indices[p]]
-        out[t] = sc[t] * ((g0[j] + acc) / n + lam * (v[j] + u[t]))
-    for t in range(K):
-        j = idx[t]
-        for p in range(indptr[j], indptr[j + 1]):
-            dm[indices[p]] = 0.0
-    return out
-
-
-@njit(cache=True)
-def least_squares_dense_kernel(X, g0, lam, v, x, idx, sc):
-    """Sketched least-squares gradient on ``C`` from a dense ``X``, ``O(n K)`` (formula above)."""
-    n = X.shape[0]
-    K = idx.shape[0]
-    u = np.empty(K)
-    for t in range(K):
-        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
-    dm = np.zeros(n)
-    for i in range(n):
-        acc = 0.0
-        for t in range(K):
-            acc += X[i, idx[t]] * u[t]
-        dm[i] = acc
-    out = np.empty(K)
-    for t in range(K):
-        j = idx[t]
-        acc = 0.0
-        for i in range(n):
-            acc += X[i, j] * dm[i]
-        out[t] = sc[t] * ((g0[j] + acc) / n + lam * (v[j] + u[t]))
-    return out
-
-
-@njit(cache=True)
-def least_squares_csr_batch_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos):
-    """Sketched minibatch least-squares gradient on ``C`` from CSR arrays, ``O(nnz(X[B]) + K)``.
-
-    ``f_B = (1/|B|) sum_{i in B} [1/2 (a_i^T x - y_i)^2 + (lam/2)||x||^2]``; ``pos`` is int64
-    scratch of length ``d`` filled with -1 (restored on return).
-    """
-    K = idx.shape[0]
-    tau = rows.shape[0]
-    u = np.empty(K)
-    for t in range(K):
-        pos[idx[t]] = t
-        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
-    g = np.zeros(K)
-    for b in range(tau):
-        i = rows[b]
-        r = Xv[i] - y[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            t = pos[indices[p]]
-            if t >= 0:
-                r += data[p] * u[t]
-        r /= tau
-        for p in range(indptr[i], indptr[i + 1]):
-            t = pos[indices[p]]
-            if t >= 0:
-                g[t] += data[p] * r
-    for t in range(K):
-        j = idx[t]
-        g[t] = sc[t] * (g[t] + lam * (v[j] + u[t]))
-        pos[j] = -1
-    return g
-
-
-@njit(cache=True)
-def least_squares_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows):
-    """Sketched minibatch least-squares gradient on ``C`` from a dense ``X``, ``O(|B| K)``."""
-    K = idx.shape[0]
-    tau = rows.shape[0]
-    u = np.empty(K)
-    for t in range(K):
-        u[t] = sc[t] * (x[idx[t]] - v[idx[t]])
-    g = np.zeros(K)
-    for b in range(tau):
-        i = rows[b]
-        r = Xv[i] - y[i]
-        for t in range(K):
-            r += X[i, idx[t]] * u[t]
-        r /= tau
-        for t in range(K):
-            g[t] += X[i, idx[t]] * r
-    for t in range(K):
-        j = idx[t]
-        g[t] = sc[t] * (g[t] + lam * (v[j] + u[t]))
-    return g
-
-
 def least_squares_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
-    """``(s * grad f(v + s*(x - v)))[C]``, ``grad f(z) = X^T (X z - y)/n + lam z``, in NumPy."""
+    """``(s * grad f(v + s*(x - v)))[C]``, ``grad f(z) = X^T (X z - y)/n + lam z``, in NumPy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mr.least_squares_reference(np.eye(2), np.ones(2), 0.0, np.zeros(2), np.ones(2),
+    ...                            np.array([0]), np.array([2.0]))
+    array([1.])
+    """
     s = _full_scale(x.shape[0], idx, sc)
     point = v + s * (x - v)
     grad = np.asarray(X.T @ (X @ point - y)).ravel() / X.shape[0] + lam * point
@@ -356,83 +449,18 @@ def least_squares_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
 
 
 def least_squares_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
-    """``(s * grad f_B(v + s*(x - v)))[C]`` for the least-squares ``f_B``, in NumPy/SciPy."""
+    """``(s * grad f_B(v + s*(x - v)))[C]`` for the least-squares ``f_B``, in NumPy/SciPy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mr.least_squares_batch_reference(np.eye(2), np.ones(2), 0.0, np.zeros(2), np.ones(2),
+    ...                                  np.array([0]), np.array([2.0]), np.array([0]))
+    array([2.])
+    """
     s = _full_scale(x.shape[0], idx, sc)
     point = v + s * (x - v)
     Xb = X[rows]
     grad = np.asarray(Xb.T @ (Xb @ point - y[rows])).ravel() / rows.size + lam * point
     return (s * grad)[idx]
-
-
-# --------------------------------------------------------------------------------------------
-# The kernel registry: pack type -> jitted kernels (see the module docstring).
-# --------------------------------------------------------------------------------------------
-
-_EXACT: dict[type, object] = {}
-_MINIBATCH: dict[type, object] = {}
-
-
-def register_kernels(pack_type: type, *, exact, minibatch=None) -> None:
-    """Tie a problem's pack type (a ``NamedTuple`` class) to its jitted kernels.
-
-    ``exact(pack, x, idx, sc) -> g_C`` returns ``grad f_S(x)`` on the support ``C = idx``;
-    ``minibatch(pack, x, idx, sc, rows, pos) -> g_C`` the same for ``f_B``, ``B = rows``
-    (``pos``: int64 scratch of length ``d`` filled with -1, restored on return). Both must be
-    ``numba.njit`` functions. Register before the first algorithm call with that pack type.
-
-    Examples
-    --------
-    >>> from typing import NamedTuple
-    >>> import numpy as np
-    >>> from numba import njit
-    >>> import mastref as mr
-    >>> class ScaledPack(NamedTuple):  # f(x) = (c/2)||x||^2
-    ...     c: float
-    ...     v: np.ndarray
-    >>> @njit
-    ... def scaled_grad(pack, x, idx, sc):
-    ...     return sc * pack.c * (pack.v[idx] + sc * (x[idx] - pack.v[idx]))
-    >>> mr.register_kernels(ScaledPack, exact=scaled_grad)
-    >>> pack = ScaledPack(2.0, np.zeros(3))
-    >>> mr.sketched_grad_kernel(pack, np.ones(3), np.array([1]), np.array([3.0]))
-    array([18.])
-    """
-    _EXACT[pack_type] = exact
-    if minibatch is not None:
-        _MINIBATCH[pack_type] = minibatch
-
-
-def _lookup(table: dict, pack, what: str):
-    try:
-        return table[type(pack)]
-    except KeyError:
-        raise MissingCapability(
-            f"no {what} kernel is registered for {type(pack).__name__}; call "
-            "mastref.register_kernels"
-        ) from None
-
-
-def sketched_grad_kernel(pack, x, idx, sc):
-    """``grad f_S(x)`` on ``C = idx`` by the kernel registered for ``type(pack)``."""
-    return _lookup(_EXACT, pack, "sketched-gradient")(pack, x, idx, sc)
-
-
-def sketched_batch_grad_kernel(pack, x, idx, sc, rows, pos):
-    """``grad f_{S,B}(x)`` on ``C = idx`` by the minibatch kernel registered for ``type(pack)``."""
-    return _lookup(_MINIBATCH, pack, "minibatch")(pack, x, idx, sc, rows, pos)
-
-
-@overload(sketched_grad_kernel)
-def _sketched_grad_kernel_jit(pack, x, idx, sc):
-    kernel = _EXACT.get(getattr(pack, "instance_class", None))
-    if kernel is None:
-        return None
-    return lambda pack, x, idx, sc: kernel(pack, x, idx, sc)
-
-
-@overload(sketched_batch_grad_kernel)
-def _sketched_batch_grad_kernel_jit(pack, x, idx, sc, rows, pos):
-    kernel = _MINIBATCH.get(getattr(pack, "instance_class", None))
-    if kernel is None:
-        return None
-    return lambda pack, x, idx, sc, rows, pos: kernel(pack, x, idx, sc, rows, pos)

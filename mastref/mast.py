@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.stats import norm
-from scipy.stats import t as student_t
+from scipy.special import ndtri, stdtrit
 
+from ._kernels import sketched_grad_kernel
 from ._validation import (
     MissingCapability,
     as_generator,
@@ -30,7 +30,6 @@ from ._validation import (
     check_real,
     check_vector,
 )
-from .kernels import sketched_grad_kernel
 from .problems.base import Problem
 from .sketches.base import JointSketch, Sketch
 from .sketches.check import SketchCheck, check_sketch
@@ -64,6 +63,14 @@ class Solution:
     method : str
         ``"closed form"``, ``"enumeration"``, ``"interpolation (v = x*)"`` or
         ``"sample-average approximation"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> f = mr.Quadratic(np.eye(2), np.ones(2))
+    >>> mr.MAST(f, mr.RandK(2, 1), shift=f.argmin()).solution
+    Solution(gap=0, inf=-1, closed form)
     """
 
     x: np.ndarray
@@ -264,12 +271,21 @@ class MAST:
             atoms, weights = sk.support()
             if atoms.ndim == 2:
                 return atoms, weights
+        if self._qf is None:
+            closed = f"{self.problem!r} has no quadratic form"
+        else:
+            closed = f"{sk!r} lacks the capability 'sandwich' (closed-form E[S^T A S])"
+        if not sk.has_finite_support:
+            finite = "it lacks 'finite_support'"
+        elif not sk.is_diagonal:
+            finite = "its support is not diagonal"
+        else:
+            finite = f"its {sk.support_size} atoms exceed exact_support_limit = "
+            finite += str(self.exact_support_limit)
         raise MissingCapability(
-            f"f_D has no exact form for {sk!r} with {self.problem!r}: no quadratic form with a "
-            f"closed-form sandwich, and the law's support ({sk.support_size or 'not finite'}) "
-            f"is not a finite diagonal support of at most exact_support_limit = "
-            f"{self.exact_support_limit} atoms; use estimate_value(x, n_samples, rng=...) or "
-            "estimate_grad(x, n_samples, rng=...) (Monte Carlo mean and standard error)"
+            f"f_D has no exact form here: {closed}, and {finite}; use "
+            "estimate_value(x, n_samples, rng=...) or estimate_grad(x, n_samples, rng=...) "
+            "(Monte Carlo mean and standard error)"
         )
 
     def value(self, x) -> float:
@@ -464,12 +480,11 @@ class MAST:
             xs.append(x)
             values.append(float(weights @ vals))
         values = np.array(values)
-        lower = values.mean() - student_t.ppf(1 - alpha, n_batches - 1) * values.std(
-            ddof=1
-        ) / math.sqrt(n_batches)
+        t_quantile = float(stdtrit(n_batches - 1, 1 - alpha))
+        lower = values.mean() - t_quantile * values.std(ddof=1) / math.sqrt(n_batches)
         x_hat = np.mean(xs, axis=0)
         mean, se = self.estimate_value(x_hat, n_eval, rng=rng)
-        upper = mean + norm.ppf(1 - alpha) * se
+        upper = mean + float(ndtri(1 - alpha)) * se
         f_inf = self.problem.inf
         gap_lo, gap_hi = max(lower - f_inf, 0.0), max(upper - f_inf, 0.0)
         mu = self.mu

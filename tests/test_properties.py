@@ -1,7 +1,8 @@
 """Property-based tests of P1-P9 (THEORY.md §3) with hypothesis.
 
-Random quadratics (strongly convex and singular PSD) and small l2-regularised logistic problems,
-across the sketch families and three shifts (v = 0, random v, v = x*). Expectations over the
+Random quadratics (strongly convex and singular PSD), small l2-regularised logistic and
+least-squares problems, across the sketch families and three shifts (v = 0, random v, v = x*),
+drawn from the public strategies of ``mastref.testing``. Expectations over the
 sketch are exact sums over the support (finite-support laws) or closed forms (dense laws on
 quadratics). Every inequality is checked with a relative slack of 1e-9 only.
 """
@@ -9,51 +10,22 @@ quadratics). Every inequality is checked with a relative slack of 1e-9 only.
 from __future__ import annotations
 
 import numpy as np
-from helpers import random_logistic, random_quadratic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import mastref as mr
+from mastref.testing import (
+    DENSE_FAMILIES,
+    FINITE_FAMILIES,
+    least_squares_problems,
+    logistic_problems,
+    mast_instances,
+    quadratics,
+)
 
 SLACK = 1e-9
-FINITE_FAMILIES = ["identity", "bernoulli", "randk", "partition", "finite"]
-DENSE_FAMILIES = ["projection", "gaussian"]
-SHIFTS = ["zero", "random", "optimal"]
-
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
-
-
-def make_sketch(family: str, d: int, rng: np.random.Generator) -> mr.Sketch:
-    if family == "identity":
-        return mr.Identity(d)
-    if family == "bernoulli":
-        return mr.Bernoulli(rng.uniform(0.15, 1.0, d))
-    if family == "randk":
-        return mr.RandK(d, int(rng.integers(1, d + 1)))
-    if family == "partition":
-        return mr.Partition(d, int(rng.integers(1, d + 1)), rng=rng)
-    if family == "finite":
-        N = int(rng.integers(2, 6))
-        raw = (
-            rng.uniform(0, 2, (N, d)) * (rng.random((N, d)) < 0.6)
-            + 0.05 * (np.arange(N) == 0)[:, None]
-        )
-        w = rng.dirichlet(np.ones(N))
-        return mr.FiniteSketch(raw / (w @ raw), w)
-    if family == "projection":
-        return mr.Projection(d, int(rng.integers(1, d + 1)))
-    return mr.Gaussian(d, int(rng.integers(1, 2 * d)))
-
-
-def make_shift(kind: str, problem, rng) -> np.ndarray:
-    d = problem.n_features
-    if kind == "zero":
-        return np.zeros(d)
-    if kind == "random":
-        return rng.standard_normal(d) * 2
-    return problem.argmin()
 
 
 def leq(a: float, b: float, scale: float = 1.0) -> bool:
@@ -61,37 +33,16 @@ def leq(a: float, b: float, scale: float = 1.0) -> bool:
     return a <= b + SLACK * max(1.0, abs(a), abs(b), scale)
 
 
-quadratic_cases = st.tuples(
-    st.integers(0, 2**32 - 1),
-    st.integers(2, 6),
-    st.booleans(),
-    st.sampled_from(FINITE_FAMILIES + DENSE_FAMILIES),
-    st.sampled_from(SHIFTS),
-)
-logistic_cases = st.tuples(
-    st.integers(0, 2**32 - 1),
-    st.integers(2, 4),
-    st.integers(5, 20),
-    st.floats(0.05, 1.0),
-    st.sampled_from(FINITE_FAMILIES),
-    st.sampled_from(SHIFTS),
-)
-
-
-def build_quadratic(case):
-    seed, d, strongly_convex, family, shift = case
-    rng = np.random.default_rng(seed)
-    q = random_quadratic(
-        rng, d, rank=d if strongly_convex else max(1, d - 2), mu=0.1 if strongly_convex else 0.0
+def cases(problems, families=FINITE_FAMILIES + DENSE_FAMILIES):
+    """``(MAST instance, Generator)`` pairs from the public strategies of mastref.testing."""
+    return st.tuples(mast_instances(problems, families), st.integers(0, 2**32 - 1)).map(
+        lambda pair: (pair[0], np.random.default_rng(pair[1]))
     )
-    return mr.MAST(q, make_sketch(family, d, rng), shift=make_shift(shift, q, rng)), rng
 
 
-def build_logistic(case):
-    seed, d, n, lam, family, shift = case
-    rng = np.random.default_rng(seed)
-    lr = random_logistic(rng, n, d, lam=lam, scale=2.0)
-    return mr.MAST(lr, make_sketch(family, d, rng), shift=make_shift(shift, lr, rng)), rng
+quadratic_cases = cases(quadratics())
+logistic_cases = cases(logistic_problems(scale=2.0), FINITE_FAMILIES)
+least_squares_cases = cases(least_squares_problems(), FINITE_FAMILIES)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -106,7 +57,9 @@ def check_p1(M, rng):
     grads = np.array([M.sketched_grad(x, s) for s in rows])
     for s, g in zip(rows, grads, strict=True):
         direct = s * M.problem.grad(M.v + s * (x - M.v))
-        np.testing.assert_allclose(g, direct, rtol=1e-12, atol=1e-13 * np.abs(direct).max())
+        np.testing.assert_allclose(
+            g, direct, rtol=1e-12, atol=1e-13 * max(1.0, np.abs(direct).max())
+        )
     expected = M.grad(x)
     np.testing.assert_allclose(
         w @ grads, expected, rtol=1e-10, atol=1e-12 * max(1, np.abs(expected).max())
@@ -189,7 +142,7 @@ def check_p8_p9(M, rng):
 @SETTINGS
 @given(quadratic_cases)
 def test_quadratic_p1(case):
-    M, rng = build_quadratic(case)
+    M, rng = case
     if M.sketch.has_finite_support:
         check_p1(M, rng)
     else:  # dense: grad f_D = g_v + E[S^T A S] h, and f_S's gradient by the chain rule
@@ -203,7 +156,7 @@ def test_quadratic_p1(case):
 @given(quadratic_cases)
 def test_quadratic_p2_p3_p4_exact_constants(case):
     """P2-P4 on the exact matrices: mu_f mu_D <= lambda(A_D) <= L_f L_D; per sample likewise."""
-    M, rng = build_quadratic(case)
+    M, rng = case
     A, sk = M.problem.A, M.sketch
     assert 1.0 <= sk.mu_D * (1 + SLACK) and sk.mu_D <= sk.L_D * (1 + SLACK)
     assert sk.L_D <= sk.L_S_max * (1 + SLACK)
@@ -222,7 +175,7 @@ def test_quadratic_p2_p3_p4_exact_constants(case):
 @SETTINGS
 @given(quadratic_cases)
 def test_quadratic_p5_p6_p7(case):
-    M, rng = build_quadratic(case)
+    M, rng = case
     check_p5_p6(M, rng)
     x = rng.standard_normal(M.d)
     h = x - M.v
@@ -233,9 +186,9 @@ def test_quadratic_p5_p6_p7(case):
 
 
 @SETTINGS
-@given(quadratic_cases.filter(lambda c: c[3] in FINITE_FAMILIES))
+@given(cases(quadratics(), FINITE_FAMILIES))
 def test_quadratic_p8_p9(case):
-    M, rng = build_quadratic(case)
+    M, rng = case
     check_p8_p9(M, rng)
 
 
@@ -247,7 +200,7 @@ def test_quadratic_p8_p9(case):
 @SETTINGS
 @given(logistic_cases)
 def test_logistic_p1_p3_p4(case):
-    M, rng = build_logistic(case)
+    M, rng = case
     check_p1(M, rng)
     check_p3_p4(M, rng)
 
@@ -255,7 +208,7 @@ def test_logistic_p1_p3_p4(case):
 @SETTINGS
 @given(logistic_cases)
 def test_logistic_p5_p6_p7(case):
-    M, rng = build_logistic(case)
+    M, rng = case
     check_p5_p6(M, rng)
     check_p7(M)
 
@@ -263,5 +216,28 @@ def test_logistic_p5_p6_p7(case):
 @SETTINGS
 @given(logistic_cases)
 def test_logistic_p8_p9(case):
-    M, rng = build_logistic(case)
+    M, rng = case
+    check_p8_p9(M, rng)
+
+
+# ----------------------------------------------------------------------------------------------
+# Least squares from data (finite sum with a quadratic form; finite-support sketches)
+# ----------------------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(least_squares_cases)
+def test_least_squares_p1_p3_p4_p5_p6(case):
+    M, rng = case
+    check_p1(M, rng)
+    check_p3_p4(M, rng)
+    check_p5_p6(M, rng)
+    if M.problem.mu > 1e-8:
+        check_p7(M)
+
+
+@SETTINGS
+@given(least_squares_cases)
+def test_least_squares_p8_p9(case):
+    M, rng = case
     check_p8_p9(M, rng)

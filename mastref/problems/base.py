@@ -34,7 +34,15 @@ from .._validation import MissingCapability, check_array, check_vector
 
 
 class QuadraticForm(NamedTuple):
-    """``f(x) = 1/2 x^T A x - b^T x + c`` with ``A`` symmetric PSD."""
+    """``f(x) = 1/2 x^T A x - b^T x + c`` with ``A`` symmetric PSD.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mr.LeastSquares(np.eye(2), np.ones(2)).quadratic_form().b
+    array([0.5, 0.5])
+    """
 
     A: np.ndarray
     b: np.ndarray
@@ -46,6 +54,27 @@ class Problem(ABC):
 
     Subclasses set ``d`` and implement the abstract members; ``is_convex`` states whether ``f``
     is convex (Theorem 4 and the default minimiser need it).
+
+    Examples
+    --------
+    A problem in a few lines: ``f(x) = 1/2 ||x - c||^2`` (no kernel: the reference path).
+
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> class Centred(mr.Problem):
+    ...     def __init__(self, c):
+    ...         self.c, self.d = np.asarray(c, float), len(c)
+    ...     def value(self, x):
+    ...         return 0.5 * float(np.sum((x - self.c) ** 2))
+    ...     def grad(self, x):
+    ...         return x - self.c
+    ...     L = mu = 1.0
+    ...     inf = 0.0
+    ...     def argmin(self):
+    ...         return self.c.copy()
+    >>> mast = mr.MAST(Centred([1.0, 2.0]), mr.RandK(2, 1))
+    >>> mast.argmin(), mast.gap  # f_D(x) = E f(v + S x): x_D* = c/2, Delta = ||c||^2/4
+    (array([0.5, 1. ]), 1.25)
     """
 
     d: int
@@ -88,6 +117,11 @@ class Problem(ABC):
     def hessian(self, x) -> np.ndarray:
         """``grad^2 f(x)`` as a dense ``d x d`` array."""
         raise MissingCapability(f"{self!r} has no Hessian (implement hessian(x))")
+
+    @property
+    def has_hessian(self) -> bool:
+        """``True`` when ``hessian`` is implemented."""
+        return type(self).hessian is not Problem.hessian
 
     def hvp(self, x, u) -> np.ndarray:
         """``grad^2 f(x) u``."""
@@ -134,7 +168,7 @@ class Problem(ABC):
             return float(weights @ vals), (weights[:, None] * atoms * grads).sum(axis=0)
 
         hess = None
-        if type(self).hessian is not Problem.hessian:
+        if self.has_hessian:
 
             def hess(x):
                 H = x - v
@@ -159,6 +193,14 @@ class FiniteSum(Problem):
     Adds ``n_samples``, ``batch_value``/``batch_grad`` over sample indices, the per-sample
     constants ``L_i`` (smoothness of ``f_i``) and ``inf_i`` (``f_i^inf``), and a minibatch
     sketched gradient (a registered jitted kernel, or the reference path here).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> f = mr.LeastSquares(np.eye(3), np.ones(3))
+    >>> isinstance(f, mr.FiniteSum), f.n_samples, f.batch_value(np.zeros(3), [0, 1])
+    (True, 3, 0.5)
     """
 
     n_samples: int

@@ -108,6 +108,10 @@ class FunctionProblem(Problem):
     def grad(self, x) -> np.ndarray:
         return check_vector("grad(x)", self._grad(check_vector("x", x, self.d)), self.d)
 
+    @property
+    def has_hessian(self) -> bool:
+        return self._hess is not None
+
     def hessian(self, x) -> np.ndarray:
         if self._hess is None:
             raise MissingCapability(f"{self!r} has no Hessian (pass hess=)")

@@ -9,14 +9,14 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from .._validation import MissingCapability, check_array, check_real, check_vector
-from ..kernels import (
+from .._kernels import (
     least_squares_csc_kernel,
     least_squares_csr_batch_kernel,
     least_squares_dense_batch_kernel,
     least_squares_dense_kernel,
     register_kernels,
 )
+from .._validation import MissingCapability, check_array, check_real, check_vector
 from .base import FiniteSum, QuadraticForm
 from .logistic import as_data_matrix
 from .quadratic import Quadratic

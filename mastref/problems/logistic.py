@@ -10,14 +10,14 @@ import scipy.sparse as sp
 from numba import njit
 from scipy.special import expit
 
-from .._validation import check_array, check_real, check_vector
-from ..kernels import (
+from .._kernels import (
     logistic_csc_kernel,
     logistic_csr_batch_kernel,
     logistic_dense_batch_kernel,
     logistic_dense_kernel,
     register_kernels,
 )
+from .._validation import check_array, check_real, check_vector
 from ..solvers import minimize_weighted_logistic
 from .base import FiniteSum
 

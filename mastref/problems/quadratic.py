@@ -7,8 +7,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from .._kernels import quadratic_kernel, register_kernels
 from .._validation import check_array, check_real, check_symmetric_psd, check_vector
-from ..kernels import quadratic_kernel, register_kernels
 from .base import Problem, QuadraticForm
 
 #: Relative tolerance below which an eigenvalue of ``A`` counts as zero.

@@ -88,6 +88,14 @@ class Sketch(ABC):
     Subclasses implement ``sample`` and whichever of the capabilities of the module docstring
     they can give in closed form; the defaults here derive the rest from a finite support and
     raise ``MissingCapability`` otherwise. ``mastref.check_sketch`` certifies a law.
+
+    Examples
+    --------
+    >>> import mastref as mr
+    >>> sorted(mr.Projection(4, 2).capabilities())
+    ['constants', 'sample', 'sandwich']
+    >>> sorted(mr.RandK(4, 2).capabilities())
+    ['constants', 'finite_support', 'moments', 'sample', 'sandwich']
     """
 
     d: int
@@ -396,6 +404,13 @@ class JointSketch(ABC):
     (the law of one client's sketch, the same for every client), ``sample_owners`` (which
     client owns each coordinate) and ``cross_moment_table()`` (joint moments of two distinct
     clients, for the exact recursion of §6).
+
+    Examples
+    --------
+    >>> import mastref as mr
+    >>> law = mr.PermutationSketch(4, 2)
+    >>> isinstance(law, mr.JointSketch), law.scale, law.sample_owners(1, rng=0).shape
+    (True, 2.0, (1, 4))
     """
 
     d: int
@@ -424,10 +439,19 @@ class JointSketch(ABC):
 
 
 class PerformanceWarning(UserWarning):
-    """A slow path was taken; the message says why and how to get the fast one."""
+    """A slow path was taken; the message says why and how to get the fast one.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import mastref as mr
+    >>> issubclass(mr.PerformanceWarning, UserWarning)
+    True
+    """
 
 
 _SAMPLERS: dict[type, object] = {}
+_STATE_TYPES: dict[tuple, type] = {}
 
 
 def _numeric_state(law) -> tuple | None:
@@ -442,7 +466,11 @@ def _numeric_state(law) -> tuple | None:
             items[key] = value
     if not items:
         return None
-    return namedtuple(f"{type(law).__name__}State", list(items))(**items)
+    key = (type(law), tuple(items))
+    state_type = _STATE_TYPES.get(key)
+    if state_type is None:
+        state_type = _STATE_TYPES[key] = namedtuple(f"{type(law).__name__}State", list(items))
+    return state_type(**items)
 
 
 def _compiled_sampler(law):
@@ -450,10 +478,12 @@ def _compiled_sampler(law):
     cls = type(law)
     if not law._overrides("sample_support", DiagonalSketch):
         return None
+    fn = _SAMPLERS.get(cls)
+    if fn is False:
+        return None
     state = _numeric_state(law)
     if state is None:
         return None
-    fn = _SAMPLERS.get(cls)
     if fn is None:
         try:
             fn = njit(cls.sample_support)

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
+from .._kernels import floyd_subsets
 from .._validation import as_generator, check_int, check_real, check_vector
-from ..kernels import floyd_subsets
 from .base import MAX_SUPPORT, DiagonalSketch, MomentStructure, check_n_samples
 
 

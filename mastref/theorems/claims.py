@@ -31,7 +31,19 @@ ALGORITHMS = ("dsgd", "gd_mast", "l_svrdsg", "distributed_dsgd")
 
 
 class InvalidGuarantee(ValueError):
-    """A theorem was asked for outside its assumptions (the message names the condition)."""
+    """A theorem was asked for outside its assumptions (the message names the condition).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    >>> try:
+    ...     mr.theorem1(mast, gamma=1.0)  # gamma_max = 1/L_max = 1/4
+    ... except mr.InvalidGuarantee as err:
+    ...     print(str(err).split(":")[0])
+    Theorem 1
+    """
 
 
 class _Bound:

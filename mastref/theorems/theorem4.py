@@ -162,6 +162,17 @@ def svrdsg_lyapunov(guarantee: Guarantee, mast, trace: Trace) -> np.ndarray:
 
     ``||x - x*||^2 + c_D D(w) + c_h ||h - grad f_D(w)||^2`` from the trace's iterates and its
     recorded ``w`` and ``h`` (``l_svrdsg`` records both).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Partition(2, 2, rng=0))
+    >>> g = mr.theorem4(mast, x0=np.zeros(2))
+    >>> trace = mr.l_svrdsg(mast, np.zeros(2), g.gamma, 5, n_runs=2, rng=0)
+    >>> phi = mr.svrdsg_lyapunov(g, mast, trace)
+    >>> phi.shape, bool(np.allclose(phi[0], g.bound(0)))  # Phi_0 is deterministic
+    ((6, 2), True)
     """
     if guarantee.quantity != "lyapunov":
         raise ValueError(f"{guarantee.name} does not bound a Lyapunov function")

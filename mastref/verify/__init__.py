@@ -7,6 +7,7 @@ catalogue of ``mastref verify`` and writes ``report.md``, ``results.csv`` and th
 
 from .catalogue import catalogue
 from .check import check
+from .plot import plot
 from .report import run, run_check, table, write_outputs
 from .result import FALSE_ALARM, RESOLUTION, CheckResult, judge, verdict, z_value
 
@@ -17,6 +18,7 @@ __all__ = [
     "catalogue",
     "check",
     "judge",
+    "plot",
     "run",
     "run_check",
     "table",

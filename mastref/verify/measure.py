@@ -12,7 +12,6 @@ import numpy as np
 
 from .._validation import MissingCapability
 from ..algorithms import distributed_dsgd, dsgd, gd_mast, l_svrdsg
-from ..distributed import DistributedProblem
 from ..exact import expected_distributed_dsgd, expected_dsgd
 from ..theorems.claims import Guarantee
 from ..theorems.theorem4 import svrdsg_lyapunov
@@ -21,21 +20,12 @@ from ..theorems.theorem4 import svrdsg_lyapunov
 _FIELDS = {"dist2": "dist2", "value_gap": "value_gap", "grad_norm2_min": "grad_norm2"}
 
 
-def _objective_values(obj, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``f`` and ``grad f`` of the objective (``f_D`` or ``F``) at the rows of ``X``."""
-    if isinstance(obj, DistributedProblem):
-        vals = np.array([obj.value(x) for x in X])
-        grads = np.array([obj.grad(x) for x in X])
-        return vals, grads
-    return obj.values_and_grads(X)
-
-
 def per_run(quantity: str, obj, X: np.ndarray) -> np.ndarray:
     """The quantity's integrand at each run's iterate (rows of ``X``): ``||x - x*||^2``,
     ``f(x) - f^inf`` or ``||grad f(x)||^2``."""
     if quantity == "dist2":
         return np.sum((X - obj.argmin()) ** 2, axis=1)
-    vals, grads = _objective_values(obj, X)
+    vals, grads = obj.values_and_grads(X)
     if quantity == "value_gap":
         return vals - obj.inf
     if quantity == "grad_norm2_min":
