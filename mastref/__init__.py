@@ -12,7 +12,7 @@ from ._validation import MissingCapability, as_generator
 from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, recording_steps
 from .data import load_libsvm, save_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
-from .exact import Expectation, expected_distributed_dsgd, expected_dsgd
+from .exact import Expectation, expected_distributed_dsgd, expected_dsgd, expected_svrdsg
 from .kernels import (
     least_squares_batch_reference,
     least_squares_csc_kernel,
@@ -73,7 +73,7 @@ from .theorems import (
     theorem4,
     theorem5,
 )
-from .verify import CheckResult, check
+from .verify import CheckResult, QuadraticFamily, WorstCase, check, worst_case
 
 __version__ = "0.2.0"
 
@@ -101,6 +101,7 @@ __all__ = [
     "PermutationSketch",
     "Problem",
     "Projection",
+    "QuadraticFamily",
     "Quadratic",
     "QuadraticForm",
     "RandK",
@@ -109,6 +110,7 @@ __all__ = [
     "SketchCheck",
     "Solution",
     "Trace",
+    "WorstCase",
     "as_generator",
     "baseline_gd",
     "check",
@@ -117,6 +119,7 @@ __all__ = [
     "dsgd",
     "expected_distributed_dsgd",
     "expected_dsgd",
+    "expected_svrdsg",
     "gd_mast",
     "l_svrdsg",
     "least_squares_batch_reference",
@@ -148,4 +151,5 @@ __all__ = [
     "theorem3",
     "theorem4",
     "theorem5",
+    "worst_case",
 ]

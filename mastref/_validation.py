@@ -129,11 +129,11 @@ def check_support(idx, sc, d: int) -> tuple[np.ndarray, np.ndarray]:
     """A sketch support: distinct int64 indices in ``[0, d)`` and finite float64 scales of the
     same length (cost ``O(len(idx) log len(idx))``)."""
     idx_arr = np.asarray(idx)
-    if idx_arr.ndim != 1 or not (
-        np.issubdtype(idx_arr.dtype, np.integer) or (idx_arr.size == 0)
-    ):
-        raise ValueError(f"argument 'idx' must be a 1-d integer array; got {idx_arr.dtype} "
-                         f"of shape {idx_arr.shape}")
+    if idx_arr.ndim != 1 or not (np.issubdtype(idx_arr.dtype, np.integer) or (idx_arr.size == 0)):
+        raise ValueError(
+            f"argument 'idx' must be a 1-d integer array; got {idx_arr.dtype} "
+            f"of shape {idx_arr.shape}"
+        )
     idx_arr = np.ascontiguousarray(idx_arr, dtype=np.int64)
     if idx_arr.size and (idx_arr.min() < 0 or idx_arr.max() >= d):
         bad = idx_arr[(idx_arr < 0) | (idx_arr >= d)][0]

@@ -18,7 +18,7 @@ and closed-form joint moments for permutation sketches.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
@@ -47,8 +47,11 @@ class Expectation:
         ``E||grad f(x_t)||^2``.
     mean : ndarray
         ``E x_T``.
+    extra : dict
+        Further exact curves (L-SVRDSG: ``"D"``, ``E D_t``, and ``"h_error"``,
+        ``E||h_t - grad f_D(w_t)||^2``, the terms of Theorem 4's Lyapunov functions).
 
-    Here ``f`` is ``f_D`` (Algorithm 1) or ``F`` (Algorithm 4) and ``x*`` its minimiser.
+    Here ``f`` is ``f_D`` (Algorithm 1 and 3) or ``F`` (Algorithm 4) and ``x*`` its minimiser.
 
     Examples
     --------
@@ -64,6 +67,7 @@ class Expectation:
     value_gap: np.ndarray
     grad_norm2: np.ndarray
     mean: np.ndarray
+    extra: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -270,77 +274,164 @@ def _moment_tables(sketch) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------------------------
-# The recursion
+# The recursion, in error coordinates e = x - x*
+#
+# With h* = x* - v, every step is e+ = e - eta (D e + U): D = sum_i S_i A_i S_i, and
+# U = sum_i grad f_{S_i,i}(x*) = sum_i (S_i g_i + D_i h*), whose mean is 0 (x* is optimal). So
+#     m+ = m - eta A m,          A = E[D]
+#     P+ = P - eta (A P + P A) + eta^2 (E[D P D] + C(m) + C(m)^T + Sigma),
+# C(m) = E[D m U^T], Sigma = E[U U^T]; the quantities are traces of P (no cancellation):
+# E||e||^2 = tr P, E f(x) - f^inf = 1/2 tr(H P), E||grad f(x)||^2 = tr(H^2 P).
+# Two ways to the expectations: enumeration of the joint atoms (D_k, U_k) -- exact to round-off
+# in relative terms, in any floating type -- or the mixed moments of the laws (closed forms, any
+# d), where Sigma is assembled from terms that cancel near interpolation.
 # ------------------------------------------------------------------------------------------------
 
+#: Largest number of joint atoms the enumeration path sums over.
+MAX_ATOMS = 4096
 
-def _recursion(clients, joint_Q, joint_c, h0, gamma, n_steps, value_terms):
-    M = len(clients)
-    eta = gamma / M
-    sumAD = sum(c.A_D for c in clients)
-    G = sum(c.g for c in clients)
-    m = h0.copy()
-    P = np.outer(h0, h0)
-    c0, gbar, Abar, x_star_h, F_inf = value_terms
-    A2 = Abar @ Abar
-    out = np.empty((3, n_steps + 1))
-    means = np.empty(h0.size)
 
-    def record(t):
-        with np.errstate(over="ignore", invalid="ignore"):
-            out[0, t] = np.trace(P) - 2 * m @ x_star_h + x_star_h @ x_star_h
-            out[1, t] = c0 + gbar @ m + 0.5 * np.sum(Abar * P) - F_inf
-            out[2, t] = gbar @ gbar + 2 * gbar @ (Abar @ m) + np.sum(A2 * P)
+class _AtomSystem:
+    """The joint law of ``(D, U)`` as weighted atoms: exact expectations by enumeration."""
 
-    record(0)
-    for t in range(n_steps):
+    def __init__(self, weights, D, U, dtype=np.float64):
+        self.w = np.asarray(weights, dtype=dtype)
+        self.D = np.asarray(D, dtype=dtype)
+        self.U = np.asarray(U, dtype=dtype)
+        self.A = np.einsum("k,kab->ab", self.w, self.D)
+        self.Sigma = np.einsum("k,ka,kb->ab", self.w, self.U, self.U)
+        self.bias = float(np.max(np.abs(np.einsum("k,ka->a", self.w, self.U)), initial=0.0))
+
+    def second_order(self, m, P):
+        """``E[D P D] + C(m) + C(m)^T + Sigma``."""
+        DP = self.D @ P
+        F4 = np.einsum("k,kab,kbc->ac", self.w, DP, self.D)
+        C = np.einsum("k,ka,kb->ab", self.w, self.D @ m, self.U)
+        return F4 + C + C.T + self.Sigma
+
+
+class _MomentSystem:
+    """The same expectations from the laws' mixed moments (closed forms, no enumeration)."""
+
+    def __init__(self, clients, joint_Q, joint_c, h_star):
+        self.clients = clients
+        self.joint_Q, self.joint_c = joint_Q, joint_c
+        self.h = h_star
+        self.A = sum(c.A_D for c in clients)
+        self.G = sum(c.g for c in clients)
+        F4, F3, F2 = self._moments(h_star, np.outer(h_star, h_star))
+        self.Sigma = F2 + F3 + F3.T + F4
+
+    def _moments(self, m, P):
+        """``E[D P D]``, ``E[D m (sum_j S_j g_j)^T]``, ``E[(sum S_i g_i)(sum S_j g_j)^T]``."""
+        clients, d = self.clients, m.size
         F4 = sum(c.F4(P) for c in clients)
         F3 = sum(c.F3(m) for c in clients)
         F2 = sum(c.F2 for c in clients)
-        if M > 1 and joint_Q is None:  # independent clients: cross terms factorise
+        if len(clients) > 1 and self.joint_Q is None:  # independent: cross terms factorise
             ADs = [c.A_D for c in clients]
-            F4 = F4 + sumAD @ P @ sumAD - sum(AD @ P @ AD for AD in ADs)
-            F3 = F3 + np.outer(sumAD @ m, G) - sum(np.outer(c.A_D @ m, c.g) for c in clients)
-            F2 = F2 + np.outer(G, G) - sum(np.outer(c.g, c.g) for c in clients)
-        elif M > 1:
+            F4 = F4 + self.A @ P @ self.A - sum(AD @ P @ AD for AD in ADs)
+            F3 = F3 + np.outer(self.A @ m, self.G) - sum(np.outer(c.A_D @ m, c.g) for c in clients)
+            F2 = F2 + np.outer(self.G, self.G) - sum(np.outer(c.g, c.g) for c in clients)
+        elif len(clients) > 1:
+            Q, cj = self.joint_Q, self.joint_c
             for i, ci in enumerate(clients):
-                for j, cj in enumerate(clients):
+                for j, cl in enumerate(clients):
                     if i != j:
-                        F4 = F4 + _f4_cross_perm(ci.A, cj.A, P, joint_Q, joint_c)
-                        F3 = F3 + _f3_cross_perm(ci.A, m, cj.g, joint_Q, joint_c)
-                        F2 = F2 + joint_c**2 * joint_Q[1, 1] * (
-                            np.outer(ci.g, cj.g) * (1.0 - np.eye(h0.size))
-                        )
-        with np.errstate(over="ignore", invalid="ignore"):
-            P_next = (
-                P
-                - eta * (sumAD @ P + P @ sumAD)
-                - eta * (np.outer(m, G) + np.outer(G, m))
-                + eta**2 * (F4 + F3 + F3.T + F2)
-            )
-            m = m - eta * (sumAD @ m + G)
-        P = 0.5 * (P_next + P_next.T)
-        record(t + 1)
-    means[:] = m
-    return out, means
+                        F4 = F4 + _f4_cross_perm(ci.A, cl.A, P, Q, cj)
+                        F3 = F3 + _f3_cross_perm(ci.A, m, cl.g, Q, cj)
+                        F2 = F2 + cj**2 * Q[1, 1] * (np.outer(ci.g, cl.g) * (1.0 - np.eye(d)))
+        return F4, F3, F2
+
+    def second_order(self, m, P):
+        h = self.h
+        F4, F3, _ = self._moments(m, P)
+        cross = F3 + F3.T + self._moments(m, np.outer(m, h) + np.outer(h, m))[0]
+        return F4 + cross + self.Sigma
 
 
-def _expectation(out: np.ndarray, mean: np.ndarray, n_steps: int) -> Expectation:
+def _recursion(system, e0, eta, H, n_steps):
+    """The error-coordinate recursion; returns ``(curves (3, T+1), E e_T)``."""
+    dtype = system.A.dtype
+    m = np.asarray(e0, dtype=dtype).copy()
+    P = np.outer(m, m)
+    H = np.asarray(H, dtype=dtype)
+    H2 = H @ H
+    A = system.A
+    out = np.empty((3, n_steps + 1), dtype=dtype)
+
+    def record(t):
+        out[0, t] = np.trace(P)
+        out[1, t] = 0.5 * np.sum(H * P)
+        out[2, t] = np.sum(H2 * P)
+
+    record(0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(n_steps):
+            AP = A @ P
+            P_next = P - eta * (AP + AP.T) + eta**2 * system.second_order(m, P)
+            m = m - eta * (A @ m)
+            P = 0.5 * (P_next + P_next.T)
+            record(t + 1)
+    return out, m
+
+
+def _expectation(out: np.ndarray, mean: np.ndarray, n_steps: int, **extra) -> Expectation:
     return Expectation(
         steps=np.arange(n_steps + 1),
-        dist2=out[0],
-        value_gap=out[1],
-        grad_norm2=out[2],
-        mean=mean,
+        dist2=np.asarray(out[0], dtype=float),
+        value_gap=np.asarray(out[1], dtype=float),
+        grad_norm2=np.asarray(out[2], dtype=float),
+        mean=np.asarray(mean, dtype=float),
+        **extra,
     )
 
 
-def expected_dsgd(mast: MAST, x0, gamma: float, n_steps: int) -> Expectation:
+def _client_atoms(A, g, h_star, sketch):
+    """``(weights, D_k, U_k)`` of one client's law, or ``None`` if it cannot be enumerated."""
+    if not (sketch.is_diagonal and sketch.has_finite_support):
+        return None
+    if sketch.support_size > MAX_ATOMS:
+        return None
+    S, w = sketch.support()
+    D = S[:, :, None] * A[None] * S[:, None, :]
+    U = S * (g[None, :] + (S * h_star[None, :]) @ A.T)
+    return w, D, U
+
+
+def _product_atoms(parts):
+    """Joint atoms of independent clients: every combination, weights multiplied."""
+    w, D, U = parts[0]
+    for w2, D2, U2 in parts[1:]:
+        w = (w[:, None] * w2[None, :]).ravel()
+        D = (D[:, None] + D2[None, :]).reshape(-1, *D.shape[1:])
+        U = (U[:, None] + U2[None, :]).reshape(-1, U.shape[-1])
+    return w, D, U
+
+
+def _choose_method(method: str, atoms) -> str:
+    if method not in ("auto", "atoms", "moments"):
+        raise ValueError(f"argument 'method' = {method!r} must be 'auto', 'atoms' or 'moments'")
+    if method == "atoms" and atoms is None:
+        raise MissingCapability(
+            f"method='atoms' needs a joint law with at most MAX_ATOMS = {MAX_ATOMS} atoms"
+        )
+    if method == "auto":
+        return "atoms" if atoms is not None else "moments"
+    return method
+
+
+def expected_dsgd(
+    mast: MAST, x0, gamma: float, n_steps: int, *, method: str = "auto", dtype=np.float64
+) -> Expectation:
     """Exact ``E||x_t - x_D*||^2``, ``E f_D(x_t) - f_D^inf``, ``E||grad f_D(x_t)||^2`` of
     Algorithm 1-I on a quadratic problem, ``t = 0..n_steps`` (THEORY.md §6).
 
-    Needs a quadratic problem (``Problem.quadratic_form``) and a diagonal law with mixed
-    moments up to order 4 (capability ``"moments"``).
+    The recursion runs in error coordinates ``e = x - x_D*``, so small values keep their
+    relative accuracy however far the shift. ``method="atoms"`` enumerates the law's support
+    (finite laws of at most ``MAX_ATOMS`` atoms: exact to round-off, and in any floating
+    ``dtype``, e.g. ``np.longdouble`` for a reference); ``"moments"`` uses the mixed moments of
+    the law (any ``d``); ``"auto"`` prefers the atoms.
 
     Examples
     --------
@@ -357,20 +448,30 @@ def expected_dsgd(mast: MAST, x0, gamma: float, n_steps: int) -> Expectation:
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
     A, b, _ = mast.problem.quadratic_form()
-    g = A @ mast.v - b
-    client = _ClientTerms(A, g, mast.sketch)
-    terms = (mast.problem.value(mast.v), g, mast.A_D, mast.argmin() - mast.v, mast.inf)
-    out, mean = _recursion([client], None, 0.0, x0 - mast.v, gamma, n_steps, terms)
-    return _expectation(out, mean + mast.v, n_steps)
+    x_star = mast.argmin()
+    g, h_star = A @ mast.v - b, x_star - mast.v
+    atoms = _client_atoms(A, g, h_star, mast.sketch)
+    if _choose_method(method, atoms) == "atoms":
+        system = _AtomSystem(*atoms, dtype=dtype)
+    else:
+        system = _MomentSystem([_ClientTerms(A, g, mast.sketch)], None, 0.0, h_star)
+    out, m = _recursion(system, x0 - x_star, gamma, mast.A_D, n_steps)
+    return _expectation(out, m + x_star, n_steps)
 
 
 def expected_distributed_dsgd(
-    problem: DistributedProblem, x0, gamma: float, n_steps: int
+    problem: DistributedProblem,
+    x0,
+    gamma: float,
+    n_steps: int,
+    *,
+    method: str = "auto",
+    dtype=np.float64,
 ) -> Expectation:
     """Exact curves of Algorithm 4 on quadratic clients (``E||x_t - x_F*||^2``,
     ``E F(x_t) - F^inf``, ``E||grad F(x_t)||^2``): independent client laws, or one joint law
-    with closed-form cross moments (``JointSketch.cross_moment_table``, e.g. a permutation
-    sketch).
+    with a listed support or closed-form cross moments (``JointSketch.cross_moment_table``,
+    e.g. a permutation sketch). Error coordinates and the two methods of ``expected_dsgd``.
 
     Examples
     --------
@@ -388,16 +489,171 @@ def expected_distributed_dsgd(
     x0 = check_vector("x0", x0, problem.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
-    v = problem.v
-    clients = []
-    for c in problem.clients:
-        A, b, _ = c.problem.quadratic_form()
-        clients.append(_ClientTerms(A, A @ v - b, c.sketch))
-    M = problem.n_clients
-    joint_Q = None if problem.joint is None else problem.joint.cross_moment_table()
-    joint_c = 0.0 if problem.joint is None else problem.joint.scale
-    gbar = sum(c.g for c in clients) / M
-    c0 = float(np.mean([c.problem.value(v) for c in problem.clients]))
-    terms = (c0, gbar, problem.A_F, problem.argmin() - v, problem.inf)
-    out, mean = _recursion(clients, joint_Q, joint_c, x0 - v, gamma, n_steps, terms)
-    return _expectation(out, mean + v, n_steps)
+    v, M = problem.v, problem.n_clients
+    x_star = problem.argmin()
+    h_star = x_star - v
+    forms = [c.problem.quadratic_form() for c in problem.clients]
+    gs = [A @ v - b for A, b, _ in forms]
+    atoms = None
+    if problem.joint is not None:
+        atoms = _joint_atoms(problem.joint, forms, gs, h_star)
+    else:
+        parts = [
+            _client_atoms(A, g, h_star, c.sketch)
+            for (A, _, _), g, c in zip(forms, gs, problem.clients, strict=True)
+        ]
+        if all(p is not None for p in parts) and np.prod([p[0].size for p in parts]) <= MAX_ATOMS:
+            atoms = _product_atoms(parts)
+    if _choose_method(method, atoms) == "atoms":
+        system = _AtomSystem(*atoms, dtype=dtype)
+    else:
+        clients = [
+            _ClientTerms(A, g, c.sketch)
+            for (A, _, _), g, c in zip(forms, gs, problem.clients, strict=True)
+        ]
+        joint_Q = None if problem.joint is None else problem.joint.cross_moment_table()
+        joint_c = 0.0 if problem.joint is None else problem.joint.scale
+        system = _MomentSystem(clients, joint_Q, joint_c, h_star)
+    out, m = _recursion(system, x0 - x_star, gamma / M, problem.A_F, n_steps)
+    return _expectation(out, m + x_star, n_steps)
+
+
+def _joint_atoms(joint, forms, gs, h_star):
+    """Atoms of a joint law that lists its support of owner assignments, else ``None``."""
+    owners = joint.support_owners() if hasattr(joint, "support_owners") else None
+    if owners is None or len(owners) > MAX_ATOMS:
+        return None
+    d, c = joint.d, joint.scale
+    w = np.full(len(owners), 1.0 / len(owners))
+    D = np.zeros((len(owners), d, d))
+    U = np.zeros((len(owners), d))
+    for k, owner in enumerate(owners):
+        for i, ((A, _, _), g) in enumerate(zip(forms, gs, strict=True)):
+            s = c * (owner == i)
+            D[k] += s[:, None] * A * s[None, :]
+            U[k] += s * (g + A @ (s * h_star))
+    return w, D, U
+
+
+# ------------------------------------------------------------------------------------------------
+# Algorithm 3 (L-SVRDSG) on quadratics: the state (x, w, h) is affine in each branch
+# ------------------------------------------------------------------------------------------------
+
+
+def expected_svrdsg(
+    mast: MAST,
+    x0,
+    gamma: float,
+    n_steps: int,
+    *,
+    p: float | None = None,
+    b: int | None = None,
+    dtype=np.float64,
+) -> Expectation:
+    """Exact expectations of L-SVRDSG (Algorithm 3) on a quadratic with a finite uniform law.
+
+    In the coordinates ``e = x - x_D*``, ``eps = w - x_D*``, ``r = h - grad f_D(w)``, each branch
+    (atom ``k``; refresh or not; reference batch ``B``) is affine:
+
+        e+ = (I - gamma D_k) e + gamma (D_k - A_D) eps - gamma r
+        no refresh: eps+ = eps, r+ = r;   refresh: eps+ = e, r+ = (D_B - A_D) e + u_B
+
+    with ``D_k = S_k A S_k``, ``u_k = grad f_{S_k}(x_D*)`` (mean 0) and ``D_B``, ``u_B`` their
+    averages over ``B``, a uniform ``b``-subset: ``E_B[(D_B - A_D) X (D_B - A_D)]
+    = c_b (1/N) sum_j (D_j - A_D) X (D_j - A_D)``, ``c_b = (N - b)/(b (N - 1))``. So the first
+    and second moments of ``(e, eps, r)`` follow exactly (THEORY.md §4, Algorithm 3, §5 Theorem
+    4). Start ``w_0 = x_0``, ``h_0 = grad f_D(x_0)`` (so ``eps_0 = e_0``, ``r_0 = 0``).
+
+    Returns an ``Expectation`` whose ``extra`` holds ``"D"`` (``E D_t``,
+    ``D_t = (1/N) sum_k ||grad f_{S_k}(w_t) - grad f_{S_k}(x*)||^2``) and ``"h_error"``
+    (``E||h_t - grad f_D(w_t)||^2``), the terms of Theorem 4's Lyapunov functions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Partition(2, 2, rng=0))
+    >>> e = mr.expected_svrdsg(mast, np.zeros(2), 0.1, 200)
+    >>> bool(e.dist2[-1] < 1e-10 * e.dist2[0])  # no neighbourhood
+    True
+    """
+    from .algorithms import uniform_atoms
+
+    if not isinstance(mast, MAST) or not mast.has_quadratic_form:
+        raise MissingCapability("expected_svrdsg needs a MAST objective of a quadratic problem")
+    N = uniform_atoms(mast.sketch)
+    if N > MAX_ATOMS:
+        raise MissingCapability(f"{mast.sketch!r} has {N} atoms > MAX_ATOMS = {MAX_ATOMS}")
+    x0 = check_vector("x0", x0, mast.d)
+    gamma = check_real("gamma", gamma, positive=True)
+    n_steps = check_int("n_steps", n_steps, 0)
+    p = 1.0 / N if p is None else check_real("p", p, positive=True)
+    if p > 1:
+        raise ValueError(f"argument 'p' = {p} must lie in (0, 1]")
+    b = N if b is None else check_int("b", b, 1, N)
+    c_b = 0.0 if N == 1 else (N - b) / (b * (N - 1))
+    A, bvec, _ = mast.problem.quadratic_form()
+    x_star = mast.argmin()
+    g, h_star = A @ mast.v - bvec, x_star - mast.v
+    w, D, U = _client_atoms(A, g, h_star, mast.sketch)
+    D, U = np.asarray(D, dtype=dtype), np.asarray(U, dtype=dtype)
+    A_D = D.mean(axis=0)
+    Dc = D - A_D  # centred atoms
+    K = np.einsum("kab,kbc->ac", D, D) / N  # (1/N) sum_k D_k^2, for E D_t
+    noise = c_b * np.einsum("ka,kb->ab", U, U) / N
+    d = mast.d
+    I = np.eye(d, dtype=dtype)
+    Z0 = np.zeros((d, d), dtype=dtype)
+    E0 = np.block([I, -gamma * A_D, -gamma * I])  # e+ = (E0 + gamma D_k J) Y
+    J = np.block([-I, I, Z0])
+    R0 = np.block([[Z0, I, Z0], [Z0, Z0, I]])
+    R1 = np.block([[I, Z0, Z0], [Z0, Z0, Z0]])  # E_B of the refresh rows
+    Et = E0 + gamma * A_D @ J
+    Eb = (1 - p) * R0 + p * R1
+    e0 = np.asarray(x0 - x_star, dtype=dtype)
+    mu = np.concatenate([e0, e0, np.zeros(d, dtype=dtype)])
+    Z = np.outer(mu, mu)
+    curves = np.empty((5, n_steps + 1), dtype=dtype)
+    A2 = A_D @ A_D
+
+    def record(t):
+        Pee, Pff, Prr = Z[:d, :d], Z[d : 2 * d, d : 2 * d], Z[2 * d :, 2 * d :]
+        curves[:, t] = (
+            np.trace(Pee),
+            0.5 * np.sum(A_D * Pee),
+            np.sum(A2 * Pee),
+            np.sum(K * Pff),
+            np.trace(Prr),
+        )
+
+    record(0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(n_steps):
+            JZJ = J @ Z @ J.T
+            top = (
+                E0 @ Z @ E0.T
+                + gamma * (A_D @ J @ Z @ E0.T + E0 @ Z @ J.T @ A_D)
+                + gamma**2 * np.einsum("kab,bc,kcd->ad", D, JZJ, D) / N
+            )
+            cross = Et @ Z @ Eb.T
+            bottom = (1 - p) * (R0 @ Z @ R0.T)
+            Pee, me = Z[:d, :d], mu[:d]
+            Dm = Dc @ me
+            rr = c_b * np.einsum("kab,bc,kdc->ad", Dc, Pee, Dc) / N
+            rr = rr + c_b * (np.einsum("ka,kb->ab", Dm, U) + np.einsum("ka,kb->ab", U, Dm)) / N
+            bottom[:d, :d] += p * Pee
+            bottom[d:, d:] += p * (rr + noise)
+            Z = np.block([[top, cross], [cross.T, bottom]])
+            Z = 0.5 * (Z + Z.T)
+            mu = np.concatenate([Et @ mu, Eb @ mu])
+            record(t + 1)
+    out = _expectation(curves[:3], mu[:d] + x_star, n_steps)
+    extra = {"D": np.asarray(curves[3], dtype=float), "h_error": np.asarray(curves[4], float)}
+    return Expectation(
+        steps=out.steps,
+        dist2=out.dist2,
+        value_gap=out.value_gap,
+        grad_norm2=out.grad_norm2,
+        mean=out.mean,
+        extra=extra,
+    )

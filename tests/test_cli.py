@@ -19,8 +19,8 @@ def test_help_via_entry_point():
 
 
 def test_verify_subcommand_runs(tmp_path):
-    assert main(["verify", "--quick", "--only", "baseline-gd", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "report.md").is_file() and (tmp_path / "baseline-gd.png").is_file()
+    assert main(["verify", "--quick", "--only", "baseline-approached", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "report.md").is_file() and (tmp_path / "baseline-approached.png").is_file()
 
 
 def test_unknown_subcommand_fails():

@@ -32,22 +32,29 @@ def test_monte_carlo_confidence_bounds_use_bonferroni():
 
 
 def test_quick_catalogue_holds_and_writes_outputs(tmp_path):
-    results = mv.run(quick=True, out=tmp_path, echo=lambda s: None)
+    outcome = mv.run(quick=True, out=tmp_path, echo=lambda s: None)
+    results = outcome.checks
     assert {r.verdict for r in results} == {"holds"}, [(r.name, r.verdict) for r in results]
+    assert outcome.failures == []
     names = {r.name for r in results}
     assert {
-        "theorem1-randk-vrand",
-        "theorem2-randk-vrand",
+        "theorem1-attained",
+        "theorem1-neighbourhood",
+        "theorem2-late",
+        "theorem3-sc-attained",
         "theorem3-sc-logistic-tau8",
-        "theorem4a",
-        "theorem4b",
+        "theorem4a-gamma-mu-branch",
+        "theorem4b-near-identity",
+        "theorem5-sc-single-client",
         "theorem5-sc-permutation",
-        "baseline-gd",
+        "baseline-approached",
         "sparsity-slowdown",
         "stepsize-sweep",
+        "variance-reduction",
     } <= names
     report = (tmp_path / "report.md").read_text()
     assert "| check |" in report and all(f"{n}.png" in report for n in names)
+    assert "| theorem | relation |" in report
     with (tmp_path / "results.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert {r["check"] for r in rows} == names
@@ -77,7 +84,12 @@ def test_violation_makes_the_cli_fail(tmp_path, monkeypatch):
             )
         )
 
-    monkeypatch.setattr("mastref.verify.report.catalogue", lambda with_data=False: {"fake": fake})
+    from mastref.theorems.claims import Check
+
+    monkeypatch.setattr(
+        "mastref.verify.report.catalogue",
+        lambda with_data=False: {"fake": Check(name="fake", theorem="Theorem X", run=fake)},
+    )
     assert main(["verify", "--out", str(tmp_path)]) == 1
 
 

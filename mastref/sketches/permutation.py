@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
 from .._validation import as_generator, check_int
@@ -90,6 +93,25 @@ class PermutationSketch(JointSketch):
         S = np.zeros((self.n_clients, self.d))
         S[owner, np.arange(self.d)] = float(self.n_clients)
         return S
+
+    @property
+    def n_assignments(self) -> int:
+        """Number of balanced assignments (the joint law is uniform over them)."""
+        q, r = divmod(self.d, self.n_clients)
+        ways = math.comb(self.n_clients, r) * math.factorial(self.d)
+        return ways // (math.factorial(q + 1) ** r * math.factorial(q) ** (self.n_clients - r))
+
+    def support_owners(self, limit: int = 4096) -> np.ndarray | None:
+        """Every balanced assignment as a row of owners (``None`` beyond ``limit`` of them)."""
+        if self.n_assignments > limit or self.n_clients**self.d > 4_000_000:
+            return None
+        q, r = divmod(self.d, self.n_clients)
+        target = sorted([q + 1] * r + [q] * (self.n_clients - r))
+        grid = np.array(list(itertools.product(range(self.n_clients), repeat=self.d)))
+        counts = np.sort(
+            np.stack([(grid == i).sum(axis=1) for i in range(self.n_clients)], axis=1), axis=1
+        )
+        return grid[np.all(counts == target, axis=1)].astype(np.int64)
 
     def cross_moment_table(self) -> np.ndarray:
         """``Q[u1, u2] = E[(n_i)_{u1} (n_j)_{u2}] / (d)_{u1 + u2}`` for two distinct clients.

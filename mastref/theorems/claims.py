@@ -93,6 +93,9 @@ class Guarantee:
         condition -> holds; ``details`` gives the numbers behind each.
     values : dict
         The constants used.
+    parts : dict
+        name -> callable of ``t``: the bound's parts (``"transient"``, ``"neighbourhood"``),
+        which sum to ``bound``; a check stresses a part where that part dominates.
     notes : tuple of str
         Remarks (e.g. a constant replaced by an upper bound).
     x0 : ndarray or None
@@ -130,6 +133,7 @@ class Guarantee:
     conditions: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)
     notes: tuple = ()
     x0: np.ndarray | None = None
     n_steps: int | None = None
@@ -147,7 +151,17 @@ class Guarantee:
             raise TypeError("argument 'bound' must be a callable of the step count t")
         if not isinstance(self.bound, _Bound):
             object.__setattr__(self, "bound", _Bound(self.bound))
+        parts = {k: f if isinstance(f, _Bound) else _Bound(f) for k, f in self.parts.items()}
+        object.__setattr__(self, "parts", parts)
         object.__setattr__(self, "notes", tuple(self.notes))
+
+    def dominant(self, part: str, t) -> np.ndarray:
+        """Mask of the steps ``t`` where ``part`` is at least half of the bound."""
+        t = np.asarray(t, dtype=float)
+        if part not in self.parts:
+            raise ValueError(f"{self.name} has no part {part!r}; parts: {list(self.parts)}")
+        with np.errstate(invalid="ignore"):
+            return self.parts[part](t) >= 0.5 * self.bound(t)
 
     @property
     def valid(self) -> bool:
@@ -204,6 +218,14 @@ def finish(g: Guarantee, strict: bool) -> Guarantee:
         raise InvalidGuarantee(message + " (pass strict=False for the guarantee marked invalid)")
     warnings.warn(message, stacklevel=3)
     return g
+
+
+def quietly(statement: Callable, *args, **kw) -> Guarantee:
+    """``statement(*args, strict=False, **kw)`` without the warning of an invalid guarantee (the
+    controls reuse a theorem's constants outside its conditions on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return statement(*args, strict=False, **kw)
 
 
 def check_constants(constants: str) -> str:
@@ -291,6 +313,18 @@ def geometric(rate: float, start_value: float, floor: float) -> Callable:
     return bound
 
 
+def geometric_parts(rate: float, start_value: float, floor: float) -> dict:
+    """The parts of ``geometric``: the transient ``rate^t start`` and the floor."""
+
+    def transient(t):
+        return rate**t * start_value
+
+    def neighbourhood(t):
+        return np.full(np.shape(t), float(floor))
+
+    return {"transient": transient, "neighbourhood": neighbourhood}
+
+
 def sublinear(a: float, delta0: float, gamma: float, floor: float) -> Callable:
     """``a^t delta0 / (gamma t) + floor`` for t >= 1, ``inf`` at t = 0."""
 
@@ -299,3 +333,105 @@ def sublinear(a: float, delta0: float, gamma: float, floor: float) -> Callable:
             return np.where(t > 0, np.exp(t * math.log(a)) * delta0 / (gamma * t) + floor, np.inf)
 
     return bound
+
+
+def sublinear_parts(a: float, delta0: float, gamma: float, floor: float) -> dict:
+    """The parts of ``sublinear``: ``a^t delta0 / (gamma t)`` and the floor."""
+
+    def transient(t):
+        with np.errstate(divide="ignore", over="ignore"):
+            return np.where(t > 0, np.exp(t * math.log(a)) * delta0 / (gamma * t), np.inf)
+
+    def neighbourhood(t):
+        return np.full(np.shape(t), float(floor))
+
+    return {"transient": transient, "neighbourhood": neighbourhood}
+
+
+# ------------------------------------------------------------------------------------------------
+# A theorem's checks and negative controls, as data (the theorem files fill them in)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    """One check of a theorem: an instance and how the theorem is held against it.
+
+    ``run(quick, data) -> CheckResult``. ``kind`` is ``"stress"`` (an instance argued or found
+    by the worst-case search to make ``part`` of the bound tight; its ``floor`` is promised),
+    ``"application"`` (a realistic instance: tightness reported, no floor) or
+    ``"prediction"`` (a qualitative prediction of THEORY.md §7).
+    """
+
+    name: str
+    theorem: str
+    run: Callable
+    part: str = ""
+    kind: str = "stress"
+    description: str = ""
+    needs_data: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Control:
+    """A negative control: a statement stronger than the theorem, which must come out violated.
+
+    ``claim`` is the modified statement (same signature as a theorem); ``change`` says what was
+    changed. ``family`` is where the worst-case search looks for a counterexample and ``theta``
+    a counterexample it found (``family.build(theta)``), kept so that the tests are fast and
+    reproducible; ``instance`` (a callable returning an ``Instance``) is an argued
+    counterexample instead; ``window`` and ``n_steps`` are the search's. A control that cannot
+    be made to fail carries in ``true_because`` a proof that it is in fact true, and is not
+    counted; one that survived every search without being shown true says so in
+    ``unresolved`` (it counts against the kill rate, but does not fail ``mastref verify``).
+    """
+
+    name: str
+    theorem: str
+    claim: Callable
+    change: str
+    family: object
+    theta: tuple | None = None
+    instance: Callable | None = None
+    n_steps: int = 50
+    window: str = "all"
+    true_because: str = ""
+    unresolved: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TheoremEntry:
+    """A theorem in the registry: its statement, relation, promised tightness, checks,
+    controls, and ``search``: a callable returning ``(claim, family, n_steps, window)``, the
+    default worst-case search of ``mastref worst NAME``."""
+
+    name: str
+    statement: Callable
+    reference: str
+    relation: str = "upper bound"
+    min_tightness: float = 0.5
+    checks: tuple = ()
+    controls: tuple = ()
+    search: Callable | None = None
+
+
+def modified(claim: Callable, name: str, **changes) -> Callable:
+    """A claim that calls ``claim`` and replaces fields of its guarantee (for controls).
+
+    Each value in ``changes`` is a function of the original guarantee returning the new field
+    value (e.g. ``floor=lambda g: g.floor / 2``); ``bound`` and ``parts`` are rebuilt by the
+    caller's functions the same way.
+    """
+
+    def variant(obj, **kw):
+        g = claim(obj, **kw)
+        new = {k: f(g) for k, f in changes.items()}
+        fields = {f: getattr(g, f) for f in g.__dataclass_fields__}
+        fields.update(new)
+        fields["name"] = name
+        if "bound" not in new:
+            fields["parts"] = {}
+        return Guarantee(**fields)
+
+    variant.__name__ = name
+    return variant

@@ -22,9 +22,11 @@ from .claims import (
     delta0,
     finish,
     mast_constants,
+    quietly,
     start,
     step,
     sublinear,
+    sublinear_parts,
 )
 
 
@@ -79,6 +81,7 @@ def theorem2(
         gamma=gamma,
         gamma_max=math.inf,
         bound=sublinear(a, d0, gamma, floor) if finite else _infinite,
+        parts=sublinear_parts(a, d0, gamma, floor) if finite else {},
         floor=floor,
         constants=constants,
         conditions=conditions,
@@ -92,3 +95,221 @@ def theorem2(
 
 def _infinite(t):
     return np.full(np.shape(t), np.inf)
+
+
+# ------------------------------------------------------------------------------------------------
+# Instances, checks and negative controls
+# ------------------------------------------------------------------------------------------------
+
+
+def _family(d: int = 3, step=(1, 1), **kw):
+    from ..verify.instances import QuadraticFamily
+
+    return QuadraticFamily(d=d, laws=("randk", "bernoulli", "partition"), step=step, **kw)
+
+
+#: Worst cases found by ``worst_case(theorem2, _family(3), n_steps=100, window=...)``.
+LATE_THETA: tuple = (
+    1.9704250520449083,
+    0.3329507436674898,
+    0.29472276213623083,
+    0.5050302866798395,
+    -3.795733768311188,
+    -3.4135635752630344,
+    0.8321987128835877,
+    2.48930578479105,
+    0.7015551551190031,
+    0.19228133028332883,
+    1.0687120735641833,
+    1.1778420742005324,
+    -2.3405070375767707,
+    -0.7804383113980293,
+    2.3638946427724985,
+    2.891770126627207,
+    0.5066854579357027,
+    -1.5243081556822708,
+)
+NEIGHBOURHOOD_THETA: tuple = (
+    0.4000612396543195,
+    0.5438697121781361,
+    0.25819280929863453,
+    0.3068359950557351,
+    -3.968031579517116,
+    -1.6170501453425592,
+    1.1927256359130811,
+    -0.8956522831442556,
+    2.4968609509321995,
+    1.1328640880805063,
+    0.4702601041210763,
+    -2.6417579606791017,
+    0.8498174697160721,
+    -0.05973510257899761,
+    2.2880530301481485,
+    0.21501821410844846,
+    2.382685774247293,
+    0.07148537412285805,
+)
+
+
+def _checks() -> tuple:
+    from ..verify.check import instance_check
+
+    return (
+        instance_check(
+            "theorem2-late",
+            "Theorem 2",
+            theorem2,
+            lambda: _family().build(LATE_THETA),
+            floor=0.2,
+            n_steps=(100, 100),
+            description="the search's worst case over the last half of the horizon",
+        ),
+        instance_check(
+            "theorem2-neighbourhood",
+            "Theorem 2",
+            theorem2,
+            lambda: _family().build(NEIGHBOURHOOD_THETA),
+            part="neighbourhood",
+            floor=0.1,
+            n_steps=(100, 100),
+            description="the search's worst case where L L_max gamma Delta dominates",
+        ),
+    )
+
+
+def _variant(name: str, *, growth=True, floor_scale=1.0, delta0_scale=1.0, law_constant="L_max"):
+    """Theorem 2 with a part of its bound changed (controls)."""
+
+    def claim(mast, *, gamma=None, x0=None, n_steps=None, **_):
+        base = quietly(theorem2, mast, gamma=gamma, x0=x0, n_steps=n_steps)
+        c = base.values
+        LL = c["L"] * c[law_constant]
+        gam = (
+            base.gamma
+            if gamma is not None or law_constant == "L_max"
+            else 1 / math.sqrt(LL * c["T"])
+        )
+        a = 1.0 + LL * gam**2 if growth else 1.0
+        floor = floor_scale * LL * gam * c["Delta"]
+        d0 = delta0_scale * c["delta_0"]
+        return Guarantee(
+            name=name,
+            quantity="grad_norm2_min",
+            gamma=gam,
+            bound=sublinear(a, d0, gam, floor),
+            parts=sublinear_parts(a, d0, gam, floor),
+            floor=floor,
+            x0=base.x0,
+            n_steps=n_steps,
+        )
+
+    claim.__name__ = name
+    return claim
+
+
+def _controls() -> tuple:
+    from .claims import Control
+
+    def control(name, change, window="all", n_steps=10, family=None, **variant):
+        return Control(
+            name=name,
+            theorem="Theorem 2",
+            claim=_variant(name, **variant),
+            change=change,
+            family=family or _family(2, step=(0.05, 20.0), start="offset"),
+            theta=CONTROL_THETA.get(name),
+            n_steps=n_steps,
+            window=window,
+        )
+
+    return (
+        control("theorem2-no-neighbourhood", "neighbourhood dropped", floor_scale=0.0),
+        control("theorem2-no-growth", "growth factor a^T dropped", growth=False),
+        control("theorem2-half-delta0", "delta_0 halved", delta0_scale=0.5),
+        control(
+            "theorem2-L_D-for-L_S_max",
+            "L L_max replaced by L^2 (L_S_max by L_D) in a, the step and the neighbourhood",
+            family=_family(2, step=(0.05, 3.0)),
+            n_steps=50,
+            law_constant="L",
+        ),
+    )
+
+
+#: Counterexamples found by ``worst_case`` for the controls (family parameter vectors).
+CONTROL_THETA: dict = {
+    "theorem2-L_D-for-L_S_max": (
+        1.166260124266225,
+        0.7614649591882251,
+        0.0395599034821999,
+        -1.2228040669667228,
+        -1.5227562907811085,
+        2.096351885602819,
+        -1.6141717090671603,
+        0.551292459800089,
+        -0.7184786899817635,
+        0.9064227544389392,
+        -2.99015637759409,
+        1.9310083839096954,
+    ),
+    "theorem2-half-delta0": (
+        0.18703767651045378,
+        0.8876846972852945,
+        0.31940478179603815,
+        -1.5454407692025276,
+        -0.9930438485594197,
+        -2.64707850292325,
+        -2.041240392252803,
+        -0.9838720578700304,
+        -2.832433031871915,
+        -2.413572442769601,
+        -0.6629463899880648,
+        -0.951106533408165,
+        2.9556397493928674,
+    ),
+    "theorem2-no-growth": (
+        0.8683995365282391,
+        0.8172471385274978,
+        0.5752082329572558,
+        -1.273726741338984,
+        2.495403453988494,
+        -0.09838854726229296,
+        -0.23621267639100552,
+        -2.13730994425714,
+        1.1566192731519962,
+        -3.2090034796674134,
+        -0.3993911024159422,
+        -0.2752050545172835,
+        19.845919384701073,
+    ),
+    "theorem2-no-neighbourhood": (
+        1.6746552692732006,
+        0.4052411700540871,
+        0.33292314951327606,
+        -1.9879000804187281,
+        -2.045009320903833,
+        0.8502734005451202,
+        -0.9359081469652666,
+        1.8966924411272346,
+        -0.2925092428922653,
+        -3.487907575941177,
+        -0.036973135267300616,
+        0.9336487352848053,
+        0.8364021204411998,
+    ),
+}
+
+
+def entry():
+    """Theorem 2 in the registry."""
+    from .claims import TheoremEntry
+
+    return TheoremEntry(
+        name="theorem2",
+        statement=theorem2,
+        reference="THEORY.md §5, Theorem 2",
+        min_tightness=0.5,
+        checks=_checks(),
+        controls=_controls(),
+        search=lambda: (theorem2, _family(3), 100, "late"),
+    )

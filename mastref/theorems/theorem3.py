@@ -23,16 +23,20 @@ from .._validation import check_int, check_real
 from ..problems.base import FiniteSum
 from .claims import (
     Guarantee,
+    InvalidGuarantee,
     check_constants,
     delta0,
     finish,
     gamma_condition,
     gap,
     geometric,
+    geometric_parts,
     mast_constants,
+    quietly,
     start,
     step,
     sublinear,
+    sublinear_parts,
 )
 
 
@@ -163,6 +167,7 @@ def theorem3(
             gamma=gamma,
             gamma_max=gamma_max,
             bound=sublinear(a, d0 / denom if denom > 0 else math.inf, gamma, floor),
+            parts=sublinear_parts(a, d0 / denom if denom > 0 else math.inf, gamma, floor),
             floor=floor,
             conditions=conditions,
             details=details,
@@ -189,6 +194,7 @@ def theorem3(
         gamma=gamma,
         gamma_max=gamma_max,
         bound=geometric(1.0 - rho, d0, floor),
+        parts=geometric_parts(1.0 - rho, d0, floor),
         floor=floor,
         rate=1.0 - rho,
         conditions=conditions,
@@ -198,3 +204,285 @@ def theorem3(
         **common,
     )
     return finish(g, strict)
+
+
+# ------------------------------------------------------------------------------------------------
+# Instances, checks and negative controls
+# ------------------------------------------------------------------------------------------------
+
+
+def theorem3_sc(mast, **kw) -> Guarantee:
+    """Theorem 3, strongly convex form (``theorem3(..., strongly_convex=True)``)."""
+    return theorem3(mast, strongly_convex=True, **kw)
+
+
+def _family(d: int = 3, step=(1, 1), **kw):
+    from ..verify.instances import QuadraticFamily
+
+    return QuadraticFamily(d=d, laws=("randk", "bernoulli", "partition"), step=step, **kw)
+
+
+#: The neighbourhood's worst case found by ``worst_case(theorem3_sc, _family(3),
+#: n_steps=100, window="late:neighbourhood")``.
+NEIGHBOURHOOD_THETA: tuple = (
+    1.068972769770772,
+    0.19701663745844344,
+    0.7798885526668142,
+    0.440284057856991,
+    -3.6562635703011184,
+    -3.1592266267014373,
+    2.196735514569003,
+    -0.9331551140966868,
+    0.35614216187175374,
+    1.536782628148877,
+    0.5410367626310224,
+    -2.73421146097624,
+    0.16454872633308826,
+    1.7930364983017693,
+    -0.5760787678042136,
+    0.36538357869881555,
+    1.677957596390899,
+    -1.9513737154391937,
+)
+
+
+def _application(strongly_convex: bool):
+    """Logistic regression (n = 200, d = 6), Partition(3), tau = 8: Monte Carlo."""
+
+    def run(quick: bool, data=None):
+        from ..mast import MAST
+        from ..sketches import Partition
+        from ..verify.check import check
+        from ..verify.instances import random_logistic
+
+        lr = random_logistic(3)
+        mast = MAST(lr, Partition(6, 3, rng=0), shift=0.5 * lr.argmin())
+        x0 = np.zeros(6)
+        R = 200 if quick else 1000
+        instance = "logistic n=200 d=6, Partition(3), tau=8"
+        if strongly_convex:
+            T = 500 if quick else 3000
+            g = theorem3(mast, x0=x0, batch_size=8, strongly_convex=True)
+            return check(
+                g,
+                mast,
+                n_steps=T,
+                method="monte_carlo",
+                n_runs=R,
+                rng=3,
+                name="theorem3-sc-logistic-tau8",
+                instance=instance,
+                record={"geometric": 25},
+            )
+        T = 200 if quick else 1000
+        g = theorem3(mast, x0=x0, n_steps=T, batch_size=8)
+        return check(
+            g,
+            mast,
+            n_steps=T,
+            method="monte_carlo",
+            n_runs=R,
+            rng=4,
+            name="theorem3-nonconvex-logistic-tau8",
+            instance=instance,
+            record={"record_every": 1},
+        )
+
+    return run
+
+
+def _checks() -> tuple:
+    from ..verify.check import instance_check
+    from .claims import Check
+    from .theorem1 import attained_instance
+
+    return (
+        instance_check(
+            "theorem3-sc-attained",
+            "Theorem 3 (strongly convex)",
+            theorem3_sc,
+            attained_instance,
+            part="transient",
+            floor=0.99,
+            n_steps=(100, 100),
+            description="isotropic quadratic, RandK(4, 1), v = x*: rho = 1/c, equality",
+        ),
+        instance_check(
+            "theorem3-sc-neighbourhood",
+            "Theorem 3 (strongly convex)",
+            theorem3_sc,
+            lambda: _family().build(NEIGHBOURHOOD_THETA),
+            part="neighbourhood",
+            floor=0.4,
+            n_steps=(100, 100),
+            description="the search's worst case where L C gamma^2/(2 rho) dominates",
+        ),
+        Check(
+            name="theorem3-sc-logistic-tau8",
+            theorem="Theorem 3 (strongly convex)",
+            run=_application(True),
+            kind="application",
+            description="tau-nice ABC constants on logistic data, Monte Carlo",
+        ),
+        Check(
+            name="theorem3-nonconvex-logistic-tau8",
+            theorem="Theorem 3",
+            run=_application(False),
+            kind="application",
+            description="tau-nice ABC constants on logistic data, Monte Carlo",
+        ),
+    )
+
+
+def _variant(
+    name: str, *, rate_power=1.0, rho_scale=1.0, floor_scale=1.0, A_scale=1.0, quad_term=1.0
+):
+    """Theorem 3 (strongly convex, exact oracle) with a part changed (controls)."""
+
+    def claim(mast, *, gamma=None, x0=None, n_steps=None, **_):
+        base = quietly(theorem3, mast, x0=x0, n_steps=n_steps, strongly_convex=True)
+        c = base.values
+        L, mu, A, C = c["L"], c["mu"], A_scale * c["A"], c["C"]
+        gam = mu / (L * A) if gamma is None else gamma
+        rho = rho_scale * (2 * gam * mu - quad_term * L * A * gam**2)
+        if not 0 < rho <= 1:
+            raise InvalidGuarantee(f"{name}: rho = {rho:.4g} outside (0, 1]")
+        rate = (1.0 - rho) ** rate_power
+        floor = floor_scale * L * C * gam**2 / (2 * rho)
+        return Guarantee(
+            name=name,
+            quantity="value_gap",
+            gamma=gam,
+            gamma_max=2 * mu / (L * A),
+            bound=geometric(rate, c["delta_0"], floor),
+            parts=geometric_parts(rate, c["delta_0"], floor),
+            floor=floor,
+            rate=rate,
+            x0=base.x0,
+            n_steps=n_steps,
+        )
+
+    claim.__name__ = name
+    return claim
+
+
+def _controls() -> tuple:
+    from .claims import Control
+
+    def control(name, change, family=None, window="all", n_steps=50, **variant):
+        return Control(
+            name=name,
+            theorem="Theorem 3 (strongly convex)",
+            claim=_variant(name, **variant),
+            change=change,
+            family=family or _family(2, step=(0.05, 1.0)),
+            theta=CONTROL_THETA.get(name),
+            n_steps=n_steps,
+            window=window,
+        )
+
+    return (
+        control("theorem3-squared-contraction", "rate (1 - rho)^2", rate_power=2.0),
+        control("theorem3-double-rho", "rho doubled", rho_scale=2.0),
+        control(
+            "theorem3-no-neighbourhood",
+            "neighbourhood L C gamma^2/(2 rho) dropped",
+            floor_scale=0.0,
+        ),
+        control(
+            "theorem3-no-curvature-term",
+            "rho = 2 gamma mu (the - L A gamma^2 term dropped)",
+            quad_term=0.0,
+        ),
+        control("theorem3-half-A", "ABC constant A halved", A_scale=0.5),
+    )
+
+
+#: Counterexamples found by ``worst_case`` for the controls (family parameter vectors).
+CONTROL_THETA: dict = {
+    "theorem3-double-rho": (
+        0.940637058815563,
+        0.5196926715306511,
+        0.8650591648957557,
+        -0.37457426937712923,
+        -1.2540952430006276,
+        -0.21777265957941927,
+        2.818887407376696,
+        -2.802469953822783,
+        2.4200382520495944,
+        0.05747026578578046,
+        1.1437945303444366,
+        0.311506935004642,
+    ),
+    "theorem3-half-A": (
+        2.999999999,
+        0.6286073808497845,
+        0.009475165954655262,
+        -0.04200786740680976,
+        0.9356827842184594,
+        -1.4233739833729033,
+        -0.40813447562241034,
+        2.7258609209123854,
+        1.2028992046801634,
+        2.60738941469691,
+        2.246228107946844,
+        0.994033313718646,
+    ),
+    "theorem3-no-curvature-term": (
+        0.9220202239259723,
+        0.8142257521577525,
+        0.2046348503654139,
+        -0.35424002119362796,
+        1.1119582517697255,
+        2.43022635358333,
+        1.319070627414971,
+        -1.7979667396496404,
+        -1.7824596663496575,
+        -2.6722980193227777,
+        -1.2702537467322599,
+        0.5004261356586298,
+    ),
+    "theorem3-no-neighbourhood": (
+        1.9136419152480366,
+        0.45971083490036724,
+        0.4591728547045064,
+        -0.30620414787308947,
+        1.2142352134873056,
+        1.633228053966877,
+        -1.2781708560333804,
+        -3.0,
+        0.30687020516273533,
+        -1.6919286946052043,
+        -0.8730032594517527,
+        0.639554466009804,
+    ),
+    "theorem3-squared-contraction": (
+        0.4319883136501399,
+        0.902687487192452,
+        0.40160550083965063,
+        -0.006328364762635541,
+        1.6429976596645057,
+        1.5110598877072334,
+        -1.3806007934384978,
+        2.5138752534985542,
+        -1.3920597564429045,
+        -2.89695980027318,
+        0.6833483465015888,
+        0.650513375722221,
+    ),
+}
+
+
+def entry():
+    """Theorem 3 in the registry."""
+    from .claims import TheoremEntry
+
+    return TheoremEntry(
+        name="theorem3",
+        statement=theorem3,
+        reference="THEORY.md §5, Theorem 3",
+        min_tightness=0.9,
+        checks=_checks(),
+        controls=_controls(),
+        search=lambda: (theorem3_sc, _family(3), 100, "late"),
+    )

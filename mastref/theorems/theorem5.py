@@ -24,9 +24,12 @@ from .claims import (
     finish,
     gamma_condition,
     geometric,
+    geometric_parts,
+    quietly,
     start,
     step,
     sublinear,
+    sublinear_parts,
 )
 
 
@@ -102,6 +105,7 @@ def theorem5(
             gamma=gamma,
             gamma_max=math.inf,
             bound=sublinear(1.0 + L_F * A * gamma**2, d0, gamma, floor),
+            parts=sublinear_parts(1.0 + L_F * A * gamma**2, d0, gamma, floor),
             floor=floor,
             conditions=conditions,
             values=values,
@@ -124,6 +128,7 @@ def theorem5(
         gamma=gamma,
         gamma_max=gamma_max,
         bound=geometric(rate, r0, floor),
+        parts=geometric_parts(rate, r0, floor),
         floor=floor,
         rate=rate,
         conditions=conditions,
@@ -132,3 +137,397 @@ def theorem5(
         **common,
     )
     return finish(g, strict)
+
+
+# ------------------------------------------------------------------------------------------------
+# Instances, checks and negative controls
+# ------------------------------------------------------------------------------------------------
+
+
+def theorem5_sc(problem, **kw) -> Guarantee:
+    """Theorem 5, strongly convex form (``theorem5(..., strongly_convex=True)``)."""
+    return theorem5(problem, strongly_convex=True, **kw)
+
+
+def single_client_instance():
+    """Argued worst case: one client, ``f = 1/2 ||x - x*||^2``, RandK(4, 1), ``v = x*``: the
+    distributed constants reduce to Theorem 1's and the bound holds with equality."""
+    from ..sketches import RandK
+    from ..verify.instances import Instance, isotropic
+
+    inst = isotropic(4, RandK(4, 1))
+    return Instance(**{**inst.__dict__, "distributed": True})
+
+
+def _family(d: int = 3, step=(1, 1), clients=2, **kw):
+    from ..verify.instances import QuadraticFamily
+
+    laws = kw.pop("laws", ("randk", "bernoulli"))
+    return QuadraticFamily(d=d, laws=laws, step=step, clients=clients, **kw)
+
+
+#: Worst cases found by ``worst_case`` (``_family(3)``, ``n_steps=100``): the strongly convex
+#: neighbourhood (window ``"late:neighbourhood"``) and the nonconvex bound (``"late"``).
+SC_NEIGHBOURHOOD_THETA: tuple = (
+    1.388344371475791,
+    0.009252197150694641,
+    0.9038149702717309,
+    0.5232271662370981,
+    -3.1687840340700424,
+    -1.7042164517374814,
+    -1.5203218202148119,
+    -1.8744523053933069,
+    -1.2717573966831754,
+    2.503604778657214,
+    -2.9388240654273856,
+    1.6677985736789962,
+    -1.3558189646495395,
+    -4.190067016156326,
+    1.5680088245977108,
+    -1.577625459564313,
+    -0.07974423855164009,
+    -2.0254443103721957,
+    -2.160948794719445,
+    -1.9383694476115865,
+    0.6789149709108708,
+    0.9966804794383897,
+    -0.07342063197649884,
+    0.053439878062166546,
+    1.3243119006095898,
+    -0.5583438894062411,
+)
+NONCONVEX_THETA: tuple = (
+    1.8069933713479198,
+    0.04026718938071555,
+    0.8818858831270489,
+    0.6655420791357756,
+    -2.1192843273207327,
+    -4.519704670349361,
+    1.5298433696360911,
+    1.1701746613493644,
+    -1.0343525297159983,
+    1.7737461850047112,
+    0.8909398226948528,
+    -1.3453867553901167,
+    -0.6846735269004258,
+    -3.7269329864747567,
+    -0.7400535363101889,
+    -1.7081728895830104,
+    2.3122785815337163,
+    1.2268508402448275,
+    -0.10031952562952917,
+    1.069803255498714,
+    2.0629448135827992,
+    -1.1030897238200568,
+    0.310812396928668,
+    -2.613262710769064,
+    0.18847335420383304,
+    0.8971760217100382,
+)
+
+
+def _application(law: str):
+    """Three random quadratic clients (d = 6), independent RandK(3) or a permutation sketch."""
+
+    def run(quick: bool, data=None):
+        from ..sketches import PermutationSketch, RandK
+        from ..verify.check import check
+        from ..verify.instances import random_quadratic
+
+        clients = [random_quadratic(10 + i, d=6) for i in range(3)]
+        sketches = PermutationSketch(6, 3) if law == "permutation" else [RandK(6, 3)] * 3
+        dp = DistributedProblem(
+            clients, sketches, shift=np.random.default_rng(7).standard_normal(6)
+        )
+        T = 300 if quick else 3000
+        g = theorem5(dp, x0=np.zeros(6), strongly_convex=True)
+        return check(
+            g,
+            dp,
+            n_steps=T,
+            method="exact",
+            name=f"theorem5-sc-{law}",
+            instance=f"3 quadratic clients d=6, {law} sketches",
+            notes=(f"Delta_M = {dp.gap:.4g}",),
+        )
+
+    return run
+
+
+def _checks() -> tuple:
+    from ..verify.check import instance_check
+    from .claims import Check
+
+    return (
+        instance_check(
+            "theorem5-sc-single-client",
+            "Theorem 5 (strongly convex)",
+            theorem5_sc,
+            single_client_instance,
+            part="transient",
+            floor=0.99,
+            n_steps=(100, 100),
+            description="one isotropic client, RandK(4, 1), v = x*: equality at every step",
+        ),
+        instance_check(
+            "theorem5-sc-neighbourhood",
+            "Theorem 5 (strongly convex)",
+            theorem5_sc,
+            lambda: _family().build(SC_NEIGHBOURHOOD_THETA),
+            part="neighbourhood",
+            floor=0.3,
+            n_steps=(100, 100),
+            description="the search's worst case where 2 gamma A Delta_M/mu_F dominates (M = 2)",
+        ),
+        instance_check(
+            "theorem5-nonconvex",
+            "Theorem 5",
+            theorem5,
+            lambda: _family().build(NONCONVEX_THETA),
+            floor=0.2,
+            n_steps=(100, 100),
+            description="the search's worst case over the last half (M = 2)",
+        ),
+        Check(
+            name="theorem5-sc-permutation",
+            theorem="Theorem 5 (strongly convex)",
+            run=_application("permutation"),
+            kind="application",
+            description="three random clients, one permutation sketch",
+        ),
+        Check(
+            name="theorem5-sc-independent",
+            theorem="Theorem 5 (strongly convex)",
+            run=_application("independent"),
+            kind="application",
+            description="three random clients, independent RandK sketches",
+        ),
+    )
+
+
+def _variant(
+    name: str,
+    *,
+    mu_key="mu_F",
+    A_key="A",
+    floor_scale=1.0,
+    limit_scale=1.0,
+    strongly_convex=True,
+    growth=True,
+):
+    """Theorem 5 with a constant or part changed (controls): ``A_key`` picks the constant in
+    place of ``A = max_i L_i L_{S_i}^max`` (``"L_F"``: the mean ``L_F``; ``"L_D"``:
+    ``max_i L_i L_{D_i}``)."""
+
+    def claim(problem, *, gamma=None, x0=None, n_steps=None, **_):
+        base = quietly(theorem5, problem, x0=x0, n_steps=n_steps, strongly_convex=strongly_convex)
+        c = base.values
+        if A_key == "L_F":
+            A = c["L_F"]
+        elif A_key == "L_D":
+            A = max(cl.L for cl in problem.clients)
+        else:
+            A = c["A"]
+        if strongly_convex:
+            gamma_max = limit_scale / A
+            gam = gamma_max if gamma is None else gamma
+            rate = 1 - gam * c[mu_key]
+            floor = floor_scale * 2 * gam * A * c["Delta_M"] / c["mu_F"]
+            bound = geometric(rate, c["dist2_0"], floor)
+            parts = geometric_parts(rate, c["dist2_0"], floor)
+            quantity = "dist2"
+        else:
+            gamma_max = math.inf
+            gam = 1 / math.sqrt(c["L_F"] * A * n_steps) if gamma is None else gamma
+            a = 1 + c["L_F"] * A * gam**2 if growth else 1.0
+            floor = floor_scale * c["L_F"] * A * gam * c["Delta_M"]
+            bound = sublinear(a, c["delta_0"], gam, floor)
+            parts = sublinear_parts(a, c["delta_0"], gam, floor)
+            rate, quantity = math.nan, "grad_norm2_min"
+        return Guarantee(
+            name=name,
+            quantity=quantity,
+            algorithm="distributed_dsgd",
+            gamma=gam,
+            gamma_max=gamma_max,
+            bound=bound,
+            parts=parts,
+            floor=floor,
+            rate=rate,
+            x0=base.x0,
+            n_steps=n_steps,
+        )
+
+    claim.__name__ = name
+    return claim
+
+
+def _controls() -> tuple:
+    from .claims import Control
+
+    def control(name, change, family=None, window="all", n_steps=50, **variant):
+        return Control(
+            name=name,
+            theorem="Theorem 5",
+            claim=_variant(name, **variant),
+            change=change,
+            family=family or _family(2, step=(0.05, 1.0)),
+            theta=CONTROL_THETA.get(name),
+            n_steps=n_steps,
+            window=window,
+        )
+
+    return (
+        control(
+            "theorem5-L_F-for-A", "A = max_i L_i L_S_i^max replaced by the mean L_F", A_key="L_F"
+        ),
+        control("theorem5-L_D-for-L_S_max", "A with L_{D_i} in place of L_{S_i}^max", A_key="L_D"),
+        control(
+            "theorem5-no-neighbourhood",
+            "neighbourhood 2 gamma A Delta_M/mu_F dropped",
+            floor_scale=0.0,
+        ),
+        control(
+            "theorem5-L_F-for-mu_F",
+            "rate 1 - gamma L_F (L_F in place of mu_F)",
+            mu_key="L_F",
+            family=_family(2, step=(0.05, 0.9)),
+        ),
+        control("theorem5-double-step", "step limit 2/A", limit_scale=2.0),
+        control(
+            "theorem5-nonconvex-no-growth",
+            "nonconvex form without the growth factor",
+            strongly_convex=False,
+            growth=False,
+            n_steps=10,
+            family=_family(2, step=(0.05, 20.0)),
+        ),
+    )
+
+
+#: Counterexamples found by ``worst_case`` for the controls (family parameter vectors).
+CONTROL_THETA: dict = {
+    "theorem5-L_D-for-L_S_max": (
+        1.7608644091229038,
+        0.13060500576771583,
+        0.024615026079118252,
+        -2.7652224702303445,
+        2.2407279942588336,
+        -2.0686056911945343,
+        0.23174885060376393,
+        -0.08966452344412712,
+        1.6164927351079383,
+        0.4301876255206134,
+        -0.5634573542555817,
+        -1.64555828744903,
+        -2.127995241433382,
+        0.2528877379444199,
+        -0.13382026176938622,
+        0.9602983036544174,
+    ),
+    "theorem5-L_F-for-A": (
+        1.7608644091229038,
+        0.13060500576771583,
+        0.024615026079118252,
+        -2.7652224702303445,
+        2.2407279942588336,
+        -2.0686056911945343,
+        0.23174885060376393,
+        -0.08966452344412712,
+        1.6164927351079383,
+        0.4301876255206134,
+        -0.5634573542555817,
+        -1.64555828744903,
+        -2.127995241433382,
+        0.2528877379444199,
+        -0.13382026176938622,
+        0.9602983036544174,
+    ),
+    "theorem5-L_F-for-mu_F": (
+        0.6955467067906458,
+        0.5735175851732492,
+        0.47580126114189625,
+        -3.3882758248243965,
+        0.6320981001201951,
+        -0.9848056342452765,
+        0.5477780252695084,
+        -2.5057520549456136,
+        -1.66380178255973,
+        -1.4714195262640715,
+        0.35915862768888474,
+        1.878310265019536,
+        2.918637553229928,
+        2.936025721952319,
+        -0.535400178283453,
+        0.8402240165974946,
+    ),
+    "theorem5-double-step": (
+        0.6140604546921771,
+        0.6987044839188457,
+        0.43049886768450973,
+        -0.10555713931830146,
+        -1.8099027264904801,
+        -2.8369544180714605,
+        -0.3880882691591978,
+        -0.7915504459977556,
+        2.68190961931772,
+        -2.9433615803718567,
+        2.0330673457011947,
+        1.2816118621735721,
+        1.1613666762751111,
+        0.10243142209947109,
+        2.1726556228914693,
+        0.8479738881676178,
+    ),
+    "theorem5-no-neighbourhood": (
+        0.15803962763348733,
+        0.2323723790209864,
+        0.11515840632417096,
+        -0.0025483874109908378,
+        0.6132591124480543,
+        0.2118797247293016,
+        1.6038340330123901,
+        -0.7657815015058524,
+        2.2841692117294206,
+        -2.522525875642659,
+        -0.4036342526424366,
+        -1.807120045647025,
+        -1.0392794350010603,
+        2.4399673638511654,
+        -1.6183726509565524,
+        0.9608917982191733,
+    ),
+    "theorem5-nonconvex-no-growth": (
+        0.6955467067906458,
+        0.5735175851732492,
+        0.47580126114189625,
+        -3.3882758248243965,
+        0.6320981001201951,
+        -0.9848056342452765,
+        0.5477780252695084,
+        -2.5057520549456136,
+        -1.66380178255973,
+        -1.4714195262640715,
+        0.35915862768888474,
+        1.878310265019536,
+        2.918637553229928,
+        2.936025721952319,
+        -0.535400178283453,
+        18.597022507200016,
+    ),
+}
+
+
+def entry():
+    """Theorem 5 in the registry."""
+    from .claims import TheoremEntry
+
+    return TheoremEntry(
+        name="theorem5",
+        statement=theorem5,
+        reference="THEORY.md §5, Theorem 5",
+        min_tightness=0.9,
+        checks=_checks(),
+        controls=_controls(),
+        search=lambda: (theorem5_sc, _family(3), 100, "late"),
+    )

@@ -29,6 +29,8 @@ def check(
     instance: str | None = None,
     notes: tuple = (),
     record: dict | None = None,
+    part: str = "",
+    floor: float | None = None,
 ) -> CheckResult:
     """Hold a claim against the measured run of its algorithm; the verifier's ``CheckResult``.
 
@@ -61,6 +63,10 @@ def check(
     record : dict, optional
         Recording steps for Monte Carlo (``record_every``, ``record_at`` or ``geometric``);
         default every step for ``grad_norm2_min`` (a running minimum), else 30 geometric steps.
+    part : str
+        Count the tightness only where this part of the bound (``Guarantee.parts``) dominates.
+    floor : float, optional
+        The tightness the check promises: a check that holds below it is ``weak``.
 
     Returns
     -------
@@ -99,13 +105,17 @@ def check(
     x0 = np.asarray(x0, dtype=float)
     running_min = g.quantity == "grad_norm2_min"
     if method == "auto":
-        method = "exact" if exact_available(g, obj) and g.quantity != "lyapunov" else "monte_carlo"
+        method = "exact" if exact_available(g, obj) else "monte_carlo"
     label = name or g.name
     where = instance or repr(obj)
     if method == "exact":
         steps, values = exact_curve(g, obj, x0, n_steps)
-        how = "deterministic" if g.algorithm == "gd_mast" else "exact (§6 recursion)"
-        result = exact_result(label, g, where, how, steps, values, notes, running_min)
+        how = {"gd_mast": "deterministic", "l_svrdsg": "exact (L-SVRDSG moments)"}.get(
+            g.algorithm, "exact (§6 recursion)"
+        )
+        result = exact_result(
+            label, g, where, how, steps, values, notes, running_min, part=part, floor=floor
+        )
     else:
         n_runs = check_int("n_runs", n_runs, 2)
         if record is None:
@@ -114,5 +124,47 @@ def check(
             g, obj, x0, n_steps, n_runs=n_runs, rng=rng, record=record
         )
         how = f"Monte Carlo (R={n_runs})"
-        result = monte_carlo_result(label, g, where, how, steps, samples, notes, running_min)
+        result = monte_carlo_result(
+            label, g, where, how, steps, samples, notes, running_min, part=part, floor=floor
+        )
     return result.replace(seconds=time.perf_counter() - started)
+
+
+def instance_check(
+    name: str,
+    theorem: str,
+    claim: Callable[..., Guarantee],
+    instance,
+    *,
+    part: str = "",
+    floor: float | None = None,
+    n_steps: tuple[int, int] = (100, 300),
+    kind: str = "stress",
+    description: str = "",
+):
+    """A ``Check`` (``mastref.theorems.claims``) of ``claim`` on an exactly measured instance.
+
+    ``instance``: an ``Instance`` or a callable returning one (built when the check runs); the
+    claim is taken at the instance's step (``claim_at``); ``n_steps`` is the horizon
+    ``(quick, full)``; ``part`` and ``floor`` as in ``check``.
+    """
+    from ..theorems.claims import Check
+    from .instances import claim_at
+
+    def run(quick: bool, data=None) -> CheckResult:
+        inst = instance() if callable(instance) else instance
+        T = n_steps[0] if quick else n_steps[1]
+        obj, g = claim_at(claim, inst, T)
+        return check(
+            g,
+            obj,
+            x0=inst.x0,
+            n_steps=T,
+            method="exact",
+            name=name,
+            instance=repr(inst),
+            part=part,
+            floor=floor,
+        )
+
+    return Check(name=name, theorem=theorem, run=run, part=part, kind=kind, description=description)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._validation import MissingCapability
 from ..algorithms import distributed_dsgd, dsgd, gd_mast, l_svrdsg
-from ..exact import expected_distributed_dsgd, expected_dsgd
+from ..exact import MAX_ATOMS, expected_distributed_dsgd, expected_dsgd, expected_svrdsg
 from ..theorems.claims import Guarantee
 from ..theorems.theorem4 import svrdsg_lyapunov
 
@@ -44,6 +44,14 @@ def exact_available(g: Guarantee, obj) -> bool:
         return obj.has_quadratic_form and all(
             "moments" in c.sketch.capabilities() for c in obj.clients
         )
+    if g.algorithm == "l_svrdsg":
+        law = obj.sketch
+        return (
+            obj.has_quadratic_form
+            and law.has_finite_support
+            and law.support_size <= MAX_ATOMS
+            and g.quantity in ("dist2", "value_gap", "lyapunov")
+        )
     return False
 
 
@@ -62,9 +70,20 @@ def exact_curve(g: Guarantee, obj, x0: np.ndarray, n_steps: int) -> tuple[np.nda
         )
     if g.algorithm == "distributed_dsgd":
         e = expected_distributed_dsgd(obj, x0, g.gamma, n_steps)
+    elif g.algorithm == "l_svrdsg":
+        e = expected_svrdsg(obj, x0, g.gamma, n_steps, p=g.options.get("p"), b=g.options.get("b"))
+        if g.quantity == "lyapunov":
+            return e.steps, lyapunov_of(g, e.dist2, e.extra["D"], e.extra["h_error"])
     else:
         e = expected_dsgd(obj, x0, g.gamma, n_steps)
     return e.steps, getattr(e, _FIELDS[g.quantity])
+
+
+def lyapunov_of(g: Guarantee, dist2, D, h_error):
+    """``dist2 + c_D D + c_h h_error`` with the guarantee's weights (Theorem 4)."""
+    c_h = g.values.get("c_h", 0.0)
+    out = dist2 + g.values["c_D"] * D
+    return out + c_h * h_error if c_h else out
 
 
 def monte_carlo_samples(

@@ -6,6 +6,12 @@
   ``FALSE_ALARM`` per check (Bonferroni over the recorded steps). ``violated`` when the lower
   confidence bound exceeds the bound somewhere, ``holds`` when the upper one stays below it
   everywhere, ``inconclusive`` otherwise.
+
+A check that holds is ``weak`` when its tightness -- the largest ``measured / bound`` over the
+last half of the horizon (where the checked part of the bound dominates, if a part is named),
+on the steps whose bound lies above the numerical resolution -- falls below the check's stated
+``floor``: a bound that is never approached does not test the statement. A check with no finite
+comparison at all is ``not-checked``.
 """
 
 from __future__ import annotations
@@ -49,6 +55,14 @@ class CheckResult:
         Wall time of the check.
     resolution : float
         Values at or below it are round-off; bounds below it are not checked.
+    relation : str
+        What the claim asserts about the quantity (``"upper bound"``).
+    part : str
+        The part of the bound the check stresses (``""``: the whole bound).
+    part_mask : ndarray or None
+        Where that part dominates the bound (``None``: everywhere).
+    floor : float or None
+        The tightness the check promises (``weak`` below it; ``None``: no promise).
 
     Examples
     --------
@@ -76,12 +90,16 @@ class CheckResult:
     xlabel: str = "step t"
     seconds: float = 0.0
     resolution: float = 0.0
+    relation: str = "upper bound"
+    part: str = ""
+    part_mask: np.ndarray | None = None
+    floor: float | None = None
 
     def __repr__(self) -> str:
-        tight = self.max_tightness
         return (
-            f"CheckResult({self.name}: {self.verdict}, max tightness {tight:.3g}, "
-            f"{self.method}, {self.steps.size} points)"
+            f"CheckResult({self.name}: {self.verdict}, tightness {self.late_tightness:.3g} "
+            f"(late{', ' + self.part if self.part else ''}), {self.method}, "
+            f"{self.steps.size} points)"
         )
 
     def checked(self) -> np.ndarray:
@@ -102,15 +120,41 @@ class CheckResult:
         tight = self.tightness[self.steps > 0] if self.xlabel == "step t" else self.tightness
         return float(np.nanmax(tight)) if np.any(np.isfinite(tight)) else float("nan")
 
+    def late_mask(self) -> np.ndarray:
+        """The counted points: the last half of the horizon (curves over steps), where the
+        checked part dominates; every point for other x-axes."""
+        if self.xlabel != "step t":
+            mask = np.ones(self.steps.shape, dtype=bool)
+        else:
+            mask = self.steps >= 0.5 * float(np.max(self.steps))
+        if self.part_mask is not None:
+            mask = mask & self.part_mask
+        return mask
+
+    @property
+    def late_tightness(self) -> float:
+        """Largest ``measured / bound`` over the counted points (``late_mask``)."""
+        tight = self.tightness[self.late_mask()]
+        return float(np.nanmax(tight)) if np.any(np.isfinite(tight)) else float("nan")
+
     def replace(self, **changes) -> CheckResult:
         """A copy with some fields changed (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
 
 
 def judge(result: CheckResult) -> CheckResult:
-    """``result`` with its ``verdict`` set from the confidence bounds on the checked entries."""
+    """``result`` with its ``verdict`` set from the confidence bounds on the checked entries,
+    and ``weak`` / ``not-checked`` as the module docstring says."""
     v = verdict(result.lower, result.upper, result.bound, result.resolution)
     notes = list(result.notes)
+    if not np.any(result.checked()):
+        v = "not-checked"
+        notes.append("no point has a finite bound above the numerical resolution")
+    elif v == "holds" and result.floor is not None:
+        tight = result.late_tightness
+        if not tight >= result.floor:
+            v = "weak"
+            notes.append(f"tightness {tight:.3g} is below the check's floor {result.floor:g}")
     skipped = int(np.sum(np.isfinite(result.bound) & ~result.checked()))
     if skipped:
         notes.append(
@@ -143,15 +187,28 @@ def resolution_of(measured0: float, bound0: float) -> float:
 
 
 def result_from(
-    name, g, instance, method, steps, mean, lower, upper, notes=(), running_min=False
+    name,
+    g,
+    instance,
+    method,
+    steps,
+    mean,
+    lower,
+    upper,
+    notes=(),
+    running_min=False,
+    part: str = "",
+    floor: float | None = None,
 ) -> CheckResult:
     """A judged ``CheckResult`` of the guarantee ``g``; ``running_min``: the quantity is
-    ``min_{s<t}`` (from t = 1)."""
+    ``min_{s<t}`` (from t = 1); ``part``: count only where that part of the bound dominates;
+    ``floor``: the promised tightness."""
     res = resolution_of(mean[0], float(g.bound(steps[0])) if steps[0] > 0 else mean[0])
     if running_min:
         mean, lower, upper = (np.minimum.accumulate(a)[:-1] for a in (mean, lower, upper))
         steps = steps[1:]
     bound = g.bound(steps)
+    part_mask = g.dominant(part, steps) if part else None
     return judge(
         CheckResult(
             name=name,
@@ -167,20 +224,37 @@ def result_from(
             bound=bound,
             notes=tuple(notes) + tuple(g.notes),
             resolution=res,
+            part=part,
+            part_mask=part_mask,
+            floor=floor,
         )
     )
 
 
-def monte_carlo_result(name, g, instance, method, steps, samples, notes=(), running_min=False):
+def monte_carlo_result(
+    name, g, instance, method, steps, samples, notes=(), running_min=False, **kw
+):
     """A Monte Carlo check from per-step samples (n_records, R): one-sided normal bounds."""
     mean = samples.mean(axis=1)
     se = samples.std(axis=1, ddof=1) / np.sqrt(samples.shape[1])
     z = z_value(len(steps))
     return result_from(
-        name, g, instance, method, steps, mean, mean - z * se, mean + z * se, notes, running_min
+        name,
+        g,
+        instance,
+        method,
+        steps,
+        mean,
+        mean - z * se,
+        mean + z * se,
+        notes,
+        running_min,
+        **kw,
     )
 
 
-def exact_result(name, g, instance, method, steps, values, notes=(), running_min=False):
+def exact_result(name, g, instance, method, steps, values, notes=(), running_min=False, **kw):
     """An exact (or deterministic) check: the confidence bounds are the values themselves."""
-    return result_from(name, g, instance, method, steps, values, values, values, notes, running_min)
+    return result_from(
+        name, g, instance, method, steps, values, values, values, notes, running_min, **kw
+    )

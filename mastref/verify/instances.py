@@ -1,0 +1,299 @@
+"""Instance families for the worst-case search: a parameter vector in a box -> a MAST instance.
+
+A family maps ``theta`` (in ``family.bounds``) to an ``Instance``: plain arrays (the quadratic(s),
+the shift, the start), the sketch law, the step as a fraction of the claim's step limit and any
+extra claim arguments (L-SVRDSG's ``p``, ``b``). Every instance is reproducible from its
+``describe()`` output. Families know nothing about theorems.
+
+Parametrisation of a quadratic ``f(x) = 1/2 x^T A x - b^T x`` in ``R^d``: eigenvalues
+``L_f * exp(t_i)``, ``t_i`` in ``[log(1/kappa), 0]`` (one of them pinned to ``L_f = 1``), an
+eigenbasis ``Q`` from Givens angles (``basis="free"``) or the identity (``"aligned"``), the
+minimiser ``x*`` in a box (``b = A x*``); the shift ``v`` and the start ``x_0`` in the same box
+(or pinned: ``"zero"``, ``"optimal"``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..distributed import DistributedProblem
+from ..mast import MAST
+from ..problems import LogisticRegression, Quadratic
+from ..sketches import Bernoulli, FiniteSketch, Partition, PermutationSketch, RandK
+
+LAWS = ("randk", "bernoulli", "bernoulli-uniform", "bernoulli-half", "partition", "near-identity")
+
+
+def givens(d: int, angles: np.ndarray) -> np.ndarray:
+    """The orthogonal matrix ``prod_{i<j} G(i, j, angle)`` (``d(d-1)/2`` angles)."""
+    Q = np.eye(d)
+    k = 0
+    for i in range(d):
+        for j in range(i + 1, d):
+            c, s = math.cos(angles[k]), math.sin(angles[k])
+            Qi, Qj = Q[:, i].copy(), Q[:, j].copy()
+            Q[:, i], Q[:, j] = c * Qi - s * Qj, s * Qi + c * Qj
+            k += 1
+    return Q
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Instance:
+    """One instance: quadratic(s) ``(A_i, b_i)``, law, shift ``v``, start ``x0``, step fraction."""
+
+    A: tuple
+    b: tuple
+    law: object
+    v: np.ndarray
+    x0: np.ndarray
+    step_fraction: float
+    claim_kwargs: dict = field(default_factory=dict)
+    distributed: bool = False
+
+    @property
+    def d(self) -> int:
+        return self.v.size
+
+    def objective(self):
+        """The ``MAST`` objective (one quadratic) or the ``DistributedProblem`` (several)."""
+        problems = [Quadratic(A, b) for A, b in zip(self.A, self.b, strict=True)]
+        if len(problems) == 1 and not self.distributed:
+            return MAST(problems[0], self.law, shift=self.v)
+        return DistributedProblem(problems, self.law, shift=self.v)
+
+    def describe(self) -> dict:
+        """Plain arrays and the law's ``repr``: enough to rebuild the instance."""
+        return {
+            "A": [a.tolist() for a in self.A],
+            "b": [b.tolist() for b in self.b],
+            "law": repr(self.law),
+            "v": self.v.tolist(),
+            "x0": self.x0.tolist(),
+            "step_fraction": self.step_fraction,
+            **{k: v for k, v in self.claim_kwargs.items()},
+        }
+
+    def __repr__(self) -> str:
+        eig = np.linalg.eigvalsh(self.A[0])
+        return (
+            f"Instance(d={self.d}, clients={len(self.A)}, {self.law!r}, spectrum "
+            f"[{eig[0]:.3g}, {eig[-1]:.3g}], ||v|| = {np.linalg.norm(self.v):.3g}, "
+            f"step {self.step_fraction:.3g} gamma_max)"
+        )
+
+
+class QuadraticFamily:
+    """Quadratic instances of dimension ``d`` with a law from ``laws`` (see the module docstring).
+
+    Parameters
+    ----------
+    d : int
+        Dimension (``d <= 8`` keeps the exact recursion fast).
+    laws : sequence of str or Sketch
+        Law families (``LAWS``) or fixed laws; the first parameter picks one.
+    basis : {"free", "aligned"}
+        Givens-parametrised eigenbasis, or the coordinate axes.
+    kappa : float
+        Largest condition number ``L_f / mu_f``.
+    box : float
+        Half-width of the box holding ``x*``, ``v`` and ``x_0``.
+    shift : {"free", "zero", "optimal"}
+        Whether ``v`` is searched in the box, 0, or ``x*`` (``Delta = 0``).
+    start : {"free", "zero", "offset"}
+        Whether ``x_0`` is searched in the box, 0, or ``x_D* + r u`` (the optimum of the MAST
+        objective) with a searched distance ``r`` in ``[1e-4, box]`` (log scale) and direction
+        ``u``.
+    step : (float, float)
+        Range of the step as a fraction of the claim's step limit (equal ends: a fixed step;
+        ``(1, 1)`` is the theorem's own step).
+    clients : int
+        Number of quadratic clients (``> 1``: a ``DistributedProblem``).
+    joint : bool
+        With clients: one permutation sketch instead of independent laws.
+    svrdsg : bool
+        Also search L-SVRDSG's ``p`` (in ``[1/N, 1]``) and ``b`` (in ``[1, N]``).
+    """
+
+    def __init__(
+        self,
+        d: int = 4,
+        laws=("randk",),
+        *,
+        basis: str = "free",
+        kappa: float = 100.0,
+        box: float = 3.0,
+        shift: str = "free",
+        start: str = "free",
+        step=(0.05, 1.0),
+        clients: int = 1,
+        joint: bool = False,
+        svrdsg: bool = False,
+    ):
+        self.d = int(d)
+        self.laws = tuple(laws)
+        self.basis, self.kappa, self.box = basis, float(kappa), float(box)
+        self.shift, self.start = shift, start
+        self.step = (float(step[0]), float(step[1]))
+        self.clients, self.joint, self.svrdsg = int(clients), bool(joint), bool(svrdsg)
+        d, M = self.d, self.clients
+        blocks = [("law", [(0.0, len(self.laws) - 1e-9)])]
+        blocks.append(("law_params", [(0.0, 1.0)] * d))
+        for i in range(M):
+            blocks.append((f"spectrum{i}", [(-math.log(self.kappa), 0.0)] * (d - 1)))
+            if basis == "free":
+                blocks.append((f"basis{i}", [(-math.pi, math.pi)] * (d * (d - 1) // 2)))
+            blocks.append((f"x_star{i}", [(-self.box, self.box)] * d))
+        if shift == "free":
+            blocks.append(("v", [(-self.box, self.box)] * d))
+        if start == "free":
+            blocks.append(("x0", [(-self.box, self.box)] * d))
+        elif start == "offset":
+            blocks.append(("x0", [(-4.0, math.log10(self.box))] + [(-1.0, 1.0)] * d))
+        if self.step[0] < self.step[1]:
+            blocks.append(("step", [self.step]))
+        if svrdsg:
+            blocks.append(("svrdsg", [(0.0, 1.0), (0.0, 1.0)]))
+        self._blocks = blocks
+        self.bounds = [b for _, bs in blocks for b in bs]
+
+    @property
+    def dim(self) -> int:
+        """Number of parameters."""
+        return len(self.bounds)
+
+    def __repr__(self) -> str:
+        laws = ", ".join(x if isinstance(x, str) else repr(x) for x in self.laws)
+        extra = f", {self.clients} clients" + (" (permutation)" if self.joint else "")
+        return (
+            f"QuadraticFamily(d={self.d}, laws=[{laws}], basis={self.basis}, kappa={self.kappa:g}"
+            f"{extra if self.clients > 1 else ''}, {self.dim} parameters)"
+        )
+
+    def _split(self, theta) -> dict:
+        theta = np.clip(np.asarray(theta, float), *np.array(self.bounds).T)
+        out, k = {}, 0
+        for name, bs in self._blocks:
+            out[name] = theta[k : k + len(bs)]
+            k += len(bs)
+        return out
+
+    def _law(self, which: int, params: np.ndarray):
+        spec = self.laws[which]
+        d = self.d
+        if not isinstance(spec, str):
+            return spec
+        if spec == "randk":
+            return RandK(d, 1 + min(int(params[0] * d), d - 1))
+        if spec == "bernoulli":
+            return Bernoulli(0.1 + 0.9 * params)
+        if spec == "bernoulli-half":  # 2^d equally likely masks: a uniform finite law
+            return Bernoulli(0.5, d)
+        if spec == "bernoulli-uniform":
+            return Bernoulli(0.1 + 0.9 * params[0], d)
+        if spec == "near-identity":  # atoms 1 + eps sigma, sigma in {-1, 1}^d, uniform
+            eps = 0.02 + 0.58 * params[0]
+            signs = np.array(list(itertools.product((-1.0, 1.0), repeat=d)))
+            return FiniteSketch(1.0 + eps * signs)
+        if spec == "partition":
+            n_blocks = 1 + min(int(params[0] * d), d - 1)
+            return Partition(blocks=[np.arange(j, d, n_blocks) for j in range(n_blocks)])
+        raise ValueError(f"unknown law family {spec!r}; choose from {LAWS}")
+
+    def build(self, theta) -> Instance:
+        """The instance at ``theta``."""
+        p = self._split(theta)
+        d, M = self.d, self.clients
+        As, bs, x_stars = [], [], []
+        for i in range(M):
+            eig = np.exp(np.concatenate([[0.0], p[f"spectrum{i}"]]))
+            Q = givens(d, p[f"basis{i}"]) if self.basis == "free" else np.eye(d)
+            A = (Q * eig) @ Q.T
+            A = 0.5 * (A + A.T)
+            x_star = p[f"x_star{i}"]
+            As.append(A)
+            bs.append(A @ x_star)
+            x_stars.append(x_star)
+        if self.joint and M > 1:
+            law = PermutationSketch(d, M)
+        else:
+            law = self._law(int(p["law"][0]), p["law_params"])
+            if M > 1:
+                law = [law] * M
+        if self.shift == "free":
+            v = p["v"]
+        elif self.shift == "zero":
+            v = np.zeros(d)
+        else:
+            v = np.mean(x_stars, axis=0) if M == 1 else self._optimum(As, bs)
+        x0 = p["x0"] if self.start == "free" else np.zeros(d)
+        kwargs = {}
+        if self.svrdsg:
+            N = law.support_size
+            a, c = p["svrdsg"]
+            kwargs = {"p": 1.0 / N + a * (1 - 1.0 / N), "b": 1 + min(int(c * N), N - 1)}
+        inst = Instance(
+            A=tuple(As),
+            b=tuple(bs),
+            law=law,
+            v=np.asarray(v, float),
+            x0=np.asarray(x0, float),
+            step_fraction=float(p["step"][0]) if "step" in p else self.step[0],
+            claim_kwargs=kwargs,
+            distributed=M > 1,
+        )
+        if self.start == "offset":  # x_0 = x_D* + 10^r u/||u||: starts at any distance
+            u = p["x0"][1:]
+            x_D = inst.objective().argmin()
+            x0 = x_D + 10.0 ** p["x0"][0] * u / max(float(np.linalg.norm(u)), 1e-12)
+            inst = Instance(**{**inst.__dict__, "x0": x0})
+        return inst
+
+    @staticmethod
+    def _optimum(As, bs) -> np.ndarray:
+        return np.linalg.solve(sum(As), sum(bs))
+
+
+def claim_at(claim, inst: Instance, n_steps: int):
+    """The claim on ``inst`` at its step: ``inst.step_fraction`` times the claim's step limit
+    (or its default step when it has none)."""
+    obj = inst.objective()
+    base = claim(obj, x0=inst.x0, n_steps=n_steps, **inst.claim_kwargs)
+    limit = base.gamma_max if math.isfinite(base.gamma_max) and base.gamma_max > 0 else base.gamma
+    if inst.step_fraction == 1.0:
+        return obj, base
+    g = claim(
+        obj, gamma=inst.step_fraction * limit, x0=inst.x0, n_steps=n_steps, **inst.claim_kwargs
+    )
+    return obj, g
+
+
+def isotropic(d: int, law, *, scale: float = 1.0, shift: str = "optimal", seed: int = 0):
+    """``f = (scale/2)||x - x*||^2`` in ``R^d`` with a seeded ``x*``, the law, and ``v = x*``
+    (``shift="optimal"``, ``Delta = 0``) or a seeded ``v``; ``x_0`` seeded. As an ``Instance``
+    at the theorem's own step."""
+    rng = np.random.default_rng(seed)
+    x_star = rng.standard_normal(d)
+    A = scale * np.eye(d)
+    v = x_star.copy() if shift == "optimal" else rng.standard_normal(d)
+    return Instance(
+        A=(A,), b=(A @ x_star,), law=law, v=v, x0=x_star + rng.standard_normal(d), step_fraction=1.0
+    )
+
+
+def random_quadratic(seed: int, d: int = 8, mu: float = 0.5) -> Quadratic:
+    """``A = B B^T / d + mu I`` with ``B`` standard normal, ``b = A z`` (seeded)."""
+    rng = np.random.default_rng(seed)
+    B = rng.standard_normal((d, d))
+    A = B @ B.T / d + mu * np.eye(d)
+    return Quadratic(A, A @ rng.standard_normal(d))
+
+
+def random_logistic(seed: int, n: int = 200, d: int = 6, lam: float = 0.05) -> LogisticRegression:
+    """Gaussian data, half the entries zeroed, random labels (seeded)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.5)
+    return LogisticRegression(X, np.where(rng.random(n) < 0.5, -1.0, 1.0), lam)

@@ -1,0 +1,376 @@
+"""Worst-case instance search: ``worst_case(claim, family, ...)`` maximises measured/bound.
+
+The objective of an instance is ``max_t measured(t) / bound(t)`` over the window of steps (the
+last half of the horizon by default, where the late parts of a bound -- the neighbourhood, the
+growth factor -- are the ones tested), counting only steps whose bound lies above the numerical
+resolution. Measurements are exact expectations (§6; the L-SVRDSG moments), so the objective is
+deterministic. It is maximised by ``scipy.optimize.differential_evolution``: the objective is a
+maximum over steps (non-smooth where the arg-max switches), the parameters live in a box, and the
+landscape has many local maxima, so a population method that needs neither gradients nor a
+starting point is the robust choice; a Nelder-Mead polish from the best point then refines it.
+
+A ratio above 1 is re-measured in extended precision (``np.longdouble``, enumeration path):
+the claim is ``violated`` only if the extended-precision ratio exceeds ``1 + tol``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.optimize as so
+
+from .._validation import MissingCapability, as_generator, check_int
+from ..exact import expected_distributed_dsgd, expected_dsgd, expected_svrdsg
+from ..theorems.claims import Guarantee, InvalidGuarantee
+from .check import check
+from .instances import Instance, claim_at
+from .measure import exact_curve, lyapunov_of
+from .result import RESOLUTION, CheckResult
+
+#: Extended-precision ratios above 1 + TOL are violations.
+TOL = 1e-9
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class WorstCase:
+    """Result of ``worst_case``.
+
+    Attributes
+    ----------
+    claim : str
+        The claim's name.
+    ratio : float
+        The largest ``measured / bound`` found (float64 exact expectations).
+    ratio_extended : float
+        The same ratio at the best instance in extended precision (``nan`` where no
+        enumeration path exists).
+    step : int
+        The step at which it is attained.
+    instance : Instance
+        The best instance (``instance.describe()`` gives plain arrays).
+    theta : tuple
+        Its parameter vector (``family.build(theta)`` rebuilds it).
+    result : CheckResult
+        The check of the claim on that instance (curves, tightness).
+    verdict : str
+        ``"violated"`` (a counterexample) or ``"holds"`` (best ratio found within the budget).
+    evaluations : int
+        Objective evaluations.
+    seconds : float
+        Wall time.
+    """
+
+    claim: str
+    ratio: float
+    ratio_extended: float
+    step: int
+    instance: Instance
+    theta: tuple
+    result: CheckResult
+    verdict: str
+    evaluations: int
+    seconds: float
+
+    def __repr__(self) -> str:
+        return (
+            f"WorstCase({self.claim}: {self.verdict}, ratio {self.ratio:.6g} at t = {self.step}, "
+            f"{self.evaluations} evaluations, {self.seconds:.1f} s; {self.instance!r})"
+        )
+
+    def plot(self, path) -> None:
+        """The measured curve against the bound at the worst instance (PNG)."""
+        from .plot import plot
+
+        plot(self.result, Path(path))
+
+
+def _window(g: Guarantee, steps: np.ndarray, n_steps: int, window: str) -> np.ndarray:
+    """Steps counted: ``"late"`` (last half), ``"all"`` (``t >= 1``), or ``"late:PART"`` (last
+    half, where the bound's ``PART`` is at least half of it)."""
+    if window == "all":
+        return steps >= 1
+    if window == "late":
+        return steps >= n_steps / 2
+    if window.startswith("late:"):
+        return (steps >= n_steps / 2) & g.dominant(window[5:], steps)
+    raise ValueError(f"argument 'window' = {window!r} must be 'late', 'all' or 'late:PART'")
+
+
+def ratio_curve(g: Guarantee, steps, measured) -> tuple[np.ndarray, np.ndarray]:
+    """``(running-min steps, measured / bound)`` on the steps whose bound is above the
+    resolution (``RESOLUTION`` times the larger initial value); ``min_{s<t}`` quantities are
+    turned into their running minimum first."""
+    steps, measured = np.asarray(steps), np.asarray(measured)
+    b0 = float(g.bound(steps[0])) if steps[0] > 0 else float(measured[0])
+    res = RESOLUTION * max(abs(float(measured[0])), abs(b0) if math.isfinite(b0) else 0.0)
+    if g.quantity == "grad_norm2_min":
+        measured = np.minimum.accumulate(measured)[:-1]
+        steps = steps[1:]
+    bound = g.bound(steps)
+    ok = np.isfinite(bound) & (bound > res)
+    ratio = np.full(steps.shape, np.nan)
+    ratio[ok] = measured[ok] / bound[ok]
+    return steps, ratio
+
+
+def _ratio(claim, inst: Instance, n_steps: int, window: str) -> tuple[float, int]:
+    obj, g = claim_at(claim, inst, n_steps)
+    steps, measured = exact_curve(g, obj, inst.x0, n_steps)
+    steps, ratio = ratio_curve(g, steps, measured)
+    sel = _window(g, steps, n_steps, window) & np.isfinite(ratio)
+    if not np.any(sel):
+        return -np.inf, 0
+    k = int(np.flatnonzero(sel)[np.argmax(ratio[sel])])
+    return float(ratio[k]), int(steps[k])
+
+
+def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> float:
+    """The ratio with every expectation in ``np.longdouble`` (enumeration path), or nan."""
+    obj, g = claim_at(claim, inst, n_steps)
+    ld = np.longdouble
+    try:
+        if g.algorithm == "l_svrdsg":
+            e = expected_svrdsg(
+                obj,
+                inst.x0,
+                g.gamma,
+                n_steps,
+                p=g.options.get("p"),
+                b=g.options.get("b"),
+                dtype=ld,
+            )
+            fields = {"dist2": e.dist2, "value_gap": e.value_gap}
+            measured = fields.get(g.quantity)
+            if g.quantity == "lyapunov":
+                measured = lyapunov_of(g, e.dist2, e.extra["D"], e.extra["h_error"])
+        elif g.algorithm == "distributed_dsgd":
+            e = expected_distributed_dsgd(obj, inst.x0, g.gamma, n_steps, method="atoms", dtype=ld)
+            measured = e.grad_norm2 if g.quantity == "grad_norm2_min" else getattr(e, g.quantity)
+        elif g.algorithm == "dsgd" and g.options.get("oracle", "exact") == "exact":
+            e = expected_dsgd(obj, inst.x0, g.gamma, n_steps, method="atoms", dtype=ld)
+            measured = e.grad_norm2 if g.quantity == "grad_norm2_min" else getattr(e, g.quantity)
+        else:
+            return float("nan")
+    except MissingCapability:
+        return float("nan")
+    steps, ratio = ratio_curve(g, np.arange(n_steps + 1), measured)
+    sel = _window(g, steps, n_steps, window) & np.isfinite(ratio)
+    return float(np.max(ratio[sel])) if np.any(sel) else float("nan")
+
+
+def worst_case(
+    claim: Callable[..., Guarantee],
+    family,
+    *,
+    n_steps: int = 200,
+    budget: int = 600,
+    rng: int | np.random.Generator | None = 0,
+    window: str = "late",
+    popsize: int = 10,
+) -> WorstCase:
+    """Search ``family`` for the instance that maximises ``measured / bound`` of ``claim``.
+
+    Parameters
+    ----------
+    claim : callable
+        ``claim(objective, *, gamma=None, x0=None, n_steps=None, **kw) -> Guarantee`` (every
+        theorem of ``mastref.theorems``, or a user's).
+    family : QuadraticFamily
+        The instances searched (``mastref.verify.instances``).
+    n_steps : int
+        The horizon ``T``.
+    budget : int
+        Objective evaluations (each one exact recursion of ``T`` steps).
+    rng : int, Generator or None
+        Seed of the search.
+    window : str
+        Steps over which the ratio is maximised: ``"late"`` (the last half of the horizon),
+        ``"all"`` (``t >= 1``) or ``"late:PART"`` (the last half, where the bound's part
+        ``PART``, e.g. ``"neighbourhood"``, is at least half of the bound).
+    popsize : int
+        Differential-evolution population per parameter.
+
+    Returns
+    -------
+    WorstCase
+        The ratio, the instance, its check and the verdict.
+
+    Examples
+    --------
+    The naive claim "DSGD with RandK converges at rate ``1 - gamma mu`` to 0" (no
+    neighbourhood) is false:
+
+    >>> import mastref as mr
+    >>> from mastref.verify.instances import QuadraticFamily
+    >>> def naive(mast, **kw):
+    ...     g = mr.theorem1(mast, **kw)
+    ...     r0 = g.values["dist2_0"]
+    ...     return mr.Guarantee(name="naive", quantity="dist2", gamma=g.gamma,
+    ...                         gamma_max=g.gamma_max, bound=lambda t: g.rate**t * r0)
+    >>> family = QuadraticFamily(d=2, laws=("bernoulli",))
+    >>> found = mr.worst_case(naive, family, n_steps=50, budget=60)
+    >>> found.verdict, bool(found.ratio > 1)
+    ('violated', True)
+    """
+    n_steps = check_int("n_steps", n_steps, 2)
+    budget = check_int("budget", budget, 4)
+    seed = int(as_generator(rng).integers(2**31))
+    started = time.perf_counter()
+    evaluations = 0
+    best = {"ratio": -np.inf, "theta": None}
+
+    def objective(theta):
+        nonlocal evaluations
+        evaluations += 1
+        try:
+            r, _ = _ratio(claim, family.build(theta), n_steps, window)
+        except (
+            InvalidGuarantee,
+            MissingCapability,
+            np.linalg.LinAlgError,
+            ValueError,
+            ArithmeticError,
+        ):
+            return 1e3  # the claim does not apply here (or is undefined there)
+        if not np.isfinite(r):
+            return 1e3
+        if r > best["ratio"]:
+            best.update(ratio=r, theta=np.array(theta))
+        return -r
+
+    dim = family.dim
+    de_budget = max(budget * 3 // 4, 2 * popsize * dim)
+    maxiter = max(1, de_budget // (popsize * dim) - 1)
+    so.differential_evolution(
+        objective,
+        family.bounds,
+        maxiter=maxiter,
+        popsize=popsize,
+        seed=seed,
+        tol=0.0,
+        polish=False,
+        init="sobol",
+        updating="immediate",
+    )
+    if best["theta"] is not None and budget - evaluations > 0:
+        lo, hi = np.array(family.bounds).T
+        so.minimize(
+            lambda th: objective(np.clip(th, lo, hi)),
+            best["theta"],
+            method="Nelder-Mead",
+            options={"maxfev": budget - evaluations, "xatol": 1e-10, "fatol": 1e-14},
+        )
+    if best["theta"] is None:
+        raise InvalidGuarantee(f"the claim applies to no instance found in {family!r}")
+    inst = family.build(best["theta"])
+    ratio, t_at = _ratio(claim, inst, n_steps, window)
+    extended = _extended_ratio(claim, inst, n_steps, window) if ratio > 1 - 1e-6 else math.nan
+    decisive = extended if np.isfinite(extended) else ratio
+    verdict = "violated" if decisive > 1 + TOL else "holds"
+    obj, g = claim_at(claim, inst, n_steps)
+    result = check(g, obj, x0=inst.x0, n_steps=n_steps, method="exact", instance=repr(inst))
+    return WorstCase(
+        claim=g.name,
+        ratio=ratio,
+        ratio_extended=extended,
+        step=t_at,
+        instance=inst,
+        theta=tuple(float(x) for x in best["theta"]),
+        result=result,
+        verdict=verdict,
+        evaluations=evaluations,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class ControlResult:
+    """Outcome of a negative control (``run_control``)."""
+
+    name: str
+    theorem: str
+    change: str
+    verdict: str
+    ratio: float
+    ratio_extended: float
+    step: int
+    instance: Instance | None
+    theta: tuple | None
+    method: str
+    seconds: float
+
+    def __repr__(self) -> str:
+        return (
+            f"ControlResult({self.name}: {self.verdict}, ratio {self.ratio:.6g} at t = "
+            f"{self.step}, {self.method})"
+        )
+
+
+def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> ControlResult:
+    """Hold a negative control (``mastref.theorems.claims.Control``) against its counterexample.
+
+    With a stored ``theta`` (and ``search=False``) the control's claim is measured exactly on
+    ``family.build(theta)``; otherwise ``worst_case`` searches the family. ``violated`` is the
+    expected outcome (the control is stronger than the truth); a control whose
+    ``true_because`` is set is reported ``true (not counted)``.
+    """
+    started = time.perf_counter()
+    common = {"name": control.name, "theorem": control.theorem, "change": control.change}
+    if control.true_because:
+        return ControlResult(
+            **common,
+            verdict="true (not counted)",
+            ratio=math.nan,
+            ratio_extended=math.nan,
+            step=0,
+            instance=None,
+            theta=None,
+            method="proof",
+            seconds=0.0,
+        )
+    if search or (control.theta is None and control.instance is None):
+        w = worst_case(
+            control.claim,
+            control.family,
+            n_steps=control.n_steps,
+            budget=budget,
+            rng=rng,
+            window=control.window,
+        )
+        return ControlResult(
+            **common,
+            verdict=w.verdict,
+            ratio=w.ratio,
+            ratio_extended=w.ratio_extended,
+            step=w.step,
+            instance=w.instance,
+            theta=w.theta,
+            method=f"search ({w.evaluations} evaluations)",
+            seconds=time.perf_counter() - started,
+        )
+    if control.instance is not None:
+        inst, method = control.instance(), "argued counterexample"
+    else:
+        inst = control.family.build(np.asarray(control.theta, dtype=float))
+        method = "stored counterexample"
+    ratio, t_at = _ratio(control.claim, inst, control.n_steps, control.window)
+    extended = math.nan
+    if ratio <= 1 + 1e-6:
+        extended = _extended_ratio(control.claim, inst, control.n_steps, control.window)
+    decisive = extended if np.isfinite(extended) else ratio
+    return ControlResult(
+        **common,
+        verdict="violated" if decisive > 1 + TOL else "holds",
+        ratio=ratio,
+        ratio_extended=extended,
+        step=t_at,
+        instance=inst,
+        theta=None if control.theta is None else tuple(control.theta),
+        method=method,
+        seconds=time.perf_counter() - started,
+    )
