@@ -93,6 +93,8 @@ def test_every_stress_check_meets_its_floor(check):
 
 def test_every_theorem_has_a_stress_check_of_each_part_and_controls():
     for name, entry in ENTRIES.items():
+        if "external" in entry.relation:
+            continue
         stress = [c for c in entry.checks if c.kind == "stress"]
         assert stress, name
         assert len(entry.controls) >= 3, name
@@ -166,3 +168,20 @@ def test_weak_and_not_checked_verdicts():
     none = _result([1.0, 1.0], [np.inf, np.inf])
     assert none.verdict == "not-checked"
     assert _result([1.0, 2.0], [1.0, 1.0]).verdict == "violated"
+
+
+def test_the_papers_distributed_form_is_refuted_and_theorem5_is_not():
+    """THEORY.md §5's note: the D_max form fails on two clients with different laws."""
+    from mastref.theorems.theorem5 import counterexample_instance, theorem5_paper
+    from mastref.verify.search import _extended_ratio, _ratio
+
+    inst = counterexample_instance()
+    ratio, t = _ratio(theorem5_paper, inst, 100, "late")
+    assert ratio > 1.2 and t == 96
+    assert _extended_ratio(theorem5_paper, inst, 100, "late") == pytest.approx(ratio, rel=1e-9)
+    ratio5, _ = _ratio(mr.theorem5, inst, 100, "all")
+    assert ratio5 < 0.5
+    entry = ENTRIES["theorem5-paper"]
+    results = {c.name: c.run(True) for c in entry.checks}
+    assert results["theorem5-paper-counterexample"].verdict == "violated"
+    assert results["theorem5-on-the-counterexample"].verdict == "holds"

@@ -22,8 +22,11 @@ MODULES = ("theorem1", "theorem2", "theorem3", "theorem4", "theorem5", "baseline
 
 
 def registry() -> dict[str, TheoremEntry]:
-    """Theorem name -> ``TheoremEntry`` (statement, relation, checks, controls)."""
-    return {name: import_module(f"{__name__}.{name}").entry() for name in MODULES}
+    """Theorem name -> ``TheoremEntry`` (statement, relation, checks, controls); the last entry
+    is the paper's distributed form, an external claim refuted by a counterexample."""
+    out = {name: import_module(f"{__name__}.{name}").entry() for name in MODULES}
+    out["theorem5-paper"] = import_module(f"{__name__}.theorem5").paper_entry()
+    return out
 
 
 #: Theorem name -> statement function.

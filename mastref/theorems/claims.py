@@ -155,13 +155,14 @@ class Guarantee:
         object.__setattr__(self, "parts", parts)
         object.__setattr__(self, "notes", tuple(self.notes))
 
-    def dominant(self, part: str, t) -> np.ndarray:
-        """Mask of the steps ``t`` where ``part`` is at least half of the bound."""
+    def dominant(self, part: str, t, share: float = 0.9) -> np.ndarray:
+        """Mask of the steps ``t`` where ``part`` is at least ``share`` of the bound (so that a
+        measurement there tests that part, not the others)."""
         t = np.asarray(t, dtype=float)
         if part not in self.parts:
             raise ValueError(f"{self.name} has no part {part!r}; parts: {list(self.parts)}")
         with np.errstate(invalid="ignore"):
-            return self.parts[part](t) >= 0.5 * self.bound(t)
+            return self.parts[part](t) >= share * self.bound(t)
 
     @property
     def valid(self) -> bool:
@@ -359,8 +360,9 @@ class Check:
 
     ``run(quick, data) -> CheckResult``. ``kind`` is ``"stress"`` (an instance argued or found
     by the worst-case search to make ``part`` of the bound tight; its ``floor`` is promised),
-    ``"application"`` (a realistic instance: tightness reported, no floor) or
-    ``"prediction"`` (a qualitative prediction of THEORY.md §7).
+    ``"application"`` (a realistic instance: tightness reported, no floor),
+    ``"prediction"`` (a qualitative prediction of THEORY.md §7) or ``"counterexample"`` (an
+    instance refuting an external claim: ``violated`` is the expected outcome).
     """
 
     name: str

@@ -116,6 +116,8 @@ class QuadraticFamily:
         With clients: one permutation sketch instead of independent laws.
     svrdsg : bool
         Also search L-SVRDSG's ``p`` (in ``[1/N, 1]``) and ``b`` (in ``[1, N]``).
+    per_client_laws : bool
+        With clients: each client draws its own law (else one law, shared).
     """
 
     def __init__(
@@ -132,6 +134,7 @@ class QuadraticFamily:
         clients: int = 1,
         joint: bool = False,
         svrdsg: bool = False,
+        per_client_laws: bool = False,
     ):
         self.d = int(d)
         self.laws = tuple(laws)
@@ -139,9 +142,14 @@ class QuadraticFamily:
         self.shift, self.start = shift, start
         self.step = (float(step[0]), float(step[1]))
         self.clients, self.joint, self.svrdsg = int(clients), bool(joint), bool(svrdsg)
+        self.per_client_laws = bool(per_client_laws) and self.clients > 1
+        per_client_laws = self.per_client_laws
         d, M = self.d, self.clients
-        blocks = [("law", [(0.0, len(self.laws) - 1e-9)])]
-        blocks.append(("law_params", [(0.0, 1.0)] * d))
+        n_laws = M if per_client_laws else 1
+        blocks = []
+        for i in range(n_laws):
+            blocks.append((f"law{i}", [(0.0, len(self.laws) - 1e-9)]))
+            blocks.append((f"law_params{i}", [(0.0, 1.0)] * d))
         for i in range(M):
             blocks.append((f"spectrum{i}", [(-math.log(self.kappa), 0.0)] * (d - 1)))
             if basis == "free":
@@ -220,9 +228,11 @@ class QuadraticFamily:
         if self.joint and M > 1:
             law = PermutationSketch(d, M)
         else:
-            law = self._law(int(p["law"][0]), p["law_params"])
-            if M > 1:
-                law = [law] * M
+            laws = [
+                self._law(int(p[f"law{i}"][0]), p[f"law_params{i}"])
+                for i in range(M if self.per_client_laws else 1)
+            ]
+            law = laws[0] if M == 1 else (laws if self.per_client_laws else [laws[0]] * M)
         if self.shift == "free":
             v = p["v"]
         elif self.shift == "zero":

@@ -132,6 +132,20 @@ class CheckResult:
         return mask
 
     @property
+    def bound_decay(self) -> float:
+        """How far the bound has fallen where the tightness is counted: its value at the last
+        counted point over its first finite value at ``t >= 1`` (near 1: the bound has not
+        moved, and a tightness near 1 there says little)."""
+        if self.xlabel != "step t":
+            return float("nan")
+        ok = self.checked() & (self.steps >= 1)
+        counted = ok & self.late_mask()
+        if not counted.any():
+            return float("nan")
+        first = self.bound[np.flatnonzero(ok)[0]]
+        return float(self.bound[np.flatnonzero(counted)[-1]] / first)
+
+    @property
     def late_tightness(self) -> float:
         """Largest ``measured / bound`` over the counted points (``late_mask``)."""
         tight = self.tightness[self.late_mask()]

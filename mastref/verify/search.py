@@ -91,7 +91,7 @@ class WorstCase:
 
 def _window(g: Guarantee, steps: np.ndarray, n_steps: int, window: str) -> np.ndarray:
     """Steps counted: ``"late"`` (last half), ``"all"`` (``t >= 1``), or ``"late:PART"`` (last
-    half, where the bound's ``PART`` is at least half of it)."""
+    half, where the bound's ``PART`` is at least 90 % of it)."""
     if window == "all":
         return steps >= 1
     if window == "late":
@@ -191,7 +191,7 @@ def worst_case(
     window : str
         Steps over which the ratio is maximised: ``"late"`` (the last half of the horizon),
         ``"all"`` (``t >= 1``) or ``"late:PART"`` (the last half, where the bound's part
-        ``PART``, e.g. ``"neighbourhood"``, is at least half of the bound).
+        ``PART``, e.g. ``"neighbourhood"``, is at least 90 % of the bound).
     popsize : int
         Differential-evolution population per parameter.
 
