@@ -1,7 +1,19 @@
-"""Baseline (THEORY.md §5): gradient descent on ``f_D`` (Algorithm 2).
+"""Baseline: gradient descent on ``f_D`` (Algorithm 2).
 
-Statement. ``gamma <= 1/L``: ``f_D(x_T) - f_D^inf <= (1 - gamma mu)^T delta_0``. Deterministic:
-the measured curve is exact. No neighbourhood.
+Statement
+    ``f_D(x_T) - f_D^inf <= (1 - gamma mu)^T delta_0``.
+Conditions
+    ``f_D`` ``L``-smooth and ``mu``-strongly convex.
+Step-size limit
+    ``gamma <= 1/L`` (``L = L_f L_D``).
+Bound
+    contraction only (no neighbourhood). On quadratics the true rate is ``(1 - gamma
+    lambda)^2`` per mode, so measured/bound ``<= (1 - gamma mu)^t``: the bound is approached only
+    while it has hardly decayed.
+Reference
+    THEORY.md §5, Baseline.
+Checks and controls
+    an ill-conditioned diagonal quadratic started on the flat mode; four negative controls.
 """
 
 from __future__ import annotations

@@ -1,12 +1,22 @@
-"""Theorem 1 (THEORY.md §5; the paper's strongly convex theorem): DSGD, Algorithm 1-I.
+"""Theorem 1: strongly convex DSGD (Algorithm 1-I).
 
-Statement. ``f`` ``L_f``-smooth and bounded below, ``f_D`` ``mu``-strongly convex,
-``L_max = L_f L_S_max``. For ``0 < gamma <= 1/L_max``:
-
-    E||x_T - x_D*||^2 <= (1 - gamma mu)^T ||x_0 - x_D*||^2 + 2 gamma L_max Delta / mu
-
-Conditions: ``L_S_max < inf``; ``mu > 0``. Step-size limit ``1/L_max``. Floor (neighbourhood)
-``2 gamma L_max Delta / mu``; zero under interpolation (``Delta = 0``).
+Statement
+    ``E||x_T - x_D*||^2 <= (1 - gamma mu)^T ||x_0 - x_D*||^2 + 2 gamma L_max Delta / mu``.
+Conditions
+    ``f`` ``L_f``-smooth and bounded below; ``f_D`` ``mu``-strongly convex (``mu = mu_f mu_D``,
+    or ``lambda_min(A_D)`` with exact constants); ``L_S_max < inf``.
+Step-size limit
+    ``gamma <= 1/L_max``, ``L_max = L_f L_S_max`` (default: the limit).
+Bound
+    parts: transient ``(1 - gamma mu)^T r_0`` and neighbourhood ``2 gamma L_max Delta / mu``
+    (zero under interpolation).
+Reference
+    THEORY.md §5, Theorem 1 (the paper's strongly convex theorem for Algorithm 1; its number in
+    the paper is not reproduced in THEORY.md).
+Checks and controls
+    attained with equality on an isotropic quadratic with RandK and ``v = x*``; the
+    neighbourhood's worst case from the search; logistic applications; §7 predictions; seven
+    negative controls.
 """
 
 from __future__ import annotations

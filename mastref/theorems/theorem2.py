@@ -1,12 +1,22 @@
-"""Theorem 2 (THEORY.md §5; the paper's nonconvex theorem): DSGD, Algorithm 1-I.
+"""Theorem 2: nonconvex DSGD (Algorithm 1-I).
 
-Statement. ``f`` ``L_f``-smooth, bounded below. For any ``gamma > 0``, with
-``a = 1 + L L_max gamma^2``:
-
-    min_{t<T} E||grad f_D(x_t)||^2 <= a^T delta_0/(gamma T) + L L_max gamma Delta
-
-Conditions: ``L_S_max < inf``. No step-size limit. Default step ``1/sqrt(L L_max T)``, for which
-the bound is at most ``(e delta_0 + Delta) sqrt(L L_max / T)``. Floor ``L L_max gamma Delta``.
+Statement
+    ``min_{t<T} E||grad f_D(x_t)||^2 <= a^T delta_0/(gamma T) + L L_max gamma Delta``,
+    ``a = 1 + L L_max gamma^2``.
+Conditions
+    ``f`` ``L_f``-smooth and bounded below; ``L_S_max < inf``.
+Step-size limit
+    none (any ``gamma > 0``); default ``1/sqrt(L L_max T)``, for which the bound is at most
+    ``(e delta_0 + Delta) sqrt(L L_max / T)``.
+Bound
+    parts: transient ``a^T delta_0/(gamma T)`` (with its growth factor ``a^T``) and
+    neighbourhood ``L L_max gamma Delta``.
+Reference
+    THEORY.md §5, Theorem 2 (the paper's nonconvex theorem for Algorithm 1).
+Checks and controls
+    the search's worst cases (last half; neighbourhood); four negative controls. On quadratics
+    the ratio stays below about ``1/e``: the gradient must decay (``||grad f_D||^2 <= 2 L delta``)
+    while the bound decays like ``1/T``.
 """
 
 from __future__ import annotations

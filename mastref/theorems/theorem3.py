@@ -1,16 +1,24 @@
-"""Theorem 3 (THEORY.md §5; the paper's general-oracle theorem): Algorithm 1-II under ABC.
+"""Theorem 3: Algorithm 1-II with an ABC oracle (general stochastic gradients).
 
-Statement. If ``E[g_t | x_t] = grad f_D(x_t)`` and
-``E||g_t||^2 <= 2A(f_D(x_t) - f_D^inf) + B||grad f_D(x_t)||^2 + C``, then for
-``0 < gamma < 2/(L B)``:
-
-    min_{t<T} E||grad f_D(x_t)||^2 <= [(1 + L A gamma^2)^T delta_0/(gamma T) + L C gamma/2]
-                                       / (1 - L B gamma/2)
-
-If moreover ``f_D`` is ``mu``-strongly convex and ``rho = gamma mu (2 - L B gamma) - L A gamma^2``
-lies in ``(0, 1]``: ``E f_D(x_T) - f_D^inf <= (1 - rho)^T delta_0 + L C gamma^2/(2 rho)``.
-ABC constants of the tau-nice sketched oracle (``tau_nice_abc``):
-``A = L_S_max (A_tau + B_tau L_f)``, ``B = 0``, ``C = 2 A Delta + 2 L_S_max A_tau Delta^data``.
+Statement
+    ``min_{t<T} E||grad f_D(x_t)||^2 <= [(1 + L A gamma^2)^T delta_0/(gamma T) + L C gamma/2]
+    / (1 - L B gamma/2)``; strongly convex: ``E f_D(x_T) - f_D^inf <= (1 - rho)^T delta_0
+    + L C gamma^2 / (2 rho)``, ``rho = gamma mu (2 - L B gamma) - L A gamma^2``.
+Conditions
+    ``E[g_t | x_t] = grad f_D(x_t)`` and ``E||g_t||^2 <= 2A(f_D - f_D^inf) + B||grad f_D||^2 + C``;
+    strongly convex form: ``rho`` in ``(0, 1]``.
+Step-size limit
+    ``0 < gamma < 2/(L B)``; strongly convex: ``gamma < 2 mu/(L B mu + L A)`` (default
+    ``mu/(L B mu + L A)``, the maximiser of ``rho``).
+Bound
+    parts: transient and neighbourhood ``L C gamma/2`` (``L C gamma^2/(2 rho)``). tau-nice ABC
+    constants: ``A = L_S_max (A_tau + B_tau L_f)``, ``B = 0``,
+    ``C = 2 A Delta + 2 L_S_max A_tau Delta^data`` (``tau_nice_abc``).
+Reference
+    THEORY.md §5, Theorem 3 (the paper's general-oracle theorem).
+Checks and controls
+    strongly convex form attained with equality (isotropic RandK, ``v = x*``); the
+    neighbourhood's worst case; tau-nice logistic applications; five negative controls.
 """
 
 from __future__ import annotations

@@ -1,16 +1,25 @@
-"""Theorem 4 (THEORY.md §5, derived there): L-SVRDSG, Algorithm 3.
+"""Theorem 4: L-SVRDSG (Algorithm 3; derived in THEORY.md, not in the paper).
 
-Statement. Finite uniform law ``S_1..S_N``, ``f`` convex and ``L_f``-smooth, ``f_D``
-``mu``-strongly convex, ``L = L_f max_k L_{S_k}``,
-``D_t = (1/N) sum_k ||grad f_{S_k}(w_t) - grad f_{S_k}(x_D*)||^2``,
-``sigma*^2 = (1/N) sum_k ||grad f_{S_k}(x_D*)||^2``, ``c_b = (N - b)/(b (N - 1))``.
-
-(a) ``b = N``, ``gamma <= 1/(6L)``: ``Phi = ||x - x_D*||^2 + (4 gamma^2/p) D`` satisfies
-    ``E Phi_T <= (1 - min(gamma mu, p/2))^T Phi_0`` (no neighbourhood, whatever ``Delta``).
-(b) ``b < N``, ``8 c_b L/mu < 1`` and ``gamma <= (1 - 8 c_b L/mu)/((9 + 12 c_b) L)``:
-    ``Psi = ||x - x_D*||^2 + (6 gamma^2/p) D + (2(3 gamma^2 + 2 gamma/mu)/p) ||h - grad f_D(w)||^2``
-    satisfies ``E Psi_T <= (1 - rho)^T Psi_0 + 4 c_b (3 gamma^2 + 2 gamma/mu) sigma*^2 / rho``,
-    ``rho = min(gamma mu/2, p/2)``.
+Statement
+    (a) ``b = N``: ``E Phi_T <= (1 - min(gamma mu, p/2))^T Phi_0``,
+    ``Phi = ||x - x_D*||^2 + (4 gamma^2/p) D``. (b) ``b < N``:
+    ``E Psi_T <= (1 - rho)^T Psi_0 + 4 c_b (3 gamma^2 + 2 gamma/mu) sigma*^2 / rho``,
+    ``rho = min(gamma mu/2, p/2)``, ``Psi = ||x - x_D*||^2 + (6 gamma^2/p) D
+    + (2(3 gamma^2 + 2 gamma/mu)/p) ||h - grad f_D(w)||^2``.
+Conditions
+    finite uniform law ``S_1..S_N``; ``f`` convex, ``L_f``-smooth; ``f_D`` ``mu``-strongly convex;
+    (b): ``8 c_b L / mu < 1``, ``c_b = (N - b)/(b (N - 1))``.
+Step-size limit
+    (a) ``gamma <= 1/(6L)``; (b) ``gamma <= (1 - 8 c_b L/mu)/((9 + 12 c_b) L)``;
+    ``L = L_f max_k L_{S_k}``.
+Bound
+    (a) contraction only (branches ``gamma mu`` and ``p/2`` of the min); (b) transient and
+    neighbourhood (vanishing as ``b -> N``).
+Reference
+    THEORY.md §5, Theorem 4 (derived there; Kovalev, Horvath & Richtarik 2020 for L-SVRG).
+Checks and controls
+    exact L-SVRDSG moments (``mastref.expected_svrdsg``); worst cases of each branch of (a); a
+    near-identity law for (b); the §7 variance-reduction prediction; five negative controls.
 """
 
 from __future__ import annotations

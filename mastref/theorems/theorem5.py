@@ -1,13 +1,24 @@
-"""Theorem 5 (THEORY.md §5; the paper's distributed theorem in this package's constants).
+"""Theorem 5: distributed DSGD (Algorithm 4), and the paper's form.
 
-Statement. Clients ``f_i`` ``L_i``-smooth and bounded below, each ``S_i`` satisfying A1 (any
-joint law); ``L_F = (1/M) sum_i L_i L_{D_i}``, ``A = max_i L_i L_{S_i}^max``,
-``Delta_M = F^inf - (1/M) sum_i f_i^inf``, ``delta_0 = F(x_0) - F^inf``. For ``gamma > 0``:
-
-    min_{t<T} E||grad F(x_t)||^2 <= (1 + L_F A gamma^2)^T delta_0/(gamma T) + L_F A gamma Delta_M
-
-If ``F`` is ``mu_F``-strongly convex and ``gamma <= 1/A``:
-``E||x_T - x_F*||^2 <= (1 - gamma mu_F)^T ||x_0 - x_F*||^2 + 2 gamma A Delta_M / mu_F``.
+Statement
+    ``min_{t<T} E||grad F(x_t)||^2 <= (1 + L_F A gamma^2)^T delta_0/(gamma T)
+    + L_F A gamma Delta_M``; strongly convex: ``E||x_T - x_F*||^2 <= (1 - gamma mu_F)^T
+    ||x_0 - x_F*||^2 + 2 gamma A Delta_M / mu_F``.
+Conditions
+    clients ``f_i`` ``L_i``-smooth and bounded below; each ``S_i`` satisfies A1 (any joint law);
+    strongly convex form: ``F`` ``mu_F``-strongly convex.
+Step-size limit
+    none (default ``1/sqrt(L_F A T)``); strongly convex: ``gamma <= 1/A``.
+Bound
+    ``L_F = (1/M) sum_i L_i L_{D_i}``, ``A = max_i L_i L_{S_i}^max``,
+    ``Delta_M = F^inf - (1/M) sum_i f_i^inf``; parts: transient and neighbourhood.
+Reference
+    THEORY.md §5, Theorem 5 (the paper's distributed theorem, in this package's constants).
+    The paper's form with ``D_max = max_i L_i^2 L_{D_i} L_{S_i}^max`` (the note after
+    Theorem 5) is ``theorem5_paper``; ``counterexample_instance`` refutes it.
+Checks and controls
+    attained with equality by one client; the neighbourhood's and the nonconvex worst cases;
+    three-client applications; six negative controls.
 """
 
 from __future__ import annotations
@@ -551,7 +562,7 @@ def theorem5_paper(
     >>> inst = counterexample_instance()
     >>> g = theorem5_paper(inst.objective(), x0=inst.x0, n_steps=100)
     >>> round(g.values["D_max"], 4), round(g.values["L_F A"], 4)
-    (0.1584, 0.6588)
+    (0.1584, 0.6591)
     """
     if not isinstance(problem, DistributedProblem):
         raise TypeError(f"argument 'problem' = {problem!r} must be a DistributedProblem")
