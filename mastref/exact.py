@@ -10,7 +10,8 @@ With ``h_t = x_t - v`` the iteration is linear, ``h_{t+1} = M_S h_t - u_S``, so 
 
 with ``G = sum_i g_i`` and ``F3_ij = E[D_i m g_j^T S_j]``. The expectations need mixed moments
 of order up to four: closed forms for Bernoulli and uniform-subset laws (RandK, the marginal of a
-permutation sketch) evaluated in O(d^4) numba loops, exact weighted sums for finite-support laws,
+permutation sketch) evaluated in O(d^3) by regions of coinciding indices (the O(d^4) numba loops
+are their reference), exact weighted sums for finite-support laws,
 a moment table for laws known through ``moment()`` only, factorisation for independent clients
 and closed-form joint moments for permutation sketches.
 """
@@ -201,6 +202,127 @@ def _f3_cross_perm(Ai, m, gj, Q, c):
 
 
 # ------------------------------------------------------------------------------------------------
+# The same expectations in O(d^3): split the index sums by which indices coincide (THEORY.md §6).
+# For fixed (a, b) the sum over (k, l) is cut into the regions "k, l outside {a, b}, k != l",
+# "k = l outside", "k in {a, b}", "l in {a, b}", "both in {a, b}": each region's moment is
+# constant (exchangeable laws) or a product of per-coordinate factors (independent laws), and
+# each region's sum is a dense product (A P A, A diag(P) A) corrected by O(d^2) terms.
+# The O(d^4) loops above are the reference they are tested against.
+# ------------------------------------------------------------------------------------------------
+
+
+def _region_sums(A, P, B=None):
+    """The pieces of ``sum_{k,l} A_ak P_kl B_lb`` (``B = A`` by default) by region.
+
+    Returns ``T`` (all ``k, l``), ``Dg`` (``k = l``) and, as ``(d, d)`` arrays over ``(a, b)``,
+    ``Rk`` (``k in {a, b}``, any ``l``), ``Rl`` (``l in {a, b}``, any ``k``), ``Rkl`` (both in
+    ``{a, b}``) and ``Dgin`` (``k = l in {a, b}``), counting ``a = b`` once.
+    """
+    B = A if B is None else B
+    T = A @ P @ B
+    Dg = (A * np.diag(P)) @ B
+    PB, AP = P @ B, A @ P
+    dA, dB, dP = np.diag(A), np.diag(B), np.diag(P)
+    # k = a: A_aa (P B)_ab ; k = b: A_ab (P B)_bb
+    Rk = dA[:, None] * PB + A * np.diag(PB)[None, :]
+    # l = a: (A P)_aa B_ab ; l = b: (A P)_ab B_bb
+    Rl = np.diag(AP)[:, None] * B + AP * dB[None, :]
+    # (k, l) in {a, b}^2: (a,a), (a,b), (b,a), (b,b)
+    Rkl = (
+        (dA * dP)[:, None] * B
+        + dA[:, None] * P * dB[None, :]
+        + A * P.T * B
+        + A * (dP * dB)[None, :]
+    )
+    Dgin = (dA * dP)[:, None] * B + A * (dP * dB)[None, :]
+    # on the diagonal a = b the two choices of each index coincide: count them once
+    i = np.diag_indices_from(T)
+    Rk[i] = dA * np.diag(PB)
+    Rl[i] = np.diag(AP) * dB
+    Rkl[i] = dA * dP * dB
+    Dgin[i] = dA * dP * dB
+    return T, Dg, Rk, Rl, Rkl, Dgin
+
+
+def _f4_fast(A, P, kind, w, qtab, c):
+    """``E[D P D]`` in O(d^3) for the moment structures of ``_f4_single``."""
+    T, Dg, Rk, Rl, Rkl, Dgin = _region_sums(A, P)
+    i = np.diag_indices_from(T)
+    if kind == 1:  # E[s_a s_k s_l s_b] = c^4 q_{#distinct}
+        q1, q2, q3, q4 = qtab[1], qtab[2], qtab[3], qtab[4]
+        out = q4 * T + (q3 - q4) * (Rk + Rl + Dg - Dgin) + (q4 - 2 * q3 + q2) * Rkl
+        diag = q3 * T[i] + (q2 - q3) * (Rk[i] + Rl[i] + Dg[i]) + (2 * q3 - 3 * q2 + q1) * Rkl[i]
+        out[i] = diag
+        return c**4 * out
+    # kind 0, independent coordinates: E s = 1, E s^2 = w, E s^3 = w^2, E s^4 = w^3
+    dA, dP = np.diag(A), np.diag(P)
+    PA, AP = P @ A, A @ P
+    wA = w * dA
+    Dgw = (A * (dP * w)) @ A
+    out = T - Rk - Rl + Rkl - Dg + Dgin  # k, l outside {a, b}, k != l: moment 1
+    out += Dgw - (wA * dP)[:, None] * A - A * (dP * wA)[None, :]  # k = l outside: w_k
+    out += wA[:, None] * (PA - dP[:, None] * A - P * dA[None, :])  # k = a: w_a
+    out += A * w[None, :] * (np.diag(PA)[None, :] - P.T * A - (dP * dA)[None, :])  # k = b: w_b
+    out += w[:, None] * A * (np.diag(AP)[:, None] - (dA * dP)[:, None] - A * P.T)  # l = a
+    out += wA[None, :] * (AP - dA[:, None] * P - A * dP[None, :])  # l = b: w_b
+    out += (  # k, l in {a, b}: w_a^2, w_a w_b, w_a w_b, w_b^2
+        (w * wA * dP)[:, None] * A
+        + wA[:, None] * P * wA[None, :]
+        + A * P.T * A * np.outer(w, w)
+        + A * (w * wA * dP)[None, :]
+    )
+    # the diagonal a = b: k, l != a distinct: w_a; k = l != a: w_a w_k; one of k, l = a: w_a^2;
+    # k = l = a: w_a^3
+    Td, Dgd, Rkd, Rld, R12 = T[i], Dg[i], Rk[i], Rl[i], Rkl[i]
+    out[i] = (
+        w * (Td - Rkd - Rld + R12 - (Dgd - R12))
+        + w * (Dgw[i] - w * R12)
+        + w**2 * (Rkd - R12 + Rld - R12)
+        + w**3 * R12
+    )
+    return out
+
+
+def _f3_fast(A, m, g, kind, w, qtab, c):
+    """``E[D m (S g)^T]`` in O(d^2) for the moment structures of ``_f3_single``."""
+    Am, dA = A @ m, np.diag(A)
+    i = np.diag_indices(A.shape[0])
+    if kind == 1:  # c^3 q_{#distinct of (a, k, b)}
+        q1, q2, q3 = qtab[1], qtab[2], qtab[3]
+        out = (q3 * Am + (q2 - q3) * dA * m)[:, None] + (q2 - q3) * A * m[None, :]
+        out = out * g[None, :]
+        out[i] = (q2 * Am + (q1 - q2) * dA * m) * g
+        return c**3 * out
+    out = (Am + (w - 1) * dA * m)[:, None] + A * ((w - 1) * m)[None, :]
+    out = out * g[None, :]
+    out[i] = (w * (Am - dA * m) + w**2 * dA * m) * g
+    return out
+
+
+def _f4_cross_perm_fast(Ai, Aj, P, Q, c):
+    """``_f4_cross_perm`` in O(d^3): ``k in {a}`` or outside ``{a, b}``, ``l in {b}`` or outside,
+    ``k != l`` (disjoint supports), each region with its joint inclusion probability ``Q``."""
+    T, Dg, Rk, Rl, Rkl, Dgin = _region_sums(Ai, P, Aj)
+    dAi, dAj, dP = np.diag(Ai), np.diag(Aj), np.diag(P)
+    PAj, AiP = P @ Aj, Ai @ P
+    out = Q[1, 1] * dAi[:, None] * P * dAj[None, :]
+    out += Q[1, 2] * dAi[:, None] * (PAj - dP[:, None] * Aj - P * dAj[None, :])
+    out += Q[2, 1] * (AiP - dAi[:, None] * P - Ai * dP[None, :]) * dAj[None, :]
+    out += Q[2, 2] * (T - Rk - Rl + Rkl - Dg + Dgin)
+    np.fill_diagonal(out, 0.0)
+    return c**4 * out
+
+
+def _f3_cross_perm_fast(Ai, m, gj, Q, c):
+    """``_f3_cross_perm`` in O(d^2)."""
+    dAi, Aim = np.diag(Ai), Ai @ m
+    out = (Q[1, 1] * dAi * m + Q[2, 1] * (Aim - dAi * m))[:, None] - Q[2, 1] * Ai * m[None, :]
+    out = out * gj[None, :]
+    np.fill_diagonal(out, 0.0)
+    return c**3 * out
+
+
+# ------------------------------------------------------------------------------------------------
 # One client's law
 # ------------------------------------------------------------------------------------------------
 
@@ -247,7 +369,7 @@ class _ClientTerms:
             return np.einsum("k,kab,kbc->ac", self.weights, self.D @ P, self.D)
         if self.kind == 3:
             return np.einsum("ak,bl,kl,aklb->ab", self.A, self.A, P, self.T4, optimize=True)
-        return _f4_single(self.A, P, self.kind, self.w, self.qtab, self.c)
+        return _f4_fast(self.A, P, self.kind, self.w, self.qtab, self.c)
 
     def F3(self, m: np.ndarray) -> np.ndarray:
         if self.kind == 2:
@@ -255,7 +377,7 @@ class _ClientTerms:
             return np.einsum("k,ka,kb->ab", self.weights, Dm, self.S * self.g)
         if self.kind == 3:
             return np.einsum("ak,k,akb->ab", self.A, m, self.T3) * self.g[None, :]
-        return _f3_single(self.A, m, self.g, self.kind, self.w, self.qtab, self.c)
+        return _f3_fast(self.A, m, self.g, self.kind, self.w, self.qtab, self.c)
 
 
 def _moment_tables(sketch) -> tuple[np.ndarray, np.ndarray]:
@@ -289,6 +411,8 @@ def _moment_tables(sketch) -> tuple[np.ndarray, np.ndarray]:
 
 #: Largest number of joint atoms the enumeration path sums over.
 MAX_ATOMS = 4096
+#: Largest ``atoms * d^3`` (flops of one step of the enumeration path) chosen by ``"auto"``.
+MAX_ATOM_WORK = 5e7
 
 
 class _AtomSystem:
@@ -333,21 +457,23 @@ class _MomentSystem:
             F4 = F4 + self.A @ P @ self.A - sum(AD @ P @ AD for AD in ADs)
             F3 = F3 + np.outer(self.A @ m, self.G) - sum(np.outer(c.A_D @ m, c.g) for c in clients)
             F2 = F2 + np.outer(self.G, self.G) - sum(np.outer(c.g, c.g) for c in clients)
-        elif len(clients) > 1:
+        elif len(clients) > 1:  # the pairs i != j: bilinear, so (sum, sum) minus the i = j terms
             Q, cj = self.joint_Q, self.joint_c
-            for i, ci in enumerate(clients):
-                for j, cl in enumerate(clients):
-                    if i != j:
-                        F4 = F4 + _f4_cross_perm(ci.A, cl.A, P, Q, cj)
-                        F3 = F3 + _f3_cross_perm(ci.A, m, cl.g, Q, cj)
-                        F2 = F2 + cj**2 * Q[1, 1] * (np.outer(ci.g, cl.g) * (1.0 - np.eye(d)))
+            A_all = sum(c.A for c in clients)
+            F4 = F4 + _f4_cross_perm_fast(A_all, A_all, P, Q, cj)
+            F4 = F4 - sum(_f4_cross_perm_fast(c.A, c.A, P, Q, cj) for c in clients)
+            F3 = F3 + _f3_cross_perm_fast(A_all, m, self.G, Q, cj)
+            F3 = F3 - sum(_f3_cross_perm_fast(c.A, m, c.g, Q, cj) for c in clients)
+            GG = np.outer(self.G, self.G) - sum(np.outer(c.g, c.g) for c in clients)
+            F2 = F2 + cj**2 * Q[1, 1] * (GG * (1.0 - np.eye(d)))
         return F4, F3, F2
 
     def second_order(self, m, P):
+        """``E[D (P + m h^T + h m^T) D] + F3(m) + F3(m)^T + Sigma`` (``E[D X D]`` is linear in
+        ``X``: one evaluation serves the second moment and the cross term)."""
         h = self.h
-        F4, F3, _ = self._moments(m, P)
-        cross = F3 + F3.T + self._moments(m, np.outer(m, h) + np.outer(h, m))[0]
-        return F4 + cross + self.Sigma
+        F4, F3, _ = self._moments(m, P + np.outer(m, h) + np.outer(h, m))
+        return F4 + F3 + F3.T + self.Sigma
 
 
 def _recursion(system, e0, eta, H, n_steps):
@@ -388,10 +514,11 @@ def _expectation(out: np.ndarray, mean: np.ndarray, n_steps: int, **extra) -> Ex
 
 
 def _client_atoms(A, g, h_star, sketch):
-    """``(weights, D_k, U_k)`` of one client's law, or ``None`` if it cannot be enumerated."""
+    """``(weights, D_k, U_k)`` of one client's law, or ``None`` if it cannot be enumerated
+    (more than ``MAX_ATOMS`` atoms, or more than ``MAX_ATOM_WORK`` flops a step)."""
     if not (sketch.is_diagonal and sketch.has_finite_support):
         return None
-    if sketch.support_size > MAX_ATOMS:
+    if sketch.support_size > MAX_ATOMS or sketch.support_size * A.shape[0] ** 3 > MAX_ATOM_WORK:
         return None
     S, w = sketch.support()
     D = S[:, :, None] * A[None] * S[:, None, :]

@@ -175,3 +175,68 @@ def test_dense_sketches_are_refused():
     mast = mr.MAST(random_quadratic(rng, 3, mu=0.3), mr.Projection(3, 1))
     with pytest.raises(NotImplementedError, match="Monte Carlo"):
         mr.expected_dsgd(mast, np.zeros(3), 0.01, 5)
+
+
+# ------------------------------------------------------------------------------------------------
+# The O(d^3) forms against the O(d^4) reference loops (THEORY.md §6)
+# ------------------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from mastref.exact import (  # noqa: E402
+    _f3_cross_perm,
+    _f3_cross_perm_fast,
+    _f3_fast,
+    _f3_single,
+    _f4_cross_perm,
+    _f4_cross_perm_fast,
+    _f4_fast,
+    _f4_single,
+)
+
+
+def _law_of(kind: int, d: int, rng):
+    if kind == 0:
+        return mr.Bernoulli(rng.uniform(0.1, 1.0, d))
+    if kind == 1:
+        return mr.RandK(d, int(rng.integers(1, d + 1)))
+    sizes = np.array([int(rng.integers(1, d + 1)), int(rng.integers(1, d + 1))])
+    return mr.RandomSubset(d, sizes, [0.3, 0.7], d / (0.3 * sizes[0] + 0.7 * sizes[1]))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.integers(0, 2**31), st.integers(1, 9), st.sampled_from([0, 1, 2]), st.booleans())
+def test_fast_moment_forms_equal_the_reference_loops(seed, d, kind, symmetric):
+    rng = np.random.default_rng(seed)
+    structure = _law_of(kind, d, rng).moment_structure()
+    B = rng.standard_normal((d, d))
+    A = B @ B.T
+    P = rng.standard_normal((d, d))
+    P = P @ P.T if symmetric else P + P.T
+    m, g = rng.standard_normal(d), rng.standard_normal(d)
+    ref4, ref3 = _f4_single(A, P, *structure), _f3_single(A, m, g, *structure)
+    scale4, scale3 = max(1.0, np.abs(ref4).max()), max(1.0, np.abs(ref3).max())
+    assert np.abs(_f4_fast(A, P, *structure) - ref4).max() <= 1e-12 * scale4
+    assert np.abs(_f3_fast(A, m, g, *structure) - ref3).max() <= 1e-12 * scale3
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(st.integers(0, 2**31), st.integers(2, 9), st.integers(2, 4))
+def test_fast_permutation_cross_terms_equal_the_reference(seed, d, M):
+    M = min(M, d)
+    rng = np.random.default_rng(seed)
+    Q = mr.PermutationSketch(d, M).cross_moment_table()
+    Ai, Aj = (lambda B: B @ B.T)(rng.standard_normal((d, d))), rng.standard_normal((d, d))
+    Aj = Aj + Aj.T
+    P = rng.standard_normal((d, d))
+    P = P + P.T
+    m, g = rng.standard_normal(d), rng.standard_normal(d)
+    ref4 = _f4_cross_perm(Ai, Aj, P, Q, float(M))
+    ref3 = _f3_cross_perm(Ai, m, g, Q, float(M))
+    assert np.abs(_f4_cross_perm_fast(Ai, Aj, P, Q, float(M)) - ref4).max() <= 1e-12 * max(
+        1.0, np.abs(ref4).max()
+    )
+    assert np.abs(_f3_cross_perm_fast(Ai, m, g, Q, float(M)) - ref3).max() <= 1e-12 * max(
+        1.0, np.abs(ref3).max()
+    )
