@@ -5,16 +5,24 @@
 differs from ``v`` only on ``C`` and the gradient vanishes off ``C``, every kernel returns the
 ``K = |C|`` entries on ``C`` and costs
 
-* logistic, CSC data, ``X v`` cached: ``O(nnz(X[:, C]))`` arithmetic, one sigmoid per row that
-  meets ``C``, plus an ``O(n)`` byte scan;
+* logistic, CSC data, ``X v`` cached: ``O(nnz(X[:, C]))``: a scatter, one sigmoid per row that
+  meets ``C`` and a gather, with no ``O(n)`` pass while ``nnz(X[:, C]) < 0.3 n`` (see
+  ``logistic_csc_kernel`` for the layout and the two paths);
 * logistic, CSR data: ``O(nnz(X) + n + d)``; dense data: ``O(n K)``;
+* logistic minibatch, CSR data: ``O(nnz(X[B]) + K)``; dense: ``O(|B| K)``;
 * quadratic, ``g_v = A v - b`` cached: ``O(K^2)``;
 * least squares, CSC data, ``X^T (X v - y)`` cached: ``O(nnz(X[:, C]))``; dense: ``O(n K)``.
 
+The logistic sigmoid inside the kernels is branch-free and vectorised (``exp`` by Cody-Waite
+reduction and a degree-13 Taylor polynomial, within a few ulp of ``scipy.special.expit`` over
+the whole double range, NaN propagating), so a residual pass over touched rows runs at SIMD
+speed on AVX2 and AVX-512 alike.
+
 The functions here are the public, checked entry points: they validate the support (indices in
-range and distinct, scales finite, lengths agreeing) and the shapes in ``O(K log K)`` and then
-call the raw jitted kernel of ``mastref._kernels``; the data arrays (``X``'s CSR/CSC arrays,
-``y``, ``X v``) are trusted to come from a validated problem. Each kernel has a NumPy reference
+range and distinct, scales finite, lengths agreeing, ``v`` and ``x`` finite on it) in
+``O(K log K)`` and the shapes in ``O(1)``, and then call the raw jitted kernel of
+``mastref._kernels``; the data arrays (``X``'s CSR/CSC arrays, ``y``, ``X v``) are trusted to
+come from a validated problem. Each kernel has a NumPy reference
 ``*_reference`` computed from the full ``d``-vector formula; the tests compare the two to
 ``1e-12`` relative error.
 
@@ -30,10 +38,16 @@ import numpy as np
 from scipy.special import expit
 
 from . import _kernels as raw
-from ._kernels import register_kernels, sketched_batch_grad_kernel, sketched_grad_kernel
-from ._validation import check_array, check_real, check_rows, check_support
+from ._kernels import (
+    csc_scratch,
+    register_kernels,
+    sketched_batch_grad_kernel,
+    sketched_grad_kernel,
+)
+from ._validation import as_real_array, check_array, check_real, check_rows, check_support
 
 __all__ = [
+    "csc_scratch",
     "least_squares_batch_reference",
     "least_squares_csc_kernel",
     "least_squares_csr_batch_kernel",
@@ -56,15 +70,20 @@ __all__ = [
 
 
 def _point(v, x, idx, sc, lam=None):
-    """Checked ``v``, ``x`` (length ``d = len(v)``, finite on the support), support, ``lam``."""
-    v = np.ascontiguousarray(check_array("v", v, 1), dtype=np.float64)
+    """Checked ``v``, ``x`` (length ``d = len(v)``, finite on the support), support, ``lam``:
+    ``O(K log K)`` beyond the ``O(1)`` shape checks, since the kernels read ``v`` and ``x`` on
+    the support alone."""
+    v = np.ascontiguousarray(as_real_array("v", v))
+    if v.ndim != 1:
+        raise ValueError(f"argument 'v' has shape {v.shape}; expected a 1-d array")
     d = v.size
-    x = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+    x = np.ascontiguousarray(as_real_array("x", x))
     if x.shape != (d,):
         raise ValueError(f"argument 'x' has shape {x.shape}; expected ({d},) like 'v'")
     idx, sc = check_support(idx, sc, d)
-    if not np.all(np.isfinite(x[idx])):
-        raise ValueError("argument 'x' has a non-finite entry on the support")
+    for name, arr in (("v", v), ("x", x)):
+        if not np.all(np.isfinite(arr[idx])):
+            raise ValueError(f"argument '{name}' has a non-finite entry on the support")
     lam = None if lam is None else check_real("lam", lam, nonnegative=True)
     return v, x, idx, sc, lam
 
@@ -111,12 +130,45 @@ def _pos(pos, d: int):
 # ------------------------------------------------------------------------------------------------
 
 
-def logistic_csc_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc) -> np.ndarray:
+def _scratch(scratch, n: int):
+    """The column-sparse kernel's scratch: fresh, or the caller's ``csc_scratch(n)`` triple."""
+    if scratch is None:
+        return csc_scratch(n)
+    want = ((np.float64, (n,)), (np.int64, ((n + 63) // 64,)), (np.int64, (n,)))
+    ok = isinstance(scratch, tuple) and len(scratch) == 3
+    for a, (dtype, shape) in zip(scratch if ok else (), want, strict=False):
+        ok = ok and isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape
+    if not ok:
+        raise ValueError(
+            f"argument 'scratch' must be the triple (dm, touched, rows) made by csc_scratch({n}): "
+            f"float64 {want[0][1]}, int64 {want[1][1]}, int64 {want[2][1]}"
+        )
+    return scratch
+
+
+def logistic_csc_kernel(
+    indptr, indices, data, y, Xv, lam, v, x, idx, sc, scratch=None
+) -> np.ndarray:
     """Sketched logistic gradient on ``C`` from the CSC arrays of ``X`` (THEORY.md §2).
 
     ``g_C = s_C * (X[:, C]^T r + lam (v_C + u))`` with ``u = s_C * (x_C - v_C)`` and
     ``r_i = -y_i sigma(-y_i (Xv_i + X[i, C] u)) / n``; only rows that meet ``C`` enter.
-    Cost ``O(nnz(X[:, C]))`` plus one sigmoid per row meeting ``C`` and an ``O(n)`` byte scan.
+
+    Layout. With ``nnz_C = nnz(X[:, C])`` and ``rows_C <= min(n, nnz_C)`` the rows that meet
+    ``C``: cost(CSC) ~ 2 nnz_C random accesses to n-vectors + rows_C sigmoids; cost(CSR) ~
+    2 nnz(X) random accesses to d-vectors + n sigmoids whatever ``C``, about a full gradient.
+    As ``nnz_C / nnz(X) ~ K/d``, CSC is the layout of the exact oracle (and CSR that of the
+    minibatches, which read rows). A per-sketch cached slice of ``X[:, C]`` costs ``nnz_C``
+    copies per new support: it pays off only for laws that reuse a few supports many times,
+    not for RandK.
+
+    Paths. While ``nnz_C < 0.3 n`` the scatter also sets each touched row's bit in a bitmap of
+    ``ceil(n/64)`` words (a row's first entry writes ``dm_i``, so ``dm`` is never reset), the
+    touched rows are read off it in increasing order (at first visit when ``64 nnz_C < n``)
+    and the sigmoid runs over them by blocks: ``O(nnz_C + n/64)``, no ``O(n)`` pass. From
+    ``0.3 n`` on (``_kernels.DENSE_ROWS``, the measured crossover) the touched rows share most
+    cache lines and one contiguous vectorised pass over all ``n`` rows is faster; it is still
+    ``O(nnz_C)``.
 
     Parameters
     ----------
@@ -132,6 +184,9 @@ def logistic_csc_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc) -> np.
         Shift and point.
     idx, sc : ndarray, shape (K,)
         The support (distinct indices) and the scales on it.
+    scratch : tuple of ndarray, optional
+        ``csc_scratch(n)``, reused across calls (its bitmap is left clear on return); fresh
+        scratch, an ``O(n)`` allocation, when omitted.
 
     Returns
     -------
@@ -151,14 +206,18 @@ def logistic_csc_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc) -> np.
     v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
     y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
     indptr, indices, data = _compressed(indptr, indices, data, v.size, "CSC")
-    return raw.logistic_csc_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc)
+    dm, touched, rows = _scratch(scratch, Xv.size)
+    return raw.logistic_csc_scratch_kernel(
+        indptr, indices, data, y, Xv, lam, v, x, idx, sc, dm, touched, rows
+    )
 
 
 def logistic_csr_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, d=None) -> np.ndarray:
     """Sketched logistic gradient on ``C`` from the CSR arrays of ``X``, ``O(nnz(X) + n + d)``.
 
-    The formula of ``logistic_csc_kernel``; every row is scanned for its entries in ``C``
-    (prefer CSC when ``K << d``). ``d`` defaults to ``len(v)``.
+    The formula of ``logistic_csc_kernel``; every row is read (``m_i = Xv_i + X[i, :] w`` with
+    ``w = s * (x - v)``, zero off ``C``), so the cost is that of a full gradient whatever ``K``:
+    prefer CSC for the exact oracle (see its layout note). ``d`` defaults to ``len(v)``.
 
     Examples
     --------
