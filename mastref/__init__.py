@@ -8,7 +8,8 @@ protocol and the built-in problems), ``mast`` (the objective), ``algorithms``, `
 (hypothesis strategies).
 """
 
-from ._validation import MissingCapability, as_generator
+from ._budget import CostLimitExceeded, cost_budget, cost_limits
+from ._validation import DivergenceError, DivergenceWarning, MissingCapability, as_generator
 from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, recording_steps
 from .data import load_libsvm, save_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
@@ -78,6 +79,11 @@ from .verify import CheckResult, QuadraticFamily, WorstCase, check, worst_case
 __version__ = "0.2.0"
 
 __all__ = [
+    "CostLimitExceeded",
+    "DivergenceError",
+    "DivergenceWarning",
+    "cost_budget",
+    "cost_limits",
     "MAST",
     "REGISTRY",
     "Bernoulli",

@@ -6,6 +6,7 @@ that a user can fix the call without reading the source.
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -79,12 +80,36 @@ def check_real(name: str, value, *, positive: bool = False, nonnegative: bool = 
     return value
 
 
+def as_real_array(name: str, value) -> np.ndarray:
+    """``value`` as a float64 array; complex, object, string and datetime input is refused (a
+    silent cast would drop the imaginary part or turn text into numbers)."""
+    raw = value if isinstance(value, np.ndarray) else None
+    if raw is None:
+        try:
+            raw = np.asarray(value)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"argument '{name}' must be a real array: {exc}") from None
+    kind = raw.dtype.kind
+    if kind == "c":
+        raise TypeError(f"argument '{name}' is complex ({raw.dtype}); a real array is required")
+    if kind not in "biuf":
+        raise TypeError(
+            f"argument '{name}' has dtype {raw.dtype}; a real (integer or float) array is required"
+        )
+    return raw.astype(np.float64, copy=False)
+
+
+def ndim_of(name: str, value) -> int:
+    """``np.ndim(value)``, with a clear error for ragged nested lists."""
+    try:
+        return int(np.ndim(value))
+    except ValueError as exc:
+        raise TypeError(f"argument '{name}' must be a real array: {exc}") from None
+
+
 def check_array(name: str, value, ndim: int, shape: tuple | None = None) -> np.ndarray:
     """A finite float64 array with ``ndim`` dimensions (and ``shape`` where given, -1 = any)."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"argument '{name}' must be a real array: {exc}") from None
+    arr = as_real_array(name, value)
     if arr.ndim != ndim:
         raise ValueError(f"argument '{name}' has shape {arr.shape}; expected a {ndim}-d array")
     if shape is not None:
@@ -109,7 +134,13 @@ def check_symmetric_psd(name: str, A: np.ndarray, rtol: float = 1e-10) -> np.nda
 
     Symmetry is required to ``rtol * max|A|``; PSD to ``-rtol * max(1, lambda_max)``.
     """
-    if A.shape[0] != A.shape[1]:
+    check_symmetric(name, A, rtol)
+    return check_psd(name, np.linalg.eigvalsh(0.5 * A + 0.5 * A.T), rtol)
+
+
+def check_symmetric(name: str, A: np.ndarray, rtol: float = 1e-10) -> None:
+    """A square matrix, symmetric to ``rtol * max(1, max|A|)``."""
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(f"argument '{name}' has shape {A.shape}; expected a square matrix")
     scale = max(1.0, float(np.max(np.abs(A)))) if A.size else 1.0
     asym = float(np.max(np.abs(A - A.T))) if A.size else 0.0
@@ -117,7 +148,11 @@ def check_symmetric_psd(name: str, A: np.ndarray, rtol: float = 1e-10) -> np.nda
         raise ValueError(
             f"argument '{name}' is not symmetric: max |A - A^T| = {asym:.3g} > {rtol * scale:.3g}"
         )
-    eig = np.linalg.eigvalsh(0.5 * (A + A.T))
+
+
+def check_psd(name: str, eig: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
+    """Ascending eigenvalues of a positive semidefinite matrix: the smallest ``>= -rtol *
+    max(1, |lambda_max|)``."""
     if eig[0] < -rtol * max(1.0, abs(eig[-1])):
         raise ValueError(
             f"argument '{name}' is not positive semidefinite: smallest eigenvalue {eig[0]:.3g} < 0"
@@ -128,7 +163,10 @@ def check_symmetric_psd(name: str, A: np.ndarray, rtol: float = 1e-10) -> np.nda
 def check_support(idx, sc, d: int) -> tuple[np.ndarray, np.ndarray]:
     """A sketch support: distinct int64 indices in ``[0, d)`` and finite float64 scales of the
     same length (cost ``O(len(idx) log len(idx))``)."""
-    idx_arr = np.asarray(idx)
+    try:
+        idx_arr = np.asarray(idx)
+    except ValueError as exc:
+        raise TypeError(f"argument 'idx' must be a 1-d integer array: {exc}") from None
     if idx_arr.ndim != 1 or not (np.issubdtype(idx_arr.dtype, np.integer) or (idx_arr.size == 0)):
         raise ValueError(
             f"argument 'idx' must be a 1-d integer array; got {idx_arr.dtype} "
@@ -138,7 +176,8 @@ def check_support(idx, sc, d: int) -> tuple[np.ndarray, np.ndarray]:
     if idx_arr.size and (idx_arr.min() < 0 or idx_arr.max() >= d):
         bad = idx_arr[(idx_arr < 0) | (idx_arr >= d)][0]
         raise ValueError(f"argument 'idx' has index {bad}; indices must lie in [0, {d - 1}]")
-    if np.unique(idx_arr).size != idx_arr.size:
+    ordered = np.sort(idx_arr)
+    if ordered.size > 1 and bool(np.any(ordered[1:] == ordered[:-1])):
         raise ValueError("argument 'idx' has repeated indices; a support lists each index once")
     sc_arr = check_vector("sc", sc, idx_arr.size)
     return idx_arr, np.ascontiguousarray(sc_arr)
@@ -152,3 +191,101 @@ def check_rows(rows, n: int) -> np.ndarray:
     if r.min() < 0 or r.max() >= n:
         raise ValueError(f"argument 'rows' has an index outside [0, {n - 1}]")
     return np.ascontiguousarray(r, dtype=np.int64)
+
+
+def check_probabilities(name: str, p, *, sum_to_one: bool = False, positive: bool = False):
+    """A finite 1-d array of probabilities in ``[0, 1]`` (``(0, 1]`` with ``positive``), summing
+    to 1 within ``1e-12 * len(p)`` when ``sum_to_one``."""
+    arr = check_vector(name, p)
+    if arr.size == 0:
+        raise ValueError(f"argument '{name}' is empty; at least one probability is required")
+    low = arr <= 0 if positive else arr < 0
+    bad = np.flatnonzero(low | (arr > 1))
+    if bad.size:
+        need = "(0, 1]" if positive else "[0, 1]"
+        raise ValueError(
+            f"argument '{name}' has entry {arr[bad[0]]!r} at index {bad[0]}; probabilities must "
+            f"lie in {need}"
+        )
+    if sum_to_one and abs(arr.sum() - 1.0) > 1e-12 * max(arr.size, 1):
+        raise ValueError(f"argument '{name}' sums to {arr.sum()!r}; probabilities must sum to 1")
+    return arr
+
+
+class DivergenceWarning(RuntimeWarning):
+    """An algorithm or exact recursion reached a non-finite iterate and stopped.
+
+    The message names the step, the step size ``gamma`` and the largest step the relevant theorem
+    admits; the returned ``Trace``/``Expectation`` records the stop in ``stopped_at``. Turn it
+    into an error with ``on_divergence="raise"`` (``DivergenceError``) or with
+    ``warnings.simplefilter("error", mastref.DivergenceWarning)``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.diag([1.0, 100.0]), np.ones(2)), mr.RandK(2, 1))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     trace = mr.dsgd(mast, np.zeros(2), 10.0, 1000, rng=0)
+    >>> caught[0].category.__name__, trace.stopped_at < 1000
+    ('DivergenceWarning', True)
+    """
+
+
+class DivergenceError(FloatingPointError):
+    """Raised instead of ``DivergenceWarning`` when a run is asked to ``on_divergence="raise"``."""
+
+
+def check_on_divergence(value) -> str:
+    if value not in ("warn", "raise"):
+        raise ValueError(f"argument 'on_divergence' = {value!r} must be 'warn' or 'raise'")
+    return value
+
+
+def finite_result(argument: str):
+    """Decorate a method whose result must be finite: overflow to ``inf``/``nan`` raises
+    ``FloatingPointError`` naming the method and ``argument`` (the input too large for double
+    precision) instead of returning the non-finite number."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = method(self, *args, **kwargs)
+            for part in out if isinstance(out, tuple) else (out,):
+                if not np.all(np.isfinite(part)):
+                    raise FloatingPointError(
+                        f"{type(self).__name__}.{method.__name__}: the result is not finite "
+                        f"(overflow); argument '{argument}' is too large for double precision"
+                    )
+            return out
+
+        return wrapper
+
+    return decorate
+
+
+#: Largest |s| of a sketch's entries: its fourth power (the mixed moments of order four that the
+#: exact §6 recursion uses) stays below the largest double.
+MAX_SKETCH_ENTRY = 1e75
+
+
+def check_sketch_entries(name: str, largest: float) -> None:
+    """Entries of a sketch (scales ``1/p``, atom values) whose fourth powers are finite."""
+    if not largest <= MAX_SKETCH_ENTRY:
+        raise ValueError(
+            f"argument '{name}' gives sketch entries up to {largest:.3g}; their fourth powers "
+            f"(the moments E[s^4] of THEORY.md §6) overflow double precision: entries must be "
+            f"<= {MAX_SKETCH_ENTRY:g}"
+        )
+
+
+def check_data_scale(name: str, squared_norm: float) -> None:
+    """``||X||_F^2`` finite: then every row norm ``||a_i||^2``, Gram entry and ``L`` is finite."""
+    if not np.isfinite(squared_norm):
+        raise ValueError(
+            f"argument '{name}' is too large: its squared norm (a bound on every ||a_i||^2 and "
+            f"on the smoothness constant) overflows double precision"
+        )

@@ -16,8 +16,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from ._budget import SECONDS_PER_PYTHON_STEP, check_cost
 from ._kernels import floyd_subsets, sketched_batch_grad_kernel, sketched_grad_kernel
-from ._validation import MissingCapability, as_generator, check_int, check_real, check_vector
+from ._validation import (
+    MissingCapability,
+    as_generator,
+    check_array,
+    check_int,
+    check_real,
+    check_vector,
+    ndim_of,
+)
+from ._watch import RunWatch
 from .distributed import DistributedProblem
 from .mast import MAST
 from .problems.base import FiniteSum
@@ -44,6 +54,9 @@ class Trace:
     aux : dict
         Extra recorded state (L-SVRDSG: ``"w"``, ``"h"`` of shape ``(n_records, n_runs, d)``,
         ``"w_final"``, ``"h_final"``).
+    stopped_at : int or None
+        ``None`` for a complete run; else the step at which an iterate first became non-finite
+        (the run stopped there with a ``DivergenceWarning``; the last record is that step).
 
     Examples
     --------
@@ -61,6 +74,7 @@ class Trace:
     final: np.ndarray
     counters: dict = field(default_factory=dict)
     aux: dict = field(default_factory=dict)
+    stopped_at: int | None = None
 
     @property
     def n_runs(self) -> int:
@@ -69,9 +83,10 @@ class Trace:
 
     def __repr__(self) -> str:
         n_rec, R, d = self.iterates.shape
+        stop = "" if self.stopped_at is None else f", DIVERGED at step {self.stopped_at}"
         return (
             f"Trace({self.algorithm}, gamma={self.gamma:.4g}, n_steps={int(self.steps[-1])}, "
-            f"n_runs={R}, d={d}, {n_rec} records)"
+            f"n_runs={R}, d={d}, {n_rec} records{stop})"
         )
 
 
@@ -114,6 +129,28 @@ def recording_steps(
     return np.unique(np.concatenate(([0, n_steps], steps))).astype(np.int64)
 
 
+def _guard(name: str, steps: np.ndarray, n_runs: int, d: int, n_arrays: int = 1) -> None:
+    """Refuse a run whose step loop or recorded iterates exceed the cost budget."""
+    n_steps = int(steps[-1])
+    check_cost(
+        f"{name}: n_steps = {n_steps}",
+        seconds=n_steps * SECONDS_PER_PYTHON_STEP,
+        hint="Reduce n_steps.",
+    )
+    check_cost(
+        f"{name}: recording {steps.size} steps x n_runs = {n_runs} x d = {d}",
+        nbytes=8.0 * n_arrays * steps.size * n_runs * d,
+        hint="Record fewer steps (record_every, record_at or geometric) or fewer runs.",
+    )
+
+
+def _finite_on_support(X: np.ndarray, ptr: np.ndarray, idx: np.ndarray) -> bool:
+    """Whether the entries a diagonal step touched (runs ``r``, coordinates ``C_r``) are finite:
+    ``O(|C|)``, since the other entries did not change."""
+    runs = np.repeat(np.arange(X.shape[0]), np.diff(ptr))
+    return bool(np.isfinite(X[runs, idx]).all())
+
+
 class _Recorder:
     def __init__(self, steps: np.ndarray, n_runs: int, d: int, counters, aux=()):
         self.steps = steps
@@ -133,6 +170,17 @@ class _Recorder:
                 self.aux[name][k] = value
             self._next += 1
 
+    def stop(self, t: int, X: np.ndarray, **aux) -> None:
+        """Record step ``t`` (the first non-finite iterate) as the last record."""
+        k = self._next
+        self.steps = np.append(self.steps[:k], t).astype(np.int64)
+        self.iterates = np.concatenate([self.iterates[:k], X[None]])
+        for name, total in self.running.items():
+            self.counters[name] = np.concatenate([self.counters[name][:k], total[None]])
+        for name, value in aux.items():
+            self.aux[name] = np.concatenate([self.aux[name][:k], np.asarray(value)[None]])
+        self.stopped_at = t
+
     def trace(self, algorithm: str, gamma: float, X: np.ndarray, **aux) -> Trace:
         return Trace(
             algorithm=algorithm,
@@ -142,6 +190,7 @@ class _Recorder:
             final=X.copy(),
             counters=self.counters,
             aux={**self.aux, **aux},
+            stopped_at=getattr(self, "stopped_at", None),
         )
 
 
@@ -243,14 +292,8 @@ def _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma):
 
 
 def _start(x0, d: int, n_runs: int) -> np.ndarray:
-    x0 = np.asarray(x0, dtype=float)
-    if x0.ndim == 2:
-        x0 = np.array(x0)
-        if x0.shape != (n_runs, d) or not np.all(np.isfinite(x0)):
-            raise ValueError(
-                f"argument 'x0' has shape {x0.shape}; expected ({d},) or ({n_runs}, {d})"
-            )
-        return x0.copy()
+    if ndim_of("x0", x0) == 2:
+        return check_array("x0", x0, 2, (n_runs, d)).copy()
     return np.tile(check_vector("x0", x0, d), (n_runs, 1))
 
 
@@ -301,6 +344,7 @@ def dsgd(
     record_every: int | None = None,
     record_at=None,
     geometric: int | None = None,
+    on_divergence: str = "warn",
 ) -> Trace:
     """Algorithm 1 (THEORY.md §4): ``x_{t+1} = x_t - gamma S_t^T G(v + S_t(x_t - v))``.
 
@@ -324,6 +368,10 @@ def dsgd(
         ``tau`` for ``oracle="minibatch"``.
     record_every, record_at, geometric
         Which steps to record (``recording_steps``).
+    on_divergence : {"warn", "raise"}
+        At the first non-finite iterate the run stops and warns (``DivergenceWarning``, naming
+        the step, ``gamma`` and Theorem 1's ``gamma_max = 1/L_max``; ``Trace.stopped_at``), or
+        raises ``DivergenceError``.
 
     Returns
     -------
@@ -350,6 +398,11 @@ def dsgd(
     tau = _check_oracle(mast.problem, oracle, batch_size)
     rng = as_generator(rng)
     X = _start(x0, mast.d, n_runs)
+    _guard("dsgd", steps, n_runs, mast.d)
+    watch = RunWatch(
+        "dsgd", gamma, n_steps, lambda: ("gamma_max = 1/L_max (Theorem 1)", 1 / mast.L_max),
+        on_divergence,
+    )
     rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads", "coords", "samples"))
     n_data = getattr(mast.problem, "n_samples", 1)
     sketch = mast.sketch
@@ -360,6 +413,7 @@ def dsgd(
             rows = _batch_rows(rng, tau, n_data, n_runs)
             _step(mast, X, ptr, idx, sc, rows, X, -gamma)
             rec.running["coords"] += np.diff(ptr)
+            finite = _finite_on_support(X, ptr, idx)
         else:
             for r in range(n_runs):
                 S = sketch.sample(rng)
@@ -371,9 +425,17 @@ def dsgd(
                     g = S.T @ mast.problem.batch_grad(y, batch)
                 X[r] -= gamma * g
             rec.running["coords"] += mast.d
+            finite = bool(np.isfinite(X).all())
         rec.running["sketched_grads"] += 1
         rec.running["samples"] += n_data if tau is None else tau
-    rec.maybe_record(n_steps, X)
+        watch.tick()
+        if not finite:
+            watch.diverged(t + 1)
+            rec.stop(t + 1, X)
+            break
+    else:
+        watch.close()
+        rec.maybe_record(n_steps, X)
     return rec.trace("dsgd" if tau is None else f"dsgd-minibatch(tau={tau})", gamma, X)
 
 
@@ -392,11 +454,13 @@ def gd_mast(
     record_every: int | None = None,
     record_at=None,
     geometric: int | None = None,
+    on_divergence: str = "warn",
 ) -> Trace:
     """Algorithm 2 (THEORY.md §4): ``x_{t+1} = x_t - gamma grad f_D(x_t)`` with the exact gradient.
 
     Deterministic (no ``rng``): all ``n_runs`` runs are the same trajectory. Counter
-    ``"grads_D"`` counts exact ``grad f_D`` evaluations.
+    ``"grads_D"`` counts exact ``grad f_D`` evaluations. A non-finite iterate stops the run as in
+    ``dsgd`` (``on_divergence``; the limit named is the baseline's ``gamma_max = 1/L``).
 
     Examples
     --------
@@ -416,13 +480,27 @@ def gd_mast(
     X = _start(x0, mast.d, n_runs)
     x = X[0].copy()
     mast.grad(x)  # fail early with the clear error if f_D has no exact gradient
+    _guard("gd_mast", steps, n_runs, mast.d)
+    watch = RunWatch(
+        "gd_mast", gamma, n_steps, lambda: ("gamma_max = 1/L (baseline GD)", 1 / mast.L),
+        on_divergence,
+    )
     rec = _Recorder(steps, n_runs, mast.d, ("grads_D",))
     for t in range(n_steps):
         rec.maybe_record(t, np.broadcast_to(x, X.shape))
-        x = x - gamma * mast.grad(x)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported by the watch below
+            x = x - gamma * mast.grad(x)
         rec.running["grads_D"] += 1
-    X[:] = x
-    rec.maybe_record(n_steps, X)
+        watch.tick()
+        if not np.isfinite(x).all():
+            watch.diverged(t + 1)
+            X[:] = x
+            rec.stop(t + 1, X)
+            break
+    else:
+        watch.close()
+        X[:] = x
+        rec.maybe_record(n_steps, X)
     return rec.trace("gd_mast", gamma, X)
 
 
@@ -464,6 +542,7 @@ def l_svrdsg(
     record_every: int | None = None,
     record_at=None,
     geometric: int | None = None,
+    on_divergence: str = "warn",
 ) -> Trace:
     """Algorithm 3 (THEORY.md §4), loopless variance-reduced double sketched gradient.
 
@@ -472,7 +551,9 @@ def l_svrdsg(
     refresh probability (default ``1/N``), ``b`` the reference batch size (default ``N``: the
     exact ``grad f_D``). Start: ``w_0 = x_0``, ``h_0 = grad f_D(x_0)`` (exact, so that the
     Lyapunov functions of Theorem 4 start deterministic). ``aux`` records ``w`` and ``h``;
-    counter ``"sketched_grads"`` counts ``2 + b`` per refresh step, 2 otherwise.
+    counter ``"sketched_grads"`` counts ``2 + b`` per refresh step, 2 otherwise. A non-finite
+    iterate stops the run as in ``dsgd`` (``on_divergence``; the limit named is Theorem 4's
+    ``gamma_max = 1/(6 L_max)``).
 
     Examples
     --------
@@ -497,6 +578,14 @@ def l_svrdsg(
     n_steps = int(steps[-1])
     rng = as_generator(rng)
     X = _start(x0, mast.d, n_runs)
+    _guard("l_svrdsg", steps, n_runs, mast.d, n_arrays=3)
+    watch = RunWatch(
+        "l_svrdsg",
+        gamma,
+        n_steps,
+        lambda: ("gamma_max = 1/(6 L_max) (Theorem 4)", 1 / (6 * mast.L_max)),
+        on_divergence,
+    )
     W = X.copy()
     H = np.array([mast.grad(x) for x in X])
     aptr, aidx, asc = sketch.atom_supports()
@@ -514,7 +603,14 @@ def l_svrdsg(
         ref_atoms = all_atoms if b == N else _minibatches(rng, N, b, n_runs)
         _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma)
         rec.running["sketched_grads"] += 2 + b * refresh
-    rec.maybe_record(n_steps, X, w=W, h=H)
+        watch.tick()
+        if not (np.isfinite(X).all() and np.isfinite(H).all()):
+            watch.diverged(t + 1)
+            rec.stop(t + 1, X, w=W, h=H)
+            break
+    else:
+        watch.close()
+        rec.maybe_record(n_steps, X, w=W, h=H)
     return rec.trace(f"l_svrdsg(p={p:g}, b={b})", gamma, X, w_final=W.copy(), h_final=H.copy())
 
 
@@ -542,6 +638,7 @@ def distributed_dsgd(
     record_every: int | None = None,
     record_at=None,
     geometric: int | None = None,
+    on_divergence: str = "warn",
 ) -> Trace:
     """Algorithm 4 (THEORY.md §4): ``x+ = x - (gamma/M) sum_i S_i^T grad f_i(v + S_i(x - v))``.
 
@@ -549,6 +646,8 @@ def distributed_dsgd(
     law (a ``PermutationSketch``). ``oracle="minibatch"`` uses a tau-nice batch of each client's
     shard. Counters: ``"coords_down"`` (sparse-model coordinates sent to the clients, summed over
     clients), ``"coords_up"`` (gradient coordinates returned), ``"sketched_grads"`` (M per round).
+    A non-finite iterate stops the run as in ``dsgd`` (``on_divergence``; the limit named is
+    Theorem 5's ``gamma_max = 1/A``).
 
     Examples
     --------
@@ -573,6 +672,14 @@ def distributed_dsgd(
     rng = as_generator(rng)
     M = problem.n_clients
     X = _start(x0, problem.d, n_runs)
+    _guard("distributed_dsgd", steps, n_runs, problem.d)
+    watch = RunWatch(
+        "distributed_dsgd",
+        gamma,
+        n_steps,
+        lambda: ("gamma_max = 1/A (Theorem 5)", 1 / problem.A),
+        on_divergence,
+    )
     G = np.zeros_like(X)
     rec = _Recorder(steps, n_runs, problem.d, ("coords_down", "coords_up", "sketched_grads"))
     for t in range(n_steps):
@@ -589,7 +696,15 @@ def distributed_dsgd(
             sizes = np.diff(ptr)
             rec.running["coords_down"] += sizes
             rec.running["coords_up"] += sizes
-        X -= gamma * (G / M)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported by the watch below
+            X -= gamma * (G / M)
         rec.running["sketched_grads"] += M
-    rec.maybe_record(n_steps, X)
+        watch.tick()
+        if not np.isfinite(X).all():
+            watch.diverged(t + 1)
+            rec.stop(t + 1, X)
+            break
+    else:
+        watch.close()
+        rec.maybe_record(n_steps, X)
     return rec.trace(f"distributed_dsgd(M={M})", gamma, X)

@@ -5,12 +5,18 @@ The package never downloads anything; real data (LIBSVM ``a5a``, ``a5a.t``) is r
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import as_generator, check_int
+from ._budget import check_cost, progress
+from ._validation import as_generator, check_int, check_vector
+
+#: Measured time to draw one row of ``synthetic_a5a_like`` (a weighted sample without
+#: replacement), rounded towards the slow side.
+SECONDS_PER_SAMPLED_ROW = 3e-5
 
 
 def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -19,7 +25,8 @@ def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.
     ``X`` is a CSR matrix with ``n_features`` columns (default: the largest index seen; a5a never
     uses feature 123, so pass ``n_features=123``). Labels are mapped to ``{-1, +1}``: files with
     labels ``{-1, +1}`` are kept, any other pair of labels maps the smaller to -1. Malformed lines
-    raise ``ValueError`` naming the line number and its content.
+    and non-finite labels or values (``nan``, ``inf``) raise ``ValueError`` naming the file, the
+    line number and its content.
 
     Examples
     --------
@@ -42,7 +49,10 @@ def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.
                 continue
             parts = body.split()
             try:
-                labels.append(float(parts[0]))
+                label = float(parts[0])
+                if not math.isfinite(label):
+                    raise ValueError(f"label {parts[0]!r} is not a finite number")
+                labels.append(label)
                 last = 0
                 for item in parts[1:]:
                     idx_s, val_s = item.split(":")
@@ -50,8 +60,11 @@ def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.
                     if idx <= last:
                         raise ValueError("indices must be >= 1 and strictly increasing")
                     last = idx
+                    value = float(val_s)
+                    if not math.isfinite(value):
+                        raise ValueError(f"feature {idx} has the non-finite value {val_s!r}")
                     indices.append(idx - 1)
-                    values.append(float(val_s))
+                    values.append(value)
             except ValueError as exc:
                 raise ValueError(
                     f"{path.name}, line {lineno}: cannot parse {line.rstrip()!r} ({exc})"
@@ -93,6 +106,9 @@ def save_libsvm(path, X, y) -> None:
     '-1 2:2.5\\n'
     """
     X = sp.csr_matrix(X)
+    if X.dtype.kind not in "biuf" or not np.isfinite(X.data).all():
+        raise ValueError("argument 'X' must be real and finite (LIBSVM stores numbers)")
+    y = check_vector("y", y, X.shape[0])
     with Path(path).open("w") as fh:
         for i in range(X.shape[0]):
             row = X.getrow(i)
@@ -124,9 +140,22 @@ def synthetic_a5a_like(
     n = check_int("n_samples", n_samples, 1)
     d = check_int("n_features", n_features, 1)
     k = check_int("nnz_per_row", nnz_per_row, 1, d)
+    check_cost(
+        f"synthetic_a5a_like: n_samples = {n}, nnz_per_row = {k}",
+        seconds=n * SECONDS_PER_SAMPLED_ROW,
+        nbytes=24.0 * n * k,
+        hint="Reduce n_samples.",
+    )
     popularity = 1.0 / np.arange(1, d + 1) ** 0.8
     popularity /= popularity.sum()
-    rows = [np.sort(rng.choice(d, size=k, replace=False, p=popularity)) for _ in range(n)]
+    bar = progress(n, n * SECONDS_PER_SAMPLED_ROW, "synthetic_a5a_like")
+    rows = []
+    for _ in range(n):
+        rows.append(np.sort(rng.choice(d, size=k, replace=False, p=popularity)))
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
     indices = np.concatenate(rows)
     indptr = np.arange(0, n * k + 1, k)
     X = sp.csr_matrix((np.ones(n * k), indices, indptr), shape=(n, d))

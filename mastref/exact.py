@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from ._budget import SECONDS_PER_RECURSION_D3, check_cost
 from ._validation import MissingCapability, check_int, check_real, check_vector
+from ._watch import RunWatch
 from .distributed import DistributedProblem
 from .mast import MAST
 
@@ -51,6 +53,10 @@ class Expectation:
     extra : dict
         Further exact curves (L-SVRDSG: ``"D"``, ``E D_t``, and ``"h_error"``,
         ``E||h_t - grad f_D(w_t)||^2``, the terms of Theorem 4's Lyapunov functions).
+    stopped_at : int or None
+        ``None``; or the first ``t`` at which a curve overflowed (beyond the step limit the
+        second moments grow geometrically): the recursion stopped there with a
+        ``DivergenceWarning`` and the curves end at ``t`` (their last value is non-finite).
 
     Here ``f`` is ``f_D`` (Algorithm 1 and 3) or ``F`` (Algorithm 4) and ``x*`` its minimiser.
 
@@ -69,12 +75,14 @@ class Expectation:
     grad_norm2: np.ndarray
     mean: np.ndarray
     extra: dict = field(default_factory=dict)
+    stopped_at: int | None = None
 
     def __repr__(self) -> str:
+        stop = "" if self.stopped_at is None else f", DIVERGED at step {self.stopped_at}"
         return (
             f"Expectation(n_steps={int(self.steps[-1])}, dist2: {self.dist2[0]:.4g} -> "
             f"{self.dist2[-1]:.4g}, value_gap: {self.value_gap[0]:.4g} -> "
-            f"{self.value_gap[-1]:.4g})"
+            f"{self.value_gap[-1]:.4g}{stop})"
         )
 
 
@@ -426,6 +434,11 @@ class _AtomSystem:
         self.Sigma = np.einsum("k,ka,kb->ab", self.w, self.U, self.U)
         self.bias = float(np.max(np.abs(np.einsum("k,ka->a", self.w, self.U)), initial=0.0))
 
+    @property
+    def work(self) -> float:
+        """Cost of one step in units of a ``d x d`` matrix product."""
+        return 2.0 * self.w.size
+
     def second_order(self, m, P):
         """``E[D P D] + C(m) + C(m)^T + Sigma``."""
         DP = self.D @ P
@@ -445,6 +458,12 @@ class _MomentSystem:
         self.G = sum(c.g for c in clients)
         F4, F3, F2 = self._moments(h_star, np.outer(h_star, h_star))
         self.Sigma = F2 + F3 + F3.T + F4
+
+    @property
+    def work(self) -> float:
+        """Cost of one step in units of a ``d x d`` matrix product (cross terms: ``M^2``)."""
+        M = len(self.clients)
+        return 4.0 * M + (4.0 * M * M if self.joint_Q is not None else 0.0)
 
     def _moments(self, m, P):
         """``E[D P D]``, ``E[D m (sum_j S_j g_j)^T]``, ``E[(sum S_i g_i)(sum S_j g_j)^T]``."""
@@ -476,11 +495,41 @@ class _MomentSystem:
         return F4 + F3 + F3.T + self.Sigma
 
 
-def _recursion(system, e0, eta, H, n_steps):
-    """The error-coordinate recursion; returns ``(curves (3, T+1), E e_T)``."""
+def recursion_seconds(work: float, d: int, n_steps: int, dtype) -> float:
+    """Estimated time of ``n_steps`` steps of ``work`` ``d x d`` products (``float64`` BLAS;
+    other dtypes run without BLAS, ~50x slower)."""
+    slow = 1.0 if np.dtype(dtype) == np.float64 else 50.0
+    return n_steps * work * slow * SECONDS_PER_RECURSION_D3 * float(d) ** 3
+
+
+def _precheck(name: str, n_clients: int, d: int, n_steps: int, dtype) -> None:
+    """Refuse at once (before any ``O(d^3)`` set-up) a run whose cheapest form, ``4 M`` products
+    a step, already exceeds the cost budget."""
+    seconds = recursion_seconds(4.0 * n_clients, d, n_steps, dtype)
+    check_cost(
+        f"{name}: d = {d}, n_steps = {n_steps}", seconds=seconds, hint="Reduce n_steps or d."
+    )
+
+
+def _watch(name, work, d, n_steps, dtype, gamma, limit, on_divergence, stacklevel=4):
+    """Check the cost (``mastref.cost_budget``) and return the run's ``RunWatch``."""
+    seconds = recursion_seconds(work, d, n_steps, dtype)
+    check_cost(
+        f"{name}: d = {d}, n_steps = {n_steps}", seconds=seconds, hint="Reduce n_steps or d."
+    )
+    return RunWatch(
+        name, gamma, n_steps, limit, on_divergence, seconds=seconds, what="expected curve",
+        record="expectation", stacklevel=stacklevel,
+    )
+
+
+def _recursion(system, e0, eta, H, n_steps, watch):
+    """The error-coordinate recursion; returns ``(curves (3, t+1), E e_t, stopped_at)`` with
+    ``t = n_steps``, or the first step whose curves are non-finite."""
     dtype = system.A.dtype
     m = np.asarray(e0, dtype=dtype).copy()
-    P = np.outer(m, m)
+    with np.errstate(over="ignore", invalid="ignore"):
+        P = np.outer(m, m)
     H = np.asarray(H, dtype=dtype)
     H2 = H @ H
     A = system.A
@@ -491,7 +540,13 @@ def _recursion(system, e0, eta, H, n_steps):
         out[1, t] = 0.5 * np.sum(H * P)
         out[2, t] = np.sum(H2 * P)
 
-    record(0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        record(0)
+    if not np.isfinite(out[:, 0]).all():
+        raise ValueError(
+            "argument 'x0' is too far from the minimiser: E||x_0 - x*||^2 overflows double "
+            f"precision (max |x_0 - x*| = {np.max(np.abs(e0)):.3g})"
+        )
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
             AP = A @ P
@@ -499,16 +554,22 @@ def _recursion(system, e0, eta, H, n_steps):
             m = m - eta * (A @ m)
             P = 0.5 * (P_next + P_next.T)
             record(t + 1)
-    return out, m
+            watch.tick()
+            if not np.isfinite(out[:, t + 1]).all():
+                watch.diverged(t + 1)
+                return out[:, : t + 2], m, t + 1
+    watch.close()
+    return out, m, None
 
 
-def _expectation(out: np.ndarray, mean: np.ndarray, n_steps: int, **extra) -> Expectation:
+def _expectation(out: np.ndarray, mean: np.ndarray, stopped_at=None, **extra) -> Expectation:
     return Expectation(
-        steps=np.arange(n_steps + 1),
+        steps=np.arange(out.shape[1]),
         dist2=np.asarray(out[0], dtype=float),
         value_gap=np.asarray(out[1], dtype=float),
         grad_norm2=np.asarray(out[2], dtype=float),
         mean=np.asarray(mean, dtype=float),
+        stopped_at=stopped_at,
         **extra,
     )
 
@@ -549,7 +610,14 @@ def _choose_method(method: str, atoms) -> str:
 
 
 def expected_dsgd(
-    mast: MAST, x0, gamma: float, n_steps: int, *, method: str = "auto", dtype=np.float64
+    mast: MAST,
+    x0,
+    gamma: float,
+    n_steps: int,
+    *,
+    method: str = "auto",
+    dtype=np.float64,
+    on_divergence: str = "warn",
 ) -> Expectation:
     """Exact ``E||x_t - x_D*||^2``, ``E f_D(x_t) - f_D^inf``, ``E||grad f_D(x_t)||^2`` of
     Algorithm 1-I on a quadratic problem, ``t = 0..n_steps`` (THEORY.md §6).
@@ -558,7 +626,9 @@ def expected_dsgd(
     relative accuracy however far the shift. ``method="atoms"`` enumerates the law's support
     (finite laws of at most ``MAX_ATOMS`` atoms: exact to round-off, and in any floating
     ``dtype``, e.g. ``np.longdouble`` for a reference); ``"moments"`` uses the mixed moments of
-    the law (any ``d``); ``"auto"`` prefers the atoms.
+    the law (any ``d``); ``"auto"`` prefers the atoms. The cost, ``O(d^3)`` a step, is estimated
+    first and checked against ``mastref.cost_budget``; long runs show a progress bar on a
+    terminal. A curve that overflows stops the recursion (``on_divergence``, as in ``dsgd``).
 
     Examples
     --------
@@ -574,6 +644,7 @@ def expected_dsgd(
     x0 = check_vector("x0", x0, mast.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
+    _precheck("expected_dsgd", 1, mast.d, n_steps, dtype)
     A, b, _ = mast.problem.quadratic_form()
     x_star = mast.argmin()
     g, h_star = A @ mast.v - b, x_star - mast.v
@@ -582,8 +653,12 @@ def expected_dsgd(
         system = _AtomSystem(*atoms, dtype=dtype)
     else:
         system = _MomentSystem([_ClientTerms(A, g, mast.sketch)], None, 0.0, h_star)
-    out, m = _recursion(system, x0 - x_star, gamma, mast.A_D, n_steps)
-    return _expectation(out, m + x_star, n_steps)
+    watch = _watch(
+        "expected_dsgd", system.work, mast.d, n_steps, dtype, gamma,
+        lambda: ("gamma_max = 1/L_max (Theorem 1)", 1 / mast.L_max), on_divergence,
+    )
+    out, m, stopped = _recursion(system, x0 - x_star, gamma, mast.A_D, n_steps, watch)
+    return _expectation(out, m + x_star, stopped)
 
 
 def expected_distributed_dsgd(
@@ -594,6 +669,7 @@ def expected_distributed_dsgd(
     *,
     method: str = "auto",
     dtype=np.float64,
+    on_divergence: str = "warn",
 ) -> Expectation:
     """Exact curves of Algorithm 4 on quadratic clients (``E||x_t - x_F*||^2``,
     ``E F(x_t) - F^inf``, ``E||grad F(x_t)||^2``): independent client laws, or one joint law
@@ -616,6 +692,7 @@ def expected_distributed_dsgd(
     x0 = check_vector("x0", x0, problem.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
+    _precheck("expected_distributed_dsgd", problem.n_clients, problem.d, n_steps, dtype)
     v, M = problem.v, problem.n_clients
     x_star = problem.argmin()
     h_star = x_star - v
@@ -641,8 +718,12 @@ def expected_distributed_dsgd(
         joint_Q = None if problem.joint is None else problem.joint.cross_moment_table()
         joint_c = 0.0 if problem.joint is None else problem.joint.scale
         system = _MomentSystem(clients, joint_Q, joint_c, h_star)
-    out, m = _recursion(system, x0 - x_star, gamma / M, problem.A_F, n_steps)
-    return _expectation(out, m + x_star, n_steps)
+    watch = _watch(
+        "expected_distributed_dsgd", system.work, problem.d, n_steps, dtype, gamma,
+        lambda: ("gamma_max = 1/A (Theorem 5)", 1 / problem.A), on_divergence,
+    )
+    out, m, stopped = _recursion(system, x0 - x_star, gamma / M, problem.A_F, n_steps, watch)
+    return _expectation(out, m + x_star, stopped)
 
 
 def _joint_atoms(joint, forms, gs, h_star):
@@ -676,6 +757,7 @@ def expected_svrdsg(
     p: float | None = None,
     b: int | None = None,
     dtype=np.float64,
+    on_divergence: str = "warn",
 ) -> Expectation:
     """Exact expectations of L-SVRDSG (Algorithm 3) on a quadratic with a finite uniform law.
 
@@ -719,6 +801,7 @@ def expected_svrdsg(
         raise ValueError(f"argument 'p' = {p} must lie in (0, 1]")
     b = N if b is None else check_int("b", b, 1, N)
     c_b = 0.0 if N == 1 else (N - b) / (b * (N - 1))
+    _precheck("expected_svrdsg", 1, mast.d, n_steps, dtype)
     A, bvec, _ = mast.problem.quadratic_form()
     x_star = mast.argmin()
     g, h_star = A @ mast.v - bvec, x_star - mast.v
@@ -742,6 +825,12 @@ def expected_svrdsg(
     Z = np.outer(mu, mu)
     curves = np.empty((5, n_steps + 1), dtype=dtype)
     A2 = A_D @ A_D
+    watch = _watch(
+        "expected_svrdsg", 27.0 + 2.0 * N, d, n_steps, dtype, gamma,
+        lambda: ("gamma_max = 1/(6 L_max) (Theorem 4)", 1 / (6 * mast.L_max)), on_divergence,
+        stacklevel=3,
+    )
+    stopped = None
 
     def record(t):
         Pee, Pff, Prr = Z[:d, :d], Z[d : 2 * d, d : 2 * d], Z[2 * d :, 2 * d :]
@@ -774,13 +863,13 @@ def expected_svrdsg(
             Z = 0.5 * (Z + Z.T)
             mu = np.concatenate([Et @ mu, Eb @ mu])
             record(t + 1)
-    out = _expectation(curves[:3], mu[:d] + x_star, n_steps)
+            watch.tick()
+            if not np.isfinite(curves[:, t + 1]).all():
+                watch.diverged(t + 1)
+                stopped = t + 1
+                curves = curves[:, : t + 2]
+                break
+        else:
+            watch.close()
     extra = {"D": np.asarray(curves[3], dtype=float), "h_error": np.asarray(curves[4], float)}
-    return Expectation(
-        steps=out.steps,
-        dist2=out.dist2,
-        value_gap=out.value_gap,
-        grad_norm2=out.grad_norm2,
-        mean=out.mean,
-        extra=extra,
-    )
+    return _expectation(curves[:3], mu[:d] + x_star, stopped, extra=extra)

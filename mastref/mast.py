@@ -21,6 +21,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import ndtri, stdtrit
 
+from ._budget import SECONDS_PER_PYTHON_STEP, check_cost
 from ._kernels import sketched_grad_kernel
 from ._validation import (
     MissingCapability,
@@ -29,6 +30,7 @@ from ._validation import (
     check_int,
     check_real,
     check_vector,
+    finite_result,
 )
 from .problems.base import Problem
 from .sketches.base import JointSketch, Sketch
@@ -168,8 +170,14 @@ class MAST:
         except MissingCapability:
             self._qf = None
         if self._qf is not None:
-            self._g_v = problem.grad(self.v)
-            self._f_v = problem.value(self.v)
+            try:
+                self._g_v = problem.grad(self.v)
+                self._f_v = problem.value(self.v)
+            except FloatingPointError:
+                raise ValueError(
+                    f"argument 'shift' is too large: f and grad f overflow at the shift (max |v| "
+                    f"= {np.max(np.abs(self.v)):.3g})"
+                ) from None
 
     def __repr__(self) -> str:
         return f"MAST({self.problem!r}, {self.sketch!r}, shift_norm={np.linalg.norm(self.v):.3g})"
@@ -199,11 +207,13 @@ class MAST:
         h = x - self.v
         return self.v + (S * h if S.ndim == 1 else S @ h)
 
+    @finite_result("x")
     def sketched_value(self, x, S) -> float:
         """``f_S(x) = f(v + S(x - v))``; ``S`` a scale vector (diagonal) or a ``d x d`` matrix."""
         x = check_vector("x", x, self.d)
         return self.problem.value(self._model(x, self._check_sample(S)))
 
+    @finite_result("x")
     def sketched_grad(self, x, S) -> np.ndarray:
         """``grad f_S(x) = S^T grad f(v + S(x - v))`` (THEORY.md §3 P1).
 
@@ -288,6 +298,7 @@ class MAST:
             "(Monte Carlo mean and standard error)"
         )
 
+    @finite_result("x")
     def value(self, x) -> float:
         """``f_D(x)``: closed form for quadratics, exact weighted sum over a finite support."""
         x = check_vector("x", x, self.d)
@@ -302,6 +313,7 @@ class MAST:
             )
         )
 
+    @finite_result("x")
     def grad(self, x) -> np.ndarray:
         """``grad f_D(x) = E[S^T grad f(v + S(x - v))]`` (``g_v + A_D h`` for quadratics)."""
         x = check_vector("x", x, self.d)
@@ -314,6 +326,7 @@ class MAST:
             out += w * s * self.problem.grad(self.v + s * h)
         return out
 
+    @finite_result("X")
     def values_and_grads(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Exact ``f_D`` and ``grad f_D`` at every row of ``X`` (shape ``(R, d)``), vectorised."""
         X = check_array("X", X, 2, (-1, self.d))
@@ -333,6 +346,12 @@ class MAST:
 
     def _estimate(self, fn, n_samples: int, rng) -> tuple:
         n_samples = check_int("n_samples", n_samples, 2)
+        check_cost(
+            f"Monte Carlo estimate: n_samples = {n_samples}",
+            seconds=n_samples * SECONDS_PER_PYTHON_STEP,
+            nbytes=8.0 * n_samples * self.d,
+            hint="Reduce n_samples.",
+        )
         rng = as_generator(rng)
         vals = np.array([fn(self.sketch.sample(rng)) for _ in range(n_samples)])
         return vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(n_samples)
@@ -464,6 +483,14 @@ class MAST:
         confidence = check_real("confidence", confidence, positive=True)
         if confidence >= 1:
             raise ValueError(f"argument 'confidence' = {confidence} must lie in (0, 1)")
+        n_rows = n_samples * getattr(self.problem, "n_samples", 1)
+        check_cost(
+            f"saa_solution: n_batches = {n_batches} problems of n_samples = {n_samples} atoms "
+            f"({n_rows} weighted terms each)",
+            seconds=n_batches * n_rows * self.d * 1e-8,  # interior point: >= ~10 ns a nonzero
+            nbytes=8.0 * n_rows * self.d,
+            hint="Reduce n_samples or n_batches.",
+        )
         rng = as_generator(rng)
         alpha = (1.0 - confidence) / 2
         xs, values = [], []

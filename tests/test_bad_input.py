@@ -1,9 +1,20 @@
-"""Bad input gets a ValueError/TypeError whose message names the argument."""
+"""Bad input gets a clear error (ValueError/TypeError/...) whose message names the argument.
+
+Organised by entry point (issue "No silent wrong numbers"): every public constructor and run gets
+the classes wrong type, wrong shape, non-finite, out of range, empty and huge. ``CASES`` are the
+constructor cases; ``BY_ENTRY`` adds the rest; ``test_fuzz_*`` feeds random malformed arrays
+(hypothesis) to every public constructor and asserts "clear error or a correct result".
+"""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import mastref as mr
 
@@ -136,11 +147,438 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "call", "exc", "names"), CASES, ids=[c[0] for c in CASES])
-def test_bad_input_is_rejected_with_the_argument_named(name, call, exc, names):
-    with pytest.raises(exc, match=names):
+Q3 = mr.Quadratic(A_OK, np.ones(3))
+MAST3 = mr.MAST(Q3, mr.RandK(3, 1))
+LOGI = mr.LogisticRegression(X_OK, Y_OK, 0.1)
+V2 = np.zeros(2)
+XV = X_OK @ V2
+CSC = sp.csc_matrix(X_OK)
+CSC_ARGS = (
+    CSC.indptr.astype(np.int64),
+    CSC.indices.astype(np.int64),
+    CSC.data,
+    Y_OK,
+    XV,
+    0.1,
+    V2,
+    np.ones(2),
+)
+TINY = mr.cost_budget(seconds=1e-3)  # "huge" cases: refused at once under a small budget
+
+
+def _with_budget(call, **budget):
+    def run():
+        with mr.cost_budget(**budget):
+            return call()
+
+    return run
+
+
+def _libsvm(tmp_text: str):
+    import pathlib
+    import tempfile
+
+    path = pathlib.Path(tempfile.mkdtemp()) / "bad.svm"
+    path.write_text(tmp_text)
+    return lambda: mr.load_libsvm(path)
+
+
+# entry point -> [(label, call, exception, regex the message must match)]
+BY_ENTRY = {
+    "Quadratic": [
+        ("complex A", lambda: mr.Quadratic(A_OK * (1 + 1j), np.ones(3)), TypeError, "'A'.*complex"),
+        ("complex b", lambda: mr.Quadratic(A_OK, np.ones(3) + 0j), TypeError, "'b'.*complex"),
+        ("string A", lambda: mr.Quadratic("eye", np.ones(3)), TypeError, "'A'"),
+        ("empty A", lambda: mr.Quadratic(np.zeros((0, 0)), np.ones(0)), ValueError, "'A'"),
+        ("inf b", lambda: mr.Quadratic(A_OK, [np.inf, 0, 0]), ValueError, "'b'"),
+        ("f^inf overflows", lambda: mr.Quadratic(A_OK, [1e308, -1e308, 0]), ValueError, "'b'"),
+        (
+            "huge d: eigendecomposition refused",
+            lambda: mr.Quadratic(np.eye(8000), np.ones(8000)),
+            mr.CostLimitExceeded,
+            "8000 x 8000.*cost_budget",
+        ),
+        ("value at overflowing x", lambda: Q3.value([1e200, 1e200, 0]), FloatingPointError, "'x'"),
+        ("grad wrong length", lambda: Q3.grad(np.ones(2)), ValueError, "'x'"),
+    ],
+    "LogisticRegression": [
+        ("complex X", lambda: mr.LogisticRegression(X_OK + 0j, Y_OK, 0.1), TypeError, "'X'"),
+        ("nan label", lambda: mr.LogisticRegression(X_OK, [1, np.nan, 1], 0.1), ValueError, "'y'"),
+        ("labels 1/2", lambda: mr.LogisticRegression(X_OK, [1, 2, 1], 0.1), ValueError, "'y'"),
+        ("lam nan", lambda: mr.LogisticRegression(X_OK, Y_OK, np.nan), ValueError, "'lam'"),
+        ("lam string", lambda: mr.LogisticRegression(X_OK, Y_OK, "0.1"), TypeError, "'lam'"),
+        (
+            "sparse X with inf",
+            lambda: mr.LogisticRegression(sp.csr_matrix([[1.0, np.inf]]), [1.0], 0.1),
+            ValueError,
+            "'X'",
+        ),
+        (
+            "empty X",
+            lambda: mr.LogisticRegression(np.zeros((0, 2)), [], 0.1),
+            ValueError,
+            "'X'|'y'",
+        ),
+        ("batch rows out of range", lambda: LOGI.batch_grad(V2, [0, 5]), ValueError, "'rows'"),
+    ],
+    "LeastSquares": [
+        ("complex y", lambda: mr.LeastSquares(X_OK, Y_OK + 0j, 0.1), TypeError, "'y'"),
+        ("y length", lambda: mr.LeastSquares(X_OK, [1.0], 0.1), ValueError, "'y'"),
+        ("negative lam", lambda: mr.LeastSquares(X_OK, Y_OK, -1.0), ValueError, "'lam'"),
+    ],
+    "sketch laws": [
+        ("bernoulli complex p", lambda: mr.Bernoulli(np.array([0.5 + 0j, 0.5])), TypeError, "'p'"),
+        ("bernoulli ragged p", lambda: mr.Bernoulli([[0.5], [0.5, 0.5]]), TypeError, "'p'"),
+        (
+            "random subset negative size probability",
+            lambda: mr.RandomSubset(4, [1, 2, 3], [0.5, -0.1, 0.6], 4 / 2.2),
+            ValueError,
+            "'size_probs'",
+        ),
+        (
+            "random subset nan size probability",
+            lambda: mr.RandomSubset(4, [1, 2], [0.5, np.nan], 8 / 3),
+            ValueError,
+            "'size_probs'",
+        ),
+        (
+            "random subset probabilities not summing to 1",
+            lambda: mr.RandomSubset(4, [1, 2], [0.5, 0.6], 4 / 1.7),
+            ValueError,
+            "'size_probs'",
+        ),
+        ("randk d huge float", lambda: mr.RandK(1e6, 3), TypeError, "'d'"),
+        ("sample_supports n = -1", lambda: mr.RandK(3, 1).sample_supports(-1), ValueError, "n_"),
+        ("sample_supports n = 0.5", lambda: mr.RandK(3, 1).sample_supports(0.5), TypeError, "n_"),
+        (
+            "dense d x d second moment beyond the memory budget",
+            lambda: mr.Bernoulli(0.5, 100_000).second_moment(),
+            mr.CostLimitExceeded,
+            "GiB",
+        ),
+        ("projection huge d", lambda: mr.Projection(10**6, 3), mr.CostLimitExceeded, "memory"),
+    ],
+    "MAST": [
+        (
+            "complex shift",
+            lambda: mr.MAST(Q3, mr.RandK(3, 1), shift=np.ones(3) * 1j),
+            TypeError,
+            "'shift'",
+        ),
+        (
+            "shift overflows f",
+            lambda: mr.MAST(Q3, mr.RandK(3, 1), shift=[1e200, 0, 0]),
+            ValueError,
+            "'shift'",
+        ),
+        ("grad of nan x", lambda: MAST3.grad([np.nan, 0, 0]), ValueError, "'x'"),
+        (
+            "values_and_grads 1-d",
+            lambda: MAST3.values_and_grads(np.zeros(3)),
+            ValueError,
+            "'X'|'Y'",
+        ),
+    ],
+    "algorithms": [
+        ("dsgd complex x0", lambda: mr.dsgd(MAST3, np.zeros(3) + 0j, 0.1, 5), TypeError, "'x0'"),
+        ("dsgd x0 2-d wrong", lambda: mr.dsgd(MAST3, np.zeros((2, 3)), 0.1, 5), ValueError, "'x0'"),
+        ("dsgd gamma 0", lambda: mr.dsgd(MAST3, np.zeros(3), 0.0, 5), ValueError, "'gamma'"),
+        ("dsgd gamma nan", lambda: mr.dsgd(MAST3, np.zeros(3), np.nan, 5), ValueError, "'gamma'"),
+        ("dsgd n_steps < 0", lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, -1), ValueError, "'n_steps'"),
+        (
+            "dsgd n_steps = 10**12 refused at once",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 10**12),
+            mr.CostLimitExceeded,
+            "n_steps = 1000000000000.*cost_budget",
+        ),
+        (
+            "dsgd recorded iterates beyond memory",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 10**6, n_runs=10**5, record_every=1),
+            mr.CostLimitExceeded,
+            "record",
+        ),
+        (
+            "dsgd diverging, asked to raise",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 1e3, 1000, on_divergence="raise", rng=0),
+            mr.DivergenceError,
+            "gamma = 1000.*gamma_max",
+        ),
+        (
+            "dsgd on_divergence typo",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 5, on_divergence="ignore"),
+            ValueError,
+            "'on_divergence'",
+        ),
+        (
+            "gd_mast gamma inf",
+            lambda: mr.gd_mast(MAST3, np.zeros(3), np.inf, 5),
+            ValueError,
+            "'gamma'",
+        ),
+        (
+            "l_svrdsg p > 1",
+            lambda: mr.l_svrdsg(mr.MAST(Q3, mr.Partition(3, 3, rng=0)), np.zeros(3), 0.1, 5, p=1.5),
+            ValueError,
+            "'p'",
+        ),
+        (
+            "distributed diverging, asked to raise",
+            lambda: mr.distributed_dsgd(
+                mr.DistributedProblem([Q3, Q3], mr.PermutationSketch(3, 2)),
+                np.zeros(3),
+                1e3,
+                1000,
+                on_divergence="raise",
+                rng=0,
+            ),
+            mr.DivergenceError,
+            "Theorem 5",
+        ),
+    ],
+    "exact recursions": [
+        (
+            "expected_dsgd nan x0",
+            lambda: mr.expected_dsgd(MAST3, [np.nan, 0, 0], 0.1, 5),
+            ValueError,
+            "'x0'",
+        ),
+        (
+            "expected_dsgd x0 overflows",
+            lambda: mr.expected_dsgd(MAST3, [1e200, 0, 0], 0.1, 5),
+            ValueError,
+            "'x0'",
+        ),
+        (
+            "expected_dsgd method typo",
+            lambda: mr.expected_dsgd(MAST3, np.zeros(3), 0.1, 5, method="fast"),
+            ValueError,
+            "'method'",
+        ),
+        (
+            "expected_dsgd d = 400, T = 10**6 refused at once",
+            lambda: mr.expected_dsgd(
+                mr.MAST(mr.Quadratic(np.eye(400), np.ones(400)), mr.RandK(400, 4)),
+                np.zeros(400),
+                0.1,
+                10**6,
+            ),
+            mr.CostLimitExceeded,
+            "d = 400.*cost_budget",
+        ),
+        (
+            "expected_svrdsg diverging, asked to raise",
+            lambda: mr.expected_svrdsg(
+                mr.MAST(Q3, mr.Partition(3, 3, rng=0)),
+                np.zeros(3),
+                50.0,
+                2000,
+                on_divergence="raise",
+            ),
+            mr.DivergenceError,
+            "Theorem 4",
+        ),
+    ],
+    "kernels": [
+        (
+            "idx out of range",
+            lambda: mr.logistic_csc_kernel(*CSC_ARGS, np.array([2]), np.ones(1)),
+            ValueError,
+            "'idx'",
+        ),
+        (
+            "negative idx",
+            lambda: mr.logistic_csc_kernel(*CSC_ARGS, np.array([-1]), np.ones(1)),
+            ValueError,
+            "'idx'",
+        ),
+        (
+            "idx/sc lengths",
+            lambda: mr.logistic_csc_kernel(*CSC_ARGS, np.array([0, 1]), np.ones(1)),
+            ValueError,
+            "'sc'",
+        ),
+        (
+            "repeated idx",
+            lambda: mr.quadratic_kernel(
+                A_OK, np.ones(3), np.zeros(3), np.zeros(3), np.array([1, 1]), np.ones(2)
+            ),
+            ValueError,
+            "'idx'",
+        ),
+        (
+            "float idx",
+            lambda: mr.quadratic_kernel(
+                A_OK, np.ones(3), np.zeros(3), np.zeros(3), np.array([0.0]), np.ones(1)
+            ),
+            ValueError,
+            "'idx'",
+        ),
+        (
+            "nan scale",
+            lambda: mr.quadratic_kernel(
+                A_OK, np.ones(3), np.zeros(3), np.zeros(3), np.array([0]), np.array([np.nan])
+            ),
+            ValueError,
+            "'sc'",
+        ),
+    ],
+    "data": [
+        ("libsvm nan value", _libsvm("+1 1:nan 2:1\n-1 2:1\n"), ValueError, "line 1.*non-finite"),
+        ("libsvm inf value", _libsvm("+1 1:1\n-1 2:inf\n"), ValueError, "line 2.*non-finite"),
+        ("libsvm nan label", _libsvm("+1 1:1\nnan 2:1\n"), ValueError, "line 2.*label"),
+        ("libsvm three labels", _libsvm("1 1:1\n2 2:1\n3 1:1\n"), ValueError, "labels"),
+        ("libsvm bad index", _libsvm("+1 0:1\n"), ValueError, "line 1"),
+        (
+            "save_libsvm nan",
+            lambda: mr.save_libsvm("/dev/null", np.array([[np.nan]]), [1.0]),
+            ValueError,
+            "'X'",
+        ),
+        (
+            "synthetic_a5a_like(10**9) refused at once",
+            lambda: mr.synthetic_a5a_like(10**9),
+            mr.CostLimitExceeded,
+            "n_samples = 1000000000",
+        ),
+        (
+            "synthetic nnz_per_row > d",
+            lambda: mr.synthetic_a5a_like(10, 5, 6),
+            ValueError,
+            "'nnz_per_row'",
+        ),
+    ],
+    "budget": [
+        (
+            "cost_budget seconds 0",
+            lambda: mr.cost_budget(seconds=0).__enter__(),
+            ValueError,
+            "'seconds'",
+        ),
+    ],
+}
+
+ALL = [
+    (f"{entry}: {label}", call, exc, match)
+    for entry, cases in BY_ENTRY.items()
+    for label, call, exc, match in cases
+]
+ALL += [(f"constructors: {c[0]}", *c[1:]) for c in CASES]
+
+
+@pytest.mark.parametrize(("name", "call", "exc", "match"), ALL, ids=[c[0] for c in ALL])
+def test_bad_input_is_rejected_with_the_argument_named(name, call, exc, match):
+    with pytest.raises(exc, match=match):
         call()
 
 
-def test_enough_distinct_bad_inputs():
-    assert len({c[0] for c in CASES}) >= 20
+def test_the_suite_covers_every_entry_point_with_many_cases():
+    counts = {entry: len(cases) for entry, cases in BY_ENTRY.items()}
+    counts["constructors"] = len(CASES)
+    assert len({c[0] for c in ALL}) == len(ALL)
+    assert sum(counts.values()) >= 100
+    assert all(n >= 1 for n in counts.values())
+
+
+def test_divergence_stops_the_run_and_says_where():
+    with pytest.warns(mr.DivergenceWarning, match=r"step \d+ of 1000; gamma = 1000"):
+        trace = mr.dsgd(MAST3, np.zeros(3), 1e3, 1000, n_runs=2, rng=0)
+    t = trace.stopped_at
+    assert t is not None and 0 < t < 1000
+    assert trace.steps[-1] == t and trace.iterates.shape[0] == trace.steps.size
+    assert np.all(np.isfinite(trace.iterates[:-1])) and not np.all(np.isfinite(trace.final))
+    assert "DIVERGED" in repr(trace)
+    with pytest.warns(mr.DivergenceWarning, match="expected curve"):
+        e = mr.expected_dsgd(MAST3, np.zeros(3), 1e3, 1000)
+    assert e.stopped_at is not None and e.steps[-1] == e.stopped_at == e.dist2.size - 1
+    assert np.all(np.isfinite(e.dist2[:-1])) and not np.isfinite(e.dist2[-1])
+
+
+def test_no_divergence_warning_inside_the_step_limit():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trace = mr.dsgd(MAST3, np.zeros(3), 1.0 / MAST3.L_max, 500, rng=0)
+        e = mr.expected_dsgd(MAST3, np.zeros(3), 1.0 / MAST3.L_max, 500)
+    assert trace.stopped_at is None and e.stopped_at is None
+    assert trace.steps[-1] == 500 and e.steps[-1] == 500
+
+
+def test_cost_budget_can_be_raised_and_is_restored():
+    with mr.cost_budget(seconds=1e-6), pytest.raises(mr.CostLimitExceeded, match="cost_budget"):
+        mr.dsgd(MAST3, np.zeros(3), 0.1, 10_000)
+    with mr.cost_budget(seconds=1e9):
+        assert mr.cost_limits()["seconds"] == 1e9
+    assert mr.cost_limits()["seconds"] == 600.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Fuzz: random malformed arrays to every public constructor
+# ------------------------------------------------------------------------------------------------
+
+CLEAR = (ValueError, TypeError, mr.MissingCapability, FloatingPointError)
+
+_DTYPES = st.sampled_from(["float64", "int64", "complex128", "bool", "object", "str"])
+_SPECIAL = st.sampled_from([0.0, 1.0, -1.0, 0.5, np.nan, np.inf, -np.inf, 1e308, -1e308, 1e-320])
+
+
+@st.composite
+def malformed(draw):
+    """Arrays of random shape (0-3 dims, sides 0-4) and dtype, with special values mixed in."""
+    shape = tuple(draw(st.lists(st.integers(0, 4), min_size=0, max_size=3)))
+    size = int(np.prod(shape)) if shape else 1
+    values = draw(st.lists(_SPECIAL, min_size=size, max_size=size))
+    arr = np.array(values, dtype=float).reshape(shape) if shape else np.float64(values[0])
+    kind = draw(_DTYPES)
+    if kind == "str":
+        return arr.astype(str)
+    if kind == "object":
+        return arr.astype(object)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return arr.astype(kind) if kind != "int64" else np.nan_to_num(arr).astype(np.int64)
+
+
+def _check_problem(f):
+    x = np.zeros(f.d)
+    assert np.isfinite(f.value(x)) and np.all(np.isfinite(f.grad(x)))
+    assert np.isfinite(f.L) and f.L >= 0
+
+
+def _check_sketch(law):
+    assert np.isfinite(law.L_D) and law.L_D >= 1 - 1e-12
+    assert np.all(np.isfinite(np.asarray(law.sample(0))))
+
+
+CONSTRUCTORS = {
+    "Quadratic(A, b)": (
+        lambda a: mr.Quadratic(a, np.ones(np.shape(a)[0] if np.ndim(a) else 1)),
+        _check_problem,
+    ),
+    "Quadratic(I, b)": (lambda a: mr.Quadratic(np.eye(2), a), _check_problem),
+    "LogisticRegression(X, y)": (lambda a: mr.LogisticRegression(a, Y_OK, 0.1), _check_problem),
+    "LogisticRegression(X_OK, y)": (lambda a: mr.LogisticRegression(X_OK, a, 0.1), _check_problem),
+    "LeastSquares(X, y)": (lambda a: mr.LeastSquares(a, Y_OK, 0.1), _check_problem),
+    "Bernoulli(p)": (lambda a: mr.Bernoulli(a), _check_sketch),
+    "FiniteSketch(diagonals)": (lambda a: mr.FiniteSketch(a), _check_sketch),
+    "FiniteSketch(weights)": (lambda a: mr.FiniteSketch(np.eye(2) * 2, a), _check_sketch),
+    "RandomSubset(size_probs)": (lambda a: mr.RandomSubset(2, [1, 2], a, 1.0), _check_sketch),
+    "MAST(shift)": (
+        lambda a: mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1), shift=a),
+        lambda m: np.isfinite(m.gap),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CONSTRUCTORS))
+@settings(
+    max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(arr=malformed())
+def test_fuzz_constructors_give_a_clear_error_or_a_correct_object(name, arr):
+    build, check = CONSTRUCTORS[name]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no ComplexWarning, no RuntimeWarning overflow
+            obj = build(arr)
+    except CLEAR as err:
+        assert "'" in str(err), f"{name}: message names nothing: {err}"
+        return
+    check(obj)

@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import scipy.optimize as so
 
-from .._validation import MissingCapability, check_int, check_real, check_vector
+from .._validation import MissingCapability, check_int, check_real, check_vector, finite_result
 from .base import Problem
 
 
@@ -99,12 +99,14 @@ class FunctionProblem(Problem):
     def mu(self) -> float:
         return self._mu
 
+    @finite_result("x")
     def value(self, x) -> float:
         value = float(self._f(check_vector("x", x, self.d)))
         if not math.isfinite(value):
             raise ValueError(f"f(x) = {value} is not finite at x = {x!r}")
         return value
 
+    @finite_result("x")
     def grad(self, x) -> np.ndarray:
         return check_vector("grad(x)", self._grad(check_vector("x", x, self.d)), self.d)
 
@@ -112,6 +114,7 @@ class FunctionProblem(Problem):
     def has_hessian(self) -> bool:
         return self._hess is not None
 
+    @finite_result("x")
     def hessian(self, x) -> np.ndarray:
         if self._hess is None:
             raise MissingCapability(f"{self!r} has no Hessian (pass hess=)")

@@ -16,7 +16,14 @@ from .._kernels import (
     least_squares_dense_kernel,
     register_kernels,
 )
-from .._validation import MissingCapability, check_array, check_real, check_vector
+from .._validation import (
+    MissingCapability,
+    check_array,
+    check_data_scale,
+    check_real,
+    check_vector,
+    finite_result,
+)
 from .base import FiniteSum, QuadraticForm
 from .logistic import as_data_matrix
 from .quadratic import Quadratic
@@ -140,6 +147,10 @@ class LeastSquares(FiniteSum):
         if n == 0 or d == 0:
             raise ValueError(f"argument 'X' has shape {self.X.shape}; it must be non-empty")
         self.y = check_vector("y", y, n)
+        with np.errstate(over="ignore"):
+            check_data_scale("y", float(self.y @ self.y))
+            X2 = self.X.multiply(self.X).sum() if self.is_sparse else np.sum(self.X**2)
+            check_data_scale("X' and 'y", float(X2) * float(self.y @ self.y))  # |X^T y|^2
         self.lam = check_real("lam", lam, nonnegative=True)
         self.n_samples = n
         self.d = d
@@ -171,35 +182,41 @@ class LeastSquares(FiniteSum):
 
     # ---- values -------------------------------------------------------------------------
 
+    @finite_result("x")
     def value(self, x) -> float:
         """``1/(2n) ||X x - y||^2 + (lam/2)||x||^2``."""
         x = check_vector("x", x, self.d)
         r = np.asarray(self.X @ x).ravel() - self.y
         return float(0.5 * r @ r / self.n_samples + 0.5 * self.lam * x @ x)
 
+    @finite_result("x")
     def grad(self, x) -> np.ndarray:
         """``X^T (X x - y)/n + lam x``."""
         x = check_vector("x", x, self.d)
         r = np.asarray(self.X @ x).ravel() - self.y
         return np.asarray(self.X.T @ r).ravel() / self.n_samples + self.lam * x
 
+    @finite_result("x")
     def hessian(self, x) -> np.ndarray:
         """``X^T X / n + lam I``."""
         check_vector("x", x, self.d)
         return self._gram() / self.n_samples + self.lam * np.eye(self.d)
 
+    @finite_result("Y")
     def values_and_grads(self, Y) -> tuple[np.ndarray, np.ndarray]:
         Y = check_array("Y", Y, 2, (-1, self.d))
         R = np.asarray(self.X @ Y.T) - self.y[:, None]
         vals = 0.5 * np.sum(R * R, axis=0) / self.n_samples + 0.5 * self.lam * np.sum(Y**2, axis=1)
         return vals, np.asarray(self.X.T @ R).T / self.n_samples + self.lam * Y
 
+    @finite_result("x")
     def batch_value(self, x, rows) -> float:
         x = check_vector("x", x, self.d)
         rows = self._check_rows(rows)
         r = np.asarray(self.X[rows] @ x).ravel() - self.y[rows]
         return float(0.5 * r @ r / rows.size + 0.5 * self.lam * x @ x)
 
+    @finite_result("x")
     def batch_grad(self, x, rows) -> np.ndarray:
         x = check_vector("x", x, self.d)
         rows = self._check_rows(rows)

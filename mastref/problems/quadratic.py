@@ -7,8 +7,16 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from .._budget import check_dense
 from .._kernels import quadratic_kernel, register_kernels
-from .._validation import check_array, check_real, check_symmetric_psd, check_vector
+from .._validation import (
+    check_array,
+    check_psd,
+    check_real,
+    check_symmetric,
+    check_vector,
+    finite_result,
+)
 from .base import Problem, QuadraticForm
 
 #: Relative tolerance below which an eigenvalue of ``A`` counts as zero.
@@ -65,24 +73,36 @@ class Quadratic(Problem):
         A = check_array("A", A, 2)
         if A.size == 0:
             raise ValueError(f"argument 'A' has shape {A.shape}; it must be non-empty")
-        check_symmetric_psd("A", A)
-        self.A = 0.5 * (A + A.T)
+        check_dense("Quadratic", A.shape[0], copies=4, eigh=True)
         self.d = A.shape[0]
         self.b = check_vector("b", b, self.d)
         self.c = check_real("c", c)
+        check_symmetric("A", A)
+        self.A = 0.5 * A + 0.5 * A.T  # no overflow at |A| ~ 1e308
         eig, U = np.linalg.eigh(self.A)
+        check_psd("A", eig)
         tol = _EIG_RTOL * max(1.0, abs(eig[-1])) * self.d
         nonzero = eig > tol
         self._eig = np.where(nonzero, eig, 0.0)
-        coef = U.T @ self.b
-        outside = float(np.linalg.norm(coef[~nonzero]))
-        if outside > 1e-8 * max(1.0, float(np.linalg.norm(self.b))):
+        with np.errstate(over="ignore", invalid="ignore"):
+            coef = U.T @ self.b
+            outside = float(np.linalg.norm(coef[~nonzero]))
+            b_norm = float(np.linalg.norm(self.b))
+        if outside > 1e-8 * max(1.0, b_norm):
             raise ValueError(
                 f"argument 'b' is not in range(A): its component in the null space of A has norm "
                 f"{outside:.3g}, so f is unbounded below (f^inf = -inf)"
             )
         self._range, self._range_eig = U[:, nonzero], eig[nonzero]
-        self._x_star = self.pinv_apply(self.b)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._x_star = self.pinv_apply(self.b)
+            finite = np.isfinite(self._x_star).all() and np.isfinite(self.inf)
+        if not finite:
+            raise ValueError(
+                "arguments 'A', 'b', 'c': the minimiser A^+ b or f^inf overflows double precision "
+                f"(max |b| = {np.max(np.abs(self.b)):.3g}, smallest nonzero eigenvalue "
+                f"{self._range_eig.min():.3g})"
+            )
 
     @property
     def L(self) -> float:
@@ -94,20 +114,24 @@ class Quadratic(Problem):
         """``mu_f = lambda_min(A)`` (0 when ``A`` is singular)."""
         return float(self._eig[0])
 
+    @finite_result("x")
     def value(self, x) -> float:
         """``1/2 x^T A x - b^T x + c``."""
         x = check_vector("x", x, self.d)
         return float(0.5 * x @ self.A @ x - self.b @ x + self.c)
 
+    @finite_result("x")
     def grad(self, x) -> np.ndarray:
         """``A x - b``."""
         return self.A @ check_vector("x", x, self.d) - self.b
 
+    @finite_result("x")
     def hessian(self, x) -> np.ndarray:
         """``A``."""
         check_vector("x", x, self.d)
         return self.A.copy()
 
+    @finite_result("Y")
     def values_and_grads(self, Y) -> tuple[np.ndarray, np.ndarray]:
         Y = check_array("Y", Y, 2, (-1, self.d))
         AY = Y @ self.A

@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from .._budget import check_dense
 from .._validation import MissingCapability, as_generator, check_array, check_int, check_vector
 
 #: Largest support that ``support()`` enumerates (2^20 Bernoulli masks, say).
@@ -167,6 +168,8 @@ class Sketch(ABC):
 
     def _atom_matrices(self, atoms: np.ndarray) -> np.ndarray:
         """The atoms as ``(N, d, d)`` matrices."""
+        check_dense(f"{type(self).__name__}: {atoms.shape[0]} atoms as matrices", self.d,
+                    copies=atoms.shape[0])
         return atoms if atoms.ndim == 3 else np.einsum("ki,ij->kij", atoms, np.eye(self.d))
 
     # ---- constants (defaults from a finite support) --------------------------------------
@@ -315,6 +318,7 @@ class DiagonalSketch(Sketch):
 
     def pair_moments(self) -> np.ndarray:
         """``E[s s^T]`` (``d x d``): ``E[s_i s_j]`` off the diagonal and ``E[s_j^2]`` on it."""
+        check_dense(f"{type(self).__name__}.pair_moments", self.d)
         if self.has_finite_support:
             atoms, w = self._finite_atoms()
             return (atoms.T * w) @ atoms
@@ -364,6 +368,7 @@ class DiagonalSketch(Sketch):
         return float(np.max(atoms * atoms))
 
     def second_moment(self) -> np.ndarray:
+        check_dense(f"{type(self).__name__}.second_moment", self.d)
         return np.diag(self.second_moment_diag())
 
     def sandwich(self, A) -> np.ndarray:

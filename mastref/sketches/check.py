@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
+from .._budget import SECONDS_PER_PYTHON_STEP, check_cost
 from .._validation import MissingCapability, as_generator, check_int, check_real
 from .base import MAX_SUPPORT, DiagonalSketch, Sketch
 
@@ -131,7 +132,15 @@ def _mean_matrix(law: Sketch, atoms: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _monte_carlo_mean(law: Sketch, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """Per-entry mean and standard error of ``S`` (diagonal: ``s``) over ``n`` draws."""
-    if law.is_diagonal and isinstance(law, DiagonalSketch):
+    diagonal = law.is_diagonal and isinstance(law, DiagonalSketch)
+    check_cost(
+        f"check_sketch: n_samples = {n} draws of a {'diagonal' if diagonal else 'dense'} law, "
+        f"d = {law.d}",
+        seconds=n * (1e-9 * law.d if diagonal else SECONDS_PER_PYTHON_STEP + 1e-9 * law.d**2),
+        nbytes=16.0 * (n * law.d if diagonal else law.d**2),
+        hint="Reduce n_samples.",
+    )
+    if diagonal:
         _, idx, sc = law.sample_supports(n, rng=rng)
         first = np.zeros(law.d)
         second = np.zeros(law.d)

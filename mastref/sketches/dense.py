@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .._budget import check_dense
 from .._validation import as_generator, check_int
 from .base import Sketch
 
@@ -29,6 +30,7 @@ class Projection(Sketch):
     def __init__(self, d: int, m: int):
         self.d = check_int("d", d, 1)
         self.m = check_int("m", m, 1, self.d)
+        check_dense("Projection (every sample is dense)", self.d)
 
     @property
     def L_D(self) -> float:
@@ -81,6 +83,7 @@ class Gaussian(Sketch):
     def __init__(self, d: int, m: int):
         self.d = check_int("d", d, 1)
         self.m = check_int("m", m, 1)
+        check_dense("Gaussian (every sample is dense)", self.d)
 
     @property
     def L_D(self) -> float:

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, check_array, check_int, check_vector
+from .._validation import (
+    as_generator,
+    check_array,
+    check_int,
+    check_sketch_entries,
+    check_vector,
+)
 from .base import DiagonalSketch, check_n_samples, gather_supports, supports_from_pairs
 
 _UNBIASED_RTOL = 1e-12
@@ -56,6 +62,7 @@ class FiniteSketch(DiagonalSketch):
                 raise ValueError(f"argument 'weights' must be > 0; got min {w.min():.3g}")
             if abs(w.sum() - 1.0) > 1e-12:
                 raise ValueError(f"argument 'weights' must sum to 1; got {w.sum()!r}")
+        check_sketch_entries("diagonals", float(np.max(np.abs(samples))))
         mean = w @ samples
         err = float(np.max(np.abs(mean - 1.0)))
         if err > _UNBIASED_RTOL * max(1.0, float(np.max(np.abs(samples)))):
@@ -163,7 +170,10 @@ class Partition(FiniteSketch):
     ):
         if blocks is None:
             if d is None or n_blocks is None:
-                raise TypeError("Partition needs either (d, n_blocks[, rng]) or blocks=[...]")
+                raise TypeError(
+                    "Partition needs either (d, n_blocks[, rng]) or the argument 'blocks' = "
+                    "[[...], ...]"
+                )
             d = check_int("d", d, 1)
             n_blocks = check_int("n_blocks", n_blocks, 1, d)
             perm = as_generator(rng).permutation(d)

@@ -13,7 +13,14 @@ import math
 import numpy as np
 
 from .._kernels import floyd_subsets
-from .._validation import as_generator, check_int, check_real, check_vector
+from .._validation import (
+    as_generator,
+    check_int,
+    check_real,
+    check_sketch_entries,
+    check_vector,
+    ndim_of,
+)
 from .base import MAX_SUPPORT, DiagonalSketch, MomentStructure, check_n_samples
 
 
@@ -49,7 +56,7 @@ class Bernoulli(DiagonalSketch):
     """
 
     def __init__(self, p, d: int | None = None):
-        if np.ndim(p) == 0:
+        if ndim_of("p", p) == 0:
             if d is None:
                 raise TypeError("Bernoulli with a scalar 'p' needs the dimension 'd'")
             d = check_int("d", d, 1)
@@ -64,6 +71,7 @@ class Bernoulli(DiagonalSketch):
             raise ValueError(
                 f"argument 'p' has entry {bad!r}; keep probabilities must lie in (0, 1]"
             )
+        check_sketch_entries("p", 1.0 / float(p.min()))
         self.p = p
         self.d = p.size
 
@@ -172,6 +180,7 @@ class RandomSubset(DiagonalSketch):
         self._sizes = sizes.astype(np.int64)
         self._size_probs = probs
         self.scale = check_real("scale", scale, positive=True)
+        check_sketch_entries("scale", self.scale)
         mean_size = float(self._size_probs @ self._sizes)
         if abs(self.scale * mean_size / self.d - 1.0) > 1e-12:
             raise ValueError(
