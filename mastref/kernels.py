@@ -35,6 +35,7 @@ jitted loops alike.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.special import expit
 
 from . import _kernels as raw
@@ -104,6 +105,36 @@ def _compressed(indptr, indices, data, n_major: int, name: str):
             f"indptr[-1] = {indptr[-1]} entries"
         )
     return indptr, indices, data
+
+
+@njit(cache=True)
+def _minor_ok(indptr, indices, majors, n_minor, pos):
+    """Whether the pointers of ``majors`` are ordered and inside ``indices``, and every minor
+    index they list lies in ``[0, n_minor)`` with ``pos[j] == -1`` (``pos`` empty: unchecked).
+    Cost ``O(len(majors) + nnz of those majors)``: the order of the kernel it guards."""
+    nnz = indices.size
+    for a in range(majors.size):
+        m = majors[a]
+        lo, hi = indptr[m], indptr[m + 1]
+        if lo < 0 or hi < lo or hi > nnz:
+            return False
+        for q in range(lo, hi):
+            j = indices[q]
+            if j < 0 or j >= n_minor:
+                return False
+            if pos.size and pos[j] != -1:
+                return False
+    return True
+
+
+def _check_minor(indptr, indices, majors, n_minor: int, name: str, pos=None) -> None:
+    empty = np.empty(0, dtype=np.int64)
+    if not _minor_ok(indptr, indices, majors, n_minor, empty if pos is None else pos):
+        raise ValueError(
+            f"argument 'indices' (or 'indptr') of the {name} arrays is corrupt where the call "
+            f"reads it: pointers must be ordered and indices lie in [0, {n_minor - 1}]"
+            + ("" if pos is None else "; argument 'pos' must be -1 there")
+        )
 
 
 def _vectors(n: int, **arrays):
@@ -206,6 +237,7 @@ def logistic_csc_kernel(
     v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
     y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
     indptr, indices, data = _compressed(indptr, indices, data, v.size, "CSC")
+    _check_minor(indptr, indices, idx, Xv.size, "CSC")
     dm, touched, rows = _scratch(scratch, Xv.size)
     return raw.logistic_csc_scratch_kernel(
         indptr, indices, data, y, Xv, lam, v, x, idx, sc, dm, touched, rows
@@ -234,6 +266,7 @@ def logistic_csr_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, d=None
         raise ValueError(f"argument 'd' = {d} differs from len(v) = {v.size}")
     y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
     indptr, indices, data = _compressed(indptr, indices, data, Xv.size, "CSR")
+    _check_minor(indptr, indices, np.arange(Xv.size), v.size, "CSR")
     return raw.logistic_csr_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, v.size)
 
 
@@ -280,8 +313,10 @@ def logistic_csr_batch_kernel(
     y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
     indptr, indices, data = _compressed(indptr, indices, data, Xv.size, "CSR")
     rows = check_rows(rows, Xv.size)
+    pos = _pos(pos, v.size)
+    _check_minor(indptr, indices, rows, v.size, "CSR", pos)
     return raw.logistic_csr_batch_kernel(
-        indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, _pos(pos, v.size)
+        indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos
     )
 
 
@@ -359,8 +394,7 @@ def least_squares_csc_kernel(indptr, indices, data, g0, lam, n, v, x, idx, sc, d
         dm = np.zeros(n)
     elif np.shape(dm) != (n,):
         raise ValueError(f"argument 'dm' must be float64 zeros of shape ({n},)")
-    if indices.size and indices.max() >= n:
-        raise ValueError(f"argument 'indices' has a row index >= n = {n}")
+    _check_minor(indptr, indices, idx, n, "CSC")
     return raw.least_squares_csc_kernel(indptr, indices, data, g0, lam, n, v, x, idx, sc, dm)
 
 
@@ -401,8 +435,10 @@ def least_squares_csr_batch_kernel(
     y, Xv = _vectors(np.asarray(Xv).shape[0], y=y, Xv=Xv)
     indptr, indices, data = _compressed(indptr, indices, data, Xv.size, "CSR")
     rows = check_rows(rows, Xv.size)
+    pos = _pos(pos, v.size)
+    _check_minor(indptr, indices, rows, v.size, "CSR", pos)
     return raw.least_squares_csr_batch_kernel(
-        indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, _pos(pos, v.size)
+        indptr, indices, data, y, Xv, lam, v, x, idx, sc, rows, pos
     )
 
 

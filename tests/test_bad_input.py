@@ -153,6 +153,7 @@ LOGI = mr.LogisticRegression(X_OK, Y_OK, 0.1)
 V2 = np.zeros(2)
 XV = X_OK @ V2
 CSC = sp.csc_matrix(X_OK)
+CSR = sp.csr_matrix(X_OK)
 CSC_ARGS = (
     CSC.indptr.astype(np.int64),
     CSC.indices.astype(np.int64),
@@ -420,6 +421,60 @@ BY_ENTRY = {
             ),
             ValueError,
             "'sc'",
+        ),
+    ],
+    "kernel data arrays": [
+        (
+            "csc row index far out of range",
+            lambda: mr.logistic_csc_kernel(
+                CSC_ARGS[0], np.array([0, 10**9, 2]), *CSC_ARGS[2:], np.array([0]), np.ones(1)
+            ),
+            ValueError,
+            "'indices'",
+        ),
+        (
+            "csc pointers out of order",
+            lambda: mr.logistic_csc_kernel(
+                np.array([0, 3, 1]), *CSC_ARGS[1:], np.array([1]), np.ones(1)
+            ),
+            ValueError,
+            "'indices'|'indptr'",
+        ),
+        (
+            "csr column index out of range",
+            lambda: mr.logistic_csr_kernel(
+                CSR.indptr,
+                np.array([0, 5, 0, 1]),
+                CSR.data,
+                Y_OK,
+                XV,
+                0.1,
+                V2,
+                V2,
+                np.array([0]),
+                np.ones(1),
+            ),
+            ValueError,
+            "'indices'",
+        ),
+        (
+            "minibatch pos scratch not -1",
+            lambda: mr.logistic_csr_batch_kernel(
+                CSR.indptr,
+                CSR.indices,
+                CSR.data,
+                Y_OK,
+                XV,
+                0.1,
+                V2,
+                V2,
+                np.array([0]),
+                np.ones(1),
+                np.array([0, 1]),
+                np.array([7, 7]),
+            ),
+            ValueError,
+            "'pos'",
         ),
     ],
     "data": [
