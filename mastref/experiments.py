@@ -10,16 +10,29 @@ one), from which every configuration derives its own seed; nothing is downloaded
 * ``subsampling``: Algorithm 1-II with tau-nice minibatches on the finite-sum MAST loss.
 * ``distributed``: Algorithm 4 with Bernoulli sketches vs the standard loss (S_i = I).
 * ``stepsize``: loss after T steps versus gamma / gamma_theory.
+
+Each experiment is a sweep over configurations (pruning: the sparsities q; subsampling: the
+batch sizes tau; distributed: the (M, split, p) grid; stepsize: the (q, gamma/gamma_theory)
+pairs) run through ``mastref.backend.map_tasks`` (``backend``: serial, joblib or Dask; ``jobs``
+workers). A configuration's seed is a function of the experiment's seed and of the
+configuration itself (as stated in each experiment), never of the worker that runs it, so every
+backend gives the same numbers. Each finished configuration is recorded in
+``out/<name>/records/`` as it completes; ``resume=True`` (``mastref experiment NAME --resume``)
+reads those back instead of running them again, with the same results.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from . import __version__
+from . import backend as bk
 from ._validation import as_generator
 from .algorithms import distributed_dsgd, dsgd
 from .data import load_libsvm, synthetic_a5a_like
@@ -69,10 +82,52 @@ def accuracy(X, y, W: np.ndarray) -> np.ndarray:
 
 def _write_csv(path: Path, header: list[str], rows) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    w.writerows(rows)
+    bk.write_atomic(path, lambda tmp: tmp.write_text(buf.getvalue(), newline=""))
+
+
+def _save_figure(fig, path: Path) -> None:
+    bk.write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=120))
+
+
+def _sweep(
+    name: str,
+    fn: Callable,
+    configs: list,
+    keys: list[str],
+    *,
+    out,
+    settings: dict,
+    backend: str | None,
+    jobs: int,
+    scheduler: str | None,
+    client,
+    resume: bool,
+    progress: bool | None,
+) -> list:
+    """``fn`` over the configurations through ``map_tasks``, each finished one recorded in
+    ``out/<name>/records/<key>.json`` (``resume``: the recorded ones are read back)."""
+    settings = {**settings, "version": __version__}
+    store = bk.RecordStore(Path(out) / name / "records", settings, resume=resume)
+    return bk.map_tasks(
+        fn,
+        configs,
+        keys=keys,
+        store=store,
+        backend=backend,
+        n_jobs=jobs,
+        scheduler=scheduler,
+        client=client,
+        progress=progress,
+        desc=f"experiment {name}",
+    )
+
+
+def _data_setting(data) -> str | None:
+    return None if data is None else str(Path(data).resolve())
 
 
 def _plt():
@@ -105,6 +160,34 @@ def _solve_mast_dsgd(mast: MAST, x_start, n_steps: int, seed: int) -> tuple[np.n
 # ------------------------------------------------------------------------------------------------
 
 
+def _prune_at(
+    q: float,
+    *,
+    erm: LogisticRegression,
+    x_erm: np.ndarray,
+    Xte,
+    yte: np.ndarray,
+    masks: dict,
+    steps: int,
+    seed: int,
+) -> dict:
+    """One sparsity ``q``: MAST (RandK, K kept) solved from ``x_erm`` with seed
+    ``seed + int(100 q)``; both solutions pruned by the masks drawn for ``q``."""
+    d = erm.n_features
+    keep = masks[f"{q:g}"]
+    K = keep.shape[1]
+    mast = MAST(erm, RandK(d, K))
+    x_mast, info = _solve_mast_dsgd(mast, x_erm, steps, seed + int(q * 100))
+    pruned = np.zeros((keep.shape[0], d))
+    pruned[np.arange(keep.shape[0])[:, None], keep] = 1.0
+    return {
+        "info": info,
+        "a_erm": accuracy(Xte, yte, pruned * x_erm),
+        "a_mast": accuracy(Xte, yte, pruned * x_mast),
+        "mast_full": float(accuracy(Xte, yte, x_mast[None])[0]),
+    }
+
+
 def run_pruning(
     data=None,
     out="experiments",
@@ -112,13 +195,23 @@ def run_pruning(
     rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
     n_masks: int = 200,
+    *,
+    backend: str | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    client=None,
+    resume: bool = False,
+    progress: bool | None = None,
 ) -> dict:
     """ERM vs MAST (RandK, v = 0) solutions under random pruning of a fraction q of coordinates.
 
     ERM is solved exactly (cvxpy + Newton). MAST at sparsity q (K = round((1-q) d) kept) is
     solved by Algorithm 1 at the Theorem 1 step, warm-started at the ERM solution, averaging the
-    last half of the iterates; its accuracy is reported as a Monte Carlo ``||grad f_D||``.
-    Each solution is pruned by ``n_masks`` uniformly random masks keeping K coordinates.
+    last half of the iterates (seed ``seed + int(100 q)``); its accuracy is reported as a Monte
+    Carlo ``||grad f_D||``. Each solution is pruned by ``n_masks`` uniformly random masks
+    keeping K coordinates, drawn from ``default_rng(seed)`` in the order q = 0.1, ..., 0.9.
+    The sparsities run through ``map_tasks`` (``backend``, ``jobs``, ``scheduler``,
+    ``client``, ``progress`` as there; ``resume``: see the module docstring).
     """
     seed = base_seed(rng)
     Xtr, ytr, Xte, yte = load_a5a(data, quick, seed)
@@ -126,21 +219,41 @@ def run_pruning(
     x_erm = erm.argmin()
     d = erm.n_features
     qs = np.round(np.arange(0.1, 1.0, 0.1), 1)
-    rng = np.random.default_rng(seed)
-    rows, box_erm, box_mast, summary = [], [], [], {"q": qs.tolist()}
-    acc_erm_full = float(accuracy(Xte, yte, x_erm[None])[0])
-    mast_full = []
-    steps = 4000 if quick else 40000
+    mask_rng = np.random.default_rng(seed)
+    masks = {}
     for q in qs:
         K = int(round((1 - q) * d))
-        mast = MAST(erm, RandK(d, K))
-        x_mast, info = _solve_mast_dsgd(mast, x_erm, steps, seed + int(q * 100))
-        masks = np.zeros((n_masks, d))
-        for m in range(n_masks):
-            masks[m, rng.choice(d, K, replace=False)] = 1.0
-        a_erm = accuracy(Xte, yte, masks * x_erm)
-        a_mast = accuracy(Xte, yte, masks * x_mast)
-        mast_full.append(float(accuracy(Xte, yte, x_mast[None])[0]))
+        masks[f"{q:g}"] = np.array([mask_rng.choice(d, K, replace=False) for _ in range(n_masks)])
+    acc_erm_full = float(accuracy(Xte, yte, x_erm[None])[0])
+    steps = 4000 if quick else 40000
+    results = _sweep(
+        "pruning",
+        partial(
+            _prune_at, erm=erm, x_erm=x_erm, Xte=Xte, yte=yte, masks=masks, steps=steps, seed=seed
+        ),
+        [float(q) for q in qs],
+        [f"q{q:g}" for q in qs],
+        out=out,
+        settings={
+            "quick": quick,
+            "data": _data_setting(data),
+            "seed": seed,
+            "lam": lam,
+            "n_masks": n_masks,
+        },
+        backend=backend,
+        jobs=jobs,
+        scheduler=scheduler,
+        client=client,
+        resume=resume,
+        progress=progress,
+    )
+    rows, box_erm, box_mast, summary = [], [], [], {"q": qs.tolist()}
+    mast_full = []
+    for q, res in zip(qs, results, strict=True):
+        K = int(round((1 - q) * d))
+        a_erm, a_mast, info = res["a_erm"], res["a_mast"], res["info"]
+        mast_full.append(res["mast_full"])
         box_erm.append(a_erm)
         box_mast.append(a_mast)
         for name, a in (("ERM", a_erm), ("MAST", a_mast)):
@@ -203,7 +316,7 @@ def run_pruning(
     ax.set_title(f"Pruning robustness, l2-logistic regression (lam={lam:g})")
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
-    fig.savefig(out / "pruning.png", dpi=120)
+    _save_figure(fig, out / "pruning.png")
     plt.close(fig)
     summary.update({"erm_unpruned": acc_erm_full, "mast_unpruned": mast_full, "lam": lam})
     return summary
@@ -214,19 +327,55 @@ def run_pruning(
 # ------------------------------------------------------------------------------------------------
 
 
+def _subsample_at(
+    tau: int, *, mast: MAST, x0: np.ndarray, f_inf: float, R: int, T: int, seed: int
+) -> dict:
+    """One batch size ``tau``: ``R`` runs of Algorithm 1-II at Theorem 3's step, seed
+    ``seed + tau``; the value gaps' mean and standard error, the data passes and the bound."""
+    g = theorem3(mast, x0=x0, batch_size=tau, strongly_convex=True)
+    tr = dsgd(
+        mast,
+        x0,
+        g.gamma,
+        T,
+        rng=seed + tau,
+        n_runs=R,
+        oracle="minibatch",
+        batch_size=tau,
+        geometric=40,
+    )
+    value_gaps = np.array([mast.values_and_grads(Xk)[0] for Xk in tr.iterates]) - f_inf
+    return {
+        "steps": tr.steps,
+        "passes": tr.counters["samples"][:, 0] / mast.problem.n_samples,
+        "mean": value_gaps.mean(axis=1),
+        "se": np.array([gaps.std(ddof=1) / np.sqrt(R) for gaps in value_gaps]),
+        "bound": g.bound(tr.steps),
+        "gamma": g.gamma,
+    }
+
+
 def run_subsampling(
     data=None,
     out="experiments",
     quick: bool = False,
     rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
+    *,
+    backend: str | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    client=None,
+    resume: bool = False,
+    progress: bool | None = None,
 ) -> dict:
     """Algorithm 1-II on the finite-sum MAST loss with tau in {1, 8, 64, n}.
 
-    The sketch is a fixed Partition into 2 blocks (sparsity 0.5), so f_D is an exact finite sum
-    and f_D^inf is exact (cvxpy + Newton). Each tau runs at the step of the strongly convex
-    corollary of Theorem 3 (with its tau-nice ABC constants); the bound is drawn against the mean
-    over R runs.
+    The sketch is a fixed Partition into 2 blocks, so f_D is an exact finite sum and f_D^inf is
+    exact (cvxpy + Newton). Each tau runs at the step of the strongly convex corollary of
+    Theorem 3 (with its tau-nice ABC constants), seed ``seed + tau``; the bound is drawn against
+    the mean over R runs. The batch sizes run through ``map_tasks`` (arguments as in
+    ``run_pruning``).
     """
     seed = base_seed(rng)
     Xtr, ytr, _, _ = load_a5a(data, quick, seed)
@@ -236,46 +385,35 @@ def run_subsampling(
     x0 = np.zeros(f.n_features)
     R = 5 if quick else 10
     T = 2000 if quick else 20000
+    taus = [1, 8, 64, n]
+    results = _sweep(
+        "subsampling",
+        partial(_subsample_at, mast=mast, x0=x0, f_inf=mast.inf, R=R, T=T, seed=seed),
+        taus,
+        [f"tau{tau}" for tau in taus],
+        out=out,
+        settings={"quick": quick, "data": _data_setting(data), "seed": seed, "lam": lam},
+        backend=backend,
+        jobs=jobs,
+        scheduler=scheduler,
+        client=client,
+        resume=resume,
+        progress=progress,
+    )
     rows, summary = [], {}
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    f_inf = mast.inf
-    for tau in (1, 8, 64, n):
-        g = theorem3(mast, x0=x0, batch_size=tau, strongly_convex=True)
-        tr = dsgd(
-            mast,
-            x0,
-            g.gamma,
-            T,
-            rng=seed + tau,
-            n_runs=R,
-            oracle="minibatch",
-            batch_size=tau,
-            geometric=40,
-        )
-        value_gaps = np.array([mast.values_and_grads(Xk)[0] for Xk in tr.iterates]) - f_inf
-        mean = value_gaps.mean(axis=1)
-        passes = tr.counters["samples"][:, 0] / n
-        bound = g.bound(tr.steps)
-        for k in range(tr.steps.size):
-            rows.append(
-                [
-                    tau,
-                    tr.steps[k],
-                    passes[k],
-                    mean[k],
-                    value_gaps[k].std(ddof=1) / np.sqrt(R),
-                    bound[k],
-                    g.gamma,
-                ]
-            )
+    for tau, res in zip(taus, results, strict=True):
+        steps, passes, mean, bound = res["steps"], res["passes"], res["mean"], res["bound"]
+        for k in range(steps.size):
+            rows.append([tau, steps[k], passes[k], mean[k], res["se"][k], bound[k], res["gamma"]])
         label = f"tau={tau}" if tau < n else f"tau=n={n}"
-        (line,) = axes[0].plot(tr.steps, mean, label=label)
-        axes[0].plot(tr.steps, bound, "--", color=line.get_color(), lw=0.8)
+        (line,) = axes[0].plot(steps, mean, label=label)
+        axes[0].plot(steps, bound, "--", color=line.get_color(), lw=0.8)
         axes[1].plot(passes, mean, label=label, color=line.get_color())
         summary[f"value_gap_T_tau{tau}"] = float(mean[-1])
         summary[f"bound_T_tau{tau}"] = float(bound[-1])
-        summary[f"gamma_tau{tau}"] = g.gamma
+        summary[f"gamma_tau{tau}"] = res["gamma"]
     for ax, xl in zip(axes, ("step t", "data passes (samples / n)"), strict=True):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -291,7 +429,7 @@ def run_subsampling(
         ["tau", "step", "data_passes", "value_gap_mean", "value_gap_se", "theorem3_bound", "gamma"],
         rows,
     )
-    fig.savefig(out / "subsampling.png", dpi=120)
+    _save_figure(fig, out / "subsampling.png")
     plt.close(fig)
     summary["n"] = n
     return summary
@@ -302,52 +440,115 @@ def run_subsampling(
 # ------------------------------------------------------------------------------------------------
 
 
+def _distributed_at(
+    config: tuple,
+    *,
+    Xtr,
+    ytr: np.ndarray,
+    lam: float,
+    whole,
+    f_inf: float,
+    T: int,
+    R: int,
+    seed: int,
+) -> dict:
+    """One ``(M, split, p)``: ``R`` runs of Algorithm 4 at ``1/sqrt(L_F A T)``, seed ``seed``
+    for every configuration (common random numbers across the grid)."""
+    M, split, p = config
+    d = whole.n_features
+    law = Identity(d) if p == 1.0 else Bernoulli(p, d)
+    dp = DistributedProblem.from_data(Xtr, ytr, lam, M, law, split=split, rng=seed)
+    gamma = 1.0 / np.sqrt(dp.L_F * dp.A * T)
+    tr = distributed_dsgd(dp, np.zeros(d), gamma, T, rng=seed, n_runs=R, geometric=30)
+    loss = np.array([[whole.value(x) for x in Xk] for Xk in tr.iterates]) - f_inf
+    gn = np.array([[np.sum(whole.grad(x) ** 2) for x in Xk] for Xk in tr.iterates])
+    return {
+        "steps": tr.steps,
+        "coords": tr.counters["coords_down"].mean(axis=1),
+        "loss": loss,
+        "gn": gn,
+        "gamma": gamma,
+    }
+
+
 def run_distributed(
     data=None,
     out="experiments",
     quick: bool = False,
     rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
+    *,
+    backend: str | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    client=None,
+    resume: bool = False,
+    progress: bool | None = None,
 ) -> dict:
     """Algorithm 4 with M in {4, 16}, homogeneous and label-heterogeneous splits, Bernoulli
     sketches p in {0.9, 0.5, 0.1} against the standard loss (S_i = I).
 
     Every configuration runs the same number of rounds at the default step of Theorem 5
-    (nonconvex, ``1/sqrt(L_F A T)``) of its own sketch law; reported are the standard loss
-    ``f(x_t) - f^inf``, ``||grad f(x_t)||^2`` and the coordinates sent to the clients.
+    (nonconvex, ``1/sqrt(L_F A T)``) of its own sketch law, all with seed ``seed``; reported are
+    the standard loss ``f(x_t) - f^inf``, ``||grad f(x_t)||^2`` and the coordinates sent to the
+    clients. The 16 configurations run through ``map_tasks`` (arguments as in
+    ``run_pruning``).
     """
     seed = base_seed(rng)
     Xtr, ytr, _, _ = load_a5a(data, quick, seed)
     whole = LogisticRegression(Xtr, ytr, lam)
-    f_inf = whole.inf
-    d = whole.n_features
     T = 300 if quick else 3000
     R = 3
+    configs = [
+        (M, split, p)
+        for M in (4, 16)
+        for split in ("homogeneous", "heterogeneous")
+        for p in (1.0, 0.9, 0.5, 0.1)
+    ]
+    results = _sweep(
+        "distributed",
+        partial(
+            _distributed_at,
+            Xtr=Xtr,
+            ytr=ytr,
+            lam=lam,
+            whole=whole,
+            f_inf=whole.inf,
+            T=T,
+            R=R,
+            seed=seed,
+        ),
+        configs,
+        [f"M{M}-{split}-p{p:g}" for M, split, p in configs],
+        out=out,
+        settings={"quick": quick, "data": _data_setting(data), "seed": seed, "lam": lam},
+        backend=backend,
+        jobs=jobs,
+        scheduler=scheduler,
+        client=client,
+        resume=resume,
+        progress=progress,
+    )
     rows, summary = [], {}
     plt = _plt()
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
+    for (M, split, p), res in zip(configs, results, strict=True):
+        col = (4, 16).index(M)
+        style = "-" if split == "homogeneous" else ":"
+        steps, coords, loss, gn = res["steps"], res["coords"], res["loss"], res["gn"]
+        for k in range(steps.size):
+            rows.append(
+                [M, split, p, steps[k], coords[k], loss[k].mean(), gn[k].mean(), res["gamma"]]
+            )
+        name = "standard (S=I)" if p == 1.0 else f"Bernoulli p={p}"
+        if split == "homogeneous":
+            axes[0, col].plot(steps, loss.mean(1), style, label=name)
+            axes[1, col].plot(coords, loss.mean(1), style, label=name)
+        else:
+            axes[0, col].plot(steps, loss.mean(1), style, color="0.5", lw=0.8)
+        summary[f"M{M}_{split}_p{p}_loss"] = float(loss[-1].mean())
+        summary[f"M{M}_{split}_p{p}_coords"] = float(coords[-1])
     for col, M in enumerate((4, 16)):
-        for split, style in (("homogeneous", "-"), ("heterogeneous", ":")):
-            for p in (1.0, 0.9, 0.5, 0.1):
-                law = Identity(d) if p == 1.0 else Bernoulli(p, d)
-                dp = DistributedProblem.from_data(Xtr, ytr, lam, M, law, split=split, rng=seed)
-                gamma = 1.0 / np.sqrt(dp.L_F * dp.A * T)
-                tr = distributed_dsgd(dp, np.zeros(d), gamma, T, rng=seed, n_runs=R, geometric=30)
-                loss = np.array([[whole.value(x) for x in Xk] for Xk in tr.iterates]) - f_inf
-                gn = np.array([[np.sum(whole.grad(x) ** 2) for x in Xk] for Xk in tr.iterates])
-                coords = tr.counters["coords_down"].mean(axis=1)
-                for k in range(tr.steps.size):
-                    rows.append(
-                        [M, split, p, tr.steps[k], coords[k], loss[k].mean(), gn[k].mean(), gamma]
-                    )
-                name = "standard (S=I)" if p == 1.0 else f"Bernoulli p={p}"
-                if split == "homogeneous":
-                    axes[0, col].plot(tr.steps, loss.mean(1), style, label=name)
-                    axes[1, col].plot(coords, loss.mean(1), style, label=name)
-                else:
-                    axes[0, col].plot(tr.steps, loss.mean(1), style, color="0.5", lw=0.8)
-                summary[f"M{M}_{split}_p{p}_loss"] = float(loss[-1].mean())
-                summary[f"M{M}_{split}_p{p}_coords"] = float(coords[-1])
         axes[0, col].set_title(f"M = {M}: solid homogeneous, dotted split by label")
         axes[1, col].set_title(f"M = {M}, homogeneous: loss vs communication")
         for ax, xl in ((axes[0, col], "round t"), (axes[1, col], "coordinates sent to clients")):
@@ -363,7 +564,7 @@ def run_distributed(
         ["M", "split", "p", "round", "coords_down", "loss_value_gap", "grad_norm2", "gamma"],
         rows,
     )
-    fig.savefig(out / "distributed.png", dpi=120)
+    _save_figure(fig, out / "distributed.png")
     plt.close(fig)
     return summary
 
@@ -373,48 +574,84 @@ def run_distributed(
 # ------------------------------------------------------------------------------------------------
 
 
+def _stepsize_at(config: tuple, *, f: LogisticRegression, T: int, R: int, seed: int) -> dict:
+    """One ``(q, ratio)``: ``R`` runs of Algorithm 1 (RandK at sparsity q) at ``ratio / L_max``
+    from 0, seed ``seed`` for every pair (common random numbers across the sweep); the Monte
+    Carlo ``f_D(x_T)`` (200 sketches) and ``f(x_T)``, means over the runs."""
+    q, ratio = config
+    d = f.n_features
+    K = int(round((1 - q) * d))
+    mast = MAST(f, RandK(d, K))
+    gamma_theory = 1.0 / mast.L_max
+    with np.errstate(over="ignore", invalid="ignore"):
+        tr = dsgd(mast, np.zeros(d), ratio * gamma_theory, T, rng=seed, n_runs=R, record_at=[T])
+        finite = np.all(np.isfinite(tr.final), axis=1)
+        fD = [
+            mast.estimate_value(x, n_samples=200, rng=seed)[0] if ok else np.inf
+            for x, ok in zip(tr.final, finite, strict=True)
+        ]
+        fx = [f.value(x) if ok else np.inf for x, ok in zip(tr.final, finite, strict=True)]
+    return {
+        "K": K,
+        "gamma": ratio * gamma_theory,
+        "loss": float(np.mean(fD)) if np.all(np.isfinite(fD)) else np.inf,
+        "f_T": float(np.mean(fx)),
+        "diverged": int(np.sum(~finite)),
+    }
+
+
 def run_stepsize(
     data=None,
     out="experiments",
     quick: bool = False,
     rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
+    *,
+    backend: str | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    client=None,
+    resume: bool = False,
+    progress: bool | None = None,
 ) -> dict:
     """Loss after T steps of Algorithm 1 (RandK, v = 0, x_0 = 0) versus gamma / gamma_theory,
     gamma_theory = 1/L_max of Theorem 1, for sparsities q in {0.1, 0.5, 0.9}.
 
     Reported: the MAST loss f_D(x_T) (Monte Carlo, 200 sketches) and the standard loss f(x_T),
     means over R runs. "Stops improving": the smallest ratio above the best one whose loss is more
-    than 1% above the best; "diverges": the smallest ratio ending above f_D(x_0) = log 2.
+    than 1% above the best; "diverges": the smallest ratio ending above f_D(x_0) = log 2. The
+    33 (q, ratio) pairs run through ``map_tasks`` (arguments as in ``run_pruning``).
     """
     seed = base_seed(rng)
     Xtr, ytr, _, _ = load_a5a(data, quick, seed)
     f = LogisticRegression(Xtr, ytr, lam)
-    d = f.n_features
     ratios = 2.0 ** np.arange(-2, 9)
+    qs = (0.1, 0.5, 0.9)
     T = 300 if quick else 3000
     R = 3
+    configs = [(q, float(r)) for q in qs for r in ratios]
+    results = _sweep(
+        "stepsize",
+        partial(_stepsize_at, f=f, T=T, R=R, seed=seed),
+        configs,
+        [f"q{q:g}-ratio{r:g}" for q, r in configs],
+        out=out,
+        settings={"quick": quick, "data": _data_setting(data), "seed": seed, "lam": lam},
+        backend=backend,
+        jobs=jobs,
+        scheduler=scheduler,
+        client=client,
+        resume=resume,
+        progress=progress,
+    )
     rows, summary = [], {}
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for q in (0.1, 0.5, 0.9):
-        K = int(round((1 - q) * d))
-        mast = MAST(f, RandK(d, K))
-        gamma_theory = 1.0 / mast.L_max
-        losses = []
-        for r in ratios:
-            with np.errstate(over="ignore", invalid="ignore"):
-                tr = dsgd(mast, np.zeros(d), r * gamma_theory, T, rng=seed, n_runs=R, record_at=[T])
-                finite = np.all(np.isfinite(tr.final), axis=1)
-                fD = [
-                    mast.estimate_value(x, n_samples=200, rng=seed)[0] if ok else np.inf
-                    for x, ok in zip(tr.final, finite, strict=True)
-                ]
-                fx = [f.value(x) if ok else np.inf for x, ok in zip(tr.final, finite, strict=True)]
-            loss = float(np.mean(fD)) if np.all(np.isfinite(fD)) else np.inf
-            losses.append(loss)
-            rows.append([q, K, r, r * gamma_theory, loss, float(np.mean(fx)), int(np.sum(~finite))])
-        losses = np.array(losses)
+    for j, q in enumerate(qs):
+        mine = results[j * ratios.size : (j + 1) * ratios.size]
+        for r, res in zip(ratios, mine, strict=True):
+            rows.append([q, res["K"], r, res["gamma"], res["loss"], res["f_T"], res["diverged"]])
+        losses = np.array([res["loss"] for res in mine])
         best = int(np.argmin(losses))
         # f_D(x_0) = log 2 at x_0 = v = 0: "diverged" means ending worse than the start
         worse = ratios[~np.isfinite(losses) | (losses > np.log(2))]
@@ -435,7 +672,7 @@ def run_stepsize(
     _write_csv(
         out / "stepsize.csv", ["q", "K", "ratio", "gamma", "fD_T", "f_T", "runs_diverged"], rows
     )
-    fig.savefig(out / "stepsize.png", dpi=120)
+    _save_figure(fig, out / "stepsize.png")
     plt.close(fig)
     return summary
 

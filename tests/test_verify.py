@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -64,6 +65,25 @@ def test_quick_catalogue_holds_and_writes_outputs(tmp_path):
     sweep = next(r for r in results if r.name == "stepsize-sweep")
     assert np.isinf(sweep.bound[sweep.steps > 1]).all()  # no guarantee beyond gamma_max
     assert any("diverges" in n for n in sweep.notes)
+    # no row says holds about nothing: a point verdict comes with finite numbers, else a reason
+    for row in rows:
+        numbers = [float(row[k]) for k in ("measured", "lower", "upper", "bound", "tightness")]
+        if row["verdict"] in ("holds", "violated"):
+            assert all(np.isfinite(numbers)) and row["reason"] == "", row
+        else:
+            assert row["verdict"] in ("not-checked", "inconclusive") and row["reason"], row
+    swept = [r for r in rows if r["check"] == "stepsize-sweep" and float(r["x"]) > 1]
+    assert [r["verdict"] for r in swept] == ["not-checked"] * 3
+    assert all("no finite bound" in r["reason"] for r in swept)
+    # every cell of the checks table is a finite number or says why it is not
+    checks = report.split("## Checks")[1].split("\n\n")[1]
+    for line in checks.splitlines()[2:]:
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip("|"))]
+        assert len(cells) == 12, line
+        assert "nan" not in cells and "inf" not in cells, line
+        for cell in cells[4:10]:  # gamma ... bound decay
+            assert cell.startswith("- (") or np.isfinite(float(cell)), (cell, line)
+    assert "no step limit: the claim holds for every gamma > 0" in checks  # Theorem 2, 5 (nc)
 
 
 def test_violation_makes_the_cli_fail(tmp_path, monkeypatch):
@@ -93,6 +113,64 @@ def test_violation_makes_the_cli_fail(tmp_path, monkeypatch):
         lambda with_data=False: {"fake": Check(name="fake", theorem="Theorem X", run=fake)},
     )
     assert main(["verify", "--out", str(tmp_path)]) == 1
+
+
+def test_a_check_with_nothing_compared_is_not_checked_and_fails(tmp_path, monkeypatch):
+    steps = np.arange(4.0)
+    m = np.array([1.0, 2.0, np.nan, 3.0])
+    # no finite bound anywhere (as beyond gamma_max): nothing was compared
+    assert mv.verdict(m, m, np.full(4, np.inf)) == "not-checked"
+    # bounds under the numerical resolution only: nothing was compared either
+    assert mv.verdict(m, m, np.full(4, 1e-12), resolution=1e-10) == "not-checked"
+    empty = mv.CheckResult(
+        name="empty",
+        theorem="Theorem X",
+        instance="none",
+        quantity="dist2",
+        method="exact",
+        gamma_ratio=float("nan"),
+        steps=steps,
+        measured=m,
+        lower=m,
+        upper=m,
+        bound=np.full(4, np.inf),
+    )
+    judged = mv.judge(empty)
+    assert judged.verdict == "not-checked"
+    verdicts, reasons = judged.point_verdicts()
+    assert list(verdicts) == ["not-checked"] * 4 and all(reasons)
+    from mastref.theorems.claims import Check
+
+    monkeypatch.setattr(
+        "mastref.verify.report.catalogue",
+        lambda with_data=False: {
+            "empty": Check(name="empty", theorem="Theorem X", run=lambda q, d=None: judged)
+        },
+    )
+    outcome = mv.run(quick=True, out=tmp_path, echo=lambda s: None, backend="serial")
+    assert outcome.failures == ["empty"]
+    assert "| - (no finite bound above the resolution: not checked) |" in mv.table(outcome.checks)
+
+
+def test_point_verdicts_follow_the_confidence_bounds():
+    m = np.array([1.0, 1.0, 1.0, 1.0])
+    r = mv.CheckResult(
+        name="x",
+        theorem="T",
+        instance="i",
+        quantity="dist2",
+        method="Monte Carlo",
+        gamma_ratio=1.0,
+        steps=np.arange(4),
+        measured=m,
+        lower=np.array([0.5, 0.5, 1.5, np.nan]),
+        upper=np.array([0.9, 1.5, 1.9, np.nan]),
+        bound=np.array([1.0, 1.0, 1.0, 1.0]),
+        resolution=1e-3,
+    )
+    verdicts, reasons = r.point_verdicts()
+    assert list(verdicts) == ["holds", "inconclusive", "violated", "inconclusive"]
+    assert list(reasons) == ["", "", "", "measured value not finite"]
 
 
 def test_unknown_check_is_named():

@@ -1,22 +1,55 @@
 """Running the registry and reporting: ``report.md``, ``results.csv``, ``controls.csv`` and one
 PNG per check. This is the only part of ``mastref.verify`` that knows the theorems (through
-``mastref.theorems.registry``)."""
+``mastref.theorems.registry``).
+
+Nothing finished is lost: each check's result is written to ``OUT/records/<check>.json`` and its
+plot to ``OUT/<check>.png`` as soon as it completes (atomically), and ``results.csv`` and
+``report.md`` are rebuilt from the records on disk after every check; ``run(..., resume=True)``
+(``mastref verify --resume OUT``) reads the finished checks back instead of running them again,
+so a resumed run writes the same ``results.csv`` as an uninterrupted one. The checks (and the
+negative controls) run through ``mastref.backend.map_tasks``: serial, joblib or Dask.
+"""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import io
 import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from .. import backend as bk
 from ..theorems import registry
 from .plot import plot
 from .result import FALSE_ALARM, RESOLUTION, CheckResult
 from .search import ControlResult, run_control
+
+#: Columns of ``results.csv``: one row per recorded point of a check. ``verdict`` is the
+#: point's own (``not-checked`` with a ``reason`` where there is no finite comparison);
+#: ``check_verdict`` is the check's.
+RESULT_COLUMNS = (
+    "check",
+    "theorem",
+    "quantity",
+    "method",
+    "x",
+    "measured",
+    "lower",
+    "upper",
+    "bound",
+    "tightness",
+    "verdict",
+    "reason",
+    "check_verdict",
+)
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -28,12 +61,14 @@ class VerifyRun:
 
     @property
     def failures(self) -> list[str]:
-        """Checks ``violated`` or ``weak``, and controls that did not come out violated."""
+        """Checks ``violated``, ``weak`` or ``not-checked`` (a counterexample check fails
+        unless it is ``violated``), and controls that did not come out violated."""
         kinds = {name: c.kind for name, c in catalogue(with_data=True).items()}
         bad = [
             r.name
             for r in self.checks
-            if (r.verdict in ("violated", "weak")) != (kinds.get(r.name) == "counterexample")
+            if r.verdict == "not-checked"
+            or (r.verdict in ("violated", "weak")) != (kinds.get(r.name) == "counterexample")
         ]
         if self.controls is not None:
             expected = {c.name for e in registry().values() for c in e.controls if c.unresolved}
@@ -65,6 +100,57 @@ def catalogue(with_data: bool = False) -> dict:
     return out
 
 
+def select_checks(only: Sequence[str] | None, data=None) -> list[str]:
+    """The check names to run, in catalogue order: all of them (``only=None``), or those named
+    in ``only``; a clear error for an empty or unknown name, and for a check that needs
+    ``data`` when none is given."""
+    with_data = catalogue(with_data=True)
+    available = [n for n, c in with_data.items() if data is not None or not c.needs_data]
+    if only is None:
+        return available
+    if isinstance(only, str):
+        raise TypeError(f"argument 'only' = {only!r} must be a list of check names")
+    if not only or any(not isinstance(n, str) or not n.strip() for n in only):
+        raise ValueError(
+            f"argument 'only' = {list(only)!r} must name at least one check, none empty"
+        )
+    wanted = [n.strip() for n in only]
+    needs = [n for n in wanted if n in with_data and n not in available]
+    if needs:
+        raise ValueError(
+            f"check(s) {', '.join(needs)} need the a5a data: give data (--data PATH: the a5a "
+            "file or a directory holding it)"
+        )
+    unknown = [n for n in wanted if n not in with_data]
+    if unknown:
+        raise ValueError(f"unknown check(s) {unknown}; available: {', '.join(with_data)}")
+    return [n for n in available if n in wanted]
+
+
+def method_of(check) -> str:
+    """``"Monte Carlo"`` for a check whose description says it measures by Monte Carlo, else
+    ``"exact"`` (the §6 recursion, the L-SVRDSG moments or a deterministic run)."""
+    return "Monte Carlo" if "Monte Carlo" in check.description else "exact"
+
+
+def checks_table(with_data: bool = True) -> str:
+    """The catalogue as a Markdown table: name, theorem, instance, method, kind and part.
+
+    Examples
+    --------
+    >>> from mastref.verify.report import checks_table
+    >>> print(checks_table().splitlines()[0])
+    | check | theorem | instance | method | kind | part |
+    """
+    lines = ["| check | theorem | instance | method | kind | part |", "|---|---|---|---|---|---|"]
+    for name, check in catalogue(with_data=with_data).items():
+        lines.append(
+            f"| {name} | {check.theorem} | {_md(check.description)} | {method_of(check)} | "
+            f"{check.kind} | {check.part or 'whole'} |"
+        )
+    return "\n".join(lines)
+
+
 def run_check(name: str, quick: bool, data=None) -> CheckResult:
     """Run one named check, timed."""
     start = time.perf_counter()
@@ -72,37 +158,130 @@ def run_check(name: str, quick: bool, data=None) -> CheckResult:
     return result.replace(seconds=time.perf_counter() - start)
 
 
-def run_controls(echo: Callable[[str], None] = print, search: bool = False) -> list:
-    """Every negative control of the registry (``run_control``), with a line each."""
-    results = []
-    controls = [c for e in registry().values() for c in e.controls]
-    for i, control in enumerate(controls, start=1):
-        r = run_control(control, search=search)
-        results.append(r)
-        echo(f"[control {i}/{len(controls)}] {r.name}: {r.verdict} (ratio {r.ratio:.4g})")
-    return results
+def _check_and_plot(name: str, quick: bool, data=None, out: Path | None = None) -> CheckResult:
+    """``run_check``, and its PNG written to ``out`` where the check ran (``None``: the caller
+    plots, e.g. when the workers do not share this file system)."""
+    result = run_check(name, quick, data)
+    if out is not None:
+        _write_plot(result, out)
+    return result
 
 
-def _fmt(x: float) -> str:
-    return "nan" if not np.isfinite(x) else f"{x:.4g}"
+def _controls_by_name() -> dict:
+    return {c.name: c for e in registry().values() for c in e.controls}
+
+
+def _control_task(name: str, search: bool) -> ControlResult:
+    """Run the control ``name``; the instance is left out (``_with_instance`` rebuilds it), so
+    that the result can be recorded as JSON."""
+    result = run_control(_controls_by_name()[name], search=search)
+    return dataclasses.replace(result, instance=None)
+
+
+def _with_instance(result: ControlResult) -> ControlResult:
+    """``result`` with its instance rebuilt from the control (argued) or from ``theta``."""
+    control = _controls_by_name()[result.name]
+    if result.method == "argued counterexample":
+        inst = control.instance()
+    elif result.theta is not None:
+        inst = control.family.build(np.asarray(result.theta, dtype=float))
+    else:
+        inst = None
+    return dataclasses.replace(result, instance=inst)
+
+
+def _write(text: str) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(text)  # print, without breaking a progress bar
+
+
+def run_controls(
+    echo: Callable[[str], None] | None = None,
+    search: bool = False,
+    *,
+    backend: str | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    client=None,
+    store: bk.RecordStore | None = None,
+    progress: bool | None = None,
+) -> list:
+    """Every negative control of the registry (``run_control``), with a line each, through
+    ``map_tasks`` (the backend arguments as there; ``store``: record each finished control,
+    read back those already recorded)."""
+    echo = _write if echo is None else echo
+    names = list(_controls_by_name())
+
+    def finished(i: int, r: ControlResult) -> None:
+        echo(f"[control {i + 1}/{len(names)}] {r.name}: {r.verdict} (ratio {r.ratio:.4g})")
+
+    results = bk.map_tasks(
+        partial(_control_task, search=search),
+        names,
+        backend=backend,
+        n_jobs=jobs,
+        scheduler=scheduler,
+        client=client,
+        store=store,
+        keys=[f"control-{n}" for n in names],
+        progress=progress,
+        desc="controls",
+        on_result=finished,
+    )
+    return [_with_instance(r) for r in results]
+
+
+def _md(text: str) -> str:
+    """``text`` as a Markdown table cell (``|`` escaped, as in ``||v||``)."""
+    return str(text).replace("|", "\\|")
+
+
+def _cell(x: float, reason: str) -> str:
+    """``x`` to 4 digits, or the reason it is not a finite number."""
+    return f"{x:.4g}" if np.isfinite(x) else f"- ({reason})"
+
+
+def _gamma_cells(r: CheckResult) -> tuple[str, str]:
+    """``(gamma, gamma / gamma_max)`` of a check, or the reason each is not one number."""
+    if np.isfinite(r.gamma) and np.isfinite(r.gamma_max):
+        return f"{r.gamma:.4g}", f"{r.gamma / r.gamma_max:.4g}"
+    if np.isfinite(r.gamma) and r.gamma_max == math.inf:
+        return f"{r.gamma:.4g}", "- (no step limit: the claim holds for every gamma > 0)"
+    if "gamma" in r.xlabel:
+        return "- (swept: the x-axis)", "- (swept: the x-axis)"
+    if r.xlabel != "step t":
+        return f"- (one per {r.xlabel})", _cell(r.gamma_ratio, f"one per {r.xlabel}")
+    return "- (not recorded)", _cell(r.gamma_ratio, "not recorded")
 
 
 def table(results: list[CheckResult]) -> str:
-    """The checks as a Markdown table."""
+    """The checks as a Markdown table; a cell that is not a finite number says why."""
     kinds = {name: c.kind for name, c in catalogue(with_data=True).items()}
     lines = [
-        "| check | kind | part | instance | gamma/gamma_max | measured at T* | bound at T* "
-        "| tightness (late) | bound decay | floor | verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| check | kind | part | instance | gamma | gamma/gamma_max | measured at T* "
+        "| bound at T* | tightness (late) | bound decay | floor | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         ok = r.checked()
-        last = np.flatnonzero(ok)[-1] if ok.any() else -1  # last checked point
+        gamma, ratio = _gamma_cells(r)
+        if ok.any():
+            last = np.flatnonzero(ok)[-1]  # last checked point
+            measured = _cell(r.measured[last], "measured value not finite")
+            bound = f"{r.bound[last]:.4g}"
+        else:
+            measured = bound = "- (no finite bound above the resolution: not checked)"
+        late = _cell(r.late_tightness, "no checked point in the counted window")
+        decay = _cell(
+            r.bound_decay,
+            "not a curve over steps" if r.xlabel != "step t" else "no checked point",
+        )
         floor = "-" if r.floor is None else f"{r.floor:g}"
         lines.append(
-            f"| {r.name} | {kinds.get(r.name, 'user')} | {r.part or 'whole'} | {r.instance} | "
-            f"{_fmt(r.gamma_ratio)} | {_fmt(r.measured[last])} | {_fmt(r.bound[last])} | "
-            f"{_fmt(r.late_tightness)} | {_fmt(r.bound_decay)} | {floor} | {r.verdict} |"
+            f"| {r.name} | {kinds.get(r.name, 'user')} | {r.part or 'whole'} | {_md(r.instance)} | "
+            f"{gamma} | {ratio} | {measured} | {bound} | {late} | {decay} | {floor} | "
+            f"{r.verdict} |"
         )
     return "\n".join(lines)
 
@@ -121,15 +300,15 @@ def theorem_table(results: list[CheckResult], controls: list[ControlResult] | No
         for r in stress:
             key = r.part or "whole"
             parts[key] = max(parts.get(key, -math.inf), r.late_tightness)
-        per_part = ", ".join(f"{k} {_fmt(v)}" for k, v in parts.items()) or "-"
+        per_part = ", ".join(f"{k} {v:.4g}" for k, v in parts.items()) or "-"
         killed = "-"
         if controls is not None:
             mine = [c for c in controls if c.name in {k.name for k in entry.controls}]
             counted = [c for c in mine if c.verdict != "true (not counted)"]
             killed = f"{sum(c.verdict == 'violated' for c in counted)}/{len(counted)}"
         lines.append(
-            f"| {name} | {entry.relation} | {_fmt(best)} | {entry.min_tightness:g} | "
-            f"{per_part} | {killed} |"
+            f"| {name} | {entry.relation} | {_cell(best, 'no stress check run')} | "
+            f"{entry.min_tightness:g} | {per_part} | {killed} |"
         )
     return "\n".join(lines)
 
@@ -138,51 +317,55 @@ def controls_table(controls: list[ControlResult]) -> str:
     """The negative controls as a Markdown table."""
     lines = ["| control | change | verdict | ratio | at t | how |", "|---|---|---|---|---|---|"]
     for c in controls:
+        ratio = _cell(c.ratio, "proved true, not measured")
         lines.append(
-            f"| {c.name} | {c.change} | {c.verdict} | {_fmt(c.ratio)} | {c.step} | {c.method} |"
+            f"| {c.name} | {_md(c.change)} | {c.verdict} | {ratio} | {c.step} | {c.method} |"
         )
     return "\n".join(lines)
 
 
-def write_outputs(
-    results: list[CheckResult], out: Path, quick: bool, controls: list | None = None
-) -> None:
-    """``results.csv``, ``report.md``, the PNGs (and ``controls.csv``) into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "results.csv").open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(
-            [
-                "check",
-                "theorem",
-                "quantity",
-                "method",
-                "x",
-                "measured",
-                "lower",
-                "upper",
-                "bound",
-                "tightness",
-                "verdict",
-            ]
-        )
-        for r in results:
-            for i in range(r.steps.size):
-                w.writerow(
-                    [
-                        r.name,
-                        r.theorem,
-                        r.quantity,
-                        r.method,
-                        r.steps[i],
-                        r.measured[i],
-                        r.lower[i],
-                        r.upper[i],
-                        r.bound[i],
-                        r.tightness[i],
-                        r.verdict,
-                    ]
-                )
+def results_csv(results: list[CheckResult]) -> str:
+    """``results.csv``: one row per recorded point (``RESULT_COLUMNS``)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(RESULT_COLUMNS)
+    for r in results:
+        verdicts, reasons = r.point_verdicts()
+        tight = r.tightness
+        for i in range(r.steps.size):
+            w.writerow(
+                [
+                    r.name,
+                    r.theorem,
+                    r.quantity,
+                    r.method,
+                    r.steps[i],
+                    r.measured[i],
+                    r.lower[i],
+                    r.upper[i],
+                    r.bound[i],
+                    tight[i],
+                    verdicts[i],
+                    reasons[i],
+                    r.verdict,
+                ]
+            )
+    return buf.getvalue()
+
+
+def controls_csv(controls: list[ControlResult]) -> str:
+    """``controls.csv``: one row per negative control."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["control", "theorem", "change", "verdict", "ratio", "step", "method"])
+    for c in controls:
+        w.writerow([c.name, c.theorem, c.change, c.verdict, c.ratio, c.step, c.method])
+    return buf.getvalue()
+
+
+def report_md(results: list[CheckResult], quick: bool, controls: list | None = None) -> str:
+    """``report.md``: the theorem table, the check table, the controls, and one section per
+    check with its plot."""
     parts = [
         "# mastref verify report",
         "",
@@ -200,20 +383,15 @@ def write_outputs(
         "Tightness (late) is the largest measured/bound over the last half of the horizon, on "
         f"the points whose bound lies above the numerical resolution ({RESOLUTION:g} times the "
         "initial value) and, for a check of one part, where that part dominates the bound. A "
-        "stress check below its floor is `weak`. Bound decay is the bound at the last counted "
-        "point over its first value: near 1, the bound has hardly moved and a tightness near 1 "
-        "says little. T* is the last checked point.",
+        "stress check below its floor is `weak`; a check with no finite bound above the "
+        "resolution is `not-checked`. Bound decay is the bound at the last counted point over "
+        "its first value: near 1, the bound has hardly moved and a tightness near 1 says "
+        "little. T* is the last checked point. A cell that is not a finite number says why.",
         "",
     ]
     if controls is not None:
-        with (out / "controls.csv").open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["control", "theorem", "change", "verdict", "ratio", "step", "method"])
-            for c in controls:
-                w.writerow([c.name, c.theorem, c.change, c.verdict, c.ratio, c.step, c.method])
         parts += ["## Negative controls", "", controls_table(controls), ""]
     for r in results:
-        plot(r, out / f"{r.name}.png")
         parts += [
             f"## {r.name}",
             "",
@@ -221,7 +399,63 @@ def write_outputs(
             "",
         ]
         parts += [f"- {n}" for n in r.notes] + ["", f"![{r.name}]({r.name}.png)", ""]
-    (out / "report.md").write_text("\n".join(parts))
+    return "\n".join(parts)
+
+
+def _write_text(path: Path, text: str) -> None:
+    bk.write_atomic(path, lambda tmp: tmp.write_text(text, newline=""))
+
+
+def _write_plot(result: CheckResult, out: Path) -> None:
+    bk.write_atomic(out / f"{result.name}.png", lambda tmp: plot(result, tmp))
+
+
+def _write_tables(
+    results: list[CheckResult], out: Path, quick: bool, controls: list | None
+) -> None:
+    _write_text(out / "results.csv", results_csv(results))
+    if controls is not None:
+        _write_text(out / "controls.csv", controls_csv(controls))
+    _write_text(out / "report.md", report_md(results, quick, controls))
+
+
+def write_outputs(
+    results: list[CheckResult], out: Path, quick: bool, controls: list | None = None
+) -> None:
+    """``results.csv``, ``report.md``, the PNGs (and ``controls.csv``) into ``out``, each file
+    written atomically."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        _write_plot(r, out)
+    _write_tables(results, out, quick, controls)
+
+
+def check_out(out) -> Path:
+    """``out`` as a directory path (created): a clear error when it is an existing file or
+    cannot be created or written."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"argument 'out' = '{out}' is an existing file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"argument 'out' = '{out}': cannot create it ({err.strerror})") from err
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"argument 'out' = '{out}' is not a writable directory")
+    return out
+
+
+def check_data(data) -> Path | None:
+    """``data`` as a path to the a5a file (or a directory holding ``a5a``), or ``None``."""
+    if data is None:
+        return None
+    path = Path(data)
+    if not (path.is_file() or (path / "a5a").is_file()):
+        raise ValueError(
+            f"argument 'data' = '{data}' is neither the a5a file nor a directory holding one"
+        )
+    return path
 
 
 def run(
@@ -230,31 +464,104 @@ def run(
     out="mastref-verify",
     data=None,
     jobs: int = 1,
-    echo: Callable[[str], None] = print,
+    echo: Callable[[str], None] | None = None,
     controls: bool = False,
+    *,
+    backend: str | None = None,
+    scheduler: str | None = None,
+    client=None,
+    resume: bool = False,
+    progress: bool | None = None,
 ) -> VerifyRun:
     """Run the checks (or those named in ``only``) and, with ``controls``, the negative controls;
-    print progress and the tables, write the outputs to ``out``."""
-    names = list(catalogue(with_data=data is not None))
-    if only:
-        unknown = [n for n in only if n not in names]
-        if unknown:
-            raise ValueError(f"unknown check(s) {unknown}; available: {', '.join(names)}")
-        names = [n for n in names if n in only]
-    results: list[CheckResult] = []
-    if jobs == 1:
-        stream = (run_check(n, quick, data) for n in names)
-    else:
-        from joblib import Parallel, delayed
+    print a line per check and the tables, write the outputs to ``out`` as each check finishes.
 
-        stream = Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(run_check)(n, quick, data) for n in names
+    Parameters
+    ----------
+    quick : bool
+        Short horizons, few runs.
+    only : list of str, optional
+        The checks to run (default: every check; the a5a checks need ``data``).
+    out : path
+        Output directory (``report.md``, ``results.csv``, PNGs, ``records/``).
+    data : path, optional
+        The a5a file, or a directory holding it (adds the a5a checks).
+    jobs : int
+        Workers (joblib processes or local Dask workers); ``-1``: one per core.
+    echo : callable, optional
+        Where the lines go (default: standard output, around the progress bar).
+    controls : bool
+        Also run the negative controls.
+    backend, scheduler, client
+        As in ``mastref.backend.map_tasks`` (default joblib; Dask with a scheduler address or
+        a client).
+    resume : bool
+        Keep the checks already recorded in ``out`` (by a run with the same mode and data) and
+        run only the others.
+    progress : bool or None
+        Progress bar (``None``: only on a terminal).
+
+    Returns
+    -------
+    VerifyRun
+        The results as recorded on disk, in catalogue order.
+    """
+    check_data(data)
+    names = select_checks(only, data)
+    jobs = bk.check_jobs(jobs)
+    backend = bk.resolve_backend(backend, scheduler, client)
+    out = check_out(out)
+    echo = _write if echo is None else echo
+    from .. import __version__
+
+    settings = {
+        "quick": bool(quick),
+        "data": None if data is None else str(Path(data).resolve()),
+        "version": __version__,
+    }
+    store = bk.RecordStore(out / "records", settings, resume=resume)
+    bk.remove_partial(out)
+    if resume:
+        echo(f"resuming {out}: {sum(store.has(n) for n in names)} of {len(names)} checks on disk")
+
+    def on_disk() -> list[CheckResult]:
+        return [store.load(n) for n in names if store.has(n)]
+
+    count = [sum(store.has(n) for n in names)]
+
+    # workers on this machine (joblib, a local Dask cluster started here) write the plots;
+    # the workers of a scheduler or of a client passed in may not share this file system
+    local = backend != "dask" or (client is None and scheduler is None)
+
+    def finished(i: int, r: CheckResult) -> None:
+        count[0] += 1
+        if not local:
+            _write_plot(r, out)
+        _write_tables(on_disk(), out, quick, None)
+        echo(f"[{count[0]}/{len(names)}] {r.name}: {r.verdict} ({r.seconds:.1f} s)")
+
+    if backend == "dask" and client is None:  # one cluster for the checks and the controls
+        session = bk.dask_client(scheduler, jobs)
+    else:
+        session = nullcontext(client)
+    with session as client:
+        where = {"backend": backend, "client": client, "progress": progress}
+        bk.map_tasks(
+            partial(_check_and_plot, quick=quick, data=data, out=out if local else None),
+            names,
+            n_jobs=jobs,
+            store=store,
+            keys=names,
+            desc="verify",
+            on_result=finished,
+            **where,
         )
-    for i, r in enumerate(stream, start=1):
-        results.append(r)
-        echo(f"[{i}/{len(names)}] {r.name}: {r.verdict} ({r.seconds:.1f} s)")
-    control_results = run_controls(echo) if controls else None
-    write_outputs(results, Path(out), quick, control_results)
+        control_results = run_controls(echo, jobs=jobs, store=store, **where) if controls else None
+    results = on_disk()
+    for r in results:  # a plot lost to an interruption between its record and its PNG
+        if not (out / f"{r.name}.png").is_file():
+            _write_plot(r, out)
+    _write_tables(results, out, quick, control_results)
     echo("")
     echo(theorem_table(results, control_results))
     echo("")
@@ -262,5 +569,5 @@ def run(
     if control_results is not None:
         echo("")
         echo(controls_table(control_results))
-    echo(f"\nreport: {Path(out) / 'report.md'}")
+    echo(f"\nreport: {out / 'report.md'}")
     return VerifyRun(checks=results, controls=control_results)

@@ -39,6 +39,9 @@ class CheckResult:
         What was checked, against which claim, on what, how measured.
     gamma_ratio : float
         ``gamma / gamma_max`` (``nan`` without a step limit).
+    gamma, gamma_max : float
+        The step and the claim's step limit (``inf``: the claim has none; ``nan``: not one
+        step, e.g. a sweep over the step).
     steps : ndarray
         The x-axis (step counts, or the swept parameter).
     measured, lower, upper : ndarray
@@ -46,7 +49,8 @@ class CheckResult:
     bound : ndarray
         The claimed bound.
     verdict : str
-        ``holds``, ``violated`` or ``inconclusive``.
+        ``holds``, ``violated``, ``inconclusive``, ``weak`` or ``not-checked`` (see the module
+        docstring).
     notes : tuple of str
         Remarks (constants, skipped points).
     xlabel : str
@@ -94,6 +98,8 @@ class CheckResult:
     part: str = ""
     part_mask: np.ndarray | None = None
     floor: float | None = None
+    gamma: float = float("nan")
+    gamma_max: float = float("nan")
 
     def __repr__(self) -> str:
         return (
@@ -151,6 +157,40 @@ class CheckResult:
         tight = self.tightness[self.late_mask()]
         return float(np.nanmax(tight)) if np.any(np.isfinite(tight)) else float("nan")
 
+    def point_verdicts(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(verdicts, reasons)`` per point: ``holds``, ``violated`` or ``inconclusive`` where
+        the point is compared with the bound (``checked``), else ``not-checked`` with the
+        reason (no finite bound, a bound below the numerical resolution); ``reasons`` is empty
+        where a finite comparison was made.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mastref.verify import CheckResult
+        >>> m = np.array([1.0, 0.5, 2.0])
+        >>> r = CheckResult(name="x", theorem="T", instance="i", quantity="dist2", method="exact",
+        ...     gamma_ratio=1.0, steps=np.arange(3), measured=m, lower=m, upper=m,
+        ...     bound=np.array([1.0, 1.0, np.inf]))
+        >>> r.point_verdicts()[0].tolist()
+        ['holds', 'holds', 'not-checked']
+        """
+        ok = self.checked()
+        with np.errstate(invalid="ignore"):
+            slack = _RTOL * np.abs(self.bound) + 1e-15
+            violated = ok & (self.lower > self.bound + slack)
+            holds = ok & ~violated & (self.upper <= self.bound + slack)
+        verdicts = np.where(ok, "inconclusive", "not-checked").astype(object)
+        verdicts[holds] = "holds"
+        verdicts[violated] = "violated"
+        reasons = np.full(self.steps.size, "", dtype=object)
+        reasons[ok & ~(np.isfinite(self.lower) & np.isfinite(self.upper))] = (
+            "measured value not finite"
+        )
+        reasons[~np.isfinite(self.bound)] = "no finite bound (the claim promises nothing here)"
+        below = np.isfinite(self.bound) & ~ok
+        reasons[below] = f"bound below the numerical resolution {self.resolution:.3g}"
+        return verdicts, reasons
+
     def replace(self, **changes) -> CheckResult:
         """A copy with some fields changed (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
@@ -179,8 +219,11 @@ def judge(result: CheckResult) -> CheckResult:
 
 
 def verdict(lower, upper, bound, resolution: float = 0.0) -> str:
-    """``violated`` / ``holds`` / ``inconclusive`` (see the module docstring)."""
+    """``violated`` / ``holds`` / ``inconclusive`` (see the module docstring), or
+    ``not-checked`` when no bound is finite and above ``resolution`` (nothing was compared)."""
     ok = np.isfinite(bound) & (bound > resolution)
+    if not np.any(ok):
+        return "not-checked"
     slack = _RTOL * np.abs(bound[ok]) + 1e-15
     if np.any(lower[ok] > bound[ok] + slack):
         return "violated"
@@ -241,6 +284,8 @@ def result_from(
             part=part,
             part_mask=part_mask,
             floor=floor,
+            gamma=float(g.gamma),
+            gamma_max=float(g.gamma_max),
         )
     )
 

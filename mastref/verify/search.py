@@ -16,6 +16,7 @@ the claim is ``violated`` only if the extended-precision ratio exceeds ``1 + tol
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.optimize as so
+from tqdm import tqdm
 
 from .._validation import MissingCapability, as_generator, check_int
 from ..exact import expected_distributed_dsgd, expected_dsgd, expected_svrdsg
@@ -172,6 +174,7 @@ def worst_case(
     rng: int | np.random.Generator | None = 0,
     window: str = "late",
     popsize: int = 10,
+    progress: bool | None = None,
 ) -> WorstCase:
     """Search ``family`` for the instance that maximises ``measured / bound`` of ``claim``.
 
@@ -194,6 +197,9 @@ def worst_case(
         ``PART``, e.g. ``"neighbourhood"``, is at least 90 % of the bound).
     popsize : int
         Differential-evolution population per parameter.
+    progress : bool or None
+        A progress bar over the evaluations (``None``: only when standard error is a
+        terminal).
 
     Returns
     -------
@@ -223,10 +229,22 @@ def worst_case(
     started = time.perf_counter()
     evaluations = 0
     best = {"ratio": -np.inf, "theta": None}
+    dim = family.dim
+    de_budget = max(budget * 3 // 4, 2 * popsize * dim)
+    maxiter = max(1, de_budget // (popsize * dim) - 1)
+    population = 2 ** math.ceil(math.log2(popsize * dim))  # Sobol init: a power of 2
+    bar = tqdm(
+        total=max(budget, (maxiter + 1) * population),  # the evolution, then the polish
+        desc=f"worst case {getattr(claim, '__name__', 'claim')}",
+        disable=None if progress is None else not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
     def objective(theta):
         nonlocal evaluations
         evaluations += 1
+        bar.update(1)
         try:
             r, _ = _ratio(claim, family.build(theta), n_steps, window)
         except (
@@ -243,28 +261,26 @@ def worst_case(
             best.update(ratio=r, theta=np.array(theta))
         return -r
 
-    dim = family.dim
-    de_budget = max(budget * 3 // 4, 2 * popsize * dim)
-    maxiter = max(1, de_budget // (popsize * dim) - 1)
-    so.differential_evolution(
-        objective,
-        family.bounds,
-        maxiter=maxiter,
-        popsize=popsize,
-        seed=seed,
-        tol=0.0,
-        polish=False,
-        init="sobol",
-        updating="immediate",
-    )
-    if best["theta"] is not None and budget - evaluations > 0:
-        lo, hi = np.array(family.bounds).T
-        so.minimize(
-            lambda th: objective(np.clip(th, lo, hi)),
-            best["theta"],
-            method="Nelder-Mead",
-            options={"maxfev": budget - evaluations, "xatol": 1e-10, "fatol": 1e-14},
+    with bar:
+        so.differential_evolution(
+            objective,
+            family.bounds,
+            maxiter=maxiter,
+            popsize=popsize,
+            seed=seed,
+            tol=0.0,
+            polish=False,
+            init="sobol",
+            updating="immediate",
         )
+        if best["theta"] is not None and budget - evaluations > 0:
+            lo, hi = np.array(family.bounds).T
+            so.minimize(
+                lambda th: objective(np.clip(th, lo, hi)),
+                best["theta"],
+                method="Nelder-Mead",
+                options={"maxfev": budget - evaluations, "xatol": 1e-10, "fatol": 1e-14},
+            )
     if best["theta"] is None:
         raise InvalidGuarantee(f"the claim applies to no instance found in {family!r}")
     inst = family.build(best["theta"])
@@ -341,6 +357,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
             budget=budget,
             rng=rng,
             window=control.window,
+            progress=False,
         )
         return ControlResult(
             **common,

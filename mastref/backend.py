@@ -1,0 +1,448 @@
+"""One switch for sweeps of independent tasks: serial, joblib (local processes) or Dask.
+
+``map_tasks(fn, tasks, backend=...)`` runs ``fn`` on every task and returns the results in task
+order, whatever order they finish in:
+
+* ``"serial"``: one after the other in this process;
+* ``"joblib"`` (default): ``n_jobs`` local worker processes (``n_jobs=1``: in this process);
+* ``"dask"``: the workers of a ``dask.distributed`` cluster (a ``Client`` passed in, the
+  scheduler at ``scheduler="tcp://host:port"``, or a local cluster of ``n_jobs`` workers).
+  Dask is an optional extra: ``pip install "mastref[dask]"``.
+
+Results do not depend on the backend. With ``rng`` given, task ``i`` is called as
+``fn(task_i, rng_i)`` where ``rng_i = default_rng(s_i)`` and ``s_0, s_1, ...`` are spawned from
+one ``numpy.random.SeedSequence`` (``s_i`` is ``SeedSequence(entropy, spawn_key=(i,))``): the
+seed of a task is a function of ``rng`` and its position only, never of a worker's state.
+
+Nothing finished is lost: with a ``RecordStore``, each finished task's result is written to
+disk as it completes (JSON, atomically: a temporary file in the same directory, then
+``os.replace``), and the tasks whose record is already there are read back instead of run (the
+``--resume`` of ``mastref verify`` and ``mastref experiment``). JSON keeps every float exactly
+(``repr`` round-trips), so a resumed sweep gives the same numbers as an uninterrupted one.
+Progress is a ``tqdm`` bar on standard error, quiet when that is not a terminal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import numbers
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+#: The backends of ``map_tasks``.
+BACKENDS = ("serial", "joblib", "dask")
+#: The install hint of the optional Dask extra.
+DASK_HINT = 'the dask backend needs dask.distributed: pip install "mastref[dask]"'
+
+
+class TaskFailed(RuntimeError):
+    """A task of ``map_tasks`` raised; the message names the task, the cause is chained and
+    ``remote_traceback`` holds the traceback as formatted where the task ran."""
+
+    def __init__(self, message: str, remote_traceback: str = ""):
+        super().__init__(message)
+        self.remote_traceback = remote_traceback
+
+
+def check_jobs(n_jobs) -> int:
+    """``n_jobs`` as an int: a positive number of workers, or ``-1`` for one per core."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"argument 'n_jobs' = {n_jobs!r} must be an integer")
+    if n_jobs != -1 and n_jobs < 1:
+        raise ValueError(f"argument 'n_jobs' = {n_jobs} must be a positive integer or -1")
+    return int(n_jobs)
+
+
+def resolve_backend(backend: str | None, scheduler: str | None = None, client=None) -> str:
+    """The backend to use: ``backend``, or ``"dask"`` when a ``scheduler`` or ``client`` is
+    given and ``"joblib"`` otherwise; a clear error for a name not in ``BACKENDS`` or a
+    scheduler given to another backend."""
+    dask_given = scheduler is not None or client is not None
+    if backend is None:
+        return "dask" if dask_given else "joblib"
+    if backend not in BACKENDS:
+        raise ValueError(f"argument 'backend' = {backend!r} must be one of {list(BACKENDS)}")
+    if dask_given and backend != "dask":
+        raise ValueError(
+            f"argument 'backend' = {backend!r}: a scheduler or client is only used by 'dask'"
+        )
+    return backend
+
+
+def task_rngs(rng, n: int) -> list[np.random.Generator]:
+    """``n`` independent generators ``default_rng(s_i)``, ``s_i`` spawned from one
+    ``SeedSequence`` built from ``rng`` (an int, a ``SeedSequence``, or a ``Generator`` that
+    draws the entropy).
+
+    Examples
+    --------
+    >>> from mastref.backend import task_rngs
+    >>> a, b = task_rngs(7, 2)
+    >>> [int(g.integers(100)) for g in task_rngs(7, 2)] == [int(a.integers(100)),
+    ...                                                    int(b.integers(100))]
+    True
+    """
+    if isinstance(rng, np.random.SeedSequence):
+        root = rng
+    elif isinstance(rng, np.random.Generator):
+        root = np.random.SeedSequence(int(rng.integers(2**63)))
+    elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
+        root = np.random.SeedSequence(int(rng))
+    else:
+        raise TypeError(
+            f"argument 'rng' = {rng!r} must be a non-negative int, a numpy SeedSequence or a "
+            "Generator"
+        )
+    return [np.random.default_rng(s) for s in root.spawn(n)]
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator:
+    """A ``dask.distributed.Client``: connected to ``scheduler`` (``"tcp://host:port"``), or to
+    a local cluster of ``n_workers`` single-threaded worker processes; closed on exit."""
+    try:
+        import distributed
+    except ImportError as err:
+        raise ImportError(DASK_HINT) from err
+    if scheduler is not None:
+        if not isinstance(scheduler, str) or "://" not in scheduler:
+            raise ValueError(
+                f"argument 'scheduler' = {scheduler!r} must be an address like 'tcp://host:8786'"
+            )
+        with distributed.Client(scheduler, timeout="10s") as client:
+            yield client
+        return
+    if n_workers == -1:
+        n_workers = os.cpu_count() or 1
+    with (
+        distributed.LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def _call(i: int, fn: Callable, task, rng) -> tuple:
+    """Run one task where it is scheduled; ``(i, True, result)`` or ``(i, False, (exception,
+    formatted traceback))``, so that the caller knows which task failed."""
+    try:
+        return i, True, fn(task) if rng is None else fn(task, rng)
+    except Exception as exc:  # reported by the caller, which names the task
+        return i, False, (exc, traceback.format_exc())
+
+
+def _progress(total: int, initial: int, desc: str | None, progress: bool | None):
+    from tqdm import tqdm
+
+    # disable=None: tqdm stays quiet when standard error is not a terminal
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=desc,
+        disable=None if progress is None else not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+
+def map_tasks(
+    fn: Callable,
+    tasks: Sequence,
+    *,
+    backend: str | None = None,
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    client=None,
+    rng=None,
+    store: RecordStore | None = None,
+    keys: Sequence[str] | None = None,
+    progress: bool | None = None,
+    desc: str | None = None,
+    on_result: Callable[[int, Any], None] | None = None,
+) -> list:
+    """``[fn(t) for t in tasks]`` (or ``fn(t, rng_i)``) on the chosen backend, in task order.
+
+    Parameters
+    ----------
+    fn : callable
+        A picklable function (module-level, or a ``functools.partial`` of one) for the
+        process backends.
+    tasks : sequence
+        The tasks (small, picklable; shared data belongs in ``fn``).
+    backend : {"serial", "joblib", "dask"} or None
+        ``None``: ``"dask"`` when ``scheduler`` or ``client`` is given, else ``"joblib"``.
+    n_jobs : int
+        Worker processes of joblib or of a local Dask cluster (``-1``: one per core).
+    scheduler : str, optional
+        Address of a Dask scheduler (``"tcp://host:8786"``).
+    client : dask.distributed.Client, optional
+        A client to submit to (kept open).
+    rng : int, SeedSequence or Generator, optional
+        With it, task ``i`` gets the ``i``-th of ``task_rngs(rng, len(tasks))`` as its second
+        argument.
+    store : RecordStore, optional
+        Where finished tasks are written (``keys[i]`` is task ``i``'s record name); tasks
+        whose record exists are read back, not run.
+    keys : sequence of str, optional
+        Record names, one per task (required with ``store``).
+    progress : bool or None
+        Show a progress bar; ``None``: only when standard error is a terminal.
+    desc : str, optional
+        Label of the progress bar and of error messages.
+    on_result : callable, optional
+        ``on_result(i, result)``, called in this process as each task finishes (after its
+        record is written), in the order they finish; read-back records are not passed.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``tasks``.
+
+    Raises
+    ------
+    TaskFailed
+        A task raised (the message names it; the records of finished tasks are kept).
+
+    Examples
+    --------
+    >>> from mastref.backend import map_tasks
+    >>> def draw(n, rng):
+    ...     return int(rng.integers(1000)) + n
+    >>> serial = map_tasks(draw, [0, 10, 20], backend="serial", rng=1)
+    >>> serial == map_tasks(draw, [0, 10, 20], backend="joblib", n_jobs=2, rng=1)
+    True
+    """
+    backend = resolve_backend(backend, scheduler, client)
+    n_jobs = check_jobs(n_jobs)
+    tasks = list(tasks)
+    n = len(tasks)
+    if store is not None:
+        if keys is None or len(keys) != n:
+            raise ValueError("argument 'keys' must name every task when a store is given")
+    rngs = task_rngs(rng, n) if rng is not None else [None] * n
+    results: list = [None] * n
+    todo = []
+    for i in range(n):
+        if store is not None and store.has(keys[i]):
+            results[i] = store.load(keys[i])
+        else:
+            todo.append(i)
+    label = desc or "task"
+    with _progress(n, n - len(todo), desc, progress) as bar:
+        for i, ok, value in _run(backend, n_jobs, scheduler, client, fn, tasks, rngs, todo):
+            if not ok:
+                exc, tb = value
+                raise TaskFailed(
+                    f"{label} {tasks[i]!r} failed: {type(exc).__name__}: {exc}", tb
+                ) from exc
+            if store is not None:  # what is on disk, so that a resumed run gives the same
+                store.save(keys[i], value)
+                value = store.load(keys[i])
+            results[i] = value
+            if on_result is not None:
+                on_result(i, value)
+            bar.update(1)
+    return results
+
+
+def _run(backend, n_jobs, scheduler, client, fn, tasks, rngs, todo) -> Iterator[tuple]:
+    """``(i, ok, value)`` for the tasks ``todo``, in the order they finish."""
+    if not todo:
+        return
+    if backend == "serial" or (backend == "joblib" and n_jobs == 1):
+        for i in todo:
+            yield _call(i, fn, tasks[i], rngs[i])
+    elif backend == "joblib":
+        from joblib import Parallel, delayed
+
+        with warnings.catch_warnings():  # stopping at a failure cancels the rest: no news
+            warnings.filterwarnings("ignore", message=".*still being processed by the workers")
+            yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                delayed(_call)(i, fn, tasks[i], rngs[i]) for i in todo
+            )
+    elif client is not None:
+        yield from _run_dask(client, fn, tasks, rngs, todo)
+    else:
+        with dask_client(scheduler, n_jobs) as own:
+            yield from _run_dask(own, fn, tasks, rngs, todo)
+
+
+def _run_dask(client, fn, tasks, rngs, todo) -> Iterator[tuple]:
+    from distributed import as_completed
+
+    shared = client.scatter(fn, broadcast=True, hash=False)  # sent once, not once per task
+    futures = [client.submit(_call, i, shared, tasks[i], rngs[i], pure=False) for i in todo]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.cancel(futures)
+
+
+# ------------------------------------------------------------------------------------------------
+# Records on disk
+# ------------------------------------------------------------------------------------------------
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(tmp)`` to a temporary file next to ``path`` (same suffix), then
+    ``os.replace(tmp, path)``: a reader sees the old file or the whole new one, never a part."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def remove_partial(directory: Path) -> None:
+    """Delete the temporary files ``write_atomic`` left in ``directory`` (a killed writer)."""
+    for tmp in Path(directory).glob(".*.tmp.*"):
+        tmp.unlink(missing_ok=True)
+
+
+def _encode(x):
+    if isinstance(x, np.ndarray):
+        return {"__ndarray__": x.dtype.str, "shape": list(x.shape), "data": x.ravel().tolist()}
+    if isinstance(x, np.generic):
+        return x.item()
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        cls = type(x)
+        if not cls.__module__.startswith("mastref."):
+            raise TypeError(f"cannot record a {cls.__name__} (only mastref's dataclasses)")
+        fields = {f.name: _encode(getattr(x, f.name)) for f in dataclasses.fields(x)}
+        return {"__dataclass__": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+    if isinstance(x, tuple):
+        return {"__tuple__": [_encode(v) for v in x]}
+    if isinstance(x, list):
+        return [_encode(v) for v in x]
+    if isinstance(x, dict):
+        if not all(isinstance(k, str) for k in x):
+            raise TypeError("cannot record a dict with non-string keys")
+        return {k: _encode(v) for k, v in x.items()}
+    if x is None or isinstance(x, bool | int | float | str):
+        return x
+    raise TypeError(f"cannot record a value of type {type(x).__name__}")
+
+
+def _decode(x):
+    if isinstance(x, list):
+        return [_decode(v) for v in x]
+    if not isinstance(x, dict):
+        return x
+    if "__ndarray__" in x:
+        return np.array(x["data"], dtype=np.dtype(x["__ndarray__"])).reshape(x["shape"])
+    if "__tuple__" in x:
+        return tuple(_decode(v) for v in x["__tuple__"])
+    if "__dataclass__" in x:
+        module, name = x["__dataclass__"].split(":")
+        if not module.startswith("mastref."):
+            raise ValueError(f"record names a class outside mastref: {x['__dataclass__']}")
+        cls = getattr(importlib.import_module(module), name)
+        return cls(**{k: _decode(v) for k, v in x["fields"].items()})
+    return {k: _decode(v) for k, v in x.items()}
+
+
+def save_record(path: Path, value) -> None:
+    """Write ``value`` (numbers, strings, arrays, tuples, lists, dicts with string keys,
+    mastref dataclasses of those) to ``path`` as JSON, atomically; ``load_record`` reads it back
+    equal, every float bit for bit.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from mastref.backend import load_record, save_record
+    >>> path = Path(tempfile.mkdtemp()) / "r.json"
+    >>> save_record(path, {"x": np.array([0.1, np.inf]), "n": (1, "a")})
+    >>> back = load_record(path)
+    >>> back["x"].tolist(), back["n"]
+    ([0.1, inf], (1, 'a'))
+    """
+    text = json.dumps(_encode(value))
+    write_atomic(Path(path), lambda tmp: tmp.write_text(text))
+
+
+def load_record(path: Path):
+    """The value ``save_record`` wrote to ``path``."""
+    return _decode(json.loads(Path(path).read_text()))
+
+
+class RecordStore:
+    """Finished tasks of one run on disk: ``root/<key>.json`` (the key percent-encoded), and
+    ``root/settings.json`` with the run's settings.
+
+    A new run (``resume=False``) deletes the records of an earlier run in ``root``; a resumed
+    run keeps them, and refuses when its settings differ from those stored (the records would
+    answer another question).
+
+    Parameters
+    ----------
+    root : path
+        The records directory (created).
+    settings : dict
+        What the results depend on (mode, data, seed), JSON-serialisable.
+    resume : bool
+        Keep and reuse the records already in ``root``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mastref.backend import RecordStore
+    >>> root = Path(tempfile.mkdtemp()) / "records"
+    >>> store = RecordStore(root, {"quick": True}, resume=False)
+    >>> store.save("a", 1.5)
+    >>> RecordStore(root, {"quick": True}, resume=True).load("a")
+    1.5
+    """
+
+    def __init__(self, root: Path, settings: Mapping, *, resume: bool):
+        self.root = Path(root)
+        self.settings = dict(settings)
+        stored = self.root / "settings.json"
+        if resume and stored.is_file():
+            old = load_record(stored)
+            changed = {k: (old.get(k), v) for k, v in self.settings.items() if old.get(k) != v}
+            if changed:
+                what = "; ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
+                raise ValueError(
+                    f"cannot resume {self.root.parent}: it was written with other settings ({what})"
+                )
+        self.root.mkdir(parents=True, exist_ok=True)
+        remove_partial(self.root)
+        if not resume:
+            for old_record in self.root.glob("*.json"):
+                old_record.unlink()
+        save_record(stored, self.settings)
+
+    def _path(self, key: str) -> Path:
+        """``root/<key>.json``, the key percent-encoded (``/`` and the like)."""
+        if not isinstance(key, str) or not key or key.startswith(".") or key == "settings":
+            raise ValueError(f"record key {key!r} must be a non-empty name, not 'settings'")
+        return self.root / f"{quote(key, safe='')}.json"
+
+    def has(self, key: str) -> bool:
+        """Whether task ``key`` has finished."""
+        return self._path(key).is_file()
+
+    def load(self, key: str):
+        """The stored result of ``key``."""
+        return load_record(self._path(key))
+
+    def save(self, key: str, value) -> None:
+        """Store the result of ``key`` (atomically)."""
+        save_record(self._path(key), value)
