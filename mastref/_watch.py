@@ -48,7 +48,17 @@ class RunWatch:
         if self.bar is not None:
             self.bar.close()
 
-    def diverged(self, t: int) -> None:
+    def after_step(self, t: int, finite: bool, rec, X, **aux) -> bool:
+        """After step ``t`` (iterate ``t + 1`` in ``X``): tick the bar; if the iterate is not
+        ``finite``, report it, record it as the run's last record and return ``True`` (stop)."""
+        self.tick()
+        if finite:
+            return False
+        self.diverged(t + 1, stacklevel=self.stacklevel + 1)
+        rec.stop(t + 1, X, **aux)
+        return True
+
+    def diverged(self, t: int, stacklevel: int | None = None) -> None:
         """Warn (or raise) that the iterate after ``t`` steps is non-finite."""
         self.close()
         try:
@@ -63,4 +73,4 @@ class RunWatch:
         )
         if self.on_divergence == "raise":
             raise DivergenceError(message)
-        warnings.warn(message, DivergenceWarning, stacklevel=self.stacklevel)
+        warnings.warn(message, DivergenceWarning, stacklevel=stacklevel or self.stacklevel)

@@ -428,10 +428,7 @@ def dsgd(
             finite = bool(np.isfinite(X).all())
         rec.running["sketched_grads"] += 1
         rec.running["samples"] += n_data if tau is None else tau
-        watch.tick()
-        if not finite:
-            watch.diverged(t + 1)
-            rec.stop(t + 1, X)
+        if watch.after_step(t, finite, rec, X):
             break
     else:
         watch.close()
@@ -491,11 +488,10 @@ def gd_mast(
         with np.errstate(over="ignore", invalid="ignore"):  # reported by the watch below
             x = x - gamma * mast.grad(x)
         rec.running["grads_D"] += 1
-        watch.tick()
-        if not np.isfinite(x).all():
-            watch.diverged(t + 1)
+        finite = bool(np.isfinite(x).all())
+        if not finite:
             X[:] = x
-            rec.stop(t + 1, X)
+        if watch.after_step(t, finite, rec, X):
             break
     else:
         watch.close()
@@ -603,10 +599,8 @@ def l_svrdsg(
         ref_atoms = all_atoms if b == N else _minibatches(rng, N, b, n_runs)
         _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma)
         rec.running["sketched_grads"] += 2 + b * refresh
-        watch.tick()
-        if not (np.isfinite(X).all() and np.isfinite(H).all()):
-            watch.diverged(t + 1)
-            rec.stop(t + 1, X, w=W, h=H)
+        finite = bool(np.isfinite(X).all() and np.isfinite(H).all())
+        if watch.after_step(t, finite, rec, X, w=W, h=H):
             break
     else:
         watch.close()
@@ -699,10 +693,7 @@ def distributed_dsgd(
         with np.errstate(over="ignore", invalid="ignore"):  # reported by the watch below
             X -= gamma * (G / M)
         rec.running["sketched_grads"] += M
-        watch.tick()
-        if not np.isfinite(X).all():
-            watch.diverged(t + 1)
-            rec.stop(t + 1, X)
+        if watch.after_step(t, bool(np.isfinite(X).all()), rec, X):
             break
     else:
         watch.close()
