@@ -255,6 +255,9 @@ def _sparsity(quick: bool, data=None):
         notes=notes,
         xlabel="K (coordinates kept of 8)",
         relation="upper bound on the per-step contraction",
+        neighbourhood=0.0,  # a claim on the rate, with v = x* (Delta = 0): no neighbourhood
+        law="RandK(d=8, k=K)",
+        algorithm="dsgd",
     )
 
 
@@ -272,14 +275,16 @@ def _stepsize_sweep(quick: bool, data=None):
     g = theorem1(mast, x0=x0)
     ratios = 2.0 ** np.arange(-3, 4)
     T = 200 if quick else 1000
-    measured, bound = [], []
+    measured, bound, neighbourhood = [], [], []
     for rho in ratios:
         gamma = rho * g.gamma_max
         with warnings.catch_warnings():  # beyond gamma_max divergence is the point of the sweep
             warnings.simplefilter("ignore", DivergenceWarning)
             e = expected_dsgd(mast, x0, gamma, T)
         measured.append(e.dist2[-1] if e.stopped_at is None else np.inf)
-        bound.append(theorem1(mast, x0=x0, gamma=gamma).bound(T) if rho <= 1 else np.inf)
+        g_rho = theorem1(mast, x0=x0, gamma=gamma) if rho <= 1 else None
+        bound.append(g_rho.bound(T) if g_rho is not None else np.inf)
+        neighbourhood.append(g_rho.floor if g_rho is not None else np.nan)
     measured, bound = np.array(measured), np.array(bound)
     diverged = ratios[~(measured < np.sum((x0 - mast.argmin()) ** 2))]
     notes = (
@@ -303,6 +308,9 @@ def _stepsize_sweep(quick: bool, data=None):
         verdict=verdict(measured, measured, bound),
         notes=notes,
         xlabel="gamma / gamma_max",
+        neighbourhood=np.array(neighbourhood),
+        law=repr(mast.sketch),
+        algorithm="dsgd",
     )
 
 

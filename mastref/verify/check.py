@@ -108,14 +108,13 @@ def check(
         method = "exact" if exact_available(g, obj) else "monte_carlo"
     label = name or g.name
     where = instance or repr(obj)
+    how_judged = {"part": part, "floor": floor, "law": law_of(obj)}
     if method == "exact":
         steps, values = exact_curve(g, obj, x0, n_steps)
         how = {"gd_mast": "deterministic", "l_svrdsg": "exact (L-SVRDSG moments)"}.get(
             g.algorithm, "exact (§6 recursion)"
         )
-        result = exact_result(
-            label, g, where, how, steps, values, notes, running_min, part=part, floor=floor
-        )
+        result = exact_result(label, g, where, how, steps, values, notes, running_min, **how_judged)
     else:
         n_runs = check_int("n_runs", n_runs, 2)
         if record is None:
@@ -125,9 +124,35 @@ def check(
         )
         how = f"Monte Carlo (R={n_runs})"
         result = monte_carlo_result(
-            label, g, where, how, steps, samples, notes, running_min, part=part, floor=floor
+            label, g, where, how, steps, samples, notes, running_min, **how_judged
         )
     return result.replace(seconds=time.perf_counter() - started)
+
+
+def law_of(obj) -> str:
+    """The sketch law(s) of a ``MAST`` or ``DistributedProblem``, in words for a title: the
+    law, ``"M clients, LAW"`` when every client has the same one, the joint law, or the list.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> from mastref.verify.check import law_of
+    >>> law_of(mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1)))
+    'RandK(d=2, k=1)'
+    """
+    if getattr(obj, "joint", None) is not None:
+        return f"{obj.n_clients} clients, {obj.joint!r}"
+    laws = getattr(obj, "sketches", None)
+    if laws is None:
+        sketch = getattr(obj, "sketch", None)
+        return "" if sketch is None else repr(sketch)
+    names = [repr(law) for law in laws]
+    if len(names) == 1:
+        return names[0]
+    if len(set(names)) == 1:
+        return f"{len(names)} clients, {names[0]}"
+    return f"{len(names)} clients, [{', '.join(names)}]"
 
 
 def instance_check(

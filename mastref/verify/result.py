@@ -67,6 +67,15 @@ class CheckResult:
         Where that part dominates the bound (``None``: everywhere).
     floor : float or None
         The tightness the check promises (``weak`` below it; ``None``: no promise).
+    neighbourhood : float, ndarray or None
+        The claim's floor (``Guarantee.floor``): the part of the bound that does not decay, 0
+        for none; an array indexed like ``steps`` for a sweep whose claim changes along the
+        x-axis (``nan`` where there is no claim); ``None``: not stated. Drawn by the plots,
+        not used by the verdict.
+    law : str
+        The sketch law(s) of the instance (``""``: not stated), for titles.
+    algorithm : str
+        The algorithm whose run was measured (``Guarantee.algorithm``; ``""``: not stated).
 
     Examples
     --------
@@ -100,6 +109,9 @@ class CheckResult:
     floor: float | None = None
     gamma: float = float("nan")
     gamma_max: float = float("nan")
+    neighbourhood: float | np.ndarray | None = None
+    law: str = ""
+    algorithm: str = ""
 
     def __repr__(self) -> str:
         return (
@@ -256,10 +268,12 @@ def result_from(
     running_min=False,
     part: str = "",
     floor: float | None = None,
+    law: str = "",
 ) -> CheckResult:
     """A judged ``CheckResult`` of the guarantee ``g``; ``running_min``: the quantity is
     ``min_{s<t}`` (from t = 1); ``part``: count only where that part of the bound dominates;
-    ``floor``: the promised tightness."""
+    ``floor``: the promised tightness; ``law``: the sketch law(s), for titles. The claim's
+    neighbourhood (``g.floor``) and algorithm are recorded for the plots."""
     res = resolution_of(mean[0], float(g.bound(steps[0])) if steps[0] > 0 else mean[0])
     if running_min:
         mean, lower, upper = (np.minimum.accumulate(a)[:-1] for a in (mean, lower, upper))
@@ -286,6 +300,9 @@ def result_from(
             floor=floor,
             gamma=float(g.gamma),
             gamma_max=float(g.gamma_max),
+            neighbourhood=float(g.floor),
+            law=law,
+            algorithm=g.algorithm,
         )
     )
 

@@ -85,10 +85,11 @@ class WorstCase:
         )
 
     def plot(self, path) -> None:
-        """The measured curve against the bound at the worst instance (PNG)."""
-        from .plot import plot
+        """The measured curve against the bound at the worst instance, the worst point marked
+        (PNG; ``mastref.plotting.worst_case_figure``)."""
+        from ..plotting import save_figure, worst_case_figure
 
-        plot(self.result, Path(path))
+        save_figure(worst_case_figure(self), Path(path))
 
 
 def _window(g: Guarantee, steps: np.ndarray, n_steps: int, window: str) -> np.ndarray:

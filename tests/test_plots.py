@@ -1,0 +1,349 @@
+"""Every plot of ``mastref verify --quick`` and of the quick experiments, held to its invariants
+(``mastref.plotting``): title, axis labels in words, legend entries for what is drawn and only
+for it, the measured curve grey exactly where the check does not compare it, the bound's
+neighbourhood drawn when the claim has one, and y-limits that frame the measured data (no
+round-off plateau, no 1e105 axis). Figures are inspected through matplotlib's object API, never
+as pixels.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+
+import mastref as mr  # noqa: E402
+import mastref.experiments as ex  # noqa: E402
+from mastref.plotting import (  # noqa: E402
+    GREY,
+    check_figure,
+    quantity_label,
+    worst_case_figure,
+    x_label,
+)
+from mastref.verify import CheckResult, judge  # noqa: E402
+from mastref.verify.instances import QuadraticFamily  # noqa: E402
+from mastref.verify.report import catalogue, run_check  # noqa: E402
+
+CHECKS = list(catalogue())
+CODE_WORDS = ("dist2", "value_gap", "grad_norm2", "lyapunov", "gamma", "tau=", "lam=", "CBs")
+
+
+@pytest.fixture(scope="module")
+def results():
+    return {name: run_check(name, quick=True) for name in CHECKS}
+
+
+def _labels(ax) -> list[str]:
+    return ax.get_legend_handles_labels()[1]
+
+
+def _line(ax, prefix: str):
+    found = [
+        h for h, lab in zip(*ax.get_legend_handles_labels(), strict=True) if lab.startswith(prefix)
+    ]
+    assert len(found) == 1, (prefix, _labels(ax))
+    return found[0]
+
+
+def _render(fig, tmp_path, name: str) -> None:
+    """Save as PNG with every warning an error (a glyph missing from the font, say)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(tmp_path / f"{name}.png", dpi=60)
+
+
+def _no_overlap(labels) -> bool:
+    boxes = [t.get_window_extent() for t in labels if t.get_text()]
+    boxes.sort(key=lambda b: b.x0)
+    return all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+def test_every_kind_of_plot_is_covered(results):
+    kinds = {c.kind for c in catalogue().values()}
+    assert kinds >= {"stress", "application", "prediction", "counterexample"}
+    assert any(r.method.startswith("Monte Carlo") for r in results.values())
+    assert any(r.quantity == "lyapunov" for r in results.values())
+    assert any("gamma" in r.xlabel for r in results.values())
+    assert any(r.verdict == "violated" for r in results.values())
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_check_plot_invariants(results, name, tmp_path):
+    r = results[name]
+    fig = check_figure(r)
+    (ax,) = fig.axes
+    fig.canvas.draw()
+    _render(fig, tmp_path, name)
+
+    # title: the check and its verdict; the theorem, the law and the step
+    head, *rest = ax.get_title().split("\n")
+    assert head.startswith(f"{r.name}: {r.verdict}")
+    where = " · ".join(rest)
+    assert r.theorem in where and r.law and r.law in where
+    assert ("γ = " in where) or ("γ swept" in where)
+    # axes in words
+    assert ax.get_xlabel() == x_label(r.xlabel) and ax.get_ylabel() == quantity_label(
+        r.quantity, r.algorithm, r.theorem
+    )
+    assert not any(w in ax.get_ylabel() + ax.get_xlabel() for w in CODE_WORDS)
+    assert ax.get_legend() is not None
+
+    labels = _labels(ax)
+    over_steps = r.xlabel == "step t"
+    checked = r.checked()
+    measured = np.asarray(r.measured, float)
+    bottom, top = ax.get_ylim()
+
+    # the measured curve: coloured exactly where the check compares it with the bound
+    line = _line(ax, "measured, ")
+    y = np.asarray(line.get_ydata(), float)
+    off = np.zeros(measured.shape, bool)
+    if any(lab.startswith("off the scale") for lab in labels):
+        xs = _line(ax, "off the scale").get_xdata()
+        off = np.isin(r.steps, xs)
+        assert not over_steps and not np.any(checked & off)
+    np.testing.assert_array_equal(np.isnan(y), ~checked | off | ~np.isfinite(measured))
+    unchecked = ~checked & ~off & np.isfinite(measured)
+    if unchecked.any():
+        assert any(lab.startswith("not checked: ") for lab in labels)
+        grey = [g for g in ax.get_lines() if g.get_color() == GREY]
+        assert grey and np.all(np.isfinite(np.asarray(grey[0].get_ydata(), float)[unchecked]))
+    else:
+        assert not any(lab.startswith("not checked") for lab in labels)
+
+    # the band: drawn and listed when (and only when) the measurement is Monte Carlo
+    monte_carlo = r.method.startswith("Monte Carlo")
+    assert any(lab.startswith("confidence band") for lab in labels) == monte_carlo
+    assert any(isinstance(c, PolyCollection) for c in ax.collections) >= monte_carlo
+
+    # the bound, and its neighbourhood when the claim has one
+    bound_line = _line(ax, f"bound ({r.theorem})")
+    finite = np.isfinite(r.bound)
+    np.testing.assert_allclose(bound_line.get_ydata(), r.bound[finite])
+    floor = np.atleast_1d(np.asarray(r.neighbourhood, float))
+    has_floor = bool(np.any(np.isfinite(floor) & (floor > 0)))
+    assert any(lab.startswith("its neighbourhood") for lab in labels) == has_floor
+    if has_floor:
+        drawn = np.asarray(_line(ax, "its neighbourhood").get_ydata(), float)
+        assert np.all((drawn > bottom) & (drawn < top))
+        np.testing.assert_allclose(
+            np.unique(drawn), np.unique(floor[np.isfinite(floor) & (floor > 0)])
+        )
+
+    # violated and inconclusive points are marked, where they are
+    verdicts = r.point_verdicts()[0]
+    for kind in ("violated", "inconclusive"):
+        at = verdicts == kind
+        assert any(lab.startswith(kind) for lab in labels) == bool(at.any())
+        if at.any():
+            np.testing.assert_array_equal(_line(ax, kind).get_xdata(), r.steps[at])
+
+    # the resolution: drawn when (and only when) the data reach it, and then inside the frame
+    reach = bool(
+        np.any(finite & ~checked) or np.any(np.isfinite(measured) & (measured <= r.resolution))
+    )
+    shown = [lab for lab in labels if lab.startswith("numerical resolution")]
+    assert bool(shown) == (reach and r.resolution > 0)
+    if shown:
+        assert bottom < r.resolution < top
+
+    # the frame covers every finite measured value above the resolution that is on the scale
+    keep = np.isfinite(measured) & (measured > r.resolution) & ~off
+    assert np.all((measured[keep] >= bottom) & (measured[keep] <= top))
+    # ... and is framed by the data: no axis decades beyond them (round-off, a 1e105 axis)
+    framed = np.concatenate([measured[keep], r.bound[checked], floor[floor > r.resolution]])
+    lowest = min(framed.min(), r.resolution) if shown else framed.min()
+    if ax.get_yscale() == "log":
+        assert 0 < bottom and bottom >= lowest / 100 and top <= 100 * framed.max()
+    else:
+        span = framed.max() - lowest
+        assert bottom >= lowest - 0.25 * span and top <= framed.max() + 0.25 * span
+
+    if not over_steps:  # a sweep: one readable tick per point
+        ticks = [t for t in ax.get_xticklabels() if t.get_text()]
+        assert len(ticks) == np.unique(r.steps).size and _no_overlap(ticks)
+    if "gamma" in r.xlabel:  # ... and the step limit marked
+        gamma_max = _line(ax, "γ_max")
+        assert np.all(np.asarray(gamma_max.get_xdata(), float) == 1.0)
+
+
+def _synthetic(measured, bound, half_width=0.0, **kw):
+    steps = kw.pop("steps", np.arange(len(measured), dtype=float))
+    m = np.asarray(measured, float)
+    return judge(
+        CheckResult(
+            name="synthetic",
+            theorem="Theorem 1",
+            instance="-",
+            quantity="dist2",
+            method="Monte Carlo (R=50)" if half_width else "exact (§6 recursion)",
+            gamma_ratio=1.0,
+            steps=steps,
+            measured=m,
+            lower=m - half_width,
+            upper=m + half_width,
+            bound=np.asarray(bound, float),
+            law="RandK(d=2, k=1)",
+            **kw,
+        )
+    )
+
+
+def test_a_bound_far_below_the_resolution_does_not_stretch_the_axis():
+    """A bound decaying to 1e-110 while the measurement sits on its round-off floor: the frame
+    stops half a decade or so below the resolution, the unchecked stretch is hatched and grey."""
+    t = np.arange(301.0)
+    bound = 0.43**t
+    measured = np.maximum(0.42**t, 3e-16)
+    r = _synthetic(measured, bound, resolution=1e-10)
+    assert r.verdict == "holds" and bound.min() < 1e-109
+    ax = check_figure(r).axes[0]
+    bottom, top = ax.get_ylim()
+    assert 1e-12 < bottom < 1e-10 and 1 < top < 10
+    labels = _labels(ax)
+    assert "not checked: bound below the resolution" in labels
+    assert any(lab.startswith("numerical resolution 1e-10") for lab in labels)
+
+
+def test_a_diverged_sweep_point_is_a_marker_not_an_axis():
+    x = 2.0 ** np.arange(-3, 4)
+    measured = np.array([0.15, 0.02, 0.013, 0.029, 0.081, 4.5e20, np.inf])
+    bound = np.array([4.0, 5.8, 10.2, 19.9, np.inf, np.inf, np.inf])
+    r = _synthetic(measured, bound, steps=x, xlabel="gamma / gamma_max", neighbourhood=0.0)
+    ax = check_figure(r).axes[0]
+    bottom, top = ax.get_ylim()
+    assert top < 100 and bottom > 1e-3
+    marker = _line(ax, "off the scale")
+    np.testing.assert_array_equal(marker.get_xdata(), [4.0, 8.0])
+    assert [t.get_text() for t in ax.texts] == ["4.5e+20", "overflow"]
+    assert not any(lab.startswith("its neighbourhood") for lab in _labels(ax))  # floor 0: none
+    assert any(lab.startswith("γ_max") for lab in _labels(ax))
+
+
+def test_a_monte_carlo_check_shows_its_band_and_where_it_is_inconclusive():
+    t = np.arange(11.0)
+    bound = 0.8**t + 0.1
+    measured = bound - 0.02  # the band (half-width 0.05) straddles the bound everywhere
+    r = _synthetic(measured, bound, half_width=0.05, neighbourhood=0.1)
+    assert r.verdict == "inconclusive"
+    ax = check_figure(r).axes[0]
+    labels = _labels(ax)
+    assert "confidence band (one-sided, false alarm 0.001)" in labels
+    np.testing.assert_array_equal(_line(ax, "inconclusive").get_xdata(), t)
+    assert "its neighbourhood (floor) = 0.1" in labels
+    assert not any(lab.startswith("violated") for lab in labels)
+
+
+def test_worst_case_plot_marks_the_worst_point(tmp_path):
+    family = QuadraticFamily(d=2, laws=("randk",), step=(1, 1))
+    w = mr.worst_case(mr.theorem1, family, n_steps=40, budget=40, rng=0, progress=False)
+    fig = worst_case_figure(w)
+    (ax,) = fig.axes
+    assert ax.get_title().startswith(f"worst case of {w.claim}: {w.verdict}, ratio")
+    star = _line(ax, "worst measured/bound")
+    k = int(np.flatnonzero(w.result.steps == w.step)[0])
+    assert star.get_xdata()[0] == w.step and star.get_ydata()[0] == w.result.measured[k]
+    assert w.result.measured[k] / w.result.bound[k] == pytest.approx(w.ratio, rel=1e-9)
+    _render(fig, tmp_path, "worst")
+    w.plot(tmp_path / "w.png")
+    assert (tmp_path / "w.png").stat().st_size > 1000
+
+
+# ------------------------------------------------------------------------------------------------
+# The experiment figures (quick mode, synthetic data, serial)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def experiment_figures(tmp_path_factory):
+    figures: dict = {}
+    save = ex._save_figure
+
+    def keep(fig, path):
+        figures[path.stem] = fig
+        save(fig, path)
+
+    out = tmp_path_factory.mktemp("experiments")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ex, "_save_figure", keep)
+        summaries = {
+            name: run(None, out, quick=True, backend="serial", progress=False)
+            for name, run in ex.EXPERIMENTS.items()
+        }
+    return figures, summaries
+
+
+def _data_lines(ax):
+    """The lines drawn in data coordinates with finite values (not axhline / axvline)."""
+    return [
+        line
+        for line in ax.get_lines()
+        if line.get_transform() == ax.transData and np.isfinite(line.get_xydata()).any()
+    ]
+
+
+@pytest.mark.parametrize("name", list(ex.EXPERIMENTS))
+def test_experiment_figure_invariants(experiment_figures, name, tmp_path):
+    figures, _ = experiment_figures
+    fig = figures[name]
+    fig.canvas.draw()
+    _render(fig, tmp_path, name)
+    suptitle = fig.get_suptitle()
+    for ax in fig.axes:
+        assert (ax.get_title() or suptitle) and ax.get_xlabel() and ax.get_ylabel()
+        words = ax.get_title() + suptitle + ax.get_xlabel() + ax.get_ylabel()
+        assert not any(w in words for w in CODE_WORDS)
+        assert "synthetic a5a-like data" in ax.get_title() + suptitle or name == "subsampling"
+        assert (ax.get_legend() is not None or fig.legends) and _labels(ax)
+        bottom, top = ax.get_ylim()
+        for line in _data_lines(ax):
+            y = np.asarray(line.get_ydata(), float)
+            y = y[np.isfinite(y)]
+            assert np.all((y >= bottom) & (y <= top)), (name, line.get_label())
+        if ax.get_yscale() == "log":
+            assert 0 < bottom and top / bottom < 1e4  # framed, not stretched
+        fills = [c for c in ax.collections if isinstance(c, PolyCollection) and c.get_paths()]
+        legend = ax.get_legend() or fig.legends[0]
+        listed = [t.get_text() for t in legend.get_texts()]
+        assert any(t.startswith(("confidence band", "bands:")) for t in listed) == bool(fills)
+
+
+def test_subsampling_panels_draw_bound_and_neighbourhood(experiment_figures):
+    figures, summaries = experiment_figures
+    panels = [ax for ax in figures["subsampling"].axes if ax.get_title().startswith("τ = ")]
+    assert len(panels) == 4
+    for ax in panels:
+        labels = _labels(ax)
+        assert "Theorem 3 bound" in labels and any(
+            lab.startswith("confidence band") for lab in labels
+        )
+        (floor,) = [lab for lab in labels if lab.startswith("its neighbourhood (floor) = ")]
+        y = _line(ax, "its neighbourhood").get_ydata()[0]
+        assert float(floor.rsplit("= ", 1)[1]) == pytest.approx(y, rel=1e-2)
+        assert ax.get_ylim()[0] < y < ax.get_ylim()[1]
+        assert "γ = " in ax.get_title() and "γ_max" in ax.get_title()
+
+
+def test_stepsize_sweep_marks_gamma_max_with_readable_ticks(experiment_figures):
+    figures, summaries = experiment_figures
+    (ax,) = figures["stepsize"].axes
+    assert np.all(np.asarray(_line(ax, "γ_max").get_xdata(), float) == 1.0)
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks == ["1/4", "1/2", "1", "2", "4", "8", "16", "32", "64", "128", "256"]
+    assert _no_overlap(ax.get_xticklabels())
+    start = _line(ax, "start f_D(x_0) = log 2")
+    assert start.get_ydata()[0] == pytest.approx(math.log(2))
+    # the ratio where each sparsity first ends above the start is drawn above that line
+    for q in (0.1, 0.5, 0.9):
+        (curve,) = [ln for ln in _data_lines(ax) if ln.get_label() == f"q = {q:g}"]
+        x, y = np.asarray(curve.get_xdata(), float), np.asarray(curve.get_ydata(), float)
+        first = x[np.flatnonzero(y > math.log(2))[0]]
+        assert first == summaries["stepsize"][f"diverges_from_q{q}"]
