@@ -113,17 +113,21 @@ def _minor_ok(indptr, indices, majors, n_minor, pos):
     index they list lies in ``[0, n_minor)`` with ``pos[j] == -1`` (``pos`` empty: unchecked).
     Cost ``O(len(majors) + nnz of those majors)``: the order of the kernel it guards."""
     nnz = indices.size
+    bad = 0
     for a in range(majors.size):
         m = majors[a]
         lo, hi = indptr[m], indptr[m + 1]
         if lo < 0 or hi < lo or hi > nnz:
             return False
-        for q in range(lo, hi):
+        for q in range(lo, hi):  # branch-free: LLVM vectorises the range test
             j = indices[q]
-            if j < 0 or j >= n_minor:
-                return False
-            if pos.size and pos[j] != -1:
-                return False
+            bad |= (j < 0) | (j >= n_minor)
+        if bad:
+            return False
+        if pos.size:
+            for q in range(lo, hi):
+                if pos[indices[q]] != -1:
+                    return False
     return True
 
 
