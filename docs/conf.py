@@ -22,6 +22,7 @@ import mastref  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
+from mastref_docs import CheckedMatplotlibScraper  # noqa: E402
 
 project = "mastref"
 author = "the mastref maintainers"
@@ -68,7 +69,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": None,
     "remove_config_comments": True,
     "download_all_examples": False,
-    "image_scrapers": ("matplotlib",),
+    "image_scrapers": (CheckedMatplotlibScraper(),),
     "matplotlib_animations": False,
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,

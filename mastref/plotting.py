@@ -646,3 +646,65 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> None:
     True
     """
     fig.savefig(Path(path), dpi=dpi)
+
+
+def figure_problems(fig: Figure) -> list[str]:
+    """What a reader would miss in ``fig``: the invariants every mastref figure keeps.
+
+    For each axes that draws data: a title (or the figure's suptitle), both axis labels, a
+    legend (on the axes or the figure) when more than one artist is labelled, and y-limits that
+    show every finite value of the measured data -- the solid lines and marker-only lines drawn
+    in data coordinates (on a log axis, every positive value). Dashed and dotted lines (bounds,
+    floors) may leave the frame: a bound decades below the data must not stretch the axis.
+    Returns the problems as sentences (empty: the figure is fine). The tests hold the package's
+    figures to it and the documentation build the gallery's.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mastref.plotting import figure_problems
+    >>> fig = Figure()
+    >>> ax = fig.subplots()
+    >>> _ = ax.plot([1, 2, 3], label="measured")
+    >>> figure_problems(fig)
+    ['axes 0: no title', 'axes 0: no x label', 'axes 0: no y label']
+    >>> _ = ax.set(title="A", xlabel="iteration t", ylabel="value")
+    >>> figure_problems(fig)
+    []
+    """
+    problems = []
+    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    for k, ax in enumerate(fig.axes):
+        lines = [
+            line
+            for line in ax.get_lines()
+            if line.get_transform() == ax.transData and np.isfinite(line.get_xydata()).any()
+        ]
+        if not (lines or ax.collections or ax.patches or ax.images):
+            continue  # a colour bar or an empty panel
+        if not (ax.get_title() or suptitle):
+            problems.append(f"axes {k}: no title")
+        if not ax.get_xlabel():
+            problems.append(f"axes {k}: no x label")
+        if not ax.get_ylabel():
+            problems.append(f"axes {k}: no y label")
+        labelled = [h for h in ax.get_legend_handles_labels()[1] if not h.startswith("_")]
+        if len(labelled) > 1 and ax.get_legend() is None and not fig.legends:
+            problems.append(f"axes {k}: {len(labelled)} labelled artists but no legend")
+        bottom, top = sorted(ax.get_ylim())
+        for line in lines:
+            if line.get_linestyle() not in ("-", "None", "none", " ", ""):
+                continue  # a reference line (bound, floor), not measured data
+            y = np.asarray(line.get_ydata(), dtype=float)
+            y = y[np.isfinite(y)]
+            if ax.get_yscale() == "log":
+                y = y[y > 0]
+            span = (top - bottom) if ax.get_yscale() != "log" else 0.0
+            tol = 1e-9 * max(abs(bottom), abs(top), span)
+            outside = (y < bottom - tol) | (y > top + tol)
+            if outside.any():
+                problems.append(
+                    f"axes {k}: line {line.get_label()!r} has {int(outside.sum())} value(s) "
+                    f"outside the y-limits [{bottom:.3g}, {top:.3g}]"
+                )
+    return problems

@@ -24,6 +24,7 @@ import mastref.experiments as ex  # noqa: E402
 from mastref.plotting import (  # noqa: E402
     GREY,
     check_figure,
+    figure_problems,
     quantity_label,
     worst_case_figure,
     x_label,
@@ -82,6 +83,7 @@ def test_check_plot_invariants(results, name, tmp_path):
     (ax,) = fig.axes
     fig.canvas.draw()
     _render(fig, tmp_path, name)
+    assert figure_problems(fig) == []
 
     # title: the check and its verdict; the theorem, the law and the step
     head, *rest = ax.get_title().split("\n")
@@ -247,6 +249,8 @@ def test_worst_case_plot_marks_the_worst_point(tmp_path):
     w = mr.worst_case(mr.theorem1, family, n_steps=40, budget=40, rng=0, progress=False)
     fig = worst_case_figure(w)
     (ax,) = fig.axes
+    fig.canvas.draw()
+    assert figure_problems(fig) == []
     assert ax.get_title().startswith(f"worst case of {w.claim}: {w.verdict}, ratio")
     star = _line(ax, "worst measured/bound")
     k = int(np.flatnonzero(w.result.steps == w.step)[0])
@@ -296,6 +300,7 @@ def test_experiment_figure_invariants(experiment_figures, name, tmp_path):
     fig = figures[name]
     fig.canvas.draw()
     _render(fig, tmp_path, name)
+    assert figure_problems(fig) == []
     suptitle = fig.get_suptitle()
     for ax in fig.axes:
         assert (ax.get_title() or suptitle) and ax.get_xlabel() and ax.get_ylabel()

@@ -9,6 +9,9 @@
   (their ``__all__``) must be documented somewhere; a missing one is a build warning.
 * ``:check:`name``` -- a link to the row of a check or control; an unknown name is a build
   warning (an error under ``-W``), so a renamed check breaks the build rather than the page.
+* ``CheckedMatplotlibScraper`` -- sphinx-gallery's matplotlib scraper, after holding every
+  figure of an example to ``mastref.plotting.figure_problems`` (title, labels, legend, y-limits
+  that show the data): a gallery plot that breaks them fails the build.
 """
 
 from __future__ import annotations
@@ -231,3 +234,32 @@ def setup(app):
     app.add_role("check", check_role)
     app.connect("env-check-consistency", check_api_coverage)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+class CheckedMatplotlibScraper:
+    """sphinx-gallery image scraper: checks each open figure, then scrapes it as usual.
+
+    A class defined in an importable module (not a function in conf.py), so that Sphinx can
+    pickle the configuration.
+    """
+
+    def __call__(self, block, block_vars, gallery_conf, **kwargs):
+        import matplotlib.pyplot as plt
+        from sphinx_gallery.scrapers import matplotlib_scraper
+
+        from mastref.plotting import figure_problems
+
+        for num in plt.get_fignums():
+            fig = plt.figure(num)
+            fig.canvas.draw()  # settle autoscaled limits before reading them
+            problems = figure_problems(fig)
+            if problems:
+                plt.close("all")  # do not leak the figure into the next example
+                raise RuntimeError(
+                    f"{block_vars.get('src_file', 'example')}: figure {num} breaks the plot "
+                    "invariants: " + "; ".join(problems)
+                )
+        return matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+
+    def __repr__(self) -> str:
+        return "CheckedMatplotlibScraper"
