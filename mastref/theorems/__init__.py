@@ -11,6 +11,7 @@ from importlib import import_module
 
 from .baseline import baseline_gd
 from .claims import QUANTITIES, Check, Control, Guarantee, InvalidGuarantee, TheoremEntry
+from .pepit_check import PepitComparison, pepit_one_step
 from .theorem1 import theorem1
 from .theorem2 import theorem2
 from .theorem3 import tau_nice_abc, theorem3
@@ -47,8 +48,10 @@ __all__ = [
     "Control",
     "Guarantee",
     "InvalidGuarantee",
+    "PepitComparison",
     "TheoremEntry",
     "baseline_gd",
+    "pepit_one_step",
     "registry",
     "svrdsg_lyapunov",
     "tau_nice_abc",

@@ -1,0 +1,173 @@
+"""PEPit cross-check of THEORY.md §5's one-step inequalities (``mastref.theorems.pepit_check``).
+
+Tolerance: the SDPs are solved by CLARABEL (interior point); the duality gaps measured on the
+grid are below 2e-7 on quantities of order 1, so "holds" means ``worst <= bound + 1e-6`` and
+"equals" means a relative error below 1e-6 (a wrong bound or a wrong model is off by >= 1e-3
+on every point used here).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import pytest
+
+from mastref.theorems.pepit_check import pepit_one_step
+
+TOL = 1e-6
+L_MAX = 1.0
+GRID_1 = [
+    (N, g, mu) for N in (2, 3) for g in (0.25, 0.5, 1.0) for mu in (0.1, 0.5)
+]  # N, gamma L_max, mu / L_max
+
+
+@pytest.mark.parametrize(("N", "g", "mu"), GRID_1)
+def test_theorem1_rate_holds_and_equals_the_proofs_inequality(N, g, mu):
+    """Delta = 0, ||x - x*||^2 <= 1: the worst case is <= 1 - gamma mu, and it is exactly
+    1 - gamma mu (2 - gamma L_max), the proof's bound before it drops the term
+    -2 gamma (1 - gamma L_max)(f_D(x) - f_D^inf) (with f_D(x) - f_D^inf >= mu/2 ||x - x*||^2);
+    attained by ``_two_component_instance``. The theorem's rate is tight only at gamma L_max = 1.
+    """
+    r = pepit_one_step("theorem1", L_max=L_MAX, mu=mu, N=N, gamma=g)
+    assert r.bound == pytest.approx(1 - g * mu, rel=1e-15)
+    assert r.holds(TOL)
+    assert abs(r.worst_case - r.primal) < TOL
+    assert r.worst_case == pytest.approx(1 - g * mu * (2 - g), rel=TOL)
+    assert (r.ratio == pytest.approx(1.0, abs=TOL)) == (g == 1.0)
+
+
+@pytest.mark.parametrize("mu", [0.1, 0.3, 0.5])
+@pytest.mark.parametrize("g", [0.25, 0.5, 1.0])
+def test_two_component_instance_attains_the_pep_value(g, mu):
+    """Lower bound without PEPit: f_k = (L/2) <u_k, x - x*>^2, u_{1,2} = (a, +-b),
+    a^2 = mu/L, a^2 + b^2 = 1, x - x* = e_1. Each f_k is convex and L-smooth, f_D has Hessian
+    L diag(a^2, b^2) >= mu I (mu <= L/2), Delta = 0, and
+    E||x+ - x*||^2 = 1 - gamma mu (2 - gamma L)."""
+    L = 1.0
+    a, b = math.sqrt(mu / L), math.sqrt(1 - mu / L)
+    H = [L * np.outer(u, u) for u in (np.array([a, b]), np.array([a, -b]))]
+    assert max(np.linalg.eigvalsh(Hk).max() for Hk in H) <= L + 1e-15
+    assert np.linalg.eigvalsh(sum(H) / 2).min() >= mu - 1e-15
+    e = np.array([1.0, 0.0])
+    after = np.mean([np.sum((e - g * Hk @ e) ** 2) for Hk in H])
+    assert after == pytest.approx(1 - g * mu * (2 - g * L), rel=1e-14)
+
+
+@pytest.mark.parametrize(("N", "g", "mu"), GRID_1)
+def test_theorem1_neighbourhood_is_exact(N, g, mu):
+    """sup_x E||x+ - x*||^2 - (1 - gamma mu)||x - x*||^2 over gap <= Delta is 2 gamma^2 L_max
+    Delta: the bound, attained at x = x* by f_k = (L_max/2)||x - x_k*||^2."""
+    r = pepit_one_step(
+        "theorem1", L_max=L_MAX, mu=mu, N=N, gamma=g, Delta=1.0, part="neighbourhood"
+    )
+    assert r.bound == pytest.approx(2 * g**2, rel=1e-15)
+    assert r.worst_case == pytest.approx(r.bound, rel=TOL)
+
+
+@pytest.mark.parametrize(("N", "g", "mu"), [(2, 0.5, 0.1), (3, 0.25, 0.5), (3, 1.0, 0.1)])
+def test_theorem1_nonconvex_components_same_worst_case(N, g, mu):
+    """Theorem 1's literal class (f only smooth: f_k L_max-smooth, possibly nonconvex) has the
+    same one-step worst case, total with a gap and neighbourhood."""
+    kw = dict(L_max=L_MAX, mu=mu, N=N, gamma=g, components="smooth")
+    total = pepit_one_step("theorem1", Delta=0.5, **kw)
+    assert total.holds(TOL)
+    assert total.bound == pytest.approx(1 - g * mu + 2 * g**2 * 0.5, rel=1e-15)
+    nb = pepit_one_step("theorem1", Delta=1.0, part="neighbourhood", **kw)
+    assert nb.worst_case == pytest.approx(2 * g**2, rel=TOL)
+
+
+@pytest.mark.parametrize("mu", [0.1, 0.5])
+@pytest.mark.parametrize("g", [0.1, 0.5, 1.0])
+def test_gradient_descent_exact_contraction(g, mu):
+    """N = 1, Delta = 0: one gradient step on an L-smooth mu-strongly convex function has the
+    tight worst case ||x+ - x*||^2 / ||x - x*||^2 = max((1 - gamma mu)^2, (1 - gamma L)^2)
+    (Polyak 1987, Introduction to Optimization, §1.4; attained by the quadratics with
+    eigenvalues mu and L), here the first branch since gamma <= 1/L."""
+    r = pepit_one_step("theorem1", L_max=L_MAX, mu=mu, N=1, gamma=g)
+    assert r.worst_case == pytest.approx(max((1 - g * mu) ** 2, (1 - g) ** 2), rel=TOL)
+
+
+@pytest.mark.parametrize(("N", "g", "mu"), [(2, 0.5, 0.5), (3, 0.25, 0.1), (2, 1.0, 0.5)])
+def test_stronger_theorem1_claims_are_exceeded(N, g, mu):
+    """Negative controls: rate 1 - 2 gamma mu and the neighbourhood halved are violated by at
+    least gamma^2 L_max mu resp. gamma^2 L_max Delta (>= 6e-3 here)."""
+    r = pepit_one_step("theorem1", L_max=L_MAX, mu=mu, N=N, gamma=g)
+    assert r.worst_case >= 1 - 2 * g * mu + g**2 * mu * (1 - TOL)
+    nb = pepit_one_step(
+        "theorem1", L_max=L_MAX, mu=mu, N=N, gamma=g, Delta=1.0, part="neighbourhood"
+    )
+    assert nb.worst_case >= 2 * (g**2 * 1.0) * (1 - TOL) > g**2 * 1.0 + 5e-3
+
+
+@pytest.mark.parametrize(
+    ("N", "g", "mu", "p"), [(2, 1 / 6, 0.5, None), (3, 1 / 12, 0.1, None), (2, 1 / 6, 0.5, 0.05)]
+)
+def test_theorem4a_holds_and_a_doubled_rate_fails(N, g, mu, p):
+    """E Phi+ <= (1 - min(gamma mu, p/2)) Phi holds (both branches of the min: p = 1/N gives
+    gamma mu, p = 0.05 gives p/2); the doubled decrease 1 - 2 min(gamma mu, p/2) does not."""
+    r = pepit_one_step("theorem4a", L_max=L_MAX, mu=mu, N=N, gamma=g, p=p)
+    pp = 1 / N if p is None else p
+    decrease = min(g * mu, pp / 2)
+    assert r.bound == pytest.approx(1 - decrease, rel=1e-15)
+    assert r.holds(TOL)
+    assert r.ratio > 0.97  # within 3 % of the bound on these points
+    assert r.worst_case > 1 - 2 * decrease + 1e-3
+
+
+@pytest.mark.parametrize(("N", "g"), [(2, 0.5), (3, 0.25)])
+def test_theorem3_dsgd_constants(N, g):
+    """Theorem 3 with A = L_max, B = 0, C = 2 L_max Delta, L = L_max, mu = L_max/2: the rate
+    1 - rho holds (rho = 2 gamma mu - gamma^2 L L_max); the neighbourhood L C gamma^2/2 is exact."""
+    mu = 0.5
+    r = pepit_one_step("theorem3", L_max=L_MAX, mu=mu, N=N, gamma=g)
+    assert r.rate == pytest.approx(1 - (2 * g * mu - g**2), rel=1e-15)
+    assert r.holds(TOL) and r.ratio < 0.98
+    nb = pepit_one_step(
+        "theorem3", L_max=L_MAX, mu=mu, N=N, gamma=g, Delta=1.0, part="neighbourhood"
+    )
+    assert nb.worst_case == pytest.approx(g**2, rel=TOL)
+
+
+def test_homogeneity():
+    """f -> 4f (L_max, mu, Delta times 4) with gamma/4 gives the same iterates: same worst case
+    and bound; x - x* -> sqrt(2)(x - x*) (initial and Delta times 2) doubles both."""
+    a = pepit_one_step("theorem1", L_max=1.0, mu=0.1, N=2, gamma=0.5, Delta=0.3)
+    assert a.bound == pytest.approx(0.95 + 2 * 0.25 * 0.3, rel=1e-15)
+    assert a.holds(TOL)
+    b = pepit_one_step("theorem1", L_max=4.0, mu=0.4, N=2, gamma=0.125, Delta=1.2)
+    assert b.bound == pytest.approx(a.bound, rel=1e-15)
+    assert b.worst_case == pytest.approx(a.worst_case, rel=TOL)
+    c = pepit_one_step("theorem1", L_max=1.0, mu=0.1, N=2, gamma=0.5, Delta=0.6, initial=2.0)
+    assert c.bound == pytest.approx(2 * a.bound, rel=1e-15)
+    assert c.worst_case == pytest.approx(2 * a.worst_case, rel=TOL)
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match="argument 'claim' = 'theorem9'"):
+        pepit_one_step("theorem9", L_max=1.0, mu=0.1, N=2, gamma=0.5)
+    with pytest.raises(ValueError, match=r"argument 'gamma' = 2.0 .*1/L_max"):
+        pepit_one_step("theorem1", L_max=1.0, mu=0.1, N=2, gamma=2.0)
+    with pytest.raises(ValueError, match="argument 'mu' = 1.0 must be < L"):
+        pepit_one_step("theorem1", L_max=1.0, mu=1.0, N=2, gamma=0.5)
+    with pytest.raises(ValueError, match="argument 'components' = 'smooth'"):
+        pepit_one_step("theorem4a", L_max=1.0, mu=0.1, N=2, gamma=0.1, components="smooth")
+    with pytest.raises(ValueError, match=r"argument 'gamma' = 0.5 .*rho"):
+        pepit_one_step("theorem3", L_max=1.0, mu=0.1, N=2, gamma=0.5)
+    with pytest.raises(ValueError, match="argument 'Delta' = 0.0 must be > 0"):
+        pepit_one_step("theorem1", L_max=1.0, mu=0.1, N=2, gamma=0.5, part="neighbourhood")
+    with pytest.raises(TypeError, match="argument 'N'"):
+        pepit_one_step("theorem1", L_max=1.0, mu=0.1, N=2.0, gamma=0.5)
+
+
+def test_missing_pepit_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "PEPit", None)  # makes ``import PEPit`` raise ImportError
+    with pytest.raises(ImportError, match=r'pip install "mastref\[pepit\]"'):
+        pepit_one_step("theorem1", L_max=1.0, mu=0.1, N=2, gamma=0.5)
+
+
+def test_repr_is_short():
+    r = pepit_one_step("theorem1", L_max=1.0, mu=0.5, N=2, gamma=1.0)
+    assert repr(r).startswith("PepitComparison(theorem1 total, N=2, gamma*L_max=1, mu/L_max=0.5")
+    assert len(repr(r)) < 140
