@@ -185,3 +185,23 @@ def test_the_papers_distributed_form_is_refuted_and_theorem5_is_not():
     results = {c.name: c.run(True) for c in entry.checks}
     assert results["theorem5-paper-counterexample"].verdict == "violated"
     assert results["theorem5-on-the-counterexample"].verdict == "holds"
+
+
+@pytest.mark.parametrize("r", [0.02, 0.101, 0.3])
+def test_theorem2_ceiling_on_deterministic_quadratics(r):
+    """theorem2.py's ceiling, measured on the exact path: with S = I (Partition with one block)
+    on diag(r, 1) started on the r-mode, the late tightness at the default step is
+    max_{t >= T/2} 2 s t (1 - s)^{2(t-1)} (1 + 1/T)^{-t}, s = r/sqrt(T) (independent closed
+    form), never above e^{-3/2} (1 + 0.02) at T = 100, and within 2 % of it at r = 0.101."""
+    T = 100
+    mast = mr.MAST(
+        mr.Quadratic(np.diag([r, 1.0]), np.zeros(2)), mr.Partition(2, 1, rng=0), shift=np.zeros(2)
+    )
+    res = mr.check(mr.theorem2, mast, x0=np.array([1.0, 0.0]), n_steps=T, method="exact")
+    s, t = r / np.sqrt(T), np.arange(T // 2, T + 1)
+    closed = np.max(2 * s * t * (1 - s) ** (2 * (t - 1)) * (1 + 1 / T) ** (-t))
+    assert res.late_tightness == pytest.approx(closed, rel=1e-9)
+    assert res.late_tightness <= np.exp(-1.5) * 1.02
+    if r == 0.101:
+        assert res.late_tightness >= 0.98 * np.exp(-1.5)
+    assert ENTRIES["theorem2"].min_tightness <= 0.24 and "0.223" in ENTRIES["theorem2"].ceiling

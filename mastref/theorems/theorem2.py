@@ -14,9 +14,17 @@ Bound
 Reference
     THEORY.md §5, Theorem 2 (the paper's nonconvex theorem for Algorithm 1).
 Checks and controls
-    the search's worst cases (last half; neighbourhood); four negative controls. On quadratics
-    the ratio stays below about ``1/e``: the gradient must decay (``||grad f_D||^2 <= 2 L delta``)
-    while the bound decays like ``1/T``.
+    the search's worst cases (last half; neighbourhood); four negative controls.
+Ceiling
+    Over the last half of the horizon at the default step, no quadratic with a deterministic
+    sketch (``S = I``, so ``Delta = 0`` and ``L_max = L``) exceeds ``e^{-3/2} = 0.223`` (as
+    ``T -> inf``; 0.227 at ``T = 100``). Per eigenmode ``lambda`` with ``s = gamma lambda``,
+    ``min_{r<t} ||grad f(x_r)||^2 = ||grad f(x_{t-1})||^2`` and ``delta_0 = (1/2) sum lambda h^2``,
+    so ``measured/bound <= a^{-t} sum_i w_i 2 s_i t (1 - s_i)^{2(t-1)}`` with weights
+    ``w_i = lambda_i h_i^2 / sum lambda h^2``: a mean of ``x e^{-x} <= 1/e`` (``x = 2 s t``),
+    times the growth factor ``a^{-t} = (1 + 1/T)^{-t} <= e^{-1/2}`` for ``t >= T/2``. Noise can
+    add to the measured gradient: the search's best, with a Bernoulli law, is 0.24. A tightness
+    of 0.5 is out of reach for this bound at its own step.
 """
 
 from __future__ import annotations
@@ -313,7 +321,12 @@ def entry():
         name="theorem2",
         statement=theorem2,
         reference="THEORY.md §5, Theorem 2",
-        min_tightness=0.5,
+        min_tightness=0.2,
+        ceiling=(
+            "e^{-3/2} = 0.223 on quadratics with S = I over the last half at the default step "
+            "(a min of decaying gradients costs 1/e, the growth factor a^t >= e^{1/2}; "
+            "theorem2.py docstring); the search's best with noise is 0.24"
+        ),
         checks=_checks(),
         controls=_controls(),
         search=lambda: (theorem2, _family(3), 100, "late"),
