@@ -68,6 +68,13 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _budget(text: str) -> int:
+    value = _positive_int(text)
+    if value < 4:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 4 (objective evaluations)")
+    return value
+
+
 def _window(text: str) -> str:
     if text in ("late", "all") or (text.startswith("late:") and len(text) > 5):
         return text
@@ -136,10 +143,15 @@ def _same_run(args: argparse.Namespace) -> str:
 
 
 def _info(args: argparse.Namespace) -> int:
-    import numba
-    import numpy
+    from importlib.metadata import PackageNotFoundError, version
 
-    print(f"mastref {__version__} (numpy {numpy.__version__}, numba {numba.__version__})")
+    parts = []
+    for name in ("numpy", "numba", "scipy", "cvxpy", "matplotlib", "tqdm", "dask", "pepit"):
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            parts.append(f"{name} not installed")
+    print(f"mastref {__version__} ({', '.join(parts)})")
     return 0
 
 
@@ -338,8 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
     worst = sub.add_parser(
         "worst", help="worst-case instance search for a theorem", parents=[common, quiet]
     )
-    worst.add_argument("name", help="theorem name (theorem1 ... theorem5, baseline)")
-    worst.add_argument("--budget", type=_positive_int, help="objective evaluations (default 2000)")
+    worst.add_argument(
+        "name", help="theorem name (theorem1 ... theorem5, baseline, theorem5-paper)"
+    )
+    worst.add_argument(
+        "--budget",
+        type=_budget,
+        help="objective evaluations, at least (rounded up to whole generations; default 2000)",
+    )
     worst.add_argument("--quick", action="store_true", help="budget 200")
     worst.add_argument("--steps", type=_positive_int, help="horizon T")
     worst.add_argument("--window", type=_window, help="late, all or late:PART (default late)")

@@ -185,6 +185,20 @@ def _libsvm(tmp_text: str):
 
 
 # entry point -> [(label, call, exception, regex the message must match)]
+def _mast5():
+    return mr.MAST(mr.Quadratic(np.diag([1.0, 2.0, 3.0, 4.0, 5.0]), np.ones(5)), mr.RandK(5, 2))
+
+
+def _claim_at_zero():
+    return mr.theorem1(_mast5(), x0=np.zeros(5))
+
+
+def _family(**kw):
+    from mastref.verify.instances import QuadraticFamily
+
+    return QuadraticFamily(d=2, **kw)
+
+
 BY_ENTRY = {
     "Quadratic": [
         ("complex A", lambda: mr.Quadratic(A_OK * (1 + 1j), np.ones(3)), TypeError, "'A'.*complex"),
@@ -500,6 +514,61 @@ BY_ENTRY = {
             lambda: mr.synthetic_a5a_like(10, 5, 6),
             ValueError,
             "'nnz_per_row'",
+        ),
+    ],
+    "verifier": [
+        (
+            "check: x0 differs from the claim's start",
+            lambda: mr.check(_claim_at_zero(), _mast5(), n_steps=5, x0=np.full(5, 10.0)),
+            ValueError,
+            "'x0'.*differs from the start",
+        ),
+        (
+            "check: a problem, not a MAST",
+            lambda: mr.check(mr.theorem1, mr.Quadratic(np.eye(2), np.ones(2)), n_steps=5),
+            TypeError,
+            "'obj'.*must be a MAST",
+        ),
+        (
+            "check: x0 of the wrong shape",
+            lambda: mr.check(mr.theorem1, _mast5(), n_steps=5, x0=np.zeros(4)),
+            ValueError,
+            "'x0'",
+        ),
+        (
+            "worst_case: unknown window",
+            lambda: mr.worst_case(mr.theorem1, _family(), n_steps=5, budget=8, window="last"),
+            ValueError,
+            "'window' = 'last'",
+        ),
+        (
+            "worst_case: a law, not a family",
+            lambda: mr.worst_case(mr.theorem1, mr.RandK(2, 1), n_steps=5, budget=8),
+            TypeError,
+            "'family'",
+        ),
+        ("family: unknown law name", lambda: _family(laws=("randK",)), ValueError, "'randK'"),
+        (
+            "family: law of another dimension",
+            lambda: _family(laws=(mr.RandK(3, 1),)),
+            ValueError,
+            "'laws'.*d = 3",
+        ),
+        ("family: step range reversed", lambda: _family(step=(1.0, 0.5)), ValueError, "'step'"),
+        ("family: kappa < 1", lambda: _family(kappa=0.5), ValueError, "'kappa'"),
+        (
+            "Guarantee: negative step",
+            lambda: mr.Guarantee(name="c", quantity="dist2", gamma=-0.1, bound=lambda t: t),
+            ValueError,
+            "'gamma' = -0.1",
+        ),
+        (
+            "Guarantee: nan step limit",
+            lambda: mr.Guarantee(
+                name="c", quantity="dist2", gamma=0.1, gamma_max=np.nan, bound=lambda t: t
+            ),
+            ValueError,
+            "'gamma_max'",
         ),
     ],
     "budget": [

@@ -16,6 +16,7 @@ way (``Guarantee(name=..., quantity="dist2", gamma=..., bound=..., ...)``) and c
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -149,6 +150,15 @@ class Guarantee:
             )
         if not callable(self.bound):
             raise TypeError("argument 'bound' must be a callable of the step count t")
+        for name in ("gamma", "gamma_max"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"argument '{name}' = {value!r} must be a real number")
+            if not value >= 0 or (name == "gamma" and not math.isfinite(value)):
+                raise ValueError(
+                    f"argument '{name}' = {value} must be "
+                    + ("finite and >= 0" if name == "gamma" else ">= 0 (inf: no step limit)")
+                )
         if not isinstance(self.bound, _Bound):
             object.__setattr__(self, "bound", _Bound(self.bound))
         parts = {k: f if isinstance(f, _Bound) else _Bound(f) for k, f in self.parts.items()}

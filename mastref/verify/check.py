@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_int, check_vector
 from ..theorems.claims import Guarantee
 from .measure import exact_available, exact_curve, monte_carlo_samples
 from .result import CheckResult, exact_result, monte_carlo_result
@@ -86,6 +86,13 @@ def check(
     if method not in _METHODS:
         raise ValueError(f"argument 'method' = {method!r} must be one of {list(_METHODS)}")
     n_steps = check_int("n_steps", n_steps, 1)
+    if not (hasattr(obj, "v") and hasattr(obj, "d")):
+        raise TypeError(
+            f"argument 'obj' = {obj!r} must be a MAST or a DistributedProblem (the sketched "
+            "objective the claim is about); wrap a problem as mr.MAST(problem, law, shift=v)"
+        )
+    if x0 is not None:
+        x0 = check_vector("x0", x0, obj.d)
     started = time.perf_counter()
     if isinstance(claim, Guarantee):
         g = claim
@@ -93,6 +100,12 @@ def check(
             raise ValueError(
                 f"argument 'gamma' = {gamma} differs from the claim's step {g.gamma}; state the "
                 "claim at that step"
+            )
+        if x0 is not None and g.x0 is not None and not np.array_equal(x0, g.x0):
+            raise ValueError(
+                f"argument 'x0' = {_short(x0)} differs from the start the claim was stated for, "
+                f"{_short(g.x0)}: its bound depends on x0; state the claim at that start (or pass "
+                "the theorem itself, e.g. mr.check(mr.theorem1, obj, x0=...))"
             )
     elif callable(claim):
         g = claim(obj, gamma=gamma, x0=x0, n_steps=n_steps)
@@ -127,6 +140,10 @@ def check(
             label, g, where, how, steps, samples, notes, running_min, **how_judged
         )
     return result.replace(seconds=time.perf_counter() - started)
+
+
+def _short(x) -> str:
+    return np.array2string(np.asarray(x), precision=4, threshold=6)
 
 
 def law_of(obj) -> str:

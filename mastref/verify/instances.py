@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation import check_int, check_real
 from ..distributed import DistributedProblem
 from ..mast import MAST
 from ..problems import LogisticRegression, Quadratic
@@ -136,12 +137,41 @@ class QuadraticFamily:
         svrdsg: bool = False,
         per_client_laws: bool = False,
     ):
-        self.d = int(d)
-        self.laws = tuple(laws)
-        self.basis, self.kappa, self.box = basis, float(kappa), float(box)
-        self.shift, self.start = shift, start
-        self.step = (float(step[0]), float(step[1]))
-        self.clients, self.joint, self.svrdsg = int(clients), bool(joint), bool(svrdsg)
+        self.d = check_int("d", d, 1)
+        self.laws = tuple([laws] if isinstance(laws, str) else laws)
+        if not self.laws:
+            raise ValueError(f"argument 'laws' = {laws!r} must name at least one law")
+        for law in self.laws:
+            if isinstance(law, str):
+                if law not in LAWS:
+                    raise ValueError(
+                        f"argument 'laws': unknown law family {law!r}; choose from {LAWS}"
+                    )
+            elif getattr(law, "d", None) != self.d:
+                raise ValueError(
+                    f"argument 'laws': {law!r} has d = {getattr(law, 'd', None)}, "
+                    f"the family has d = {self.d}"
+                )
+        for name, value, allowed in (
+            ("basis", basis, ("free", "aligned")),
+            ("shift", shift, ("free", "zero", "optimal")),
+            ("start", start, ("free", "zero", "offset")),
+        ):
+            if value not in allowed:
+                raise ValueError(f"argument '{name}' = {value!r} must be one of {allowed}")
+        self.basis, self.shift, self.start = basis, shift, start
+        self.kappa = check_real("kappa", kappa, positive=True)
+        if self.kappa < 1:
+            raise ValueError(f"argument 'kappa' = {kappa} must be >= 1 (a condition number)")
+        self.box = check_real("box", box, positive=True)
+        lo, hi = (check_real("step", s, positive=True) for s in step)
+        if lo > hi:
+            raise ValueError(
+                f"argument 'step' = {tuple(step)} must be (low, high) with low <= high"
+            )
+        self.step = (lo, hi)
+        self.clients = check_int("clients", clients, 1)
+        self.joint, self.svrdsg = bool(joint), bool(svrdsg)
         self.per_client_laws = bool(per_client_laws) and self.clients > 1
         per_client_laws = self.per_client_laws
         d, M = self.d, self.clients

@@ -114,11 +114,19 @@ class CheckResult:
     algorithm: str = ""
 
     def __repr__(self) -> str:
+        worst = ""
+        if self.verdict == "violated":
+            tight = np.where(np.isfinite(self.tightness), self.tightness, -np.inf)
+            at = int(np.argmax(tight))
+            worst = f"max ratio {tight[at]:.4g} at {self._x_name()} = {self.steps[at]:g}, "
         return (
-            f"CheckResult({self.name}: {self.verdict}, tightness {self.late_tightness:.3g} "
-            f"(late{', ' + self.part if self.part else ''}), {self.method}, "
-            f"{self.steps.size} points)"
+            f"CheckResult({self.name}: {self.verdict}, {worst}tightness "
+            f"{self.late_tightness:.3g} (late{', ' + self.part if self.part else ''}), "
+            f"{self.method}, {self.steps.size} points)"
         )
+
+    def _x_name(self) -> str:
+        return "t" if self.xlabel == "step t" else self.xlabel
 
     def checked(self) -> np.ndarray:
         """Mask of the entries where the bound is finite and above the numerical resolution."""

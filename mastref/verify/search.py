@@ -92,6 +92,15 @@ class WorstCase:
         save_figure(worst_case_figure(self), Path(path))
 
 
+def check_window(window) -> str:
+    """``window`` if it is ``"late"``, ``"all"`` or ``"late:PART"``, else a ``ValueError``."""
+    if not isinstance(window, str) or not (
+        window in ("late", "all") or (window.startswith("late:") and len(window) > 5)
+    ):
+        raise ValueError(f"argument 'window' = {window!r} must be 'late', 'all' or 'late:PART'")
+    return window
+
+
 def _window(g: Guarantee, steps: np.ndarray, n_steps: int, window: str) -> np.ndarray:
     """Steps counted: ``"late"`` (last half), ``"all"`` (``t >= 1``), or ``"late:PART"`` (last
     half, where the bound's ``PART`` is at least 90 % of it)."""
@@ -189,7 +198,10 @@ def worst_case(
     n_steps : int
         The horizon ``T``.
     budget : int
-        Objective evaluations (each one exact recursion of ``T`` steps).
+        Objective evaluations (each one exact recursion of ``T`` steps), at least 4. A lower
+        bound: differential evolution runs whole generations of a population that is a power
+        of 2 (Sobol initialisation), so the count is rounded up (e.g. 200 at 11 parameters
+        gives 512); ``WorstCase.evaluations`` has the count.
     rng : int, Generator or None
         Seed of the search.
     window : str
@@ -226,6 +238,13 @@ def worst_case(
     """
     n_steps = check_int("n_steps", n_steps, 2)
     budget = check_int("budget", budget, 4)
+    check_window(window)
+    if not callable(claim):
+        raise TypeError(f"argument 'claim' = {claim!r} must be a callable returning a Guarantee")
+    if not hasattr(family, "build") or not hasattr(family, "bounds"):
+        raise TypeError(
+            f"argument 'family' = {family!r} must be an instance family such as QuadraticFamily"
+        )
     seed = int(as_generator(rng).integers(2**31))
     started = time.perf_counter()
     evaluations = 0
@@ -328,13 +347,19 @@ class ControlResult:
         )
 
 
+def _control_verdict(control, verdict: str) -> str:
+    """``verdict``, or ``"unresolved (holds)"`` for a documented survivor that held."""
+    return "unresolved (holds)" if control.unresolved and verdict != "violated" else verdict
+
+
 def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> ControlResult:
     """Hold a negative control (``mastref.theorems.claims.Control``) against its counterexample.
 
     With a stored ``theta`` (and ``search=False``) the control's claim is measured exactly on
     ``family.build(theta)``; otherwise ``worst_case`` searches the family. ``violated`` is the
     expected outcome (the control is stronger than the truth); a control whose
-    ``true_because`` is set is reported ``true (not counted)``.
+    ``true_because`` is set is reported ``true (not counted)``, and a documented survivor
+    (``unresolved`` set) that holds is ``unresolved (holds)``.
     """
     started = time.perf_counter()
     common = {"name": control.name, "theorem": control.theorem, "change": control.change}
@@ -362,7 +387,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
         )
         return ControlResult(
             **common,
-            verdict=w.verdict,
+            verdict=_control_verdict(control, w.verdict),
             ratio=w.ratio,
             ratio_extended=w.ratio_extended,
             step=w.step,
@@ -383,7 +408,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
     decisive = extended if np.isfinite(extended) else ratio
     return ControlResult(
         **common,
-        verdict="violated" if decisive > 1 + TOL else "holds",
+        verdict=_control_verdict(control, "violated" if decisive > 1 + TOL else "holds"),
         ratio=ratio,
         ratio_extended=extended,
         step=t_at,
