@@ -415,15 +415,13 @@ class Control:
 class TheoremEntry:
     """A theorem in the registry: its statement, relation, promised tightness, checks,
     controls, and ``search``: a callable returning ``(claim, family, n_steps, window)``, the
-    default worst-case search of ``mastref worst NAME``. ``ceiling`` says why the promise is
-    below 0.5, when it is: the argument that no instance of the checked class reaches it."""
+    default worst-case search of ``mastref worst NAME``."""
 
     name: str
     statement: Callable
     reference: str
     relation: str = "upper bound"
     min_tightness: float = 0.5
-    ceiling: str = ""
     checks: tuple = ()
     controls: tuple = ()
     search: Callable | None = None

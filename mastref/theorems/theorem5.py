@@ -17,7 +17,9 @@ Reference
     The paper's form with ``D_max = max_i L_i^2 L_{D_i} L_{S_i}^max`` (the note after
     Theorem 5) is ``theorem5_paper``; ``counterexample_instance`` refutes it.
 Checks and controls
-    attained with equality by one client; the neighbourhood's and the nonconvex worst cases;
+    attained with equality by one client; the neighbourhood within ``1 - O(eps)`` on one
+    client with ``S = (1 +- eps) I`` (``near_scalar_client``; ``M`` independent clients meet
+    only ``1/M`` of it); the nonconvex bound on the same client at its stationary distance;
     three-client applications; six negative controls.
 """
 
@@ -170,6 +172,33 @@ def single_client_instance():
     return Instance(**{**inst.__dict__, "distributed": True})
 
 
+def near_scalar_client(clients: int = 1, eps: float = 0.01, start: int | None = None):
+    """``clients`` identical clients ``f = 1/2 ||x - x*||^2`` with independent laws
+    ``S = (1 +- eps) I`` (``mastref.verify.instances.near_scalar``), started at ``x_F*``, or,
+    with ``start = T``, at the stationary distance of the nonconvex default step for horizon
+    ``T`` (``theorem2.stationary_instance``; one client: Theorem 5 is then Theorem 2).
+
+    With one client Theorem 5's neighbourhood ``2 gamma A Delta_M / mu_F`` is Theorem 1's and
+    is met within ``1 - O(eps)`` (0.962 at ``eps = 0.01``). With ``M`` independent clients the
+    averaged step has ``1/M`` of the noise while ``A`` and ``Delta_M`` stay the same: the
+    measured neighbourhood is ``0.962/M`` of the bound (0.481 at ``M = 2``, 0.240 at ``M = 4``),
+    a looseness of the theorem, which does not credit averaging.
+    """
+    from ..verify.instances import Instance, near_scalar
+    from .theorem2 import stationary_instance
+
+    one = near_scalar(eps) if start is None else stationary_instance(start, eps)
+    return Instance(
+        A=one.A * clients,
+        b=one.b * clients,
+        law=one.law,
+        v=one.v,
+        x0=one.x0,
+        step_fraction=1.0,
+        distributed=True,
+    )
+
+
 def _family(d: int = 3, step=(1, 1), clients=2, **kw):
     from ..verify.instances import QuadraticFamily
 
@@ -177,54 +206,6 @@ def _family(d: int = 3, step=(1, 1), clients=2, **kw):
     return QuadraticFamily(d=d, laws=laws, step=step, clients=clients, **kw)
 
 
-#: Worst cases found by ``worst_case``: the strongly convex neighbourhood in
-#: ``_family(2, kappa=10)``, ``T = 300``, where the floor is >= 90 % of the bound; the nonconvex
-#: bound in ``_family(3)`` over the last half of ``T = 100``.
-SC_NEIGHBOURHOOD_THETA: tuple = (
-    0.8671793027334598,
-    0.44067150604358885,
-    0.7455699988168056,
-    -0.032781169275564404,
-    1.146976186299794,
-    2.7105301410305827,
-    0.5895535166737582,
-    -0.17859695000651388,
-    -0.22898021239715105,
-    -1.2154306625292977,
-    -2.3708139301758737,
-    1.2778143710533012,
-    -1.1576750214256861,
-    -0.3520794569906349,
-    -2.8409448894552707,
-)
-NONCONVEX_THETA: tuple = (
-    1.8069933713479198,
-    0.04026718938071555,
-    0.8818858831270489,
-    0.6655420791357756,
-    -2.1192843273207327,
-    -4.519704670349361,
-    1.5298433696360911,
-    1.1701746613493644,
-    -1.0343525297159983,
-    1.7737461850047112,
-    0.8909398226948528,
-    -1.3453867553901167,
-    -0.6846735269004258,
-    -3.7269329864747567,
-    -0.7400535363101889,
-    -1.7081728895830104,
-    2.3122785815337163,
-    1.2268508402448275,
-    -0.10031952562952917,
-    1.069803255498714,
-    2.0629448135827992,
-    -1.1030897238200568,
-    0.310812396928668,
-    -2.613262710769064,
-    0.18847335420383304,
-    0.8971760217100382,
-)
 
 
 def _application(law: str):
@@ -274,20 +255,20 @@ def _checks() -> tuple:
             "theorem5-sc-neighbourhood",
             "Theorem 5 (strongly convex)",
             theorem5_sc,
-            lambda: _family(2, kappa=10.0).build(SC_NEIGHBOURHOOD_THETA),
+            near_scalar_client,
             part="neighbourhood",
-            floor=0.07,
+            floor=0.95,
             n_steps=(300, 300),
-            description="the search's worst case where 2 gamma A Delta_M/mu_F dominates (M = 2)",
+            description="one client, S = (1 +- 0.01) I: 2 gamma A Delta_M/mu_F, up to 1 - O(eps)",
         ),
         instance_check(
             "theorem5-nonconvex",
             "Theorem 5",
             theorem5,
-            lambda: _family().build(NONCONVEX_THETA),
-            floor=0.2,
+            lambda: near_scalar_client(start=100),
+            floor=0.88,
             n_steps=(100, 100),
-            description="the search's worst case over the last half (M = 2)",
+            description="one client, S = (1 +- 0.01) I at the stationary distance (Theorem 2's)",
         ),
         Check(
             name="theorem5-sc-permutation",

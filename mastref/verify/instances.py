@@ -324,6 +324,58 @@ def isotropic(d: int, law, *, scale: float = 1.0, shift: str = "optimal", seed: 
     )
 
 
+def near_scalar(eps: float = 0.01, d: int = 2, *, c: float = 3.0, offset: float | None = None):
+    """Argued worst case of the neighbourhoods: ``f = 1/2 ||x - x*||^2``, ``x* = c 1``, ``v = 0``,
+    and the law ``S = (1 - eps) I`` or ``(1 + eps) I`` with probability 1/2 each; ``x_0 =
+    x_D* + offset 1/sqrt(d)`` (``x_D* = x* / (1 + eps^2)``), by default at the stationary
+    distance of ``gamma = 1/L_max`` (below), so that the curve starts where it stays. As an
+    ``Instance`` at the theorem's own step.
+
+    Every coordinate runs ``h+ = (1 - gamma s^2) h + gamma s c``: DSGD is a scalar linear
+    recursion with fresh noise ``sigma*^2 = E[s^2 (s h* - c)^2] = c^2 eps^2 (1 + O(eps))`` per
+    coordinate, and ``Delta = c^2 eps^2 / (2 (1 + eps^2))`` per coordinate, so ``sigma*^2 /
+    (2 L_max Delta) -> 1`` (P8 is tight), ``L_max / mu -> 1`` and ``L_D -> 1`` as ``eps -> 0``.
+    The stationary ``E||x - x_D*||^2 = gamma^2 sigma*^2 / (1 - E(1 - gamma s^2)^2)`` per
+    coordinate: at ``gamma = 1/L_max`` it is ``1 - O(eps)`` of Theorem 1's neighbourhood
+    ``2 gamma L_max Delta / mu`` (0.962 at ``eps = 0.01``).
+
+    Examples
+    --------
+    >>> from mastref.verify.instances import near_scalar
+    >>> inst = near_scalar(0.01)
+    >>> mast = inst.objective()
+    >>> round(mast.L_max / mast.mu, 6), round(float(mast.gap), 8)  # 1.0201/1.0001, 2 * 9e-4/2.0002
+    (1.019998, 0.00089991)
+    """
+    from ..sketches import FiniteSketch
+
+    ones = np.ones(d)
+    law = FiniteSketch(np.array([(1.0 - eps) * ones, (1.0 + eps) * ones]))
+    x_star = c * ones
+    if offset is None:
+        offset = math.sqrt(d * near_scalar_spread(eps, 1.0 / (1.0 + eps) ** 2, c))
+    x0 = x_star / (1.0 + eps**2) + offset * ones / math.sqrt(d)
+    return Instance(A=(np.eye(d),), b=(x_star,), law=law, v=np.zeros(d), x0=x0, step_fraction=1.0)
+
+
+def near_scalar_spread(eps: float, gamma: float, c: float = 3.0) -> float:
+    """Stationary ``E (x_i - x_D*_i)^2`` per coordinate of DSGD at step ``gamma`` on
+    ``near_scalar(eps, c=c)``: ``gamma^2 sigma^2 / (1 - E(1 - gamma s^2)^2)``,
+    ``sigma^2 = E[s^2 (s h* - c)^2]``, ``h* = c/(1 + eps^2)``, ``s = 1 +- eps``.
+
+    Examples
+    --------
+    Against Theorem 1's neighbourhood per coordinate, ``2 Delta / mu = 9e-4 / 1.0001^2``:
+
+    >>> from mastref.verify.instances import near_scalar_spread
+    >>> round(near_scalar_spread(0.01, 1 / 1.01**2) / (9e-4 / 1.0001**2), 4)
+    0.9615
+    """
+    s = np.array([1.0 - eps, 1.0 + eps])
+    sigma2 = float(np.mean(s**2 * (s * c / (1.0 + eps**2) - c) ** 2))
+    return gamma**2 * sigma2 / (1.0 - float(np.mean((1.0 - gamma * s**2) ** 2)))
+
+
 def random_quadratic(seed: int, d: int = 8, mu: float = 0.5) -> Quadratic:
     """``A = B B^T / d + mu I`` with ``B`` standard normal, ``b = A z`` (seeded)."""
     rng = np.random.default_rng(seed)

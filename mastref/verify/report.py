@@ -293,7 +293,6 @@ def theorem_table(results: list[CheckResult], controls: list[ControlResult] | No
         "| theorem | relation | best tightness (late) | promised | per part | controls killed |",
         "|---|---|---|---|---|---|",
     ]
-    ceilings: list[str] = []
     for name, entry in registry().items():
         stress = [by_name[c.name] for c in entry.checks if c.kind == "stress" and c.name in by_name]
         best = max((r.late_tightness for r in stress), default=math.nan)
@@ -307,17 +306,10 @@ def theorem_table(results: list[CheckResult], controls: list[ControlResult] | No
             mine = [c for c in controls if c.name in {k.name for k in entry.controls}]
             counted = [c for c in mine if c.verdict != "true (not counted)"]
             killed = f"{sum(c.verdict == 'violated' for c in counted)}/{len(counted)}"
-        promised = f"{entry.min_tightness:g}"
-        if entry.ceiling:
-            promised += f" (ceiling {len(ceilings) + 1})"
-            ceilings.append(f"{len(ceilings) + 1}. {name}: {entry.ceiling}.")
         lines.append(
             f"| {name} | {entry.relation} | {_cell(best, 'no stress check run')} | "
-            f"{promised} | {per_part} | {killed} |"
+            f"{entry.min_tightness:g} | {per_part} | {killed} |"
         )
-    if ceilings:
-        lines += ["", "Promises below 0.5, and why:", ""]
-        lines += ceilings
     return "\n".join(lines)
 
 
