@@ -2,8 +2,9 @@
 
 Tolerance: the SDPs are solved by CLARABEL (interior point); the duality gaps measured on the
 grid are below 2e-7 on quantities of order 1, so "holds" means ``worst <= bound + 1e-6`` and
-"equals" means a relative error below 1e-6 (a wrong bound or a wrong model is off by >= 1e-3
-on every point used here).
+"equals" means a relative error below 1e-6. The values asserted to be equal are derived
+independently (closed forms with an attaining instance, the classical GD rate); the Theorem 3
+and 4a totals are asserted to hold, not to equal a number.
 """
 
 from __future__ import annotations

@@ -244,3 +244,14 @@ def test_theorem5_neighbourhood_does_not_credit_averaging(clients):
         return r.late_tightness
 
     assert late(clients) == pytest.approx(late(1) / clients, rel=2e-2)
+
+
+def test_describe_keeps_the_quadratic_and_the_claim_arguments_apart():
+    """An L-SVRDSG instance's ``describe()`` holds the quadratic's ``b`` (a vector) and the
+    reference batch ``b`` (an integer) under different keys, so the instance can be rebuilt."""
+    from mastref.theorems.theorem4 import _B_FAMILY, NEAR_IDENTITY_THETA
+
+    inst = _B_FAMILY().build(NEAR_IDENTITY_THETA)
+    desc = inst.describe()
+    np.testing.assert_array_equal(np.asarray(desc["b"][0]), inst.b[0])
+    assert desc["claim_kwargs"]["b"] == inst.claim_kwargs["b"] == 15

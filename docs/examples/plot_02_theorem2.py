@@ -120,10 +120,11 @@ fig.tight_layout()
 # -----------------------------
 # Without noise the bound is far: on a quadratic with ``S = I`` the ratio over the last half
 # of the horizon is at most ``e^{-3/2} ≈ 0.22`` (the gradient must decay while the bound falls
-# like ``1/T``; :mod:`mastref.theorems.theorem2` proves it). With noise it is approached: the
+# like ``1/T``; :mod:`mastref.theorems.theorem2` derives it). With noise it is approached: the
 # law ``S = (1 ± ε) I`` started at its stationary distance
 # (:func:`mastref.theorems.theorem2.stationary_instance`) keeps ``E‖∇f_D‖²`` flat at about the
-# neighbourhood ``L L_max γ Δ``. The verifier checks it over the last half of ``T = 100`` and
+# neighbourhood ``L L_max γ Δ``, up to ``1 − O(ε) − O(1/√T)`` (the transient stays about
+# ``e/(2√T)`` of it). The verifier checks it over the last half of ``T = 100`` and
 # where the neighbourhood dominates (``T = 300``).
 
 from mastref.verify import run_check  # noqa: E402

@@ -27,8 +27,9 @@ The function class (the same for every claim)
       belongs to the class, and P8's step ``E||grad f_S(x)||^2 <= 2 L_max (f_D(x) - f_D^inf)
       + 2 L_max Delta`` holds on all of it.
 
-Theorem 1 assumes only ``f`` smooth, so its literal class is ``components="smooth"``;
-Theorems 3-4 and the brief's reading assume ``f`` convex (``components="convex"``). Every
+Theorems 1 and 3 assume only ``f`` smooth (Theorem 3 through P8's ABC bound), so their literal
+class is ``components="smooth"``; Theorem 4 assumes ``f`` convex (``components="convex"``), and
+``verification/PEPIT.md`` tabulates the convex class for all three. Every
 MAST instance of the class has a PEP value at most the worst case reported, and the class is
 larger than the MAST instances (not every finite sum comes from one ``f`` and one law), so a
 ratio near 1 says the one-step inequality is tight on the function class, not on MAST.

@@ -75,7 +75,9 @@ class Instance:
             "v": self.v.tolist(),
             "x0": self.x0.tolist(),
             "step_fraction": self.step_fraction,
-            **{k: v for k, v in self.claim_kwargs.items()},
+            "claim_kwargs": {
+                k: v.item() if hasattr(v, "item") else v for k, v in self.claim_kwargs.items()
+            },
         }
 
     def __repr__(self) -> str:
@@ -164,6 +166,8 @@ class QuadraticFamily:
         if self.kappa < 1:
             raise ValueError(f"argument 'kappa' = {kappa} must be >= 1 (a condition number)")
         self.box = check_real("box", box, positive=True)
+        if isinstance(step, (str, bytes)) or np.ndim(step) != 1 or len(step) != 2:
+            raise ValueError(f"argument 'step' = {step!r} must be a pair (low, high)")
         lo, hi = (check_real("step", s, positive=True) for s in step)
         if lo > hi:
             raise ValueError(
