@@ -536,6 +536,15 @@ BY_ENTRY = {
             "'x0'",
         ),
         (
+            "theorem1 on clients",
+            lambda: mr.theorem1(
+                mr.DistributedProblem([mr.Quadratic(np.eye(2), np.ones(2))] * 2, mr.RandK(2, 1)),
+                n_steps=5,
+            ),
+            TypeError,
+            "'mast'.*use theorem5",
+        ),
+        (
             "worst_case: unknown window",
             lambda: mr.worst_case(mr.theorem1, _family(), n_steps=5, budget=8, window="last"),
             ValueError,

@@ -265,8 +265,19 @@ def start(obj, x0) -> np.ndarray:
     return obj.v.copy() if x0 is None else check_vector("x0", x0, obj.d)
 
 
+def require_mast(mast) -> None:
+    """A ``TypeError`` naming the argument unless ``mast`` is a MAST objective (by capability:
+    its constants, problem and law)."""
+    if not all(hasattr(mast, name) for name in ("L", "mu", "L_max", "problem", "sketch")):
+        raise TypeError(
+            f"argument 'mast' = {mast!r} must be a MAST objective (one problem, one law); "
+            "for clients use theorem5"
+        )
+
+
 def mast_constants(mast, constants: str, notes: list) -> dict:
     """``L``, ``mu``, ``L_max`` of ``f_D`` (paper or exact); ``Delta`` (exact, else a bound)."""
+    require_mast(mast)
     if constants == "paper":
         out = {"L": mast.L, "mu": mast.mu, "L_max": mast.L_max}
     else:

@@ -57,6 +57,7 @@ from .claims import (
     geometric_parts,
     mast_constants,
     quietly,
+    require_mast,
     start,
     step,
 )
@@ -97,6 +98,7 @@ def theorem4(
     (0.020833333333333332, 'Theorem 4a', 0.0)
     """
     constants = check_constants(constants)
+    require_mast(mast)
     N = uniform_atoms(mast.sketch)
     _, weights = mast.sketch.support()
     x0 = start(mast, x0)
