@@ -117,7 +117,7 @@ ax2.plot(t2, e_worst.dist2[1:], lw=2, label="measured, exact")
 ax2.plot(t2, g_worst.bound(t2), "k--", label="bound")
 ax2.axhline(g_worst.floor, color="tab:red", ls=":", label="neighbourhood 2γL_maxΔ/μ")
 ax2.set_xscale("log")
-ax2.set_title("neighbourhood met: S = (1 ± 0.01) I, v = 0, stationary start", fontsize=10)
+ax2.set_title("neighbourhood met: S = (1 ± 0.01) I, v = 0, x_0 far from x_D*", fontsize=10)
 for ax in (ax1, ax2):
     ax.set_yscale("log")
     ax.set_xlabel("iteration t")
