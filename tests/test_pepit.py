@@ -4,7 +4,7 @@ Tolerance: the SDPs are solved by CLARABEL (interior point); the duality gaps me
 grid are below 2e-7 on quantities of order 1, so "holds" means ``worst <= bound + 1e-6`` and
 "equals" means a relative error below 1e-6. The values asserted to be equal are derived
 independently (closed forms with an attaining instance, the classical GD rate); the Theorem 3
-and 4a totals are asserted to hold, not to equal a number.
+and 4a totals are held two-sided against explicit convex quadratics computed with numpy.
 """
 
 from __future__ import annotations
@@ -206,3 +206,43 @@ def test_theorem3_pep_value_is_at_least_every_explicit_instance(N, g):
     found = _theorem3_on_quadratics(N, g, mu, np.random.default_rng(N))
     assert found <= r.worst_case + TOL
     assert found >= 0.85 * r.worst_case
+
+
+def _theorem4a_on_quadratics(N, g, mu, p, rng, n=400):
+    """The largest ``E Phi+`` with ``Phi = 1`` over random explicit members of the class: ``N``
+    convex quadratics ``f_k(y) = (1/2)(y - a_k)^T H_k (y - a_k)`` in R^2, ``0 <= H_k <= L_MAX I``,
+    ``lambda_min(mean H_k) >= mu``, random ``x``, ``w``. L-SVRDSG's step from ``(x, w)``:
+    ``x+ = x - g (H_k (x - w) + grad f_D(w))``, ``E D+ = p D(x) + (1 - p) D(w)``,
+    ``D(y) = (1/N) sum_k ||H_k (y - x*)||^2``. Computed directly with numpy."""
+    best = 0.0
+    c = 4 * g**2 / p
+    for _ in range(n):
+        H, a = [], rng.standard_normal((N, 2))
+        for _ in range(N):
+            Q, _ = np.linalg.qr(rng.standard_normal((2, 2)))
+            H.append(Q @ np.diag(rng.uniform(0.0, L_MAX, 2)) @ Q.T)
+        H_D = sum(H) / N
+        if np.linalg.eigvalsh(H_D)[0] < mu:
+            continue
+        x_star = np.linalg.solve(H_D, sum(Hk @ ak for Hk, ak in zip(H, a, strict=True)) / N)
+        x, w = rng.standard_normal(2), rng.standard_normal(2)
+
+        def D(y, H=H, x_star=x_star):
+            return np.mean([np.sum((Hk @ (y - x_star)) ** 2) for Hk in H])
+
+        phi = np.sum((x - x_star) ** 2) + c * D(w)
+        grad_w = H_D @ (w - x_star)
+        dist = np.mean([np.sum((x - g * (Hk @ (x - w) + grad_w) - x_star) ** 2) for Hk in H])
+        best = max(best, (dist + c * (p * D(x) + (1 - p) * D(w))) / phi)
+    return best
+
+
+@pytest.mark.parametrize(("N", "g", "mu", "p"), [(2, 1 / 6, 0.5, 0.5), (2, 1 / 6, 0.5, 0.05)])
+def test_theorem4a_pep_value_is_at_least_every_explicit_instance(N, g, mu, p):
+    """Two-sided, as for Theorem 3: no explicit member of the class exceeds the PEP value of
+    ``E Phi+`` at ``Phi <= 1``, and the best of a seeded random search is within 5 % of it
+    (both branches of the min: p = 0.5 gives gamma mu, p = 0.05 gives p/2)."""
+    r = pepit_one_step("theorem4a", L_max=L_MAX, mu=mu, N=N, gamma=g, p=p)
+    found = _theorem4a_on_quadratics(N, g, mu, p, np.random.default_rng(7))
+    assert found <= r.worst_case + TOL
+    assert found >= 0.95 * r.worst_case  # measured: 0.981 and 0.993 of it
