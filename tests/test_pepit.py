@@ -174,20 +174,26 @@ def test_repr_is_short():
     assert len(repr(r)) < 140
 
 
-def _theorem3_on_quadratics(N, g, mu, rng, n=400):
-    """The largest ``E f_D(x+) - f*`` over random explicit members of the class: ``N`` convex
-    quadratics ``(1/2)(x - x*)^T H_k (x - x*)`` in R^2 with ``0 <= H_k <= L_MAX I`` and
-    ``lambda_min(mean H_k) >= mu`` (a common minimiser: the gap Delta = 0), started where
-    ``f_D(x) - f* = 1``. Computed directly with numpy, independently of PEPit."""
-    best = 0.0
+def _random_hessians(N, mu, rng, n):
+    """Up to ``n`` draws of ``N`` Hessians ``0 <= H_k <= L_MAX I`` in R^2 (random eigenbasis and
+    eigenvalues), with their mean ``H_D``; draws with ``lambda_min(H_D) < mu`` are skipped."""
     for _ in range(n):
         H = []
         for _ in range(N):
             Q, _ = np.linalg.qr(rng.standard_normal((2, 2)))
             H.append(Q @ np.diag(rng.uniform(0.0, L_MAX, 2)) @ Q.T)
         H_D = sum(H) / N
-        if np.linalg.eigvalsh(H_D)[0] < mu:
-            continue
+        if np.linalg.eigvalsh(H_D)[0] >= mu:
+            yield H, H_D
+
+
+def _theorem3_on_quadratics(N, g, mu, rng, n=400):
+    """The largest ``E f_D(x+) - f*`` over random explicit members of the class: ``N`` convex
+    quadratics ``(1/2)(x - x*)^T H_k (x - x*)`` in R^2 with ``0 <= H_k <= L_MAX I`` and
+    ``lambda_min(mean H_k) >= mu`` (a common minimiser: the gap Delta = 0), started where
+    ``f_D(x) - f* = 1``. Computed directly with numpy, independently of PEPit."""
+    best = 0.0
+    for H, H_D in _random_hessians(N, mu, rng, n):
         e = rng.standard_normal(2)
         e /= np.sqrt(0.5 * e @ H_D @ e)  # f_D(x) - f* = 1
         nxt = np.mean([0.5 * (e - g * Hk @ e) @ H_D @ (e - g * Hk @ e) for Hk in H])
@@ -216,14 +222,8 @@ def _theorem4a_on_quadratics(N, g, mu, p, rng, n=400):
     ``D(y) = (1/N) sum_k ||H_k (y - x*)||^2``. Computed directly with numpy."""
     best = 0.0
     c = 4 * g**2 / p
-    for _ in range(n):
-        H, a = [], rng.standard_normal((N, 2))
-        for _ in range(N):
-            Q, _ = np.linalg.qr(rng.standard_normal((2, 2)))
-            H.append(Q @ np.diag(rng.uniform(0.0, L_MAX, 2)) @ Q.T)
-        H_D = sum(H) / N
-        if np.linalg.eigvalsh(H_D)[0] < mu:
-            continue
+    for H, H_D in _random_hessians(N, mu, rng, n):
+        a = rng.standard_normal((N, 2))
         x_star = np.linalg.solve(H_D, sum(Hk @ ak for Hk, ak in zip(H, a, strict=True)) / N)
         x, w = rng.standard_normal(2), rng.standard_normal(2)
 
@@ -245,4 +245,4 @@ def test_theorem4a_pep_value_is_at_least_every_explicit_instance(N, g, mu, p):
     r = pepit_one_step("theorem4a", L_max=L_MAX, mu=mu, N=N, gamma=g, p=p)
     found = _theorem4a_on_quadratics(N, g, mu, p, np.random.default_rng(7))
     assert found <= r.worst_case + TOL
-    assert found >= 0.95 * r.worst_case  # measured: 0.981 and 0.993 of it
+    assert found >= 0.95 * r.worst_case  # measured: 0.980 and 0.995 of it
