@@ -18,38 +18,6 @@ import numpy as np
 
 import mastref as mr
 
-
-def draw(ax, r, bound_label, log_t=True):
-    """A verifier result: the measured curve (and its confidence band when it is Monte Carlo)
-    against the bound; points the check ignores (bound below the numerical resolution) grey."""
-    keep = r.steps > 0
-    t = r.steps[keep]
-    ax.plot(t, r.measured[keep], lw=3, alpha=0.7, label=f"measured, {r.method}")
-    if np.any(r.upper != r.lower):
-        ax.fill_between(
-            t,
-            np.maximum(r.lower[keep], 1e-300),
-            r.upper[keep],
-            alpha=0.3,
-            label="one-sided confidence band",
-        )
-    ax.plot(t, r.bound[keep], "k--", label=bound_label)
-    skipped = keep & ~r.checked()
-    if skipped.any():
-        ax.plot(
-            r.steps[skipped],
-            r.measured[skipped],
-            ".",
-            color="0.6",
-            label="bound below the resolution: not checked",
-        )
-    ax.set_xscale("log" if log_t else "linear")
-    ax.set_yscale("log")
-    ax.set_xlabel("iteration t")
-    ax.set_title(f"{r.name}: {r.verdict}, tightness {r.late_tightness:.2f}", fontsize=10)
-    ax.legend(fontsize=8)
-
-
 rng = np.random.default_rng(5)
 d = 6
 B = rng.standard_normal((d, d))
@@ -127,11 +95,11 @@ fig.tight_layout()
 # ``e/(2√T)`` of it). The verifier checks it over the last half of ``T = 100`` and
 # where the neighbourhood dominates (``T = 300``).
 
+from mastref.plotting import plot_check  # noqa: E402
 from mastref.verify import run_check  # noqa: E402
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 for ax, name in zip(axes, ("theorem2-late", "theorem2-neighbourhood"), strict=True):
-    draw(ax, run_check(name, quick=True), "Theorem 2 bound")
-    ax.set_ylabel("min over s < t of E‖∇f_D(x_s)‖²")
+    plot_check(run_check(name, quick=True), ax=ax)
 fig.suptitle("Theorem 2 approached: S = (1 ± 0.01) I at its stationary distance")
 fig.tight_layout()

@@ -22,38 +22,6 @@ import numpy as np
 
 import mastref as mr
 
-
-def draw(ax, r, bound_label, log_t=True):
-    """A verifier result: the measured curve (and its confidence band when it is Monte Carlo)
-    against the bound; points the check ignores (bound below the numerical resolution) grey."""
-    keep = r.steps > 0
-    t = r.steps[keep]
-    ax.plot(t, r.measured[keep], lw=3, alpha=0.7, label=f"measured, {r.method}")
-    if np.any(r.upper != r.lower):
-        ax.fill_between(
-            t,
-            np.maximum(r.lower[keep], 1e-300),
-            r.upper[keep],
-            alpha=0.3,
-            label="one-sided confidence band",
-        )
-    ax.plot(t, r.bound[keep], "k--", label=bound_label)
-    skipped = keep & ~r.checked()
-    if skipped.any():
-        ax.plot(
-            r.steps[skipped],
-            r.measured[skipped],
-            ".",
-            color="0.6",
-            label="bound below the resolution: not checked",
-        )
-    ax.set_xscale("log" if log_t else "linear")
-    ax.set_yscale("log")
-    ax.set_xlabel("iteration t")
-    ax.set_title(f"{r.name}: {r.verdict}, tightness {r.late_tightness:.2f}", fontsize=10)
-    ax.legend(fontsize=8)
-
-
 rng = np.random.default_rng(2)
 n, d = 40, 5
 X = rng.standard_normal((n, d))
@@ -97,11 +65,11 @@ fig.tight_layout()
 # ``μ/(L·A)``, Theorem 3 is attained with equality on the isotropic RandK instance of
 # Theorem 1 (``ρ = 1/c``); the verifier also runs the logistic application with ``τ = 8``.
 
+from mastref.plotting import plot_check  # noqa: E402
 from mastref.verify import run_check  # noqa: E402
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 for ax, name in zip(axes, ("theorem3-sc-attained", "theorem3-sc-logistic-tau8"), strict=True):
-    draw(ax, run_check(name, quick=True), "Theorem 3 bound", log_t=name.endswith("tau8"))
-    ax.set_ylabel("E f_D(x_t) − f_D^inf")
+    plot_check(run_check(name, quick=True), ax=ax)
 fig.suptitle("Theorem 3 in the verifier")
 fig.tight_layout()

@@ -167,18 +167,9 @@ def _variant(name: str, *, limit_scale=1.0, mu_key="mu", rate_scale=1.0):
 
 
 def _controls() -> tuple:
-    from .claims import Control
+    from .claims import control_maker
 
-    def control(name, change, family=None, n_steps=20, **variant):
-        return Control(
-            name=name,
-            theorem="Baseline GD",
-            claim=_variant(name, **variant),
-            change=change,
-            family=family or _family(),
-            theta=CONTROL_THETA.get(name),
-            n_steps=n_steps,
-        )
+    control = control_maker("Baseline GD", _variant, lambda: _family(), CONTROL_THETA, n_steps=20)
 
     return (
         control(

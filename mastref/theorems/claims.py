@@ -422,6 +422,28 @@ class Control:
     unresolved: str = ""
 
 
+def control_maker(
+    theorem: str, variant: Callable, search_in: Callable, thetas: dict, *, n_steps=50
+):
+    """The ``control(name, change, **changes)`` factory of a theorem file: a ``Control`` whose
+    claim is ``variant(name, **changes)``, searched in ``search_in()`` unless a ``family`` is
+    given, with the counterexample ``thetas.get(name)`` and the theorem's default horizon."""
+
+    def control(name, change, *, family=None, window="all", n_steps=n_steps, **changes):
+        return Control(
+            name=name,
+            theorem=theorem,
+            claim=variant(name, **changes),
+            change=change,
+            family=family or search_in(),
+            theta=thetas.get(name),
+            n_steps=n_steps,
+            window=window,
+        )
+
+    return control
+
+
 @dataclass(frozen=True, kw_only=True)
 class TheoremEntry:
     """A theorem in the registry: its statement, relation, promised tightness, checks,

@@ -392,20 +392,9 @@ def _variant(name: str, *, rate=None, floor=None, limit=None):
 
 def _controls() -> tuple:
     from ..verify.instances import near_scalar
-    from .claims import Control
+    from .claims import Control, control_maker
 
-    def control(name, change, family=None, window="all", n_steps=50, unresolved="", **variant):
-        return Control(
-            name=name,
-            theorem="Theorem 1",
-            claim=_variant(name, **variant),
-            change=change,
-            family=family or _family(2),
-            theta=CONTROL_THETA.get(name),
-            n_steps=n_steps,
-            window=window,
-            unresolved=unresolved,
-        )
+    control = control_maker("Theorem 1", _variant, lambda: _family(2), CONTROL_THETA, n_steps=50)
 
     return (
         control(

@@ -207,19 +207,15 @@ def _variant(name: str, *, growth=True, floor_scale=1.0, delta0_scale=1.0, law_c
 
 
 def _controls() -> tuple:
-    from .claims import Control
+    from .claims import control_maker
 
-    def control(name, change, window="all", n_steps=10, family=None, **variant):
-        return Control(
-            name=name,
-            theorem="Theorem 2",
-            claim=_variant(name, **variant),
-            change=change,
-            family=family or _family(2, step=(0.05, 20.0), start="offset"),
-            theta=CONTROL_THETA.get(name),
-            n_steps=n_steps,
-            window=window,
-        )
+    control = control_maker(
+        "Theorem 2",
+        _variant,
+        lambda: _family(2, step=(0.05, 20.0), start="offset"),
+        CONTROL_THETA,
+        n_steps=10,
+    )
 
     return (
         control("theorem2-no-neighbourhood", "neighbourhood dropped", floor_scale=0.0),

@@ -355,19 +355,15 @@ def _variant(
 
 
 def _controls() -> tuple:
-    from .claims import Control
+    from .claims import control_maker
 
-    def control(name, change, family=None, window="all", n_steps=50, **variant):
-        return Control(
-            name=name,
-            theorem="Theorem 3 (strongly convex)",
-            claim=_variant(name, **variant),
-            change=change,
-            family=family or _family(2, step=(0.05, 1.0)),
-            theta=CONTROL_THETA.get(name),
-            n_steps=n_steps,
-            window=window,
-        )
+    control = control_maker(
+        "Theorem 3 (strongly convex)",
+        _variant,
+        lambda: _family(2, step=(0.05, 1.0)),
+        CONTROL_THETA,
+        n_steps=50,
+    )
 
     return (
         control("theorem3-squared-contraction", "rate (1 - rho)^2", rate_power=2.0),

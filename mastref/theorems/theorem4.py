@@ -499,22 +499,13 @@ def _variant(
 
 
 def _controls() -> tuple:
-    from .claims import Control
+    from .claims import Control, control_maker
 
     near_identity = _family(3, laws=("near-identity",), kappa=3.0, step=(0.05, 1.0))
 
-    def control(name, change, family=None, window="all", n_steps=50, unresolved="", **variant):
-        return Control(
-            name=name,
-            theorem="Theorem 4",
-            claim=_variant(name, **variant),
-            change=change,
-            family=family or _family(2, step=(0.05, 1.0)),
-            theta=CONTROL_THETA.get(name),
-            n_steps=n_steps,
-            window=window,
-            unresolved=unresolved,
-        )
+    control = control_maker(
+        "Theorem 4", _variant, lambda: _family(2, step=(0.05, 1.0)), CONTROL_THETA, n_steps=50
+    )
 
     return (
         control("theorem4-step-1/L", "step limit 1/L in place of 1/(6L)", limit_scale=6.0),

@@ -356,19 +356,11 @@ def _variant(
 
 
 def _controls() -> tuple:
-    from .claims import Control
+    from .claims import control_maker
 
-    def control(name, change, family=None, window="all", n_steps=50, **variant):
-        return Control(
-            name=name,
-            theorem="Theorem 5",
-            claim=_variant(name, **variant),
-            change=change,
-            family=family or _family(2, step=(0.05, 1.0)),
-            theta=CONTROL_THETA.get(name),
-            n_steps=n_steps,
-            window=window,
-        )
+    control = control_maker(
+        "Theorem 5", _variant, lambda: _family(2, step=(0.05, 1.0)), CONTROL_THETA, n_steps=50
+    )
 
     return (
         control(
@@ -398,44 +390,30 @@ def _controls() -> tuple:
     )
 
 
+#: One instance refutes both changes of ``A`` (``L_F`` or ``L_D`` in place of ``L_i L_S_i^max``).
+_A_COUNTEREXAMPLE: tuple = (
+    1.7608644091229038,
+    0.13060500576771583,
+    0.024615026079118252,
+    -2.7652224702303445,
+    2.2407279942588336,
+    -2.0686056911945343,
+    0.23174885060376393,
+    -0.08966452344412712,
+    1.6164927351079383,
+    0.4301876255206134,
+    -0.5634573542555817,
+    -1.64555828744903,
+    -2.127995241433382,
+    0.2528877379444199,
+    -0.13382026176938622,
+    0.9602983036544174,
+)
+
 #: Counterexamples found by ``worst_case`` for the controls (family parameter vectors).
 CONTROL_THETA: dict = {
-    "theorem5-L_D-for-L_S_max": (
-        1.7608644091229038,
-        0.13060500576771583,
-        0.024615026079118252,
-        -2.7652224702303445,
-        2.2407279942588336,
-        -2.0686056911945343,
-        0.23174885060376393,
-        -0.08966452344412712,
-        1.6164927351079383,
-        0.4301876255206134,
-        -0.5634573542555817,
-        -1.64555828744903,
-        -2.127995241433382,
-        0.2528877379444199,
-        -0.13382026176938622,
-        0.9602983036544174,
-    ),
-    "theorem5-L_F-for-A": (
-        1.7608644091229038,
-        0.13060500576771583,
-        0.024615026079118252,
-        -2.7652224702303445,
-        2.2407279942588336,
-        -2.0686056911945343,
-        0.23174885060376393,
-        -0.08966452344412712,
-        1.6164927351079383,
-        0.4301876255206134,
-        -0.5634573542555817,
-        -1.64555828744903,
-        -2.127995241433382,
-        0.2528877379444199,
-        -0.13382026176938622,
-        0.9602983036544174,
-    ),
+    "theorem5-L_D-for-L_S_max": _A_COUNTEREXAMPLE,
+    "theorem5-L_F-for-A": _A_COUNTEREXAMPLE,
     "theorem5-L_F-for-mu_F": (
         0.6955467067906458,
         0.5735175851732492,
