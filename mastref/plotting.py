@@ -1,8 +1,9 @@
-"""Plots that say what the checks say (THEORY.md §7).
+"""Plots that say what the checks say (THEORY.md §7): generic drawing helpers.
 
-Every figure of the package is drawn with these helpers: the per-check plot of ``mastref
-verify`` (``plot_check``, ``check_figure``; also ``CheckResult`` and ``WorstCase`` plots) and the
-experiment figures of ``mastref.experiments``. The rules they follow:
+Every figure of the package is drawn with these helpers: the figures of the verifier
+(``mastref.verify.plot``: one per check, and the worst case of a search) and the experiment
+figures of ``mastref.experiments``. This module draws arrays and knows nothing of the verifier's
+types. The rules the figures follow:
 
 * the measured curve is coloured where the check compares it with the bound and grey where it
   does not (``CheckResult.checked``: no finite bound, or a bound at or below the numerical
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -36,10 +36,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from numpy.typing import ArrayLike
-
-if TYPE_CHECKING:
-    from .verify.result import CheckResult
-    from .verify.search import WorstCase
 
 #: Colour of the points a check does not compare with its bound.
 GREY = "0.62"
@@ -428,206 +424,6 @@ def shade_not_checked(
             zorder=0,
             label=label if k == 0 else "_nolegend_",
         )
-
-
-def check_title(result: CheckResult) -> str:
-    """Two lines: the check, its verdict and tightness; the theorem, the law and the step.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import mastref as mr
-    >>> from mastref.plotting import check_title
-    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
-    >>> print(check_title(mr.check(mr.theorem1, mast, n_steps=20, name="t1")))
-    t1: holds, tightness 0.000976
-    Theorem 1 · RandK(d=2, k=1) · γ = γ_max
-    """
-    head = f"{result.name}: {result.verdict}"
-    if math.isfinite(result.late_tightness):
-        head += f", tightness {result.late_tightness:.3g}"
-    where = result.law or (
-        result.instance if len(result.instance) <= 48 else result.instance[:45] + "..."
-    )
-    if result.xlabel == "step t":
-        step = step_text(result.gamma, result.gamma_max, result.gamma_ratio)
-    elif "gamma" in result.xlabel:
-        step = "γ swept"
-    else:
-        step = step_text(math.nan, math.nan, result.gamma_ratio) + " at each point"
-    lines = [result.theorem]
-    for part in (where, step):  # a new line between parts, never inside one
-        if len(lines[-1]) + 3 + len(part) > 84:
-            lines.append(part)
-        else:
-            lines[-1] += f" · {part}"
-    return "\n".join([head, *lines])
-
-
-def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
-    """Draw a ``CheckResult`` on ``ax`` (a new figure's when ``None``) by the module's rules:
-    measured (band when Monte Carlo; grey where not checked), bound and neighbourhood,
-    resolution, violated and inconclusive points marked (``CheckResult.point_verdicts``), words
-    on the axes, the title of ``check_title``.
-
-    A curve over steps frames every finite measured value above the resolution; a sweep (any
-    other x-axis) frames the points with a finite bound and draws values more than
-    ``OFF_SCALE`` times above them at the top (``draw_off_scale``), and a sweep over the step
-    marks ``γ_max``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import mastref as mr
-    >>> from mastref.plotting import plot_check
-    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
-    >>> ax = plot_check(mr.check(mr.theorem1, mast, n_steps=20))
-    >>> ax.get_xlabel(), ax.get_ylabel()
-    ('iteration t', 'E‖x_t − x_D*‖²')
-    """
-    from .verify.result import FALSE_ALARM
-
-    if ax is None:
-        ax = Figure(figsize=(7, 4.6)).subplots()
-    r = result
-    x = np.asarray(r.steps, dtype=float)
-    over_steps = r.xlabel == "step t"
-    checked = r.checked()
-    finite_bound = np.isfinite(r.bound)
-    below = finite_bound & ~checked  # bound at or below the resolution
-    measured = np.asarray(r.measured, dtype=float)
-    monte_carlo = bool(np.any(np.isfinite(r.upper) & (r.upper != r.lower)))
-    reasons = []
-    if below.any():
-        reasons.append("bound below the resolution")
-    if (~finite_bound).any():
-        reasons.append("no finite bound")
-    off = np.zeros(x.shape, bool)
-    if over_steps:
-        frame_data = [measured, r.bound[checked]]
-    else:  # a sweep: frame what the claim speaks about; the rest may be off the scale
-        ref = np.concatenate([measured[finite_bound], r.bound[finite_bound]])
-        ref = ref[np.isfinite(ref)]
-        if ref.size:
-            off = ~np.isfinite(measured) | (measured > OFF_SCALE * ref.max())
-        frame_data = [measured[~off], r.bound[finite_bound]]
-    if monte_carlo:
-        frame_data += [r.upper[checked], r.lower[checked]]
-    if r.neighbourhood is not None:  # the bound's floor: where the bound levels off
-        frame_data.append(r.neighbourhood)
-    show_res = r.resolution > 0 and bool(
-        below.any() or np.any(np.isfinite(measured) & (measured <= r.resolution))
-    )
-    frame = y_frame(*frame_data, resolution=r.resolution, show_resolution=show_res)
-    shown = np.where(off, np.nan, measured)
-    draw_measured(
-        ax,
-        x,
-        shown,
-        lower=r.lower if monte_carlo else None,
-        upper=r.upper if monte_carlo else None,
-        checked=checked,
-        label=f"measured, {r.method}",
-        band_label=f"confidence band (one-sided, false alarm {FALSE_ALARM:g})",
-        unchecked_label="_nolegend_" if over_steps else "not checked: " + " or ".join(reasons),
-        marker="o" if x.size <= 40 else "",
-    )
-    if over_steps:
-        shade_not_checked(ax, x, checked, "not checked: " + " or ".join(reasons))
-    draw_bound(ax, x, r.bound, neighbourhood=r.neighbourhood, label=f"bound ({r.theorem})")
-    verdicts, _ = r.point_verdicts()
-    marks = {
-        "violated": ("x", "tab:red", "violated: lower confidence bound above the bound"),
-        "inconclusive": ("o", "tab:orange", "inconclusive: the band straddles the bound"),
-    }
-    if not monte_carlo:
-        marks["violated"] = ("x", "tab:red", "violated: measured above the bound")
-    for kind, (symbol, colour, label) in marks.items():
-        at = (verdicts == kind) & ~off
-        if at.any():
-            ax.plot(
-                x[at],
-                measured[at],
-                symbol,
-                color=colour,
-                mfc="none",
-                ms=7,
-                mew=2,
-                zorder=6,
-                label=label,
-            )
-    if show_res:
-        draw_resolution(ax, r.resolution, frame[0])
-    set_y_frame(ax, frame)
-    if over_steps:
-        if x.size and x[0] >= 1 and x[-1] / x[0] >= 100:
-            ax.set_xscale("log")
-    else:
-        sweep_axis(ax, x)
-        if "gamma" in r.xlabel:
-            mark_gamma_max(ax)
-        draw_off_scale(ax, x[off], measured[off], label="off the scale (value under the marker)")
-    ax.set_xlabel(x_label(r.xlabel))
-    ax.set_ylabel(quantity_label(r.quantity, r.algorithm, r.theorem))
-    ax.set_title(check_title(r), fontsize=10)
-    ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
-    return ax
-
-
-def check_figure(result: CheckResult) -> Figure:
-    """A figure holding ``plot_check(result)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import mastref as mr
-    >>> from mastref.plotting import check_figure
-    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
-    >>> fig = check_figure(mr.check(mr.theorem1, mast, n_steps=20))
-    >>> fig.axes[0].get_title().splitlines()[1]
-    'Theorem 1 · RandK(d=2, k=1) · γ = γ_max'
-    """
-    fig = Figure(figsize=(7, 4.6))
-    plot_check(result, fig.subplots())
-    fig.tight_layout()
-    return fig
-
-
-def worst_case_figure(worst: WorstCase) -> Figure:
-    """The check of a ``WorstCase`` (``check_figure``) with the worst point marked and a title
-    that says what the search found.
-
-    Examples
-    --------
-    >>> import mastref as mr
-    >>> from mastref.plotting import worst_case_figure
-    >>> from mastref.verify.instances import QuadraticFamily
-    >>> w = mr.worst_case(mr.theorem1, QuadraticFamily(d=2, laws=("randk",)), n_steps=20,
-    ...                   budget=20, progress=False)
-    >>> worst_case_figure(w).axes[0].get_title().startswith("worst case of Theorem 1")
-    True
-    """
-    fig = Figure(figsize=(7, 4.6))
-    ax = fig.subplots()
-    plot_check(worst.result, ax)
-    r = worst.result
-    at = np.flatnonzero(np.asarray(r.steps) == worst.step)
-    if at.size:
-        ax.plot(
-            r.steps[at],
-            r.measured[at],
-            "*",
-            ms=14,
-            color="tab:orange",
-            mec="k",
-            zorder=7,
-            label=f"worst measured/bound {worst.ratio:.4g} at t = {worst.step}",
-        )
-        ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
-    head = f"worst case of {worst.claim}: {worst.verdict}, ratio {worst.ratio:.4g}"
-    ax.set_title(head + "\n" + check_title(r).split("\n", 1)[1], fontsize=10)
-    fig.tight_layout()
-    return fig
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> None:

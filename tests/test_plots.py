@@ -21,16 +21,10 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 
 import mastref as mr  # noqa: E402
 import mastref.experiments as ex  # noqa: E402
-from mastref.plotting import (  # noqa: E402
-    GREY,
-    check_figure,
-    figure_problems,
-    quantity_label,
-    worst_case_figure,
-    x_label,
-)
+from mastref.plotting import GREY, figure_problems, quantity_label, x_label  # noqa: E402
 from mastref.verify import CheckResult, judge  # noqa: E402
 from mastref.verify.instances import QuadraticFamily  # noqa: E402
+from mastref.verify.plot import check_figure, worst_case_figure  # noqa: E402
 from mastref.verify.report import catalogue, run_check  # noqa: E402
 
 CHECKS = list(catalogue())

@@ -86,8 +86,9 @@ class WorstCase:
 
     def plot(self, path) -> None:
         """The measured curve against the bound at the worst instance, the worst point marked
-        (PNG; ``mastref.plotting.worst_case_figure``)."""
-        from ..plotting import save_figure, worst_case_figure
+        (PNG; ``mastref.verify.plot.worst_case_figure``)."""
+        from ..plotting import save_figure
+        from .plot import worst_case_figure
 
         save_figure(worst_case_figure(self), Path(path))
 
