@@ -314,6 +314,8 @@ def _pruning_figure(
     random masks), the unpruned accuracies marked."""
     from matplotlib.figure import Figure
 
+    from .plotting import settle_legends
+
     fig = Figure(figsize=(9, 4.8))
     ax = fig.subplots()
     pos = np.arange(len(qs))
@@ -352,8 +354,8 @@ def _pruning_figure(
         "MAST_q: Algorithm 1 at γ = γ_max = 1/L_max of Theorem 1; ERM: exact minimiser",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
+    ax.legend(fontsize=8)
+    settle_legends(fig)  # inside where it covers no box, else outside
     return fig
 
 
@@ -461,9 +463,16 @@ def _subsampling_figure(taus, results, claims, *, n: int, R: int, law: str, data
     against the Theorem 3 bound and its neighbourhood; and the means against data passes."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    from .plotting import draw_bound, draw_measured, set_y_frame, step_text, y_frame
+    from .plotting import (
+        band_entry,
+        draw_bound,
+        draw_measured,
+        quantity_label,
+        set_y_frame,
+        step_text,
+        y_frame,
+    )
     from .verify.result import FALSE_ALARM, z_value
 
     fig = Figure(figsize=(16, 8.8))
@@ -486,8 +495,7 @@ def _subsampling_figure(taus, results, claims, *, n: int, R: int, law: str, data
             upper=mean + half,
             color=colour,
             label=f"measured: Monte Carlo mean of {R} runs",
-            band_label=f"confidence band (one-sided, false alarm {FALSE_ALARM:g}), "
-            f"half-width ≤ {np.nanmax(half):.2g}",
+            band_label="_nolegend_",  # the figure legend speaks for the four panels
         )
         draw_bound(ax, t[keep], bound, neighbourhood=g.floor, label="Theorem 3 bound")
         set_y_frame(ax, y_frame(mean, mean + half, bound, [g.floor]))
@@ -499,23 +507,30 @@ def _subsampling_figure(taus, results, claims, *, n: int, R: int, law: str, data
             fontsize=10,
         )
         ax.set_xlabel("iteration t")
-        ax.set_ylabel("E f_D(x_t) − f_D^inf")
+        ax.set_ylabel(quantity_label("value_gap"))
         cost.plot(res["passes"][keep], mean, color=colour, lw=2, label=name)
     means = [res["mean"][np.asarray(res["steps"]) >= 1] for res in results]
     set_y_frame(cost, y_frame(*means))
     cost.set_xscale("log")
     cost.set_xlabel("data passes (samples drawn / n)")
-    cost.set_ylabel("E f_D(x_t) − f_D^inf (Monte Carlo mean)")
+    cost.set_ylabel(quantity_label("value_gap") + " (Monte Carlo mean)")
     cost.set_title("the same runs against their cost", fontsize=10)
     cost.legend(fontsize=8)
+    fig.suptitle(
+        "Theorem 3 (strongly convex): Algorithm 1-II with τ-nice minibatches, ℓ2-logistic "
+        f"regression on {_data_name(data)} (n = {n}), {law}, v = 0"
+    )
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # room for the legend below
     entries = [
         (Line2D([], [], color="0.3", lw=2), f"measured: Monte Carlo mean of {R} runs (colour: τ)"),
         (Line2D([], [], color="k", ls="--"), "Theorem 3 bound"),
         (Line2D([], [], color="k", ls=":"), "its neighbourhood (floor)"),
     ]
-    if widest > 0:  # draw_measured drew the bands
-        band = f"confidence band (one-sided, false alarm {FALSE_ALARM:g}), half-width ≤ "
-        entries.insert(1, (Patch(color="0.3", alpha=0.25), band + f"{widest:.2g}"))
+    if widest > 0:  # draw_measured drew the bands; the entry says whether they can be seen
+        fig.draw_without_rendering()
+        panels = [axes[str(k)] for k in range(len(taus))]
+        band = f"confidence band (one-sided, false alarm {FALSE_ALARM:g})"
+        entries.insert(1, band_entry(panels, widest, band))
     fig.legend(  # one legend for the four panels, drawn alike
         *zip(*entries, strict=True),
         loc="lower left",
@@ -523,11 +538,6 @@ def _subsampling_figure(taus, results, claims, *, n: int, R: int, law: str, data
         ncol=4,
         fontsize=8.5,
     )
-    fig.suptitle(
-        "Theorem 3 (strongly convex): Algorithm 1-II with τ-nice minibatches, ℓ2-logistic "
-        f"regression on {_data_name(data)} (n = {n}), {law}, v = 0"
-    )
-    fig.tight_layout(rect=(0, 0.05, 1, 1))  # room for the legend below
     return fig
 
 
@@ -649,7 +659,7 @@ def _distributed_figure(configs, results, *, R: int, data) -> Figure:
     and against the coordinates sent, Monte Carlo means with their confidence bands."""
     from matplotlib.figure import Figure
 
-    from .plotting import draw_measured, set_y_frame, y_frame
+    from .plotting import band_entry, draw_measured, set_y_frame, y_frame
     from .verify.result import FALSE_ALARM, z_value
 
     fig = Figure(figsize=(12, 8.6))
@@ -693,20 +703,9 @@ def _distributed_figure(configs, results, *, R: int, data) -> Figure:
         top, bottom = axes[0, col], axes[1, col]
         top.plot([], [], "k:", lw=1.5, label="dotted: shards split by label")
         for ax in (top, bottom):
-            if ax.collections:  # a band was drawn (draw_measured: only where runs differ)
-                ax.fill_between(
-                    [],
-                    [],
-                    [],
-                    color="0.5",
-                    alpha=0.25,
-                    label=f"bands: one-sided confidence, false alarm {FALSE_ALARM:g}, "
-                    f"half-width ≤ {widest[col]:.2g}",
-                )
             set_y_frame(ax, y_frame(*framed[col]))
             ax.set_xscale("log")
             ax.set_ylabel(f"f(x_t) − f^inf, standard loss (mean of {R} runs)")
-            ax.legend(fontsize=7.5, loc="upper right")
         top.set_xlabel("round t")
         top.set_title(
             f"M = {M} clients: solid homogeneous shards, dotted split by label", fontsize=10
@@ -721,7 +720,14 @@ def _distributed_figure(configs, results, *, R: int, data) -> Figure:
         "of Theorem 5 (nonconvex) for its own law",
         fontsize=11,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # room for the legend below
+    handles, labels = axes[0, 0].get_legend_handles_labels()  # the four panels: same colours
+    if any(ax.collections for ax in axes.flat):  # bands (draw_measured: where runs differ)
+        fig.draw_without_rendering()
+        band = f"bands: one-sided confidence, false alarm {FALSE_ALARM:g}"
+        handle, label = band_entry(list(axes.flat), max(widest), band)
+        handles, labels = [*handles, handle], [*labels, label]
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8.5)
     return fig
 
 
@@ -829,7 +835,14 @@ def _stepsize_figure(ratios, qs, curves, *, T: int, R: int, data) -> Figure:
     Theorem 1 marked, the start ``f_D(x_0) = log 2`` drawn, diverged runs at the top."""
     from matplotlib.figure import Figure
 
-    from .plotting import draw_off_scale, mark_gamma_max, set_y_frame, sweep_axis, y_frame
+    from .plotting import (
+        draw_off_scale,
+        mark_gamma_max,
+        set_y_frame,
+        settle_legends,
+        sweep_axis,
+        y_frame,
+    )
 
     fig = Figure(figsize=(9, 5))
     ax = fig.subplots()
@@ -839,7 +852,7 @@ def _stepsize_figure(ratios, qs, curves, *, T: int, R: int, data) -> Figure:
         ax.plot(ratios[finite], losses[finite], "o-", color=colour, label=f"q = {q:g}")
         draw_off_scale(ax, ratios[~finite], losses[~finite], color=colour)
     if any((~np.isfinite(c)).any() for c in curves):
-        ax.plot([], [], "^", color="0.5", label="diverged (a run overflowed)")
+        ax.plot([], [], "^", color="0.5", label="diverged (a run overflowed): above the frame")
     ax.axhline(
         np.log(2), color="0.4", ls=":", label="start f_D(x_0) = log 2 (above: worse than the start)"
     )
@@ -853,8 +866,8 @@ def _stepsize_figure(ratios, qs, curves, *, T: int, R: int, data) -> Figure:
         f"{_data_name(data)}\nf_D(x_T) estimated over 200 sketches per run, x_0 = v = 0",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
+    ax.legend(fontsize=8)
+    settle_legends(fig)
     return fig
 
 

@@ -21,7 +21,14 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 
 import mastref as mr  # noqa: E402
 import mastref.experiments as ex  # noqa: E402
-from mastref.plotting import GREY, figure_problems, quantity_label, x_label  # noqa: E402
+from mastref.plotting import (  # noqa: E402
+    GREY,
+    MAX_MARKERS,
+    figure_problems,
+    marker_count,
+    quantity_label,
+    x_label,
+)
 from mastref.verify import CheckResult, judge  # noqa: E402
 from mastref.verify.instances import QuadraticFamily  # noqa: E402
 from mastref.verify.plot import check_figure, worst_case_figure  # noqa: E402
@@ -139,8 +146,13 @@ def test_check_plot_invariants(results, name, tmp_path):
     for kind in ("violated", "inconclusive"):
         at = verdicts == kind
         assert any(lab.startswith(kind) for lab in labels) == bool(at.any())
-        if at.any():
-            np.testing.assert_array_equal(_line(ax, kind).get_xdata(), r.steps[at])
+        if at.any():  # one marker each, or (beyond MAX_MARKERS) a band over the same points
+            marked = _line(ax, kind)
+            y = np.asarray(marked.get_ydata(), float)
+            np.testing.assert_array_equal(
+                np.asarray(marked.get_xdata())[np.isfinite(y)], r.steps[at]
+            )
+            assert marker_count(marked) <= MAX_MARKERS
 
     # the resolution: drawn when (and only when) the data reach it, and then inside the frame
     reach = bool(
@@ -219,7 +231,9 @@ def test_a_diverged_sweep_point_is_a_marker_not_an_axis():
     assert top < 100 and bottom > 1e-3
     marker = _line(ax, "off the scale")
     np.testing.assert_array_equal(marker.get_xdata(), [4.0, 8.0])
-    assert [t.get_text() for t in ax.texts] == ["4.5e+20", "overflow"]
+    assert [t.get_text() for t in ax.texts] == ["↑ 4.5e+20", "↑ overflow"]
+    # on the top edge of the frame, at no height of the y-axis
+    assert np.all(np.asarray(marker.get_ydata()) == 1.0) and marker.get_transform() != ax.transData
     assert not any(lab.startswith("its neighbourhood") for lab in _labels(ax))  # floor 0: none
     assert any(lab.startswith("γ_max") for lab in _labels(ax))
 
@@ -319,11 +333,12 @@ def test_subsampling_panels_draw_bound_and_neighbourhood(experiment_figures):
     figures, summaries = experiment_figures
     panels = [ax for ax in figures["subsampling"].axes if ax.get_title().startswith("τ = ")]
     assert len(panels) == 4
+    (legend,) = figures["subsampling"].legends
+    listed = [t.get_text() for t in legend.get_texts()]
+    assert any(t.startswith("confidence band") for t in listed)
     for ax in panels:
         labels = _labels(ax)
-        assert "Theorem 3 bound" in labels and any(
-            lab.startswith("confidence band") for lab in labels
-        )
+        assert "Theorem 3 bound" in labels
         (floor,) = [lab for lab in labels if lab.startswith("its neighbourhood (floor) = ")]
         y = _line(ax, "its neighbourhood").get_ydata()[0]
         assert float(floor.rsplit("= ", 1)[1]) == pytest.approx(y, rel=1e-2)
@@ -346,3 +361,159 @@ def test_stepsize_sweep_marks_gamma_max_with_readable_ticks(experiment_figures):
         x, y = np.asarray(curve.get_xdata(), float), np.asarray(curve.get_ydata(), float)
         first = x[np.flatnonzero(y > math.log(2))[0]]
         assert first == summaries["stepsize"][f"diverges_from_q{q}"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Each invariant of figure_problems trips on a figure made deliberately bad
+# ------------------------------------------------------------------------------------------------
+
+
+def _axes(title="a figure", xlabel="iteration t", ylabel="value"):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return fig, ax
+
+
+def test_a_legend_over_the_data_is_a_problem_until_it_moves_outside():
+    from mastref.plotting import settle_legends
+
+    fig, ax = _axes()
+    rng = np.random.default_rng(0)
+    for k in range(3):  # noise over the whole frame: no free corner
+        ax.plot(np.linspace(0, 1, 300), rng.uniform(size=300), label=f"run {k}")
+    ax.legend(loc="center")
+    (problem,) = figure_problems(fig)
+    assert problem.startswith("axes 0: the legend covers plotted data")
+    settle_legends(fig)
+    assert figure_problems(fig) == []
+    assert ax.get_legend().get_window_extent().x0 >= ax.bbox.x1  # outside, to the right
+
+
+def test_a_legend_in_a_free_corner_is_kept_inside():
+    from mastref.plotting import settle_legends
+
+    fig, ax = _axes()
+    t = np.linspace(0, 1, 100)
+    ax.plot(t, t**2, label="measured")
+    ax.plot(t, t**2 + 0.1, "--", label="bound")
+    ax.legend(loc="lower right")  # the curves run through the lower right? no: through (1, 1)
+    settle_legends(fig)
+    assert figure_problems(fig) == []
+    box = ax.get_legend().get_window_extent()
+    assert ax.bbox.x0 <= box.x0 and box.x1 <= ax.bbox.x1  # inside
+
+
+def test_coinciding_curves_must_be_told_apart_or_merged():
+    t = np.arange(1.0, 101.0)
+    curve = 0.9**t + 0.01
+
+    def figure(upper_style="-", lower_width=2.0, upper_label="exact step"):
+        fig, ax = _axes()
+        ax.plot(t, curve, "-", lw=lower_width, label="paper step")
+        ax.plot(t, curve * (1 + 1e-4), upper_style, lw=2.0, label=upper_label)
+        ax.set_yscale("log")
+        ax.legend(loc="upper right")
+        return fig
+
+    (problem,) = figure_problems(figure())
+    assert "'exact step' hides 'paper step'" in problem
+    assert figure_problems(figure(upper_style="--")) == []  # the lower shows in the gaps
+    assert figure_problems(figure(lower_width=5.0)) == []  # the lower shows around the upper
+    assert figure_problems(figure(upper_label="_nolegend_")) == []  # one legend entry
+    # curves that meet at one point but part elsewhere are not coinciding
+    fig, ax = _axes()
+    ax.plot(t, curve, label="a")
+    ax.plot(t, curve * (1 + t / 10), label="b")
+    ax.legend(loc="upper right")
+    assert figure_problems(fig) == []
+
+
+def test_more_than_fifty_markers_must_be_aggregated():
+    from mastref.plotting import mark_points
+
+    t = np.arange(300.0)
+    y = 1 / (1 + t)
+    fig, ax = _axes()
+    ax.plot(t, y, label="measured")
+    ax.plot(t[100:], y[100:], "x", color="tab:red", label="violated")
+    ax.legend(loc="upper right")
+    (problem,) = figure_problems(fig)
+    assert "'violated' draws 200 markers" in problem
+    fig, ax = _axes()
+    ax.plot(t, y, label="measured")
+    line = mark_points(
+        ax, t, y, t >= 100, marker="x", color="tab:red", label="violated", x_name="t"
+    )
+    ax.legend(loc="upper right")
+    assert figure_problems(fig) == [] and marker_count(line) == 0
+    assert line.get_label() == "violated: 200 points, t = 100 to 299"
+    fig, ax = _axes()  # 50 markers are fine
+    ax.plot(t[:50], y[:50], "x", label="a few")
+    assert figure_problems(fig) == []
+
+
+@pytest.mark.parametrize(
+    ("label", "bad"),
+    [
+        ("min_{s<t} E‖∇f_D(x_s)‖²", True),
+        ("E f_D(x_t) − f_D^{inf}", True),
+        (r"\nabla f", True),
+        (r"$\min_{s<t}\,\mathbb{E}\,\|\nabla f_D(x_s)\|^2$", False),
+        ("E‖x_t − x_D*‖² (plain words)", False),
+        (r"cost in \$ of $x^{2}$", False),
+    ],
+)
+def test_tex_outside_mathtext_is_a_problem(label, bad, tmp_path):
+    fig, ax = _axes(ylabel=label)
+    ax.plot([1, 2, 3])
+    assert bool(figure_problems(fig)) == bad
+    if not bad:
+        _render(fig, tmp_path, "mathtext")  # and mathtext renders every symbol used
+
+
+def test_every_quantity_label_is_mathtext_that_renders(tmp_path):
+    for quantity in ("dist2", "value_gap", "grad_norm2_min", "dist2 at T", "lyapunov"):
+        for algorithm, theorem in (("dsgd", "Theorem 1"), ("distributed_dsgd", "Theorem 4b")):
+            fig, ax = _axes(ylabel=quantity_label(quantity, algorithm, theorem))
+            ax.plot([1, 2, 3])
+            assert figure_problems(fig) == []
+            _render(fig, tmp_path, "label")
+
+
+def test_a_band_in_the_legend_must_be_visible():
+    from mastref.plotting import band_entry, draw_measured
+
+    t = np.arange(1.0, 101.0)
+    mean = 1 + 0.5 * np.exp(-t / 30)
+
+    def figure(half):
+        fig, ax = _axes()
+        draw_measured(ax, t, mean, lower=mean - half, upper=mean + half)
+        ax.set_ylim(0.9, 2.5)  # room above the curve for the legend
+        ax.legend(loc="upper right")
+        return fig, ax
+
+    fig, ax = figure(1e-5)  # far thinner than the line
+    (problem,) = figure_problems(fig)
+    assert "the band 'confidence band' is in the legend but not visible" in problem
+    assert figure_problems(figure(0.05)[0]) == []  # a band the reader can see
+    # the fix for a thin band: say so in the legend instead of showing a patch
+    fig, ax = _axes()
+    draw_measured(ax, t, mean, lower=mean - 1e-5, upper=mean + 1e-5, band_label="_nolegend_")
+    ax.set_ylim(0.9, 2.5)
+    fig.draw_without_rendering()
+    handles, labels = ax.get_legend_handles_labels()
+    handle, label = band_entry([ax], 1e-5, "confidence band")
+    ax.legend([*handles, handle], [*labels, label], loc="upper right")
+    assert label.endswith("thinner than the line") and figure_problems(fig) == []
+    # a figure legend with a band patch needs one visible band in the figure
+    fig, ax = _axes()
+    draw_measured(ax, t, mean, lower=mean - 1e-5, upper=mean + 1e-5, band_label="_nolegend_")
+    from matplotlib.patches import Patch
+
+    fig.legend([Patch(color="0.5", alpha=0.25)], ["confidence band"], loc="lower center")
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    assert any("no band of the figure is visible" in p for p in figure_problems(fig))

@@ -72,7 +72,7 @@ def check_title(result: CheckResult) -> str:
 
 
 def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
-    """Draw a ``CheckResult`` on ``ax`` (a new figure's when ``None``) by the module's rules:
+    r"""Draw a ``CheckResult`` on ``ax`` (a new figure's when ``None``) by the module's rules:
     measured (band when Monte Carlo; grey where not checked), bound and neighbourhood,
     resolution, violated and inconclusive points marked (``CheckResult.point_verdicts``), words
     on the axes, the title of ``check_title``.
@@ -89,8 +89,8 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
     >>> from mastref.verify.plot import plot_check
     >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
     >>> ax = plot_check(mr.check(mr.theorem1, mast, n_steps=20))
-    >>> ax.get_xlabel(), ax.get_ylabel()
-    ('iteration t', 'E‖x_t − x_D*‖²')
+    >>> print(ax.get_xlabel(), "|", ax.get_ylabel())
+    iteration t | $\mathbb{E}\,\|x_t - x_D^\star\|^2$
     """
     from ..plotting import (
         OFF_SCALE,
@@ -99,6 +99,8 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
         draw_off_scale,
         draw_resolution,
         mark_gamma_max,
+        mark_points,
+        place_legend,
         quantity_label,
         set_y_frame,
         shade_not_checked,
@@ -164,20 +166,10 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
     }
     if not monte_carlo:
         marks["violated"] = ("x", "tab:red", "violated: measured above the bound")
+    x_name = "t" if over_steps else "γ/γ_max" if "gamma" in r.xlabel else "x"
     for kind, (symbol, colour, label) in marks.items():
         at = (verdicts == kind) & ~off
-        if at.any():
-            ax.plot(
-                x[at],
-                measured[at],
-                symbol,
-                color=colour,
-                mfc="none",
-                ms=7,
-                mew=2,
-                zorder=6,
-                label=label,
-            )
+        mark_points(ax, x, measured, at, marker=symbol, color=colour, label=label, x_name=x_name)
     if show_res:
         draw_resolution(ax, r.resolution, frame[0])
     set_y_frame(ax, frame)
@@ -188,11 +180,12 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
         sweep_axis(ax, x)
         if "gamma" in r.xlabel:
             mark_gamma_max(ax)
-        draw_off_scale(ax, x[off], measured[off], label="off the scale (value under the marker)")
+        above = "off the scale, above the frame (value below the marker)"
+        draw_off_scale(ax, x[off], measured[off], label=above)
     ax.set_xlabel(x_label(r.xlabel))
     ax.set_ylabel(quantity_label(r.quantity, r.algorithm, r.theorem))
     ax.set_title(check_title(r), fontsize=10)
-    ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
+    place_legend(ax, fontsize=7.5, framealpha=0.9)
     return ax
 
 
@@ -211,9 +204,11 @@ def check_figure(result: CheckResult) -> Figure:
     """
     from matplotlib.figure import Figure
 
+    from ..plotting import settle_legends
+
     fig = Figure(figsize=(7, 4.6))
     plot_check(result, fig.subplots())
-    fig.tight_layout()
+    settle_legends(fig)
     return fig
 
 
@@ -233,6 +228,8 @@ def worst_case_figure(worst: WorstPoint) -> Figure:
     """
     from matplotlib.figure import Figure
 
+    from ..plotting import settle_legends
+
     fig = Figure(figsize=(7, 4.6))
     ax = fig.subplots()
     plot_check(worst.result, ax)
@@ -249,10 +246,10 @@ def worst_case_figure(worst: WorstPoint) -> Figure:
             zorder=7,
             label=f"worst measured/bound {worst.ratio:.4g} at t = {worst.step}",
         )
-        ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
+        ax.legend(fontsize=7.5, framealpha=0.9)
     head = f"worst case of {worst.claim}: {worst.verdict}, ratio {worst.ratio:.4g}"
     ax.set_title(head + "\n" + check_title(r).split("\n", 1)[1], fontsize=10)
-    fig.tight_layout()
+    settle_legends(fig)
     return fig
 
 
