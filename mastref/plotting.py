@@ -321,8 +321,8 @@ def draw_off_scale(
     ax: Axes, x: ArrayLike, values: ArrayLike, *, color=GREY, label: str = ""
 ) -> None:
     """Values off the scale of the frame (a diverged run) as upward triangles sitting on the top
-    edge of ``ax`` -- beyond the frame, at no height of the y-axis -- each annotated just below
-    with its value (``overflow`` when not finite).
+    edge of ``ax`` -- beyond the frame, at no height of the y-axis -- each annotated just below,
+    in vertical text, with its value (``overflow`` when not finite).
 
     Examples
     --------
@@ -356,9 +356,11 @@ def draw_off_scale(
             "↑ " + (f"{v:.2g}" if np.isfinite(v) else "overflow"),
             (xi, 1.0),
             xycoords=at_top,
-            xytext=(0, -14),
+            xytext=(0, -9),
             textcoords="offset points",
             ha="center",
+            va="top",
+            rotation=90,  # upright text would run into a neighbour's
             fontsize=8,
             color="0.3",
         )
@@ -768,8 +770,8 @@ def _line_px(line: Line2D, dpi: float) -> float:
 def _coinciding(ax: Axes, dpi: float) -> list[tuple[Line2D, Line2D]]:
     """Pairs ``(lower, upper)`` of labelled curves of ``ax`` that lie within ``COINCIDE_PX``
     of each other over the whole stretch where both are drawn (90 % of the shorter one at
-    least), such that the upper hides the lower: the upper is solid and opaque (alpha above
-    0.7) and the lower is not wider by 1.5 pixels or more."""
+    least), such that the upper hides the lower: the upper is opaque (alpha above 0.7), solid
+    or dashed like the lower, and the lower is not wider by 1.5 pixels or more."""
     curves = []
     for order, line in enumerate(_data_lines(ax)):
         if line.get_linestyle() in _NO_LINE or line.get_label().startswith("_"):
@@ -791,8 +793,11 @@ def _coinciding(ax: Axes, dpi: float) -> list[tuple[Line2D, Line2D]]:
             ):
                 continue
             opaque = upper.get_alpha() is None or upper.get_alpha() > 0.7
-            solid_on_top = opaque and upper.get_linestyle() in ("-", "solid")
-            if solid_on_top and _line_px(lower, dpi) - _line_px(upper, dpi) < 1.5:
+            # dashes over a solid line (or other dashes) let the lower show in their gaps;
+            # the same dashes over the same dashes hide it
+            same_dashes = upper.get_linestyle() == lower.get_linestyle()
+            covering = opaque and (upper.get_linestyle() in ("-", "solid") or same_dashes)
+            if covering and _line_px(lower, dpi) - _line_px(upper, dpi) < 1.5:
                 pairs.append((lower, upper))
     return pairs
 
@@ -832,8 +837,9 @@ def figure_problems(fig: Figure) -> list[str]:
       not stretch the axis;
     * no legend box over plotted data (``legend_covers``; a legend outside the axes is fine);
     * no labelled curve hidden under another: two labelled curves within ``COINCIDE_PX`` of
-      each other everywhere they overlap are drawn distinguishably (the upper dashed, dotted or
-      translucent, or the lower wider) -- or merged into one legend entry;
+      each other everywhere they overlap are drawn distinguishably (the upper translucent, or
+      dashed or dotted over a line of another style, or the lower wider) -- or merged into one
+      legend entry;
     * at most ``MAX_MARKERS`` markers on one line (``mark_points`` aggregates beyond);
     * a band (filled region) listed in a legend is visible: taller somewhere than the widest
       solid line of its axes by 2 pixels (a legend proxy needs one such band in its axes, or in

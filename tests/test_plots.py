@@ -9,7 +9,10 @@ as pixels.
 from __future__ import annotations
 
 import math
+import re
+import tempfile
 import warnings
+from pathlib import Path
 
 import matplotlib
 
@@ -421,6 +424,12 @@ def test_coinciding_curves_must_be_told_apart_or_merged():
     (problem,) = figure_problems(figure())
     assert "'exact step' hides 'paper step'" in problem
     assert figure_problems(figure(upper_style="--")) == []  # the lower shows in the gaps
+    # ... but not when both are dashed alike (two coinciding bounds)
+    fig, ax = _axes()
+    ax.plot(t, curve, "--", label="bound, law A")
+    ax.plot(t, curve, "--", label="bound, law B")
+    ax.legend(loc="upper right")
+    assert any("'bound, law B' hides 'bound, law A'" in p for p in figure_problems(fig))
     assert figure_problems(figure(lower_width=5.0)) == []  # the lower shows around the upper
     assert figure_problems(figure(upper_label="_nolegend_")) == []  # one legend entry
     # curves that meet at one point but part elsewhere are not coinciding
@@ -517,3 +526,83 @@ def test_a_band_in_the_legend_must_be_visible():
     fig.legend([Patch(color="0.5", alpha=0.25)], ["confidence band"], loc="lower center")
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     assert any("no band of the figure is visible" in p for p in figure_problems(fig))
+
+
+# ------------------------------------------------------------------------------------------------
+# The gallery: every figure followed by one sentence to conclude, held true by an assert
+# ------------------------------------------------------------------------------------------------
+
+GALLERY = sorted((Path(__file__).parents[1] / "docs" / "examples").glob("plot_*.py"))
+
+
+def _docs_ext():
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "docs" / "_ext"))
+    try:
+        return importlib.import_module("mastref_docs")
+    finally:
+        sys.path.pop(0)
+
+
+def _blocks(source: str):
+    from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
+        fh.write(source)
+    try:
+        return split_code_and_text_blocks(fh.name)[1]
+    finally:
+        Path(fh.name).unlink()
+
+
+BAD_EXAMPLE = '''"""
+Title
+=====
+
+Intro.
+"""
+
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots()
+ratio = 0.5
+{code}
+# %%
+{text}
+'''
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "expected"),
+    [
+        ("assert ratio < 1", "# **Conclusion.** The bound holds: the ratio is 0.5.", []),
+        ("", "# **Conclusion.** The bound holds.", ["asserts nothing about its numbers"]),
+        ("assert ratio < 1", "# The bound holds.", ["not followed by a '**Conclusion.**'"]),
+        ("assert ratio < 1", "# **Conclusion.** It holds. It is loose.", ["must be one sentence"]),
+        ("assert ratio < 1", "# **Conclusion.**", ["must be one sentence"]),
+    ],
+)
+def test_a_gallery_figure_needs_an_assert_and_one_concluding_sentence(code, text, expected):
+    blocks = _blocks(BAD_EXAMPLE.format(code=code, text=text))
+    (index,) = [k for k, b in enumerate(blocks) if b.type == "code" and "subplots" in b.content]
+    problems = _docs_ext().conclusion_problems(blocks, index)
+    assert len(problems) == len(expected)
+    assert all(e in p for e, p in zip(expected, problems, strict=True))
+
+
+@pytest.mark.parametrize("path", GALLERY, ids=lambda p: p.stem)
+def test_every_gallery_figure_is_concluded(path):
+    """Static twin of the documentation build's check: a code block that opens a figure."""
+    from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+    blocks = split_code_and_text_blocks(str(path))[1]
+    drawing = [
+        k
+        for k, b in enumerate(blocks)
+        if b.type == "code" and re.search(r"plt\.(subplots|figure)\(", b.content)
+    ]
+    assert drawing
+    for k in drawing:
+        assert _docs_ext().conclusion_problems(blocks, k) == [], path.name

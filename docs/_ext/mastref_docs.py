@@ -11,10 +11,16 @@
   warning (an error under ``-W``), so a renamed check breaks the build rather than the page.
 * ``CheckedMatplotlibScraper`` -- sphinx-gallery's matplotlib scraper, after holding every
   figure of an example to ``mastref.plotting.figure_problems`` (title, labels, legend, y-limits
-  that show the data): a gallery plot that breaks them fails the build.
+  that show the data, no legend over data, no hidden curve, no pile of markers, mathtext) and
+  to ``conclusion_problems`` (the code block that draws a figure asserts on its numbers, and the
+  next text block opens with one ``**Conclusion.**`` sentence): a gallery plot that breaks them
+  fails the build.
 """
 
 from __future__ import annotations
+
+import ast
+import re
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -236,6 +242,39 @@ def setup(app):
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
+#: The words that open the sentence following every gallery figure.
+CONCLUSION = "**Conclusion.**"
+
+
+def conclusion_problems(blocks, index: int) -> list[str]:
+    """What is missing after the gallery code block ``blocks[index]``, which drew a figure:
+    ``blocks`` are sphinx-gallery's ``Block(type, content, lineno)`` of one example.
+
+    The code block must hold an ``assert`` (the numbers the sentence states, held true when the
+    example runs), and the next block must be a text block whose first paragraph is one
+    sentence opening with ``CONCLUSION``: what the reader should conclude from the figure.
+    Returns the problems as sentences (empty: fine).
+    """
+    code = blocks[index]
+    where = f"the code block at line {code.lineno}"
+    problems = []
+    if not any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(code.content))):
+        problems.append(f"{where} draws a figure but asserts nothing about its numbers")
+    after = blocks[index + 1] if index + 1 < len(blocks) else None
+    text = after.content.strip() if after is not None and after.type == "text" else ""
+    paragraph = " ".join(text.split("\n\n")[0].split())
+    if not paragraph.startswith(CONCLUSION):
+        problems.append(f"{where} draws a figure not followed by a {CONCLUSION!r} sentence")
+    else:
+        sentence = paragraph[len(CONCLUSION) :].strip()
+        ends = re.findall(r"[.!?](?:\s|$)", sentence)
+        if not sentence or len(ends) != 1 or not sentence.endswith((".", "!", "?")):
+            problems.append(
+                f"{where}: the conclusion after it must be one sentence, not {sentence!r}"
+            )
+    return problems
+
+
 class CheckedMatplotlibScraper:
     """sphinx-gallery image scraper: checks each open figure, then scrapes it as usual.
 
@@ -249,6 +288,17 @@ class CheckedMatplotlibScraper:
 
         from mastref.plotting import figure_problems
 
+        if plt.get_fignums():
+            from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+            _, blocks = split_code_and_text_blocks(block_vars["src_file"])
+            (index,) = [
+                k for k, b in enumerate(blocks) if b.type == "code" and b.lineno == block.lineno
+            ]
+            problems = conclusion_problems(blocks, index)
+            if problems:
+                plt.close("all")
+                raise RuntimeError(f"{block_vars['src_file']}: " + "; ".join(problems))
         for num in plt.get_fignums():
             fig = plt.figure(num)
             fig.canvas.draw()  # settle autoscaled limits before reading them

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mastref as mr
+from mastref.plotting import quantity_label, settle_legends
 
 rng = np.random.default_rng(5)
 d = 6
@@ -47,10 +48,15 @@ ax.axhline(g.floor, color="tab:red", ls=":", label=f"its neighbourhood L·L_max�
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("iteration t")
-ax.set_ylabel("min over s < t of E‖∇f_D(x_s)‖²")
+ax.set_ylabel(quantity_label("grad_norm2_min"))
 ax.set_title(f"Theorem 2, Bernoulli(1/2) on d = 6, γ = 1/√(L·L_max·T), T = {T}")
 ax.legend(fontsize=8)
-fig.tight_layout()
+settle_legends(fig)
+assert result.verdict == "holds" and result.late_tightness < 0.01
+
+# %%
+# **Conclusion.** The bound holds along the whole run but is loose on this instance: over the
+# last half of the horizon the measured minimum is below 1 % of it (tightness 0.0054).
 
 # %%
 # The rate in the horizon
@@ -70,7 +76,7 @@ for T_h in horizons:
     simplified.append(g_h.values["bound_simplified"])
 
 fig, ax = plt.subplots(figsize=(7, 4.5))
-ax.plot(horizons, measured, "o-", label="measured: min over t < T of E‖∇f_D(x_t)‖² (exact)")
+ax.plot(horizons, measured, "o-", label="measured, exact (§6 recursion)")
 ax.plot(horizons, bound, "k--", label="Theorem 2 bound at T")
 ax.plot(
     horizons, simplified, ":", color="tab:red", label="simplified bound (e·δ_0 + Δ)·√(L·L_max/T)"
@@ -78,10 +84,19 @@ ax.plot(
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("horizon T (step γ = 1/√(L·L_max·T))")
-ax.set_ylabel("min over t < T of E‖∇f_D(x_t)‖²")
+ax.set_ylabel(r"$\min_{t<T}\,\mathbb{E}\,\|\nabla f_D(x_t)\|^2$")
 ax.set_title("Theorem 2: the bound and the measurement against the horizon")
 ax.legend(fontsize=8)
-fig.tight_layout()
+settle_legends(fig)
+measured, bound, simplified = map(np.asarray, (measured, bound, simplified))
+print("bound / measured:", np.round(bound / measured, 1))
+assert np.all(measured < bound) and np.all(np.diff(bound) < 0)
+assert np.all((simplified >= bound) & (simplified <= 1.04 * bound))
+
+# %%
+# **Conclusion.** The bound at ``T`` holds at every horizon and falls like ``1/√T``, but the
+# measured minimum falls faster until its neighbourhood, so the bound's slack grows from a factor
+# 9 at ``T = 10`` to about 230 at ``T = 10⁴``, while the simplified bound stays within 4 % above it.
 
 # %%
 # Where the bound is approached
@@ -98,8 +113,18 @@ fig.tight_layout()
 from mastref.verify import run_check  # noqa: E402
 from mastref.verify.plot import plot_check  # noqa: E402
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+fig, axes = plt.subplots(2, 1, figsize=(8, 8.4))
+tightness = {}
 for ax, name in zip(axes, ("theorem2-late", "theorem2-neighbourhood"), strict=True):
-    plot_check(run_check(name, quick=True), ax=ax)
+    r = run_check(name, quick=True)
+    plot_check(r, ax=ax)
+    tightness[name] = r.late_tightness
+    assert r.verdict == "holds"
 fig.suptitle("Theorem 2 approached: S = (1 ± 0.01) I at its stationary distance")
-fig.tight_layout()
+settle_legends(fig)
+print({name: round(value, 3) for name, value in tightness.items()})
+assert min(tightness.values()) > 0.85
+
+# %%
+# **Conclusion.** On this law the bound cannot be lowered by much: the measured minimum reaches
+# 90 % of it over the last half of ``T = 100`` and 93 % where the neighbourhood dominates.

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mastref as mr
+from mastref.plotting import quantity_label, settle_legends
 
 rng = np.random.default_rng(2)
 n, d = 40, 5
@@ -39,9 +40,12 @@ print(f"n = {n}, d = {d}, Delta = {mast.gap:.4g}")
 
 T = 2000
 fig, ax = plt.subplots(figsize=(7.5, 4.8))
+final = {}
 for tau, colour in ((1, "tab:blue"), (4, "tab:orange"), (n, "tab:green")):
     g = mr.theorem3(mast, x0=x0, batch_size=tau, strongly_convex=True)
     r = mr.check(g, mast, n_steps=T, method="monte_carlo", n_runs=300, rng=1)
+    assert r.verdict == "holds"
+    final[tau] = (g.gamma, float(r.measured[-1]))
     t = r.steps[r.steps > 0]
     keep = r.steps > 0
     ax.plot(t, r.measured[keep], color=colour, lw=2, label=f"τ = {tau}: measured ({r.verdict})")
@@ -53,10 +57,18 @@ ax.plot([], [], ":", color="0.3", label="neighbourhood L·C·γ²/(2ρ) of each"
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("iteration t")
-ax.set_ylabel("E f_D(x_t) − f_D^inf")
+ax.set_ylabel(quantity_label("value_gap"))
 ax.set_title("Theorem 3 (strongly convex), least squares, RandK(5, 2), τ-nice minibatches")
 ax.legend(fontsize=7, ncol=2)
-fig.tight_layout()
+settle_legends(fig)
+print({tau: f"gamma {gamma:.2g}, measured at T {last:.2g}" for tau, (gamma, last) in final.items()})
+steps, lasts = zip(*final.values(), strict=True)
+assert np.all(np.diff(steps) > 0) and np.all(np.diff(lasts) < 0)
+
+# %%
+# **Conclusion.** Each batch size stays under its bound, and the larger the batch the larger its
+# admissible step and the lower the gap it settles at (0.018, 0.014 and 0.0025 at ``T`` for
+# ``τ = 1, 4, 40``).
 
 # %%
 # The exact oracle: equality on the attained instance
@@ -68,8 +80,19 @@ fig.tight_layout()
 from mastref.verify import run_check  # noqa: E402
 from mastref.verify.plot import plot_check  # noqa: E402
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+fig, axes = plt.subplots(2, 1, figsize=(8, 8.4))
+checked = {}
 for ax, name in zip(axes, ("theorem3-sc-attained", "theorem3-sc-logistic-tau8"), strict=True):
-    plot_check(run_check(name, quick=True), ax=ax)
+    checked[name] = run_check(name, quick=True)
+    plot_check(checked[name], ax=ax)
 fig.suptitle("Theorem 3 in the verifier")
-fig.tight_layout()
+settle_legends(fig)
+attained, logistic = checked.values()
+print({name: f"{r.verdict}, tightness {r.late_tightness:.3g}" for name, r in checked.items()})
+assert attained.verdict == logistic.verdict == "holds"
+assert attained.late_tightness > 0.999 and logistic.late_tightness < 0.01
+
+# %%
+# **Conclusion.** The strongly convex bound of Theorem 3 cannot be lowered in general, since the
+# exact oracle reaches it on the isotropic instance (tightness above 0.999), yet on the logistic
+# application with ``τ = 8`` it holds with a wide margin (tightness 0.0054).

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mastref as mr
+from mastref.plotting import quantity_label, settle_legends
 
 rng = np.random.default_rng(12)
 d = 6
@@ -55,8 +56,8 @@ ax.plot(t[above], svrdsg_curve.dist2[above], lw=2, label="L-SVRDSG (Algorithm 3)
 ax.plot(
     t[~above],
     svrdsg_curve.dist2[~above],
-    ".",
-    ms=2,
+    "-",
+    lw=1,
     color="0.6",
     label="L-SVRDSG below the resolution (round-off)",
 )
@@ -64,10 +65,18 @@ ax.axhline(resolution, color="0.6", ls=":", label="numerical resolution 1e-10 ×
 ax.set_yscale("log")
 ax.set_ylim(resolution / 100, 2 * max(dsgd_curve.dist2.max(), svrdsg_curve.dist2.max()))
 ax.set_xlabel("iteration t")
-ax.set_ylabel("E‖x_t − x_D*‖²")
+ax.set_ylabel(quantity_label("dist2"))
 ax.set_title(f"Same step γ = 1/(6L) = {g.gamma:.3g}: variance reduction removes the floor")
 ax.legend(fontsize=8)
-fig.tight_layout()
+settle_legends(fig)
+reached = int(t[~above][0])
+print(f"DSGD at T: {dsgd_curve.dist2[-1]:.2g}; L-SVRDSG reaches the resolution at t = {reached}")
+assert dsgd_curve.dist2[-1] > 1e-3 and reached < T
+
+# %%
+# **Conclusion.** At the same step DSGD stops at its neighbourhood (about 4e-3) while L-SVRDSG
+# keeps contracting linearly and reaches the numerical resolution, ten decades down, by
+# ``t ≈ 540``.
 
 # %%
 # The Lyapunov bound of Theorem 4 (a)
@@ -78,13 +87,13 @@ fig.tight_layout()
 r = mr.check(g, mast, x0=x0, n_steps=T)
 keep = r.checked()
 fig, ax = plt.subplots(figsize=(7, 4.5))
-ax.plot(r.steps[keep], r.measured[keep], lw=3, alpha=0.7, label=f"measured E Φ_t, {r.method}")
+ax.plot(r.steps[keep], r.measured[keep], lw=3, alpha=0.7, label=f"measured, {r.method}")
 if not keep.all():
     ax.plot(
         r.steps[~keep],
         r.measured[~keep],
-        ".",
-        ms=2,
+        "-",
+        lw=1,
         color="0.6",
         label="bound below the resolution: not checked",
     )
@@ -92,10 +101,16 @@ ax.plot(r.steps, r.bound, "k--", label="Theorem 4 (a) bound (1 − min(γμ, p/2
 ax.set_yscale("log")
 ax.set_ylim(r.bound.min() / 1e3, 2 * r.measured.max())
 ax.set_xlabel("iteration t")
-ax.set_ylabel("E Φ_t = E‖x_t − x_D*‖² + (4γ²/p) E D_t")
+ax.set_ylabel(quantity_label("lyapunov", theorem="Theorem 4a"))
 ax.set_title(f"Theorem 4 (a): {r.verdict}, largest measured/bound {r.max_tightness:.2f}")
 ax.legend(fontsize=8)
-fig.tight_layout()
+settle_legends(fig)
+assert r.verdict == "holds" and 0.9 < r.max_tightness <= 1
+
+# %%
+# **Conclusion.** Theorem 4 (a) holds on this instance: the exact Lyapunov function comes within
+# 0.97 of the bound at its closest and then decays far faster than the rate
+# ``1 − min(γμ, p/2)`` it is promised.
 
 # %%
 # Part (b): a minibatch reference
@@ -113,12 +128,17 @@ from mastref.verify import run_check  # noqa: E402
 r_b = run_check("theorem4b-near-identity", quick=True)
 keep = r_b.checked() & (r_b.steps > 0)
 fig, ax = plt.subplots(figsize=(7, 4.5))
-ax.plot(r_b.steps[keep], r_b.measured[keep], lw=3, alpha=0.7, label=f"measured E Ψ_t, {r_b.method}")
+ax.plot(r_b.steps[keep], r_b.measured[keep], lw=3, alpha=0.7, label=f"measured, {r_b.method}")
 ax.plot(r_b.steps[keep], r_b.bound[keep], "k--", label="Theorem 4 (b) bound")
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("iteration t")
-ax.set_ylabel("E Ψ_t (Lyapunov function of part (b))")
+ax.set_ylabel(quantity_label("lyapunov", theorem="Theorem 4b"))
 ax.set_title(f"theorem4b-near-identity: {r_b.verdict}, tightness {r_b.late_tightness:.2f}")
 ax.legend(fontsize=8)
-fig.tight_layout()
+settle_legends(fig)
+assert r_b.verdict == "holds" and 0.2 < r_b.late_tightness < 0.35
+
+# %%
+# **Conclusion.** Part (b) holds on its near-identity instance with room to spare: late in the
+# horizon the measured ``E Ψ_t`` is 0.29 of the bound, the largest ratio the search found.

@@ -17,8 +17,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mastref as mr
+from mastref.plotting import settle_legends
 
 rng = np.random.default_rng(3)
+GAP = r"$f_D(x_t) - f_D^{\inf}$"
 d = 6
 B = rng.standard_normal((d, d))
 f = mr.Quadratic(B @ B.T / d + 0.5 * np.eye(d), rng.standard_normal(d))
@@ -61,10 +63,18 @@ ax.axhline(resolution, color="0.6", ls=":", label="numerical resolution")
 ax.set_yscale("log")
 ax.set_ylim(resolution / 10, 3 * gd_gap[0])
 ax.set_xlabel("iteration t")
-ax.set_ylabel("f_D(x_t) − f_D^inf")
+ax.set_ylabel(GAP)
 ax.set_title("Baseline: GD on f_D, quadratic d = 6, RandK(6, 2)")
 ax.legend(fontsize=8)
-fig.tight_layout()
+settle_legends(fig)
+below = int(trace.steps[~ok][0])
+print(f"GD reaches the resolution at t = {below}; DSGD at T: {dsgd_gap[-1]:.2g}")
+assert np.all(gd_gap[ok] <= g.bound(trace.steps[ok])) and below < 50 and dsgd_gap[-1] > 1e-2
+
+# %%
+# **Conclusion.** With the exact gradient of ``f_D`` and its larger step, GD stays under the
+# baseline bound and reaches the numerical resolution within 50 steps, while DSGD stalls at its
+# neighbourhood (a gap of about 0.03).
 
 # %%
 # How close the bound comes
@@ -82,10 +92,10 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2))
 ax1.plot(r.steps, r.measured, lw=3, alpha=0.7, label=f"measured, {r.method}")
 ax1.plot(r.steps, r.bound, "k--", label="baseline bound")
 ax1.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))  # a narrow range: linear axis
-ax1.set_ylabel("f_D(x_t) − f_D^inf")
+ax1.set_ylabel(GAP)
 ax1.set_title(f"{r.name}: {r.verdict}", fontsize=10)
 ax2.plot(r.steps, r.tightness, lw=2, label="measured / bound")
-ax2.axhline(1.0, color="k", ls="--", lw=1, label="bound attained")
+ax2.axhline(1.0, color="k", ls="--", lw=1, label="measured = bound")
 ax2.set_ylim(0.98, 1.001)
 ax2.set_ylabel("measured / bound")
 ax2.set_title("tightness, κ = 10⁴", fontsize=10)
@@ -93,4 +103,10 @@ for ax in (ax1, ax2):
     ax.set_xlabel("iteration t")
     ax.legend(fontsize=8)
 fig.suptitle("The baseline bound on its worst instance")
-fig.tight_layout()
+settle_legends(fig)
+print(f"{r.name}: {r.verdict}, smallest measured/bound {np.nanmin(r.tightness):.4f}")
+assert r.verdict == "holds" and np.nanmin(r.tightness) > 0.989
+
+# %%
+# **Conclusion.** On the ``κ = 10⁴`` instance measured/bound stays above 0.99 over the whole
+# horizon, so the baseline rate ``(1 − γμ)^t`` cannot be improved in general.

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mastref as mr
+from mastref.plotting import quantity_label, settle_legends
 
 
 class LayerwiseRandK(mr.DiagonalSketch):
@@ -123,6 +124,7 @@ v = rng.standard_normal(8)
 x0 = np.zeros(8)
 
 fig, ax = plt.subplots(figsize=(8, 4.8))
+final = {}
 for name, sketch, colour in (
     ("layer-wise RandK, 1 of 2 + 2 of 6", law, "tab:blue"),
     ("global RandK(8, 3)", mr.RandK(8, 3), "tab:orange"),
@@ -140,15 +142,22 @@ for name, sketch, colour in (
     )
     ax.plot(t, g.bound(t), "--", color=colour, label=f"{name}: Theorem 1 bound")
     print(f"{name}: gamma = {g.gamma:.4g}, E||x_T - x_D*||^2 = {e.dist2[-1]:.4g}")
+    final[name] = e.dist2[-1]
+    assert np.all(e.dist2[1:] <= g.bound(t))
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("iteration t")
-ax.set_ylabel("E‖x_t − x_D*‖²")
+ax.set_ylabel(quantity_label("dist2"))
 ax.set_title("Theorem 1: layer-wise against global RandK at the same budget")
-ax.legend(fontsize=8, loc="lower left")
-fig.tight_layout()
+ax.legend(fontsize=8)
+settle_legends(fig)
+layerwise, global_randk = final.values()
+assert layerwise < 0.8 * global_randk
 
 # %%
+# **Conclusion.** Both laws stay under their Theorem 1 bounds, and at the same budget of 3
+# coordinates the layer-wise law ends lower (0.0092 against 0.0127 for global RandK).
+#
 # Keeping 2 of the 6 flat coordinates, the layer-wise law scales them by 3 (global RandK scales
 # every kept coordinate by 8/3), so its ``L_S^max = 9`` exceeds ``(8/3)² ≈ 7.1`` and its step is
 # smaller: it converges more slowly at first. But it never drops the stiff layer, and on this
@@ -182,7 +191,14 @@ ax.errorbar(
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("iteration t")
-ax.set_ylabel("E‖x_t − x_D*‖²")
+ax.set_ylabel(quantity_label("dist2"))
 ax.set_title("Layer-wise RandK: Monte Carlo against the exact curve")
 ax.legend(fontsize=8)
-fig.tight_layout()
+settle_legends(fig)
+z = (mc[1:] - exact.dist2[runs.steps[1:]]) / se[1:]
+print(f"largest |Monte Carlo - exact| / standard error: {np.max(np.abs(z)):.2f}")
+assert np.max(np.abs(z)) < 2
+
+# %%
+# **Conclusion.** The law's own sampler reproduces the exact expectation: at every sampled step
+# the Monte Carlo mean is within 2 standard errors of the exact curve (at most 1.2).
