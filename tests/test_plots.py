@@ -606,3 +606,22 @@ def test_every_gallery_figure_is_concluded(path):
     assert drawing
     for k in drawing:
         assert _docs_ext().conclusion_problems(blocks, k) == [], path.name
+
+
+@pytest.mark.parametrize("path", GALLERY, ids=lambda p: p.stem)
+def test_gallery_text_shows_no_raw_markup(path):
+    """The gallery index shows each example's intro as plain text, and the rendered code shows
+    docstrings in italics: neither may carry reST literals (````x````) that would appear as
+    backquotes, and the intro holds no italics around a literal."""
+    import ast
+
+    from sphinx_gallery.gen_rst import extract_intro_and_title
+
+    tree = ast.parse(path.read_text())
+    intro, _ = extract_intro_and_title(str(path), ast.get_docstring(tree))
+    assert "``" not in intro and "`" not in intro, intro
+    docstring = ast.get_docstring(tree)
+    assert not re.search(r"(?<![*\w])\*[^*\s][^*]*``[^*]*\*(?!\*)", docstring), "italic literal"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            assert "``" not in (ast.get_docstring(node) or ""), f"{path.name}: {node.name}"

@@ -6,7 +6,7 @@ DSGD stalls at a neighbourhood proportional to ``Δ`` because the sketched gradi
 vanish at ``x_D*``. L-SVRDSG (Algorithm 3, :func:`mastref.l_svrdsg`) corrects each sketched
 gradient with a reference point ``w`` refreshed with probability ``p``, and Theorem 4
 (:ref:`theorem-4`; derived in these pages, not in the paper) promises, for a finite uniform law
-``S_1..S_N``, ``γ ≤ 1/(6L)`` and an exact reference (``b = N``),
+``S_1..S_N``, ``γ ≤ 1/(6L)`` and an exact reference ``b = N``,
 
     E Φ_T ≤ (1 − min(γμ, p/2))^T Φ_0,   Φ_t = ‖x_t − x_D*‖² + (4γ²/p)·𝒟_t,
 

@@ -28,7 +28,7 @@ from mastref.plotting import quantity_label, settle_legends
 
 
 class LayerwiseRandK(mr.DiagonalSketch):
-    """``k_b`` of the ``n_b`` coordinates of each block kept, scaled by ``n_b/k_b``."""
+    """k_b of the n_b coordinates of each block kept, scaled by n_b/k_b."""
 
     def __init__(self, sizes, kept):
         self.sizes = np.asarray(sizes, dtype=np.int64)
