@@ -23,6 +23,7 @@ are represented by the scale vector ``s`` or by its support ``(idx, scales)``.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from abc import ABC, abstractmethod
@@ -33,7 +34,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-from .._budget import check_dense
+from .._budget import check_cost, check_dense
 from .._validation import MissingCapability, as_generator, check_array, check_int, check_vector
 
 #: Largest support that ``support()`` enumerates (2^20 Bernoulli masks, say).
@@ -76,6 +77,36 @@ def gather_supports(atoms, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
     pos = np.arange(ptr[-1]) - np.repeat(ptr[:-1], lengths) + np.repeat(a_ptr[which], lengths)
     return ptr, a_idx[pos], a_sc[pos]
+
+
+def count_str(n) -> str:
+    """An atom count for a message: exact when short, else ``~10^k`` (no int-to-str limit)."""
+    if n == math.inf:
+        return "more than 2^20000"
+    if n < 10**15:
+        return str(n)
+    return f"~10^{math.log10(n):.1f}"
+
+
+def check_pair_block(law, idx) -> np.ndarray | None:
+    """The coordinates ``idx`` of a ``pair_moments(idx=...)`` call (``None``: all ``d``), with
+    the cost guard on the ``len(idx) x len(idx)`` block it asks for."""
+    if idx is not None:
+        idx = np.asarray(idx)
+        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"argument 'idx' must be a 1-d array of integers; got {idx!r:.80}")
+        if idx.size and (idx.min() < 0 or idx.max() >= law.d):
+            bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+            raise ValueError(f"argument 'idx' has entry {bad}; indices must lie in [0, {law.d})")
+        idx = idx.astype(np.int64)
+    m = law.d if idx is None else idx.size
+    check_cost(
+        f"{type(law).__name__}.pair_moments: a dense {m} x {m} matrix E[s s^T]",
+        nbytes=8.0 * float(m) ** 2,
+        hint="Pass idx=<coordinates> for the block E[s_idx s_idx^T], or use "
+        "second_moment_diag() (the diagonal, O(d)).",
+    )
+    return idx
 
 
 def check_n_samples(n_samples) -> int:
@@ -162,14 +193,18 @@ class Sketch(ABC):
             raise self.missing("finite_support", "implement support() and support_size")
         if self.support_size > MAX_SUPPORT:
             raise ValueError(
-                f"{self!r} has {self.support_size} atoms, more than MAX_SUPPORT = {MAX_SUPPORT}"
+                f"{self!r} has {count_str(self.support_size)} atoms, more than MAX_SUPPORT = "
+                f"{MAX_SUPPORT}"
             )
         return self.support()
 
     def _atom_matrices(self, atoms: np.ndarray) -> np.ndarray:
         """The atoms as ``(N, d, d)`` matrices."""
-        check_dense(f"{type(self).__name__}: {atoms.shape[0]} atoms as matrices", self.d,
-                    copies=atoms.shape[0])
+        check_dense(
+            f"{type(self).__name__}: {atoms.shape[0]} atoms as matrices",
+            self.d,
+            copies=atoms.shape[0],
+        )
         return atoms if atoms.ndim == 3 else np.einsum("ki,ij->kij", atoms, np.eye(self.d))
 
     # ---- constants (defaults from a finite support) --------------------------------------
@@ -316,25 +351,46 @@ class DiagonalSketch(Sketch):
         """Moments that depend only on index coincidences (fast §6 recursion), else ``None``."""
         return None
 
-    def pair_moments(self) -> np.ndarray:
-        """``E[s s^T]`` (``d x d``): ``E[s_i s_j]`` off the diagonal and ``E[s_j^2]`` on it."""
-        check_dense(f"{type(self).__name__}.pair_moments", self.d)
+    def pair_moments(self, idx=None) -> np.ndarray:
+        """``E[s s^T]`` (``d x d``): ``E[s_i s_j]`` off the diagonal and ``E[s_j^2]`` on it.
+
+        ``idx`` (built-in laws and this default): only the block ``E[s_idx s_idx^T]``. The
+        cost guard refuses a block beyond the memory budget before allocating it.
+        """
+        idx = check_pair_block(self, idx)
+        coords = np.arange(self.d) if idx is None else idx
         if self.has_finite_support:
             atoms, w = self._finite_atoms()
-            return (atoms.T * w) @ atoms
+            return (atoms[:, coords].T * w) @ atoms[:, coords]
         if not self._provides_moments():
             raise self.missing("moments", "implement moment(), pair_moments() or support()")
-        out = np.empty((self.d, self.d))
-        for i in range(self.d):
-            for j in range(i, self.d):
+        out = np.empty((coords.size, coords.size))
+        for a, i in enumerate(coords):
+            for b in range(a, coords.size):
                 m = np.zeros(self.d, dtype=np.int64)
                 m[i] += 1
-                m[j] += 1
-                out[i, j] = out[j, i] = self.moment(m)
+                m[coords[b]] += 1
+                out[a, b] = out[b, a] = self.moment(m)
         return out
 
     def second_moment_diag(self) -> np.ndarray:
-        """``E[s_j^2]`` for each coordinate (the diagonal of ``E[S^T S]``)."""
+        """``E[s_j^2]`` for each coordinate (the diagonal of ``E[S^T S]``).
+
+        Default: from the atoms (``sum_k pi_k (s_j^(k))^2``, O(N d)), from ``moment(2 e_j)``, or
+        the diagonal of a user's ``pair_moments()``.
+        """
+        if self.has_finite_support:
+            atoms, w = self._finite_atoms()
+            return w @ (atoms * atoms)
+        if self._overrides("moment", DiagonalSketch) and not self._overrides(
+            "pair_moments", DiagonalSketch
+        ):
+            out = np.empty(self.d)
+            for j in range(self.d):
+                m = np.zeros(self.d, dtype=np.int64)
+                m[j] = 2
+                out[j] = self.moment(m)
+            return out
         return np.diag(self.pair_moments()).copy()
 
     def capabilities(self) -> frozenset[str]:
