@@ -15,6 +15,8 @@ of the law allow it, and says which capability is missing otherwise:
 from __future__ import annotations
 
 import math
+import time
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -34,7 +36,7 @@ from ._validation import (
 )
 from .problems.base import Problem
 from .sketches.base import JointSketch, Sketch
-from .sketches.check import SketchCheck, check_sketch
+from .sketches.check import SketchCheck, builtin_certificate, check_sketch
 
 
 def _pinv_apply(eig: np.ndarray, U: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -165,11 +167,7 @@ class MAST:
                 f"max |E[S] - I| = {self.certificate.bias:.3g}, {self.certificate.method}): "
                 f"{failed}"
             )
-        try:
-            self._qf = problem.quadratic_form()
-        except MissingCapability:
-            self._qf = None
-        if self._qf is not None:
+        if type(problem).quadratic_form is not Problem.quadratic_form:  # f and grad f at v
             try:
                 self._g_v = problem.grad(self.v)
                 self._f_v = problem.value(self.v)
@@ -178,6 +176,16 @@ class MAST:
                     f"argument 'shift' is too large: f and grad f overflow at the shift (max |v| "
                     f"= {np.max(np.abs(self.v)):.3g})"
                 ) from None
+
+    @cached_property
+    def _qf(self):
+        """The problem's quadratic form ``(A, b, c)``, or ``None``: built on first use, not at
+        construction (a least-squares problem forms a dense ``d x d`` Gram matrix for it)."""
+        try:
+            qf = self.problem.quadratic_form()
+        except MissingCapability:
+            return None
+        return qf
 
     def __repr__(self) -> str:
         return f"MAST({self.problem!r}, {self.sketch!r}, shift_norm={np.linalg.norm(self.v):.3g})"
@@ -553,11 +561,30 @@ def _exact_solution(x: np.ndarray, inf: float, gap: float, method: str) -> Solut
     )
 
 
+class CertificationWarning(UserWarning):
+    """``MAST`` certified a user's law by sampling it (``check_sketch``); says what it cost."""
+
+
 def _certificate(sketch: Sketch) -> SketchCheck:
-    """``check_sketch`` of a law, computed once per law object (laws are immutable)."""
+    """The law's certificate, once per law object (laws are immutable).
+
+    Built-in laws: their closed forms (``builtin_certificate``, O(d), nothing sampled). A user's
+    law: ``check_sketch(sketch, rng=0)`` at its default ``n_samples``, within the cost guard,
+    announced by a ``CertificationWarning``.
+    """
     cert = getattr(sketch, "_mastref_certificate", None)
     if cert is None:
-        cert = check_sketch(sketch, rng=0, n_samples=10000)
+        cert = builtin_certificate(sketch)
+    if cert is None:
+        start = time.perf_counter()
+        cert = check_sketch(sketch, rng=0)
+        warnings.warn(
+            f"MAST certified the user law {sketch!r} with check_sketch(rng=0): {cert.method}, "
+            f"{len(cert.items)} items, {time.perf_counter() - start:.3g} s; the certificate is "
+            "kept on the law object and in MAST.certificate",
+            CertificationWarning,
+            stacklevel=3,
+        )
         try:
             sketch._mastref_certificate = cert
         except AttributeError:  # a law with __slots__: recompute next time

@@ -211,6 +211,8 @@ class Partition(FiniteSketch):
                 )
             d = flat.size
             blocks = [np.sort(b.astype(np.int64)) for b in blocks]
+            block_of = np.empty(d, dtype=np.int64)
+            block_of[flat] = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
         B = len(blocks)
         # No (B, d) array of atoms: the blocks in CSR layout are the atoms' supports.
         self.d = d
@@ -218,9 +220,7 @@ class Partition(FiniteSketch):
         self.n_blocks = B
         self._weights = np.full(B, 1.0 / B)
         self._atoms = supports_from_pairs([(b, np.full(b.size, float(B))) for b in blocks])
-        self._block_of = np.repeat(np.arange(B), [b.size for b in blocks])[
-            np.argsort(np.concatenate(blocks), kind="stable")
-        ]
+        self._block_of = block_of
 
     @property
     def support_size(self) -> int:
