@@ -23,6 +23,7 @@ are represented by the scale vector ``s`` or by its support ``(idx, scales)``.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
@@ -260,6 +261,97 @@ class Sketch(ABC):
         return f"{type(self).__name__}(d={self.d})"
 
 
+def _is_builtin(cls: type) -> bool:
+    return cls.__module__.startswith("mastref.")
+
+
+def check_draw(law, idx, sc, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """A user law's draw ``(idx, sc)`` checked at the door, in O(K): 1-d, equal lengths,
+    integer indices in ``[0, d)`` (index -1 must not wrap to the last coordinate), distinct,
+    finite scales. The message names the law, the method and the value."""
+    name = f"{law!r}.{where}"
+    idx, sc = np.asarray(idx), np.asarray(sc)
+    if idx.ndim != 1 or sc.ndim != 1 or idx.shape != sc.shape:
+        raise ValueError(
+            f"{name} returned indices of shape {idx.shape} and scales of shape {sc.shape}; they "
+            "must be 1-d arrays of equal length"
+        )
+    if idx.size and not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(f"{name} returned indices of dtype {idx.dtype}; they must be integers")
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0 or hi >= law.d:
+            bad = lo if lo < 0 else hi
+            raise ValueError(
+                f"{name} returned index {bad}; indices must lie in [0, d = {law.d}) (a negative "
+                "index would silently wrap around to the last coordinates)"
+            )
+        if not np.all(np.isfinite(sc)):
+            bad = sc[~np.isfinite(sc)][0]
+            raise ValueError(f"{name} returned the scale {bad!r}; scales must be finite")
+    return idx.astype(np.int64, copy=False), sc.astype(np.float64, copy=False)
+
+
+def check_draws(law, ptr, idx, sc, n_samples: int, where: str) -> tuple:
+    """``n_samples`` draws in CSR layout checked at the door in O(total K + d) (``check_draw``
+    per row, and no index twice in one row)."""
+    name = f"{law!r}.{where}"
+    ptr = np.asarray(ptr)
+    if ptr.shape != (n_samples + 1,) or not np.issubdtype(ptr.dtype, np.integer):
+        raise ValueError(
+            f"{name} returned ptr of shape {ptr.shape} and dtype {ptr.dtype}; expected "
+            f"{n_samples + 1} integers for {n_samples} draws"
+        )
+    if ptr[0] != 0 or np.any(np.diff(ptr) < 0) or ptr[-1] != np.asarray(idx).size:
+        raise ValueError(
+            f"{name} returned ptr from {ptr[0]} to {ptr[-1]} (nondecreasing from 0 to "
+            f"len(idx) = {np.asarray(idx).size} is required)"
+        )
+    idx, sc = check_draw(law, idx, sc, where)
+    if idx.size:
+        rows = np.repeat(np.arange(n_samples, dtype=np.int64), np.diff(ptr))
+        key = np.sort(rows * law.d + idx)
+        dup = np.flatnonzero(key[1:] == key[:-1])
+        if dup.size:
+            r, j = divmod(int(key[dup[0]]), law.d)
+            raise ValueError(
+                f"{name} returned index {j} twice in draw {r}; indices must be distinct"
+            )
+    return ptr.astype(np.int64, copy=False), idx, sc
+
+
+def _checked(method, where: str):
+    """Wrap a user law's sampling method with the door checks of its output."""
+
+    @functools.wraps(method)
+    def sample_support(self, rng=None):
+        idx, sc = method(self, rng)
+        idx, sc = check_draw(self, idx, sc, "sample_support")
+        if np.unique(idx).size != idx.size:
+            raise ValueError(f"{self!r}.sample_support returned a repeated index")
+        return idx, sc
+
+    @functools.wraps(method)
+    def sample_supports(self, n_samples, rng=None):
+        n_samples = check_n_samples(n_samples)
+        return check_draws(self, *method(self, n_samples, rng), n_samples, "sample_supports")
+
+    @functools.wraps(method)
+    def sample(self, rng=None):
+        s = np.asarray(method(self, rng))
+        if s.shape != (self.d,) or not np.all(np.isfinite(s)):
+            bad = s.shape if s.shape != (self.d,) else s[~np.isfinite(s)][0]
+            raise ValueError(
+                f"{self!r}.sample returned {bad!r}; a diagonal law's sample must be {self.d} "
+                "finite scales"
+            )
+        return s.astype(np.float64, copy=False)
+
+    return {"sample_support": sample_support, "sample_supports": sample_supports, "sample": sample}[
+        where
+    ]
+
+
 class DiagonalSketch(Sketch):
     """``S = Diag(s)``. Implement ``sample`` or ``sample_support`` (one is enough).
 
@@ -294,6 +386,17 @@ class DiagonalSketch(Sketch):
     """
 
     is_diagonal = True
+
+    def __init_subclass__(cls, **kwargs):
+        """A user's law gets its sampling methods' outputs checked at the door (``check_draw``):
+        every tool that samples it sees valid draws or an error naming the law and the value."""
+        super().__init_subclass__(**kwargs)
+        if _is_builtin(cls):
+            return
+        for where in ("sample_support", "sample_supports", "sample"):
+            method = cls.__dict__.get(where)
+            if method is not None and not hasattr(method, "__wrapped__"):
+                setattr(cls, where, _checked(method, where))
 
     # ---- sampling -----------------------------------------------------------------------
 
@@ -332,7 +435,8 @@ class DiagonalSketch(Sketch):
         compiled = _compiled_sampler(self)
         if compiled is not None:
             fn, state = compiled
-            return _draw_many(fn, state, rng, n_samples, self.d)
+            out = _draw_many(fn, state, rng, n_samples, self.d)
+            return check_draws(self, *out, n_samples, "sample_support (compiled)")
         return supports_from_pairs([self.sample_support(rng) for _ in range(n_samples)])
 
     # ---- moments ------------------------------------------------------------------------
@@ -547,7 +651,7 @@ def _compiled_sampler(law):
         return None
     if fn is None:
         try:
-            fn = njit(cls.sample_support)
+            fn = njit(getattr(cls.sample_support, "__wrapped__", cls.sample_support))
             fn(state, np.random.default_rng(0))  # compile now, so that failures surface here
         except Exception as exc:  # numba raises many error types; any of them means "cannot"
             warnings.warn(
