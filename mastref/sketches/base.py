@@ -287,8 +287,8 @@ def check_draw(law, idx, sc, where: str) -> tuple[np.ndarray, np.ndarray]:
                 "index would silently wrap around to the last coordinates)"
             )
         if not np.all(np.isfinite(sc)):
-            bad = sc[~np.isfinite(sc)][0]
-            raise ValueError(f"{name} returned the scale {bad!r}; scales must be finite")
+            bad = float(sc[~np.isfinite(sc)][0])
+            raise ValueError(f"{name} returned the scale {bad}; scales must be finite")
     return idx.astype(np.int64, copy=False), sc.astype(np.float64, copy=False)
 
 
