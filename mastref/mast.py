@@ -28,9 +28,11 @@ from ._kernels import sketched_grad_kernel
 from ._validation import (
     MissingCapability,
     as_generator,
+    as_real_array,
     check_array,
     check_int,
     check_real,
+    check_support,
     check_vector,
     finite_result,
 )
@@ -232,17 +234,38 @@ class MAST:
         S = self._check_sample(S)
         if S.ndim == 2:
             return S.T @ self.problem.grad(self._model(x, S))
-        idx = np.flatnonzero(S).astype(np.int64)
+        idx = np.flatnonzero(S)  # distinct, in range, int64: no support check needed
         out = np.zeros(self.d)
-        out[idx] = self.sketched_grad_support(x, idx, S[idx])
+        out[idx] = self._sketched_grad_support(x, idx, S[idx])
         return out
 
-    def sketched_grad_support(self, x: np.ndarray, idx: np.ndarray, sc: np.ndarray) -> np.ndarray:
+    def sketched_grad_support(self, x, idx, sc) -> np.ndarray:
         """Entries on ``C = idx`` of ``grad f_S(x)`` for ``s = sc`` on ``C`` and 0 elsewhere.
 
-        No argument checks (this is the inner loop of the algorithms): ``x`` float64 of length d,
-        ``idx`` int64 distinct indices, ``sc`` float64 of the same length.
+        ``grad f_S(x)_C = s_C * grad f(v + s * (x - v))_C`` (THEORY.md §3 P1), by the problem's
+        kernel when it has one (cost follows the support). Checked in O(K log K) beyond O(1)
+        shape checks: ``x`` real of length d and finite on ``C``; ``idx`` distinct integers in
+        ``[0, d)`` (a negative index is refused, not wrapped); ``sc`` finite, of ``len(idx)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import mastref as mr
+        >>> mast = mr.MAST(mr.Quadratic(np.eye(3), np.ones(3)), mr.RandK(3, 1))
+        >>> mast.sketched_grad_support(np.zeros(3), np.array([2]), np.array([3.0]))
+        array([-3.])
         """
+        x = as_real_array("x", x)
+        if x.shape != (self.d,):
+            raise ValueError(f"argument 'x' has shape {x.shape}; expected ({self.d},)")
+        idx, sc = check_support(idx, sc, self.d)
+        if not np.all(np.isfinite(x[idx])):
+            raise ValueError("argument 'x' has a non-finite entry on the support 'idx'")
+        return self._sketched_grad_support(np.ascontiguousarray(x), idx, sc)
+
+    def _sketched_grad_support(self, x: np.ndarray, idx: np.ndarray, sc: np.ndarray):
+        """``sketched_grad_support`` without checks: ``x`` float64 of length d, ``idx`` distinct
+        int64 in ``[0, d)``, ``sc`` float64 of the same length (the algorithms' inner loop)."""
         if self.kernel_pack is None:
             return self.problem.sketched_grad_support(self.v, x, idx, sc)
         return sketched_grad_kernel(self.kernel_pack, x, idx, sc)

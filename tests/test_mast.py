@@ -197,3 +197,42 @@ def test_a_user_law_is_certified_once_and_says_so():
         warnings.simplefilter("error")
         second = mr.MAST(q, law)  # the certificate is kept on the law: no second sampling
     assert first.certificate is second.certificate and first.certificate.passed
+
+
+# ------------------------------------------------------------------------------------------------
+# sketched_grad_support: the public door is checked in O(K log K)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "idx", "sc", "message"),
+    [
+        (np.zeros(4), [4], [2.0], "argument 'idx' has index 4"),
+        (np.zeros(4), [-1], [2.0], "argument 'idx' has index -1"),
+        (np.zeros(4), [0, 1], [2.0], r"argument 'sc' has shape \(1,\); expected \(2,\)"),
+        (np.zeros(3), [0], [2.0], r"argument 'x' has shape \(3,\); expected \(4,\)"),
+        (np.zeros(4), [1, 1], [2.0, 2.0], "repeated indices"),
+        (np.array([0, np.nan, 0, 0]), [1], [2.0], "non-finite entry on the support"),
+        (np.zeros(4), [0.5], [2.0], "1-d integer array"),
+    ],
+)
+def test_sketched_grad_support_refuses_bad_input(x, idx, sc, message):
+    rng = np.random.default_rng(0)
+    for problem in (random_logistic(rng, 20, 4), random_quadratic(rng, 4, mu=0.1)):
+        mast = mr.MAST(problem, mr.RandK(4, 2))
+        with pytest.raises(ValueError, match=message):
+            mast.sketched_grad_support(x, idx, sc)
+
+
+def test_sketched_grad_support_equals_the_full_sketched_gradient():
+    rng = np.random.default_rng(1)
+    mast = mr.MAST(random_logistic(rng, 30, 6), mr.RandK(6, 3), shift=rng.standard_normal(6))
+    x = rng.standard_normal(6)
+    idx = np.array([4, 0, 2])
+    s = np.zeros(6)
+    s[idx] = 2.0
+    full = s * mast.problem.grad(mast.v + s * (x - mast.v))  # S^T grad f(v + S(x - v))
+    np.testing.assert_allclose(
+        mast.sketched_grad_support(x, idx, np.full(3, 2.0)), full[idx], rtol=1e-12, atol=1e-15
+    )
+    np.testing.assert_allclose(mast.sketched_grad(x, s), full, rtol=1e-12, atol=1e-15)
