@@ -195,3 +195,14 @@ def test_large_d_user_law_is_checked_in_linear_time():
     assert result.passed, result.table()
     wrong = mr.check_sketch(SparseIndep(0.01, 10**5, "diag"), rng=0, n_samples=2000)
     assert "E[s_j^2] = samples (groups, all, argmax, argmin)" in _failed(wrong)
+
+
+def test_a_dense_user_law_is_checked_at_the_door():
+    class WrongShape(mr.Sketch):
+        d = 3
+
+        def sample(self, rng=None):
+            return np.eye(2)
+
+    with pytest.raises(ValueError, match=r"WrongShape\(d=3\)\.sample returned an array of shape"):
+        mr.check_sketch(WrongShape(), rng=0, n_samples=10)

@@ -134,6 +134,30 @@ class Sketch(ABC):
     d: int
     is_diagonal: bool = False
 
+    def __init_subclass__(cls, **kwargs):
+        """A user's dense law gets its ``sample`` output checked at the door: a finite
+        ``d x d`` matrix, or an error naming the law and the shape (``DiagonalSketch`` checks
+        its own sampling methods)."""
+        super().__init_subclass__(**kwargs)
+        method = cls.__dict__.get("sample")
+        if _is_builtin(cls) or method is None or hasattr(method, "__wrapped__"):
+            return
+        if any(getattr(base, "is_diagonal", False) for base in cls.__mro__[1:]):
+            return
+
+        @functools.wraps(method)
+        def sample(self, rng=None):
+            S = np.asarray(method(self, rng))
+            if S.shape != (self.d, self.d) or not np.all(np.isfinite(S)):
+                raise ValueError(
+                    f"{self!r}.sample returned an array of shape {S.shape} (finite: "
+                    f"{bool(np.all(np.isfinite(S)))}); a dense law's sample is a finite "
+                    f"{self.d} x {self.d} matrix"
+                )
+            return S.astype(np.float64, copy=False)
+
+        cls.sample = sample
+
     @abstractmethod
     def sample(self, rng: int | np.random.Generator | None = None) -> np.ndarray:
         """One draw: the scale vector ``s`` (diagonal laws) or the ``d x d`` matrix ``S``."""
@@ -308,16 +332,23 @@ def check_draws(law, ptr, idx, sc, n_samples: int, where: str) -> tuple:
             f"len(idx) = {np.asarray(idx).size} is required)"
         )
     idx, sc = check_draw(law, idx, sc, where)
-    if idx.size:
-        rows = np.repeat(np.arange(n_samples, dtype=np.int64), np.diff(ptr))
-        key = np.sort(rows * law.d + idx)
-        dup = np.flatnonzero(key[1:] == key[:-1])
-        if dup.size:
-            r, j = divmod(int(key[dup[0]]), law.d)
-            raise ValueError(
-                f"{name} returned index {j} twice in draw {r}; indices must be distinct"
-            )
+    row = _first_repeat(ptr.astype(np.int64, copy=False), idx, law.d)
+    if row >= 0:
+        raise ValueError(f"{name} returned an index twice in draw {row}; indices must be distinct")
     return ptr.astype(np.int64, copy=False), idx, sc
+
+
+@njit(cache=True)
+def _first_repeat(ptr, idx, d):
+    """The first draw that lists an index twice, or -1: one pass with a ``d``-sized stamp."""
+    stamp = np.full(d, -1, np.int64)
+    for r in range(ptr.shape[0] - 1):
+        for t in range(ptr[r], ptr[r + 1]):
+            j = idx[t]
+            if stamp[j] == r:
+                return r
+            stamp[j] = r
+    return -1
 
 
 def _checked(method, where: str):
