@@ -58,12 +58,16 @@ LAM = 1e-3
 DENSITIES = (0.01, 0.1, 0.5)
 
 
-def back_to_back(fns: dict, rounds: int = 9, budget: float = 0.015) -> dict[str, np.ndarray]:
+def back_to_back(
+    fns: dict, rounds: int = 9, budget: float = 0.015, rotate: bool = False
+) -> dict[str, np.ndarray]:
     """Seconds per call of each ``fns[name]`` in each of ``rounds`` rounds.
 
     Within a round the functions run one after the other (each for about ``budget`` seconds
     of calls), so that two entries of the same round are measured back to back; ratios are
-    taken round by round and their median reported (``ratio``).
+    taken round by round and their median reported (``ratio``). ``rotate`` starts round ``r``
+    at the ``r``-th function, so that no contender always runs first (after the previous
+    round's last one) on a machine whose caches other processes share.
     """
     number = {}
     for name, fn in fns.items():
@@ -72,8 +76,11 @@ def back_to_back(fns: dict, rounds: int = 9, budget: float = 0.015) -> dict[str,
         fn()
         number[name] = max(1, int(budget / max(time.perf_counter() - start, 1e-7)))
     times = {name: np.empty(rounds) for name in fns}
+    names = list(fns)
     for r in range(rounds):
-        for name, fn in fns.items():
+        order = names[r % len(names) :] + names[: r % len(names)] if rotate else names
+        for name in order:
+            fn = fns[name]
             start = time.perf_counter()
             for _ in range(number[name]):
                 fn()
@@ -591,6 +598,7 @@ def bench_user_gradient(rows: list, quick: bool, notes: list) -> None:
                 ),
             },
             rounds=15,
+            rotate=True,
         )
         full = ratio(times, "user", "full")
         rows.append(
@@ -705,9 +713,12 @@ def main(argv=None) -> int:
         print(f"running {step.__name__} ...", file=sys.stderr, flush=True)
         step(rows, args.quick, notes)
     elapsed = time.perf_counter() - start
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
     text = (
         f"Machine: {machine()}. Ratios: medians over back-to-back rounds "
-        f"({'quick' if args.quick else 'full'} run, {elapsed:.0f} s).\n\n"
+        f"({'quick' if args.quick else 'full'} run, {elapsed:.0f} s; load average {load:.1f} "
+        "at the end: other processes share the cores, so timings are noisy and only ratios "
+        "measured back to back within this one run are comparable).\n\n"
         f"{table(rows)}\n\n" + "\n\n".join(notes) + "\n"
     )
     print(text)
