@@ -147,6 +147,8 @@ def _guard(name: str, steps: np.ndarray, n_runs: int, d: int, n_arrays: int = 1)
 def _finite_on_support(X: np.ndarray, ptr: np.ndarray, idx: np.ndarray) -> bool:
     """Whether the entries a diagonal step touched (runs ``r``, coordinates ``C_r``) are finite:
     ``O(|C|)``, since the other entries did not change."""
+    if X.shape[0] == 1:  # one run: no run index to build (the dsgd-step target, issue 22)
+        return bool(np.isfinite(X[0, idx]).all())
     runs = np.repeat(np.arange(X.shape[0]), np.diff(ptr))
     return bool(np.isfinite(X[runs, idx]).all())
 
@@ -400,7 +402,10 @@ def dsgd(
     X = _start(x0, mast.d, n_runs)
     _guard("dsgd", steps, n_runs, mast.d)
     watch = RunWatch(
-        "dsgd", gamma, n_steps, lambda: ("gamma_max = 1/L_max (Theorem 1)", 1 / mast.L_max),
+        "dsgd",
+        gamma,
+        n_steps,
+        lambda: ("gamma_max = 1/L_max (Theorem 1)", 1 / mast.L_max),
         on_divergence,
     )
     rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads", "coords", "samples"))
@@ -412,7 +417,7 @@ def dsgd(
             ptr, idx, sc = sketch.sample_supports(n_runs, rng=rng)
             rows = _batch_rows(rng, tau, n_data, n_runs)
             _step(mast, X, ptr, idx, sc, rows, X, -gamma)
-            rec.running["coords"] += np.diff(ptr)
+            rec.running["coords"] += ptr[1:] - ptr[:-1]
             finite = _finite_on_support(X, ptr, idx)
         else:
             for r in range(n_runs):
@@ -479,7 +484,10 @@ def gd_mast(
     mast.grad(x)  # fail early with the clear error if f_D has no exact gradient
     _guard("gd_mast", steps, n_runs, mast.d)
     watch = RunWatch(
-        "gd_mast", gamma, n_steps, lambda: ("gamma_max = 1/L (baseline GD)", 1 / mast.L),
+        "gd_mast",
+        gamma,
+        n_steps,
+        lambda: ("gamma_max = 1/L (baseline GD)", 1 / mast.L),
         on_divergence,
     )
     rec = _Recorder(steps, n_runs, mast.d, ("grads_D",))

@@ -488,6 +488,7 @@ def logistic_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
     ...                       np.array([1]), np.array([2.0]))
     array([1.])
     """
+    lam = check_real("lam", lam, nonnegative=True)
     s = _full_scale(x.shape[0], idx, sc)
     point = v + s * (x - v)
     r = -y * expit(-y * (X @ point)) / X.shape[0]
@@ -522,6 +523,7 @@ def logistic_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
     ...                             np.array([1]), np.array([2.0]), np.array([1]))
     array([2.])
     """
+    lam = check_real("lam", lam, nonnegative=True)
     s = _full_scale(x.shape[0], idx, sc)
     point = v + s * (x - v)
     Xb = X[rows]
@@ -541,6 +543,7 @@ def least_squares_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
     ...                            np.array([0]), np.array([2.0]))
     array([1.])
     """
+    lam = check_real("lam", lam, nonnegative=True)
     s = _full_scale(x.shape[0], idx, sc)
     point = v + s * (x - v)
     grad = np.asarray(X.T @ (X @ point - y)).ravel() / X.shape[0] + lam * point
@@ -558,6 +561,7 @@ def least_squares_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
     ...                                  np.array([0]), np.array([2.0]), np.array([0]))
     array([2.])
     """
+    lam = check_real("lam", lam, nonnegative=True)
     s = _full_scale(x.shape[0], idx, sc)
     point = v + s * (x - v)
     Xb = X[rows]

@@ -228,3 +228,17 @@ def test_least_squares_csc_resets_its_scratch_on_both_paths(K):
     got = mr.least_squares_csc_kernel(X.indptr, X.indices, X.data, g0, 0.1, n, v, x, idx, sc, dm)
     assert _rel_err(got, mr.least_squares_reference(X, y, 0.1, v, x, idx, sc)) <= RTOL
     assert not dm.any()
+
+
+def test_references_refuse_a_negative_lam():
+    X, y = np.eye(2), np.array([1.0, -1.0])
+    z, idx, sc = np.zeros(2), np.array([1]), np.array([2.0])
+    rows = np.array([0])
+    for call in (
+        lambda: mr.logistic_reference(X, y, -1.0, z, z, idx, sc),
+        lambda: mr.least_squares_reference(X, y, -1.0, z, z, idx, sc),
+        lambda: mr.logistic_batch_reference(X, y, -1.0, z, z, idx, sc, rows),
+        lambda: mr.least_squares_batch_reference(X, y, -1.0, z, z, idx, sc, rows),
+    ):
+        with pytest.raises(ValueError, match=r"argument 'lam' = -1\.0 must be >= 0"):
+            call()

@@ -138,3 +138,101 @@ def test_batched_values_and_grads_equal_the_single_point_ones(kind):
     vals, grads = M.values_and_grads(X)
     np.testing.assert_allclose(vals, [M.value(x) for x in X], rtol=1e-13)
     np.testing.assert_allclose(grads, [M.grad(x) for x in X], rtol=1e-12, atol=1e-15)
+
+
+# ------------------------------------------------------------------------------------------------
+# Construction at scale: built-in laws are not re-sampled, user laws are certified once
+# ------------------------------------------------------------------------------------------------
+
+
+def _sparse_problem(kind, n, d, per_row, seed=0):
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    rows = np.repeat(np.arange(n), per_row)
+    cols = rng.integers(0, d, n * per_row)
+    X = sp.csr_matrix((rng.standard_normal(n * per_row), (rows, cols)), shape=(n, d))
+    y = rng.standard_normal(n)
+    if kind == "least_squares":
+        return mr.LeastSquares(X, y, 1e-3)
+    return mr.LogisticRegression(X, np.where(y > 0, 1.0, -1.0), 1e-3)
+
+
+@pytest.mark.parametrize("kind", ["least_squares", "logistic"])
+def test_construction_at_d_one_million_samples_nothing(kind, monkeypatch):
+    import time
+
+    d = 10**6
+    problem = _sparse_problem(kind, 10**5, d, 10)
+    for law in (mr.Bernoulli(0.1, d), mr.RandK(d, 1000), mr.Partition(d, 100, rng=0)):
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("a built-in law was sampled on construction")
+
+        monkeypatch.setattr(type(law), "sample_supports", refuse)
+        start = time.perf_counter()
+        mast = mr.MAST(problem, law)
+        elapsed = time.perf_counter() - start
+        assert elapsed < 3.0, (law, elapsed)  # < 1 s idle (benchmarks); slack for a loaded machine
+        assert mast.certificate.passed and mast.certificate.method.startswith("built-in")
+        monkeypatch.undo()
+
+
+def test_a_user_law_is_certified_once_and_says_so():
+    class Halves(mr.DiagonalSketch):
+        d = 4
+
+        def sample_support(self, rng=None):
+            rng = mr.as_generator(rng)
+            idx = np.flatnonzero(rng.random(4) < 0.5)
+            return idx, np.full(idx.size, 2.0)
+
+    law = Halves()
+    q = mr.Quadratic(np.eye(4), np.ones(4))
+    with pytest.warns(mr.mast.CertificationWarning, match=r"Halves\(d=4\) with check_sketch"):
+        first = mr.MAST(q, law)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second = mr.MAST(q, law)  # the certificate is kept on the law: no second sampling
+    assert first.certificate is second.certificate and first.certificate.passed
+
+
+# ------------------------------------------------------------------------------------------------
+# sketched_grad_support: the public door is checked in O(K log K)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "idx", "sc", "message"),
+    [
+        (np.zeros(4), [4], [2.0], "argument 'idx' has index 4"),
+        (np.zeros(4), [-1], [2.0], "argument 'idx' has index -1"),
+        (np.zeros(4), [0, 1], [2.0], r"argument 'sc' has shape \(1,\); expected \(2,\)"),
+        (np.zeros(3), [0], [2.0], r"argument 'x' has shape \(3,\); expected \(4,\)"),
+        (np.zeros(4), [1, 1], [2.0, 2.0], "repeated indices"),
+        (np.array([0, np.nan, 0, 0]), [1], [2.0], "non-finite entry on the support"),
+        (np.zeros(4), [0.5], [2.0], "1-d integer array"),
+    ],
+)
+def test_sketched_grad_support_refuses_bad_input(x, idx, sc, message):
+    rng = np.random.default_rng(0)
+    for problem in (random_logistic(rng, 20, 4), random_quadratic(rng, 4, mu=0.1)):
+        mast = mr.MAST(problem, mr.RandK(4, 2))
+        with pytest.raises(ValueError, match=message):
+            mast.sketched_grad_support(x, idx, sc)
+
+
+def test_sketched_grad_support_equals_the_full_sketched_gradient():
+    rng = np.random.default_rng(1)
+    mast = mr.MAST(random_logistic(rng, 30, 6), mr.RandK(6, 3), shift=rng.standard_normal(6))
+    x = rng.standard_normal(6)
+    idx = np.array([4, 0, 2])
+    s = np.zeros(6)
+    s[idx] = 2.0
+    full = s * mast.problem.grad(mast.v + s * (x - mast.v))  # S^T grad f(v + S(x - v))
+    np.testing.assert_allclose(
+        mast.sketched_grad_support(x, idx, np.full(3, 2.0)), full[idx], rtol=1e-12, atol=1e-15
+    )
+    np.testing.assert_allclose(mast.sketched_grad(x, s), full, rtol=1e-12, atol=1e-15)

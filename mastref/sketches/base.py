@@ -23,6 +23,8 @@ are represented by the scale vector ``s`` or by its support ``(idx, scales)``.
 
 from __future__ import annotations
 
+import functools
+import math
 import numbers
 import warnings
 from abc import ABC, abstractmethod
@@ -33,7 +35,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-from .._budget import check_dense
+from .._budget import check_cost, check_dense
 from .._validation import MissingCapability, as_generator, check_array, check_int, check_vector
 
 #: Largest support that ``support()`` enumerates (2^20 Bernoulli masks, say).
@@ -78,6 +80,36 @@ def gather_supports(atoms, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return ptr, a_idx[pos], a_sc[pos]
 
 
+def count_str(n) -> str:
+    """An atom count for a message: exact when short, else ``~10^k`` (no int-to-str limit)."""
+    if n == math.inf:
+        return "more than 2^20000"
+    if n < 10**15:
+        return str(n)
+    return f"~10^{math.log10(n):.1f}"
+
+
+def check_pair_block(law, idx) -> np.ndarray | None:
+    """The coordinates ``idx`` of a ``pair_moments(idx=...)`` call (``None``: all ``d``), with
+    the cost guard on the ``len(idx) x len(idx)`` block it asks for."""
+    if idx is not None:
+        idx = np.asarray(idx)
+        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"argument 'idx' must be a 1-d array of integers; got {idx!r:.80}")
+        if idx.size and (idx.min() < 0 or idx.max() >= law.d):
+            bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+            raise ValueError(f"argument 'idx' has entry {bad}; indices must lie in [0, {law.d})")
+        idx = idx.astype(np.int64)
+    m = law.d if idx is None else idx.size
+    check_cost(
+        f"{type(law).__name__}.pair_moments: a dense {m} x {m} matrix E[s s^T]",
+        nbytes=8.0 * float(m) ** 2,
+        hint="Pass idx=<coordinates> for the block E[s_idx s_idx^T], or use "
+        "second_moment_diag() (the diagonal, O(d)).",
+    )
+    return idx
+
+
 def check_n_samples(n_samples) -> int:
     """A number of draws: an integer >= 0."""
     return check_int("n_samples", n_samples, 0)
@@ -101,6 +133,30 @@ class Sketch(ABC):
 
     d: int
     is_diagonal: bool = False
+
+    def __init_subclass__(cls, **kwargs):
+        """A user's dense law gets its ``sample`` output checked at the door: a finite
+        ``d x d`` matrix, or an error naming the law and the shape (``DiagonalSketch`` checks
+        its own sampling methods)."""
+        super().__init_subclass__(**kwargs)
+        method = cls.__dict__.get("sample")
+        if _is_builtin(cls) or method is None or hasattr(method, "__wrapped__"):
+            return
+        if any(getattr(base, "is_diagonal", False) for base in cls.__mro__[1:]):
+            return
+
+        @functools.wraps(method)
+        def sample(self, rng=None):
+            S = np.asarray(method(self, rng))
+            if S.shape != (self.d, self.d) or not np.all(np.isfinite(S)):
+                raise ValueError(
+                    f"{self!r}.sample returned an array of shape {S.shape} (finite: "
+                    f"{bool(np.all(np.isfinite(S)))}); a dense law's sample is a finite "
+                    f"{self.d} x {self.d} matrix"
+                )
+            return S.astype(np.float64, copy=False)
+
+        cls.sample = sample
 
     @abstractmethod
     def sample(self, rng: int | np.random.Generator | None = None) -> np.ndarray:
@@ -162,14 +218,18 @@ class Sketch(ABC):
             raise self.missing("finite_support", "implement support() and support_size")
         if self.support_size > MAX_SUPPORT:
             raise ValueError(
-                f"{self!r} has {self.support_size} atoms, more than MAX_SUPPORT = {MAX_SUPPORT}"
+                f"{self!r} has {count_str(self.support_size)} atoms, more than MAX_SUPPORT = "
+                f"{MAX_SUPPORT}"
             )
         return self.support()
 
     def _atom_matrices(self, atoms: np.ndarray) -> np.ndarray:
         """The atoms as ``(N, d, d)`` matrices."""
-        check_dense(f"{type(self).__name__}: {atoms.shape[0]} atoms as matrices", self.d,
-                    copies=atoms.shape[0])
+        check_dense(
+            f"{type(self).__name__}: {atoms.shape[0]} atoms as matrices",
+            self.d,
+            copies=atoms.shape[0],
+        )
         return atoms if atoms.ndim == 3 else np.einsum("ki,ij->kij", atoms, np.eye(self.d))
 
     # ---- constants (defaults from a finite support) --------------------------------------
@@ -225,6 +285,104 @@ class Sketch(ABC):
         return f"{type(self).__name__}(d={self.d})"
 
 
+def _is_builtin(cls: type) -> bool:
+    return cls.__module__.startswith("mastref.")
+
+
+def check_draw(law, idx, sc, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """A user law's draw ``(idx, sc)`` checked at the door, in O(K): 1-d, equal lengths,
+    integer indices in ``[0, d)`` (index -1 must not wrap to the last coordinate), distinct,
+    finite scales. The message names the law, the method and the value."""
+    name = f"{law!r}.{where}"
+    idx, sc = np.asarray(idx), np.asarray(sc)
+    if idx.ndim != 1 or sc.ndim != 1 or idx.shape != sc.shape:
+        raise ValueError(
+            f"{name} returned indices of shape {idx.shape} and scales of shape {sc.shape}; they "
+            "must be 1-d arrays of equal length"
+        )
+    if idx.size and not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(f"{name} returned indices of dtype {idx.dtype}; they must be integers")
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0 or hi >= law.d:
+            bad = lo if lo < 0 else hi
+            raise ValueError(
+                f"{name} returned index {bad}; indices must lie in [0, d = {law.d}) (a negative "
+                "index would silently wrap around to the last coordinates)"
+            )
+        if not np.all(np.isfinite(sc)):
+            bad = float(sc[~np.isfinite(sc)][0])
+            raise ValueError(f"{name} returned the scale {bad}; scales must be finite")
+    return idx.astype(np.int64, copy=False), sc.astype(np.float64, copy=False)
+
+
+def check_draws(law, ptr, idx, sc, n_samples: int, where: str) -> tuple:
+    """``n_samples`` draws in CSR layout checked at the door in O(total K + d) (``check_draw``
+    per row, and no index twice in one row)."""
+    name = f"{law!r}.{where}"
+    ptr = np.asarray(ptr)
+    if ptr.shape != (n_samples + 1,) or not np.issubdtype(ptr.dtype, np.integer):
+        raise ValueError(
+            f"{name} returned ptr of shape {ptr.shape} and dtype {ptr.dtype}; expected "
+            f"{n_samples + 1} integers for {n_samples} draws"
+        )
+    if ptr[0] != 0 or np.any(np.diff(ptr) < 0) or ptr[-1] != np.asarray(idx).size:
+        raise ValueError(
+            f"{name} returned ptr from {ptr[0]} to {ptr[-1]} (nondecreasing from 0 to "
+            f"len(idx) = {np.asarray(idx).size} is required)"
+        )
+    idx, sc = check_draw(law, idx, sc, where)
+    row = _first_repeat(ptr.astype(np.int64, copy=False), idx, law.d)
+    if row >= 0:
+        raise ValueError(f"{name} returned an index twice in draw {row}; indices must be distinct")
+    return ptr.astype(np.int64, copy=False), idx, sc
+
+
+@njit(cache=True)
+def _first_repeat(ptr, idx, d):
+    """The first draw that lists an index twice, or -1: one pass with a ``d``-sized stamp."""
+    stamp = np.full(d, -1, np.int64)
+    for r in range(ptr.shape[0] - 1):
+        for t in range(ptr[r], ptr[r + 1]):
+            j = idx[t]
+            if stamp[j] == r:
+                return r
+            stamp[j] = r
+    return -1
+
+
+def _checked(method, where: str):
+    """Wrap a user law's sampling method with the door checks of its output."""
+
+    @functools.wraps(method)
+    def sample_support(self, rng=None):
+        idx, sc = method(self, rng)
+        idx, sc = check_draw(self, idx, sc, "sample_support")
+        if np.unique(idx).size != idx.size:
+            raise ValueError(f"{self!r}.sample_support returned a repeated index")
+        return idx, sc
+
+    @functools.wraps(method)
+    def sample_supports(self, n_samples, rng=None):
+        n_samples = check_n_samples(n_samples)
+        return check_draws(self, *method(self, n_samples, rng), n_samples, "sample_supports")
+
+    @functools.wraps(method)
+    def sample(self, rng=None):
+        s = np.asarray(method(self, rng))
+        if s.shape != (self.d,) or not np.all(np.isfinite(s)):
+            bad = s.shape if s.shape != (self.d,) else s[~np.isfinite(s)][0]
+            raise ValueError(
+                f"{self!r}.sample returned {bad!r}; a diagonal law's sample must be {self.d} "
+                "finite scales"
+            )
+        return s.astype(np.float64, copy=False)
+
+    return {"sample_support": sample_support, "sample_supports": sample_supports, "sample": sample}[
+        where
+    ]
+
+
 class DiagonalSketch(Sketch):
     """``S = Diag(s)``. Implement ``sample`` or ``sample_support`` (one is enough).
 
@@ -259,6 +417,17 @@ class DiagonalSketch(Sketch):
     """
 
     is_diagonal = True
+
+    def __init_subclass__(cls, **kwargs):
+        """A user's law gets its sampling methods' outputs checked at the door (``check_draw``):
+        every tool that samples it sees valid draws or an error naming the law and the value."""
+        super().__init_subclass__(**kwargs)
+        if _is_builtin(cls):
+            return
+        for where in ("sample_support", "sample_supports", "sample"):
+            method = cls.__dict__.get(where)
+            if method is not None and not hasattr(method, "__wrapped__"):
+                setattr(cls, where, _checked(method, where))
 
     # ---- sampling -----------------------------------------------------------------------
 
@@ -297,7 +466,8 @@ class DiagonalSketch(Sketch):
         compiled = _compiled_sampler(self)
         if compiled is not None:
             fn, state = compiled
-            return _draw_many(fn, state, rng, n_samples, self.d)
+            out = _draw_many(fn, state, rng, n_samples, self.d)
+            return check_draws(self, *out, n_samples, "sample_support (compiled)")
         return supports_from_pairs([self.sample_support(rng) for _ in range(n_samples)])
 
     # ---- moments ------------------------------------------------------------------------
@@ -316,25 +486,46 @@ class DiagonalSketch(Sketch):
         """Moments that depend only on index coincidences (fast §6 recursion), else ``None``."""
         return None
 
-    def pair_moments(self) -> np.ndarray:
-        """``E[s s^T]`` (``d x d``): ``E[s_i s_j]`` off the diagonal and ``E[s_j^2]`` on it."""
-        check_dense(f"{type(self).__name__}.pair_moments", self.d)
+    def pair_moments(self, idx=None) -> np.ndarray:
+        """``E[s s^T]`` (``d x d``): ``E[s_i s_j]`` off the diagonal and ``E[s_j^2]`` on it.
+
+        ``idx`` (built-in laws and this default): only the block ``E[s_idx s_idx^T]``. The
+        cost guard refuses a block beyond the memory budget before allocating it.
+        """
+        idx = check_pair_block(self, idx)
+        coords = np.arange(self.d) if idx is None else idx
         if self.has_finite_support:
             atoms, w = self._finite_atoms()
-            return (atoms.T * w) @ atoms
+            return (atoms[:, coords].T * w) @ atoms[:, coords]
         if not self._provides_moments():
             raise self.missing("moments", "implement moment(), pair_moments() or support()")
-        out = np.empty((self.d, self.d))
-        for i in range(self.d):
-            for j in range(i, self.d):
+        out = np.empty((coords.size, coords.size))
+        for a, i in enumerate(coords):
+            for b in range(a, coords.size):
                 m = np.zeros(self.d, dtype=np.int64)
                 m[i] += 1
-                m[j] += 1
-                out[i, j] = out[j, i] = self.moment(m)
+                m[coords[b]] += 1
+                out[a, b] = out[b, a] = self.moment(m)
         return out
 
     def second_moment_diag(self) -> np.ndarray:
-        """``E[s_j^2]`` for each coordinate (the diagonal of ``E[S^T S]``)."""
+        """``E[s_j^2]`` for each coordinate (the diagonal of ``E[S^T S]``).
+
+        Default: from the atoms (``sum_k pi_k (s_j^(k))^2``, O(N d)), from ``moment(2 e_j)``, or
+        the diagonal of a user's ``pair_moments()``.
+        """
+        if self.has_finite_support:
+            atoms, w = self._finite_atoms()
+            return w @ (atoms * atoms)
+        if self._overrides("moment", DiagonalSketch) and not self._overrides(
+            "pair_moments", DiagonalSketch
+        ):
+            out = np.empty(self.d)
+            for j in range(self.d):
+                m = np.zeros(self.d, dtype=np.int64)
+                m[j] = 2
+                out[j] = self.moment(m)
+            return out
         return np.diag(self.pair_moments()).copy()
 
     def capabilities(self) -> frozenset[str]:
@@ -491,7 +682,7 @@ def _compiled_sampler(law):
         return None
     if fn is None:
         try:
-            fn = njit(cls.sample_support)
+            fn = njit(getattr(cls.sample_support, "__wrapped__", cls.sample_support))
             fn(state, np.random.default_rng(0))  # compile now, so that failures surface here
         except Exception as exc:  # numba raises many error types; any of them means "cannot"
             warnings.warn(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._budget import check_cost
 from .._validation import (
     as_generator,
     check_array,
@@ -15,7 +16,13 @@ from .._validation import (
     check_sketch_entries,
     check_vector,
 )
-from .base import DiagonalSketch, check_n_samples, gather_supports, supports_from_pairs
+from .base import (
+    DiagonalSketch,
+    check_n_samples,
+    check_pair_block,
+    gather_supports,
+    supports_from_pairs,
+)
 
 _UNBIASED_RTOL = 1e-12
 
@@ -84,9 +91,11 @@ class FiniteSketch(DiagonalSketch):
     def support(self) -> tuple[np.ndarray, np.ndarray]:
         return self._samples.copy(), self._weights.copy()
 
-    def pair_moments(self) -> np.ndarray:
-        """``sum_k pi_k s^(k) s^(k)^T``."""
-        return (self._samples.T * self._weights) @ self._samples
+    def pair_moments(self, idx=None) -> np.ndarray:
+        """``sum_k pi_k s^(k) s^(k)^T`` (the block ``idx`` only, when given)."""
+        idx = check_pair_block(self, idx)
+        S = self._samples if idx is None else self._samples[:, idx]
+        return (S.T * self._weights) @ S
 
     def second_moment_diag(self) -> np.ndarray:
         return self._weights @ (self._samples * self._samples)
@@ -177,7 +186,10 @@ class Partition(FiniteSketch):
             d = check_int("d", d, 1)
             n_blocks = check_int("n_blocks", n_blocks, 1, d)
             perm = as_generator(rng).permutation(d)
-            blocks = [np.sort(perm[b::n_blocks]) for b in range(n_blocks)]
+            block_of = np.empty(d, dtype=np.int64)
+            block_of[perm] = np.arange(d) % n_blocks  # block b is sort(perm[b::n_blocks])
+            order = np.argsort(block_of, kind="stable")
+            blocks = np.split(order, np.cumsum(np.bincount(block_of, minlength=n_blocks))[:-1])
         else:
             if n_blocks is not None:
                 raise TypeError("give either n_blocks or blocks, not both")
@@ -192,27 +204,59 @@ class Partition(FiniteSketch):
             d_blocks = int(flat.max()) + 1 if flat.min() >= 0 else -1
             if d is not None and d_blocks != check_int("d", d, 1):
                 raise ValueError(f"argument 'blocks' covers {d_blocks} coordinates, but d = {d}")
-            if flat.min() < 0 or np.sort(flat).tolist() != list(range(flat.size)):
+            if flat.min() < 0 or not np.array_equal(np.sort(flat), np.arange(flat.size)):
                 raise ValueError(
                     "argument 'blocks' must be a partition of {0, ..., d-1}: every coordinate "
                     "in exactly one block"
                 )
             d = flat.size
             blocks = [np.sort(b.astype(np.int64)) for b in blocks]
+            block_of = np.empty(d, dtype=np.int64)
+            block_of[flat] = np.repeat(np.arange(len(blocks)), [b.size for b in blocks])
         B = len(blocks)
-        samples = np.zeros((B, d))
-        for b, block in enumerate(blocks):
-            samples[b, block] = B
-        super().__init__(samples)
+        # No (B, d) array of atoms: the blocks in CSR layout are the atoms' supports.
+        self.d = d
         self.blocks = blocks
         self.n_blocks = B
-        self._block_of = np.empty(d, dtype=np.int64)
-        for b, block in enumerate(blocks):
-            self._block_of[block] = b
+        self._weights = np.full(B, 1.0 / B)
+        self._atoms = supports_from_pairs([(b, np.full(b.size, float(B))) for b in blocks])
+        self._block_of = block_of
 
-    def pair_moments(self) -> np.ndarray:
-        same = self._block_of[:, None] == self._block_of[None, :]
-        return np.where(same, float(self.n_blocks), 0.0)
+    @property
+    def support_size(self) -> int:
+        return self.n_blocks
+
+    def support(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ``B`` atoms ``B 1_{P_b}`` as a dense ``(B, d)`` array (cost-guarded)."""
+        check_cost(
+            f"Partition.support: {self.n_blocks} atoms of dimension {self.d} as a dense array",
+            nbytes=8.0 * self.n_blocks * self.d,
+            hint="Use atom_supports() (CSR layout, O(d)) or fewer n_blocks.",
+        )
+        samples = np.zeros((self.n_blocks, self.d))
+        samples[self._block_of, np.arange(self.d)] = float(self.n_blocks)
+        return samples, self._weights.copy()
+
+    def moment(self, multi_index) -> float:
+        """``B^(sum m - 1)`` if the coordinates with ``m_j > 0`` share a block, else 0."""
+        m = self._check_multi_index(multi_index)
+        on = np.flatnonzero(m)
+        if on.size == 0:
+            return 1.0
+        if np.any(self._block_of[on] != self._block_of[on[0]]):
+            return 0.0
+        return float(self.n_blocks) ** (int(m.sum()) - 1)
+
+    def sample(self, rng: int | np.random.Generator | None = None) -> np.ndarray:
+        idx, sc = self.sample_support(rng)
+        s = np.zeros(self.d)
+        s[idx] = sc
+        return s
+
+    def pair_moments(self, idx=None) -> np.ndarray:
+        idx = check_pair_block(self, idx)
+        owner = self._block_of if idx is None else self._block_of[idx]
+        return np.where(owner[:, None] == owner[None, :], float(self.n_blocks), 0.0)
 
     def second_moment_diag(self) -> np.ndarray:
         return np.full(self.d, float(self.n_blocks))

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._validation import as_generator, check_int
 from .base import JointSketch, check_n_samples
-from .subsets import RandomSubset
+from .subsets import MAX_COUNT_BITS, RandomSubset
 
 
 def _falling(x: int, k: int) -> float:
@@ -95,9 +95,21 @@ class PermutationSketch(JointSketch):
         return S
 
     @property
-    def n_assignments(self) -> int:
-        """Number of balanced assignments (the joint law is uniform over them)."""
+    def n_assignments(self) -> int | float:
+        """Number of balanced assignments (the joint law is uniform over them): exact up to
+        ``2^MAX_COUNT_BITS``, ``math.inf`` beyond (decided in log space, no big integers)."""
         q, r = divmod(self.d, self.n_clients)
+        M = self.n_clients
+        log_ways = (
+            math.lgamma(M + 1)
+            - math.lgamma(r + 1)
+            - math.lgamma(M - r + 1)
+            + math.lgamma(self.d + 1)
+            - r * math.lgamma(q + 2)
+            - (M - r) * math.lgamma(q + 1)
+        )
+        if log_ways / math.log(2) > MAX_COUNT_BITS:
+            return math.inf
         ways = math.comb(self.n_clients, r) * math.factorial(self.d)
         return ways // (math.factorial(q + 1) ** r * math.factorial(q) ** (self.n_clients - r))
 

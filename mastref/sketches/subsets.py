@@ -21,7 +21,41 @@ from .._validation import (
     check_vector,
     ndim_of,
 )
-from .base import MAX_SUPPORT, DiagonalSketch, MomentStructure, check_n_samples
+from .base import (
+    MAX_SUPPORT,
+    DiagonalSketch,
+    MomentStructure,
+    check_n_samples,
+    check_pair_block,
+    count_str,
+)
+
+#: ``support_size`` is exact up to this many bits and ``math.inf`` beyond (never enumerable).
+MAX_COUNT_BITS = 20000
+
+
+def log2_comb(n: int, k: int) -> float:
+    """``log2 C(n, k)`` in floating point (``math.lgamma``; no big integers)."""
+    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(2)
+
+
+def inclusion_probability(d: int, k: int, u: int) -> float:
+    """``P(U subset of C) = C(d-u, k-u)/C(d, k) = prod_{t<u} (k-t)/(d-t)`` for ``|U| = u`` and a
+    uniform ``k``-subset ``C`` of ``[d]``: a product of ``u`` ratios, exact for small ``d`` up to
+    rounding and free of overflow for any ``d``.
+
+    Examples
+    --------
+    >>> from mastref.sketches.subsets import inclusion_probability
+    >>> inclusion_probability(10000, 1000, 2)  # (1000 * 999) / (10000 * 9999)
+    0.00999099909990999
+    """
+    if u > k:
+        return 0.0
+    out = 1.0
+    for t in range(u):
+        out *= (k - t) / (d - t)
+    return out
 
 
 class Bernoulli(DiagonalSketch):
@@ -75,13 +109,22 @@ class Bernoulli(DiagonalSketch):
         self.p = p
         self.d = p.size
 
-    def pair_moments(self) -> np.ndarray:
-        P = np.ones((self.d, self.d))
-        np.fill_diagonal(P, 1.0 / self.p)
+    def pair_moments(self, idx=None) -> np.ndarray:
+        idx = check_pair_block(self, idx)
+        p = self.p if idx is None else self.p[idx]
+        P = np.ones((p.size, p.size))
+        np.fill_diagonal(P, 1.0 / p)
         return P
 
     def second_moment_diag(self) -> np.ndarray:
         return 1.0 / self.p
+
+    def sandwich(self, A) -> np.ndarray:
+        """``E[S A S] = A + Diag((1/p_j - 1) A_jj)`` (THEORY.md §1), without ``E[s s^T]``."""
+        A = self._check_square("A", A)
+        out = A.copy()
+        out[np.diag_indices(self.d)] += (1.0 / self.p - 1.0) * np.diag(A)
+        return out
 
     @property
     def L_S_max(self) -> float:
@@ -115,7 +158,10 @@ class Bernoulli(DiagonalSketch):
     def support(self) -> tuple[np.ndarray, np.ndarray]:
         """All ``2^r`` keep masks of the ``r`` coordinates with ``p_j < 1``."""
         if self.support_size > MAX_SUPPORT:
-            raise ValueError(f"support of {self.support_size} atoms exceeds MAX_SUPPORT")
+            raise ValueError(
+                f"support of {count_str(self.support_size)} atoms exceeds MAX_SUPPORT = "
+                f"{MAX_SUPPORT}"
+            )
         random = np.flatnonzero(self.p < 1.0)
         masks = np.array(list(itertools.product((0, 1), repeat=random.size)), dtype=bool)
         masks = masks.reshape(-1, random.size)
@@ -194,10 +240,20 @@ class RandomSubset(DiagonalSketch):
         ek = float(self._size_probs @ (self._sizes * (self._sizes - 1)))
         return self.scale**2 * ek / (self.d * (self.d - 1))
 
-    def pair_moments(self) -> np.ndarray:
-        P = np.full((self.d, self.d), self._pair_offdiag())
+    def pair_moments(self, idx=None) -> np.ndarray:
+        idx = check_pair_block(self, idx)
+        m = self.d if idx is None else idx.size
+        P = np.full((m, m), self._pair_offdiag())
         np.fill_diagonal(P, self.scale)
         return P
+
+    def sandwich(self, A) -> np.ndarray:
+        """``E[S A S] = c A + (E[s_j^2] - c) Diag(A)``, ``c = E[s_i s_j]`` (THEORY.md §1)."""
+        A = self._check_square("A", A)
+        c = self._pair_offdiag()
+        out = c * A
+        out[np.diag_indices(self.d)] += (self.scale - c) * np.diag(A)
+        return out
 
     def second_moment_diag(self) -> np.ndarray:
         return np.full(self.d, self.scale)
@@ -212,11 +268,12 @@ class RandomSubset(DiagonalSketch):
 
     def _inclusion(self, u: int) -> float:
         """``P(U subset of C)`` for a fixed set ``U`` of ``u`` coordinates."""
-        total = 0.0
-        for k, q in zip(self._sizes, self._size_probs, strict=True):
-            if k >= u:
-                total += q * math.comb(self.d - u, int(k) - u) / math.comb(self.d, int(k))
-        return total
+        return float(
+            sum(
+                q * inclusion_probability(self.d, int(k), u)
+                for k, q in zip(self._sizes, self._size_probs, strict=True)
+            )
+        )
 
     def moment_structure(self) -> MomentStructure:
         unit = np.arange(self.d)
@@ -248,17 +305,21 @@ class RandomSubset(DiagonalSketch):
         return ptr, idx, np.full(idx.size, self.scale)
 
     @property
-    def support_size(self) -> int:
-        return sum(
-            math.comb(self.d, int(k))
-            for k, q in zip(self._sizes, self._size_probs, strict=True)
-            if q > 0
-        )
+    def support_size(self) -> int | float:
+        """``sum_r C(d, k_r)`` over sizes of positive probability: exact up to
+        ``2^MAX_COUNT_BITS``, ``math.inf`` beyond (decided in log space, no big integers)."""
+        sizes = [int(k) for k, q in zip(self._sizes, self._size_probs, strict=True) if q > 0]
+        if max(log2_comb(self.d, k) for k in sizes) > MAX_COUNT_BITS:
+            return math.inf
+        return sum(math.comb(self.d, k) for k in sizes)
 
     def support(self) -> tuple[np.ndarray, np.ndarray]:
         """Every subset of every size, each with weight ``q_r / C(d, k_r)``."""
         if self.support_size > MAX_SUPPORT:
-            raise ValueError(f"support of {self.support_size} atoms exceeds MAX_SUPPORT")
+            raise ValueError(
+                f"support of {count_str(self.support_size)} atoms exceeds MAX_SUPPORT = "
+                f"{MAX_SUPPORT}"
+            )
         rows, weights = [], []
         for k, q in zip(self._sizes, self._size_probs, strict=True):
             if q <= 0:
