@@ -58,8 +58,19 @@ def _sparse_exact(pack, x, idx, sc):
     """The column-sparse kernel with the pack's scratch: no O(n) pass at sparse supports (one
     pack serves one thread at a time)."""
     return logistic_csc_scratch_kernel(
-        pack.csc_ptr, pack.csc_idx, pack.csc_data, pack.y, pack.Xv, pack.lam, pack.v, x, idx, sc,
-        pack.dm, pack.touched, pack.rows,
+        pack.csc_ptr,
+        pack.csc_idx,
+        pack.csc_data,
+        pack.y,
+        pack.Xv,
+        pack.lam,
+        pack.v,
+        x,
+        idx,
+        sc,
+        pack.dm,
+        pack.touched,
+        pack.rows,
     )
 
 
