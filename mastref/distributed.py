@@ -74,10 +74,26 @@ class DistributedProblem:
         elif isinstance(sketches, Sketch):
             laws = [sketches] * M
         else:
+            if isinstance(sketches, str | bytes) or not hasattr(sketches, "__iter__"):
+                raise TypeError(
+                    f"argument 'sketches' = {sketches!r} must be a Sketch, a JointSketch or a "
+                    f"sequence of {M} Sketches"
+                )
             laws = list(sketches)
             if len(laws) != M:
                 raise ValueError(f"argument 'sketches' has {len(laws)} laws for {M} clients")
+            for i, law in enumerate(laws):
+                if not isinstance(law, Sketch):
+                    raise TypeError(f"argument 'sketches'[{i}] = {law!r} is not a Sketch")
         self.clients = [MAST(p, law, shift) for p, law in zip(problems, laws, strict=True)]
+        quadratic = [c.has_quadratic_form for c in self.clients]
+        if any(quadratic) and not all(quadratic):
+            i, j = quadratic.index(True), quadratic.index(False)
+            raise TypeError(
+                f"argument 'problems' mixes quadratic clients ({type(problems[i]).__name__} at "
+                f"{i}) with non-quadratic ones ({type(problems[j]).__name__} at {j}): x_F* and "
+                "Delta_M are exact only when every client is quadratic or every client is not"
+            )
         self.problems = problems
         self.sketches = laws
         self.n_clients = M

@@ -175,13 +175,26 @@ def _with_budget(call, **budget):
     return run
 
 
-def _libsvm(tmp_text: str):
+def _libsvm(tmp_text: str | bytes, name: str = "bad.svm", load=None):
     import pathlib
     import tempfile
 
-    path = pathlib.Path(tempfile.mkdtemp()) / "bad.svm"
-    path.write_text(tmp_text)
-    return lambda: mr.load_libsvm(path)
+    path = pathlib.Path(tempfile.mkdtemp()) / name
+    if isinstance(tmp_text, bytes):
+        path.write_bytes(tmp_text)
+    else:
+        path.write_text(tmp_text)
+    return lambda: (load or mr.load_libsvm)(path)
+
+
+def _load_a5a(path):
+    from mastref.data import load_a5a
+
+    return load_a5a(path)
+
+
+def _function_problem(grad, f=lambda x: 0.5 * float(x @ x), **kw):
+    return lambda: mr.FunctionProblem(f, grad, **{"d": 3, "L": 1.0, **kw})
 
 
 # entry point -> [(label, call, exception, regex the message must match)]
@@ -293,6 +306,65 @@ BY_ENTRY = {
             ValueError,
             "'X'|'Y'",
         ),
+    ],
+    "FunctionProblem": [
+        ("grad = 3x for f = |x|^2/2", _function_problem(lambda x: 3 * x), ValueError, "'grad'"),
+        (
+            "stated L = 0.5 below the curvature 10",
+            _function_problem(lambda x: 10 * x, f=lambda x: 5 * float(x @ x), L=0.5),
+            ValueError,
+            "stated L = 0.5 is below the measured curvature 10",
+        ),
+        (
+            "stated mu above the curvature",
+            _function_problem(lambda x: 0.5 * x, f=lambda x: 0.25 * float(x @ x), mu=1.0),
+            ValueError,
+            "stated mu = 1 is above the measured curvature 0.5",
+        ),
+        (
+            "inconsistent argmin",
+            _function_problem(lambda x: x, mu=1.0, argmin=np.ones(3)),
+            ValueError,
+            "'argmin'",
+        ),
+        (
+            "hess = 2I for f = |x|^2/2",
+            _function_problem(lambda x: x, hess=lambda x: 2 * np.eye(3)),
+            ValueError,
+            "'hess'",
+        ),
+        ("f returns a vector", _function_problem(lambda x: x, f=lambda x: x), TypeError, "'f'"),
+        ("grad returns a scalar", _function_problem(lambda x: 1.0), ValueError, "grad"),
+    ],
+    "public doors": [
+        (
+            "bool logistic labels",
+            lambda: mr.LogisticRegression(X_OK, np.array([True, True, True]), 0.1),
+            TypeError,
+            "'y'.*bool",
+        ),
+        (
+            "mixed quadratic and logistic clients",
+            lambda: mr.DistributedProblem(
+                [mr.Quadratic(np.eye(2), np.ones(2)), LOGI], mr.RandK(2, 1)
+            ),
+            TypeError,
+            "'problems' mixes",
+        ),
+        (
+            "sketches given as a string",
+            lambda: mr.DistributedProblem([Q3, Q3], "rk"),
+            TypeError,
+            "'sketches' = 'rk'",
+        ),
+        (
+            "sketches list holding a non-law",
+            lambda: mr.DistributedProblem([Q3, Q3], [mr.RandK(3, 1), "k"]),
+            TypeError,
+            r"'sketches'\[1\]",
+        ),
+        ("rng = -1", lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 5, rng=-1), ValueError, "'rng' = -1"),
+        ("rng = 'seed'", lambda: mr.RandK(3, 1).sample_supports(2, rng="a"), TypeError, "'rng'"),
     ],
     "algorithms": [
         ("dsgd complex x0", lambda: mr.dsgd(MAST3, np.zeros(3) + 0j, 0.1, 5), TypeError, "'x0'"),
@@ -497,6 +569,37 @@ BY_ENTRY = {
         ("libsvm nan label", _libsvm("+1 1:1\nnan 2:1\n"), ValueError, "line 2.*label"),
         ("libsvm three labels", _libsvm("1 1:1\n2 2:1\n3 1:1\n"), ValueError, "labels"),
         ("libsvm bad index", _libsvm("+1 0:1\n"), ValueError, "line 1"),
+        (
+            "libsvm binary file",
+            _libsvm(b"+1 1:1\n\x00\x01\x02\n"),
+            ValueError,
+            "bad.svm, line 2.*binary",
+        ),
+        (
+            "libsvm not UTF-8",
+            _libsvm(b"+1 1:1\n-1 2:\xff\n"),
+            ValueError,
+            "bad.svm, line 2: not UTF-8",
+        ),
+        (
+            "libsvm huge index",
+            _libsvm("+1 1:1\n-1 99999999999999999999999:1\n"),
+            ValueError,
+            "bad.svm, line 2.*exceeds",
+        ),
+        ("libsvm item without colon", _libsvm("+1 1:1 7\n"), ValueError, "line 1.*'7'"),
+        (
+            "a 2-sample, 5-feature file taken for a5a",
+            _libsvm("+1 1:1\n-1 5:1\n", name="a5a", load=_load_a5a),
+            ValueError,
+            "2 samples .* is not a5a \\(6414 samples, 123 features",
+        ),
+        (
+            "save_libsvm label +0.5",
+            lambda: mr.save_libsvm("/dev/null", np.eye(2), [0.5, 1.0]),
+            ValueError,
+            "'y' has label 0.5",
+        ),
         (
             "save_libsvm nan",
             lambda: mr.save_libsvm("/dev/null", np.array([[np.nan]]), [1.0]),
