@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from ._budget import SECONDS_PER_PYTHON_STEP, check_cost
+from ._budget import check_run
 from ._kernels import floyd_subsets, sketched_batch_grad_kernel, sketched_grad_kernel
 from ._validation import (
     MissingCapability,
@@ -129,18 +129,17 @@ def recording_steps(
     return np.unique(np.concatenate(([0, n_steps], steps))).astype(np.int64)
 
 
-def _guard(name: str, steps: np.ndarray, n_runs: int, d: int, n_arrays: int = 1) -> None:
-    """Refuse a run whose step loop or recorded iterates exceed the cost budget."""
-    n_steps = int(steps[-1])
-    check_cost(
-        f"{name}: n_steps = {n_steps}",
-        seconds=n_steps * SECONDS_PER_PYTHON_STEP,
-        hint="Reduce n_steps.",
-    )
-    check_cost(
-        f"{name}: recording {steps.size} steps x n_runs = {n_runs} x d = {d}",
-        nbytes=8.0 * n_arrays * steps.size * n_runs * d,
-        hint="Record fewer steps (record_every, record_at or geometric) or fewer runs.",
+def _guard(name: str, steps: np.ndarray, n_runs: int, d: int, n_arrays: int = 1, **kw) -> None:
+    """Refuse a run whose step loop, state or recorded iterates exceed the cost budget
+    (``_budget.check_run``), before the start is allocated."""
+    check_run(
+        name,
+        n_steps=int(steps[-1]),
+        n_runs=n_runs,
+        d=d,
+        n_records=steps.size,
+        n_arrays=n_arrays,
+        **kw,
     )
 
 
@@ -397,10 +396,19 @@ def dsgd(
     n_steps = int(steps[-1])
     tau = _check_oracle(mast.problem, oracle, batch_size)
     rng = as_generator(rng)
+    _guard(
+        "dsgd",
+        steps,
+        n_runs,
+        mast.d,
+        python_per_run=not mast.sketch.is_diagonal or mast.kernel_pack is None,
+    )
     X = _start(x0, mast.d, n_runs)
-    _guard("dsgd", steps, n_runs, mast.d)
     watch = RunWatch(
-        "dsgd", gamma, n_steps, lambda: ("gamma_max = 1/L_max (Theorem 1)", 1 / mast.L_max),
+        "dsgd",
+        gamma,
+        n_steps,
+        lambda: ("gamma_max = 1/L_max (Theorem 1)", 1 / mast.L_max),
         on_divergence,
     )
     rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads", "coords", "samples"))
@@ -474,12 +482,15 @@ def gd_mast(
     n_runs = check_int("n_runs", n_runs, 1)
     steps = recording_steps(n_steps, record_every, record_at, geometric)
     n_steps = int(steps[-1])
+    _guard("gd_mast", steps, n_runs, mast.d)
     X = _start(x0, mast.d, n_runs)
     x = X[0].copy()
     mast.grad(x)  # fail early with the clear error if f_D has no exact gradient
-    _guard("gd_mast", steps, n_runs, mast.d)
     watch = RunWatch(
-        "gd_mast", gamma, n_steps, lambda: ("gamma_max = 1/L (baseline GD)", 1 / mast.L),
+        "gd_mast",
+        gamma,
+        n_steps,
+        lambda: ("gamma_max = 1/L (baseline GD)", 1 / mast.L),
         on_divergence,
     )
     rec = _Recorder(steps, n_runs, mast.d, ("grads_D",))
@@ -573,8 +584,8 @@ def l_svrdsg(
     steps = recording_steps(n_steps, record_every, record_at, geometric)
     n_steps = int(steps[-1])
     rng = as_generator(rng)
-    X = _start(x0, mast.d, n_runs)
     _guard("l_svrdsg", steps, n_runs, mast.d, n_arrays=3)
+    X = _start(x0, mast.d, n_runs)
     watch = RunWatch(
         "l_svrdsg",
         gamma,
@@ -665,8 +676,8 @@ def distributed_dsgd(
         raise TypeError("distributed_dsgd supports diagonal sketches only")
     rng = as_generator(rng)
     M = problem.n_clients
+    _guard("distributed_dsgd", steps, n_runs, problem.d, calls_per_step=M)
     X = _start(x0, problem.d, n_runs)
-    _guard("distributed_dsgd", steps, n_runs, problem.d)
     watch = RunWatch(
         "distributed_dsgd",
         gamma,

@@ -64,6 +64,26 @@ def check_jobs(n_jobs) -> int:
     return int(n_jobs)
 
 
+def cap_jobs(n_jobs: int, n_tasks: int) -> tuple[int, str | None]:
+    """``(workers, note)``: ``n_jobs`` (``-1``: one per core) capped at ``n_tasks``, since a
+    worker beyond the number of tasks only costs a process start; ``note`` says so when capped.
+
+    Examples
+    --------
+    >>> from mastref.backend import cap_jobs
+    >>> cap_jobs(1000, 2)
+    (2, 'n_jobs = 1000 capped at 2, the number of tasks to run')
+    >>> cap_jobs(2, 10)
+    (2, None)
+    """
+    n_jobs = check_jobs(n_jobs)
+    wanted = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    workers = max(1, min(wanted, n_tasks))
+    if workers < wanted:
+        return workers, f"n_jobs = {n_jobs} capped at {workers}, the number of tasks to run"
+    return workers, None
+
+
 def resolve_backend(backend: str | None, scheduler: str | None = None, client=None) -> str:
     """The backend to use: ``backend``, or ``"dask"`` when a ``scheduler`` or ``client`` is
     given and ``"joblib"`` otherwise; a clear error for a name not in ``BACKENDS`` or a
@@ -240,6 +260,10 @@ def map_tasks(
         else:
             todo.append(i)
     label = desc or "task"
+    if client is None and scheduler is None:  # local workers: no more than the tasks
+        n_jobs, note = cap_jobs(n_jobs, len(todo))
+        if note and progress is not False and len(todo) > 0:
+            print(f"mastref: {note}", file=sys.stderr)
     with _progress(n, n - len(todo), desc, progress) as bar:
         for i, ok, value in _run(backend, n_jobs, scheduler, client, fn, tasks, rngs, todo):
             if not ok:

@@ -32,6 +32,7 @@ def fail_on_three(n: int) -> int:
 def client():
     """A Dask LocalCluster of 2 single-threaded worker processes."""
     import distributed  # the test extra installs it: never skipped
+
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -210,3 +211,12 @@ def test_progress_is_quiet_off_a_terminal(capsys):
     assert "sweep" in err and "3/3" in err
     bk.map_tasks(square, [1, 2, 3], desc="sweep", progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_jobs_are_capped_at_the_number_of_tasks(capfd):
+    assert bk.cap_jobs(1000, 2) == (2, "n_jobs = 1000 capped at 2, the number of tasks to run")
+    assert bk.cap_jobs(-1, 10**6)[1] is None and bk.cap_jobs(3, 3) == (3, None)
+    assert bk.map_tasks(square, [2, 3], backend="joblib", n_jobs=1000) == [4, 9]
+    assert "n_jobs = 1000 capped at 2" in capfd.readouterr().err
+    bk.map_tasks(square, [2, 3], backend="joblib", n_jobs=1000, progress=False)
+    assert "capped" not in capfd.readouterr().err

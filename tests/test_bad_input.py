@@ -686,6 +686,42 @@ BY_ENTRY = {
     ],
     "budget": [
         (
+            "dsgd(n_runs=10**10)",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 5, n_runs=10**10),
+            mr.CostLimitExceeded,
+            "n_runs = 10000000000 x d = 3 needs 224 GiB.*Reduce n_runs",
+        ),
+        (
+            "gd_mast(n_runs=10**10)",
+            lambda: mr.gd_mast(MAST3, np.zeros(3), 0.1, 5, n_runs=10**10),
+            mr.CostLimitExceeded,
+            "n_runs",
+        ),
+        (
+            "l_svrdsg(n_steps=10**10)",
+            lambda: mr.l_svrdsg(mr.MAST(Q3, mr.Partition(3, 3, rng=0)), np.zeros(3), 0.1, 10**10),
+            mr.CostLimitExceeded,
+            "Reduce n_steps",
+        ),
+        (
+            "distributed_dsgd(n_runs=10**9, n_steps=10**4)",
+            lambda: mr.distributed_dsgd(
+                mr.DistributedProblem([Q3, Q3], mr.RandK(3, 1)),
+                np.zeros(3),
+                0.1,
+                10**4,
+                n_runs=10**8,
+            ),
+            mr.CostLimitExceeded,
+            "n_runs",
+        ),
+        (
+            "dsgd with a dense law: a Python call per run and step",
+            lambda: mr.dsgd(mr.MAST(Q3, mr.Gaussian(3, 1)), np.zeros(3), 0.01, 10**5, n_runs=10**4),
+            mr.CostLimitExceeded,
+            "n_steps = 100000 x n_runs = 10000",
+        ),
+        (
             "cost_budget seconds 0",
             lambda: mr.cost_budget(seconds=0).__enter__(),
             ValueError,
@@ -737,6 +773,16 @@ def test_no_divergence_warning_inside_the_step_limit():
         e = mr.expected_dsgd(MAST3, np.zeros(3), 1.0 / MAST3.L_max, 500)
     assert trace.stopped_at is None and e.stopped_at is None
     assert trace.steps[-1] == 500 and e.steps[-1] == 500
+
+
+def test_costs_are_refused_before_any_work():
+    import time
+
+    for case in BY_ENTRY["budget"][:5]:
+        start = time.perf_counter()
+        with pytest.raises(mr.CostLimitExceeded):
+            case[1]()
+        assert time.perf_counter() - start < 1.0, case[0]
 
 
 def test_cost_budget_can_be_raised_and_is_restored():
