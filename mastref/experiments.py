@@ -117,19 +117,20 @@ def _sweep(
     """``fn`` over the configurations through ``map_tasks``, each finished one recorded in
     ``out/<name>/records/<key>.json`` (``resume``: the recorded ones are read back)."""
     settings = {**settings, "version": __version__}
-    store = bk.RecordStore(Path(out) / name / "records", settings, resume=resume)
-    return bk.map_tasks(
-        fn,
-        configs,
-        keys=keys,
-        store=store,
-        backend=backend,
-        n_jobs=jobs,
-        scheduler=scheduler,
-        client=client,
-        progress=progress,
-        desc=f"experiment {name}",
-    )
+    root = Path(out) / name / "records"
+    with bk.RecordStore(root, settings, resume=resume, kind="experiment") as store:
+        return bk.map_tasks(
+            fn,
+            configs,
+            keys=keys,
+            store=store,
+            backend=backend,
+            n_jobs=jobs,
+            scheduler=scheduler,
+            client=client,
+            progress=progress,
+            desc=f"experiment {name}",
+        )
 
 
 def _data_setting(data) -> str | None:
