@@ -130,20 +130,116 @@ def task_rngs(rng, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in root.spawn(n)]
 
 
+#: Seconds for a scheduler address to answer the TCP probe with a Dask handshake.
+CONNECT_SECONDS = 2.5
+#: Seconds for the Dask client to connect to a scheduler that answered the probe.
+CLIENT_SECONDS = 10.0
+
+
+def check_scheduler(scheduler) -> tuple[str, int]:
+    """``(host, port)`` of a scheduler address ``"tcp://host:port"`` (also ``tls://``), or a
+    ``ValueError`` naming the address and what is wrong with it.
+
+    Examples
+    --------
+    >>> from mastref.backend import check_scheduler
+    >>> check_scheduler("tcp://127.0.0.1:8786")
+    ('127.0.0.1', 8786)
+    >>> try:
+    ...     check_scheduler("tcp://127.0.0.1:99999")
+    ... except ValueError as err:
+    ...     print(err)
+    argument 'scheduler' = 'tcp://127.0.0.1:99999': port 99999 is not in 1..65535
+    """
+    from urllib.parse import urlsplit
+
+    if not isinstance(scheduler, str) or "://" not in scheduler:
+        raise ValueError(
+            f"argument 'scheduler' = {scheduler!r} must be an address like 'tcp://host:8786'"
+        )
+    parts = urlsplit(scheduler)
+    if parts.scheme not in ("tcp", "tls"):
+        raise ValueError(
+            f"argument 'scheduler' = {scheduler!r}: scheme {parts.scheme!r} is not tcp or tls"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raw = parts.netloc.rsplit(":", 1)[-1]
+        raise ValueError(
+            f"argument 'scheduler' = {scheduler!r}: port {raw} is not in 1..65535"
+        ) from None
+    if not parts.hostname:
+        raise ValueError(f"argument 'scheduler' = {scheduler!r} names no host")
+    if port is None or not 1 <= port <= 65535:
+        raise ValueError(f"argument 'scheduler' = {scheduler!r} names no port (tcp://host:8786)")
+    if parts.path not in ("", "/") or parts.query:
+        raise ValueError(f"argument 'scheduler' = {scheduler!r}: unexpected path or query")
+    return parts.hostname, port
+
+
+def _probe(scheduler: str, host: str, port: int) -> None:
+    """A ``ConnectionError`` naming ``scheduler`` within ``CONNECT_SECONDS`` unless a Dask
+    server answers there: a closed port fails at once; a server that sends nothing, or bytes
+    that are not a Dask message length, is refused."""
+    deadline = time.monotonic() + CONNECT_SECONDS
+    try:
+        probe = socket.create_connection((host, port), timeout=CONNECT_SECONDS)
+    except OSError as err:
+        raise ConnectionError(
+            f"cannot reach a Dask scheduler at {scheduler}: {err.strerror or err} (is it running, "
+            "and is the address right?)"
+        ) from None
+    with probe:  # a Dask server speaks first: its handshake, prefixed by its length (8 bytes)
+        head = b""
+        try:
+            while len(head) < 8:
+                probe.settimeout(max(deadline - time.monotonic(), 0.01))
+                chunk = probe.recv(8 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+        except OSError:
+            pass
+    if len(head) < 8:
+        raise ConnectionError(
+            f"no Dask scheduler answered at {scheduler} within {CONNECT_SECONDS:g} s (the port "
+            "is open, but nothing there sent a Dask handshake)"
+        )
+    if int.from_bytes(head, "little") >= 2**32:
+        raise ConnectionError(
+            f"the server at {scheduler} is not a Dask scheduler (its first bytes {head!r} are "
+            "not a Dask message length)"
+        )
+
+
+def _connect(distributed, scheduler: str):
+    """A client of the scheduler at ``scheduler`` (probed by ``_probe``); whatever the
+    handshake raises (dask gives OSError, TimeoutError, even MemoryError on garbage) is a
+    ``ConnectionError`` naming the address."""
+    try:
+        return distributed.Client(scheduler, timeout=f"{CLIENT_SECONDS}s")
+    except Exception as err:  # dask raises OSError, TimeoutError, even MemoryError on garbage
+        raise ConnectionError(
+            f"no Dask scheduler answered at {scheduler} within {CLIENT_SECONDS:g} s "
+            f"({type(err).__name__}: {_short(err)}); is a Dask scheduler listening there?"
+        ) from None
+
+
 @contextmanager
 def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator:
     """A ``dask.distributed.Client``: connected to ``scheduler`` (``"tcp://host:port"``), or to
     a local cluster of ``n_workers`` single-threaded worker processes; closed on exit."""
+    if scheduler is not None:
+        host, port = check_scheduler(scheduler)
+        _probe(scheduler, host, port)  # before importing dask: a dead address fails at once
     try:
         import distributed
     except ImportError as err:
         raise ImportError(DASK_HINT) from err
     if scheduler is not None:
-        if not isinstance(scheduler, str) or "://" not in scheduler:
-            raise ValueError(
-                f"argument 'scheduler' = {scheduler!r} must be an address like 'tcp://host:8786'"
-            )
-        with distributed.Client(scheduler, timeout="10s") as client:
+        client = _connect(distributed, scheduler)
+        with client:
             yield client
         return
     if n_workers == -1:
