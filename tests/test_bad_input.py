@@ -8,7 +8,9 @@ constructor cases; ``BY_ENTRY`` adds the rest; ``test_fuzz_*`` feeds random malf
 
 from __future__ import annotations
 
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mastref as mr
+from mastref import backend as bk
 
 A_OK = np.eye(3)
 X_OK = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
@@ -210,6 +213,53 @@ def _family(**kw):
     from mastref.verify.instances import QuadraticFamily
 
     return QuadraticFamily(d=2, **kw)
+
+
+def _tmp() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp())
+
+
+def _store_then(change, **again):
+    """A finished RecordStore in a fresh folder, ``change(folder)`` applied, then a second
+    store opened there with ``again`` (default: the same settings, resumed)."""
+
+    def run():
+        folder = _tmp() / "out"
+        bk.RecordStore(folder / "records", {"quick": True}, resume=False).close()
+        change(folder)
+        kw = {"settings": {"quick": True}, "resume": True, **again}
+        return bk.RecordStore(folder / "records", kw.pop("settings"), **kw)
+
+    return run
+
+
+def _lock_by(pid: int, host: str | None = None):
+    def change(folder):
+        import json
+        import socket
+
+        holder = {"pid": pid, "host": host or socket.gethostname(), "started": "now"}
+        (folder / bk.LOCK).write_text(json.dumps(holder))
+
+    return change
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _enter(context):
+    def run():
+        with context():
+            pass
+
+    return run
 
 
 BY_ENTRY = {
@@ -683,6 +733,89 @@ BY_ENTRY = {
             ValueError,
             "'gamma_max'",
         ),
+    ],
+    "reference path": [
+        (
+            "sketched_grad_support index -1",
+            lambda: mr.FunctionProblem(
+                lambda x: 0.5 * float(x @ x), lambda x: x, d=3, L=1.0
+            ).sketched_grad_support(np.zeros(3), np.ones(3), np.array([-1]), np.ones(1)),
+            ValueError,
+            "'idx' has index -1",
+        ),
+        (
+            "sketched_grad_support index d",
+            lambda: LOGI.sketched_grad_support(V2, V2, np.array([2]), np.ones(1)),
+            ValueError,
+            "'idx' has index 2",
+        ),
+        (
+            "sketched_grad_support lengths",
+            lambda: LOGI.sketched_grad_support(V2, V2, np.array([0, 1]), np.ones(1)),
+            ValueError,
+            "'sc'",
+        ),
+        (
+            "sketched_grad_support short x",
+            lambda: LOGI.sketched_grad_support(V2, np.ones(1), np.array([0]), np.ones(1)),
+            ValueError,
+            "'x'",
+        ),
+    ],
+    "records and folders": [
+        ("out = ''", lambda: bk.check_out(""), ValueError, "'out' = '' is empty"),
+        (
+            "damaged settings",
+            _store_then(lambda f: (f / "records" / "settings.json").write_text("{")),
+            bk.OutFolderError,
+            "settings file .* cannot be read.*--out",
+        ),
+        (
+            "other settings",
+            _store_then(lambda f: None, settings={"quick": False}),
+            bk.OutFolderError,
+            "quick: True there, False now.*--out .*out-2",
+        ),
+        (
+            "folder of another kind",
+            _store_then(lambda f: None, kind="experiment"),
+            bk.OutFolderError,
+            "holds a run of kind 'verify'",
+        ),
+        (
+            "folder of another catalogue",
+            _store_then(lambda f: None, catalogue="v2"),
+            bk.OutFolderError,
+            "catalogue",
+        ),
+        (
+            "locked by a live process",
+            _store_then(_lock_by(os.getppid())),
+            bk.OutFolderError,
+            f"another mastref run \\(PID {os.getppid()}",
+        ),
+        (
+            "locked from another host",
+            _store_then(_lock_by(1, host="elsewhere")),
+            bk.OutFolderError,
+            "PID 1 on host elsewhere",
+        ),
+    ],
+    "backends": [
+        (
+            "scheduler on a closed loopback port",
+            _enter(lambda: bk.dask_client(f"tcp://127.0.0.1:{_closed_port()}")),
+            ConnectionError,
+            "cannot reach a Dask scheduler at tcp://127.0.0.1:",
+        ),
+        (
+            "scheduler port 70000",
+            _enter(lambda: bk.dask_client("tcp://127.0.0.1:70000")),
+            ValueError,
+            "'scheduler' = 'tcp://127.0.0.1:70000'",
+        ),
+        ("n_jobs = 0", lambda: bk.map_tasks(abs, [1], n_jobs=0), ValueError, "'n_jobs'"),
+        ("backend typo", lambda: bk.map_tasks(abs, [1], backend="ray"), ValueError, "'backend'"),
     ],
     "budget": [
         (
