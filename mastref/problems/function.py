@@ -143,9 +143,14 @@ class FunctionProblem(Problem):
     def hessian(self, x) -> np.ndarray:
         if self._hess is None:
             raise MissingCapability(f"{self!r} has no Hessian (pass hess=)")
-        H = np.asarray(self._hess(check_vector("x", x, self.d)), dtype=float)
+        try:
+            H = as_real_array("hess(x)", self._hess(check_vector("x", x, self.d)))
+        except TypeError as err:
+            raise TypeError(f"argument 'hess' must return a real matrix: {err}") from None
         if H.shape != (self.d, self.d):
-            raise ValueError(f"hess(x) has shape {H.shape}; expected ({self.d}, {self.d})")
+            raise ValueError(
+                f"argument 'hess' returned shape {H.shape}; expected ({self.d}, {self.d})"
+            )
         return H
 
     @cached_property
