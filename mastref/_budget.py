@@ -231,3 +231,24 @@ def progress(total: int, seconds: float, desc: str):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="step", leave=False, mininterval=0.5)
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, seconds: float, desc: str) -> Iterator:
+    """``with progress_bar(total, seconds, desc) as update: ... update(1) ...``: a tqdm bar on
+    a terminal when the estimate ``seconds`` exceeds ``PROGRESS_AFTER_SECONDS``, else an
+    ``update`` that does nothing; the bar is closed on exit, also on an error or Ctrl-C.
+
+    Examples
+    --------
+    >>> from mastref._budget import progress_bar
+    >>> with progress_bar(3, 0.1, "search") as update:  # short: no bar
+    ...     for _ in range(3):
+    ...         update(1)
+    """
+    bar = progress(total, seconds, desc)
+    try:
+        yield (lambda n=1: None) if bar is None else bar.update
+    finally:
+        if bar is not None:
+            bar.close()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from ._budget import check_run
+from ._budget import check_cost, check_run
 from ._kernels import floyd_subsets, sketched_batch_grad_kernel, sketched_grad_kernel
 from ._validation import (
     MissingCapability,
@@ -116,7 +116,13 @@ def recording_steps(
         else:
             geometric = 200
     if record_every is not None:
-        steps = np.arange(0, n_steps + 1, check_int("record_every", record_every, 1))
+        every = check_int("record_every", record_every, 1)
+        check_cost(
+            f"recording every {every} of n_steps = {n_steps} steps",
+            nbytes=8.0 * (n_steps // every + 2),
+            hint="Record fewer steps (a larger record_every, record_at or geometric).",
+        )
+        steps = np.arange(0, n_steps + 1, every)
     elif record_at is not None:
         steps = np.asarray(record_at)
         if steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer):
@@ -125,6 +131,11 @@ def recording_steps(
             raise ValueError(f"argument 'record_at' has steps outside [0, {n_steps}]")
     else:
         n = check_int("geometric", geometric, 2)
+        check_cost(
+            f"recording geometric = {n} steps",
+            nbytes=8.0 * n,
+            hint="Record fewer steps (a smaller geometric).",
+        )
         steps = np.unique(np.round(np.geomspace(1, max(n_steps, 1), n)).astype(np.int64))
     return np.unique(np.concatenate(([0, n_steps], steps))).astype(np.int64)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ._budget import check_cost, progress
+from ._budget import check_cost, progress_bar
 from ._validation import as_generator, check_int, check_vector
 
 #: Measured time to draw one row of ``synthetic_a5a_like`` (a weighted sample without
@@ -211,14 +211,11 @@ def synthetic_a5a_like(
     )
     popularity = 1.0 / np.arange(1, d + 1) ** 0.8
     popularity /= popularity.sum()
-    bar = progress(n, n * SECONDS_PER_SAMPLED_ROW, "synthetic_a5a_like")
     rows = []
-    for _ in range(n):
-        rows.append(np.sort(rng.choice(d, size=k, replace=False, p=popularity)))
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+    with progress_bar(n, n * SECONDS_PER_SAMPLED_ROW, "synthetic_a5a_like") as update:
+        for _ in range(n):
+            rows.append(np.sort(rng.choice(d, size=k, replace=False, p=popularity)))
+            update(1)
     indices = np.concatenate(rows)
     indptr = np.arange(0, n * k + 1, k)
     X = sp.csr_matrix((np.ones(n * k), indices, indptr), shape=(n, d))

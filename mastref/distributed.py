@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from ._budget import check_dense
 from ._validation import MissingCapability, as_generator, check_int
 from .mast import MAST, _pinv_apply
 from .problems.base import Problem
@@ -184,7 +185,11 @@ class DistributedProblem:
     @cached_property
     def A_F(self) -> np.ndarray:
         """``(1/M) sum_i E[S_i^T A_i S_i]``: the Hessian of ``F`` (quadratic clients)."""
-        return np.mean([c.A_D for c in self.clients], axis=0)
+        check_dense("DistributedProblem.A_F", self.d, copies=2)
+        total = np.zeros((self.d, self.d))
+        for c in self.clients:
+            total += c.A_D
+        return total / self.n_clients
 
     @property
     def mu_F_exact(self) -> float:

@@ -855,6 +855,18 @@ BY_ENTRY = {
             "n_steps = 100000 x n_runs = 10000",
         ),
         (
+            "dsgd recording every step of 10**11",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 10**11, record_every=1),
+            mr.CostLimitExceeded,
+            "record_every",
+        ),
+        (
+            "dsgd geometric = 10**10 records",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 10, geometric=10**10),
+            mr.CostLimitExceeded,
+            "geometric",
+        ),
+        (
             "cost_budget seconds 0",
             lambda: mr.cost_budget(seconds=0).__enter__(),
             ValueError,
