@@ -562,7 +562,11 @@ def _read_json(path: Path):
 
 
 def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs on this host (a zombie does not)."""
+    """Whether process ``pid`` runs on this host (a zombie does not). On Windows, where
+    ``os.kill(pid, 0)`` would end the process, it is assumed alive (the message then names the
+    lock file to delete by hand)."""
+    if os.name == "nt":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -607,7 +611,8 @@ class RecordStore:
     kind : str
         What writes the folder (``"verify"``, ``"experiment"``).
     catalogue : str, optional
-        The catalogue of checks or experiments the records belong to.
+        The catalogue of checks or experiments the records belong to (a folder of another named
+        catalogue is refused; ``None`` on either side matches any).
 
     Examples
     --------
@@ -667,8 +672,11 @@ class RecordStore:
             marker = _read_json(place / MARKER)
             if not isinstance(marker, dict):
                 continue
+            theirs = marker.get("catalogue")
             if marker.get("kind") != mine["kind"] or (
-                place == self.folder and marker.get("catalogue") != mine["catalogue"]
+                place == self.folder
+                and None not in (theirs, mine["catalogue"])
+                and theirs != mine["catalogue"]
             ):
                 where = "it" if place == self.folder else f"{place}"
                 raise OutFolderError(
@@ -706,9 +714,9 @@ class RecordStore:
                 if pid is not None and pid != me["pid"] and _alive(pid):
                     raise OutFolderError(
                         f"{self.folder} is being written by another mastref run (PID {pid}, "
-                        f"since {holder.get('started')}; lock {self._lock}); wait for it to "
-                        f"finish, or pass another output folder, e.g. --out "
-                        f"{_fresh_name(self.folder)}"
+                        f"since {holder.get('started')}; lock {self._lock}, to delete if that "
+                        f"process is not mastref); wait for it to finish, or pass another output "
+                        f"folder, e.g. --out {_fresh_name(self.folder)}"
                     ) from None
                 if pid != me["pid"]:
                     print(

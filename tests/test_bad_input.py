@@ -784,7 +784,10 @@ BY_ENTRY = {
         ),
         (
             "folder of another catalogue",
-            _store_then(lambda f: None, catalogue="v2"),
+            _store_then(
+                lambda f: bk.save_record(f / bk.MARKER, {"kind": "verify", "catalogue": "v1"}),
+                catalogue="v2",
+            ),
             bk.OutFolderError,
             "catalogue",
         ),

@@ -150,7 +150,8 @@ def test_a_folder_of_another_kind_is_refused_with_its_kind_named(tmp_path, capsy
     assert main(["verify", "--quick", "--only", FIRST, "--out", str(verify_out), "--quiet"]) == 0
     with pytest.raises(bk.OutFolderError, match="holds a run of kind 'verify'"):
         ex.run_stepsize(None, verify_out, quick=True, backend="serial")
-    with pytest.raises(bk.OutFolderError, match="catalogue 'other'"):
+    bk.RecordStore(verify_out / "records", {}, resume=False, catalogue="first").close()
+    with pytest.raises(bk.OutFolderError, match="catalogue 'first'"):
         bk.RecordStore(verify_out / "records", {}, resume=True, catalogue="other")
 
 
