@@ -33,6 +33,7 @@ SECONDS_PER_PYTHON_STEP = 2e-6  # one iteration of a Python-level loop that call
 TYPICAL_SECONDS_PER_STEP = 5e-5  # a typical step of Algorithms 1-4 (sampling + kernel)
 SECONDS_PER_EIGH_D3 = 1e-9  # numpy.linalg.eigh on a dense d x d matrix: ~ c d^3 s
 SECONDS_PER_RECURSION_D3 = 1e-10  # one d x d product of the §6 recursions, per d^3
+SECONDS_PER_RUN_STEP = 1e-7  # one run of one vectorised/jitted step (measured 5e-7 at d = 3)
 
 _limits: contextvars.ContextVar[tuple[float, float]] = contextvars.ContextVar(
     "mastref_cost_limits", default=(DEFAULT_SECONDS, float(DEFAULT_BYTES))
@@ -77,7 +78,7 @@ def cost_budget(seconds: float | None = None, bytes: float | None = None) -> Ite
     ...                 np.zeros(2), 0.1, 10**6)
     ... except mr.CostLimitExceeded as err:
     ...     print(str(err).split(";")[0])
-    dsgd: n_steps = 1000000 needs an estimated 2 s
+    dsgd: n_steps = 1000000 x n_runs = 1 needs an estimated 2.1 s
     """
     new = cost_limits()
     for key, value in (("seconds", seconds), ("bytes", bytes)):
@@ -145,6 +146,56 @@ def check_cost(
         )
 
 
+def check_run(
+    what: str,
+    *,
+    n_steps: int,
+    n_runs: int,
+    d: int,
+    n_records: int,
+    n_arrays: int = 1,
+    calls_per_step: int = 1,
+    python_per_run: bool = False,
+) -> None:
+    """Refuse a loop of ``n_steps`` steps over ``n_runs`` runs in ``R^d`` beyond the budget,
+    before anything is allocated.
+
+    Time: ``n_steps * (calls_per_step * SECONDS_PER_PYTHON_STEP + n_runs * c)`` with ``c =
+    SECONDS_PER_PYTHON_STEP`` when each run is a Python call (``python_per_run``: a dense law, a
+    problem without a kernel) and ``SECONDS_PER_RUN_STEP`` otherwise; both coefficients are
+    below the measured ones, so the estimate is a lower bound. Memory: the state, ``n_arrays``
+    arrays of ``n_runs x d`` floats, and as many recorded at ``n_records`` steps. The messages
+    name ``n_steps``, ``n_runs`` and the recording arguments of Algorithms 1-4.
+
+    Examples
+    --------
+    >>> from mastref._budget import CostLimitExceeded, check_run
+    >>> try:
+    ...     check_run("dsgd", n_steps=5, n_runs=10**10, d=3, n_records=6)
+    ... except CostLimitExceeded as err:
+    ...     print(str(err).split(";")[0])
+    dsgd: n_runs = 10000000000 x d = 3 needs 224 GiB of memory
+    """
+    per_run = SECONDS_PER_PYTHON_STEP if python_per_run else SECONDS_PER_RUN_STEP
+    seconds = float(n_steps) * (calls_per_step * SECONDS_PER_PYTHON_STEP + float(n_runs) * per_run)
+    state = 8.0 * n_arrays * float(n_runs) * d
+    check_cost(
+        f"{what}: n_runs = {n_runs} x d = {d}",
+        nbytes=state,
+        hint="Reduce n_runs.",
+    )
+    check_cost(
+        f"{what}: recording {n_records} steps x n_runs = {n_runs} x d = {d}",
+        nbytes=state * n_records,
+        hint="Record fewer steps (record_every, record_at or geometric) or fewer runs.",
+    )
+    check_cost(
+        f"{what}: n_steps = {n_steps} x n_runs = {n_runs}",
+        seconds=seconds,
+        hint="Reduce n_steps or n_runs.",
+    )
+
+
 def check_dense(what: str, d: int, *, copies: int = 1, eigh: bool = False) -> None:
     """Refuse ``copies`` dense ``d x d`` float64 matrices beyond the memory budget, and an
     eigendecomposition (``eigh``) beyond the time budget; a long accepted one is announced."""
@@ -180,3 +231,24 @@ def progress(total: int, seconds: float, desc: str):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="step", leave=False, mininterval=0.5)
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, seconds: float, desc: str) -> Iterator:
+    """``with progress_bar(total, seconds, desc) as update: ... update(1) ...``: a tqdm bar on
+    a terminal when the estimate ``seconds`` exceeds ``PROGRESS_AFTER_SECONDS``, else an
+    ``update`` that does nothing; the bar is closed on exit, also on an error or Ctrl-C.
+
+    Examples
+    --------
+    >>> from mastref._budget import progress_bar
+    >>> with progress_bar(3, 0.1, "search") as update:  # short: no bar
+    ...     for _ in range(3):
+    ...         update(1)
+    """
+    bar = progress(total, seconds, desc)
+    try:
+        yield (lambda n=1: None) if bar is None else bar.update
+    finally:
+        if bar is not None:
+            bar.close()

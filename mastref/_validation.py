@@ -49,6 +49,8 @@ def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:
     """
     if isinstance(rng, np.random.Generator):
         return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng < 0:
+        raise ValueError(f"argument 'rng' = {rng} must be a non-negative int seed")
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
     raise TypeError(f"argument 'rng' = {rng!r} must be an int, a numpy.random.Generator or None")

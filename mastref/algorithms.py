@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from ._budget import SECONDS_PER_PYTHON_STEP, check_cost
+from ._budget import check_cost, check_run
 from ._kernels import floyd_subsets, sketched_batch_grad_kernel, sketched_grad_kernel
 from ._validation import (
     MissingCapability,
@@ -116,7 +116,13 @@ def recording_steps(
         else:
             geometric = 200
     if record_every is not None:
-        steps = np.arange(0, n_steps + 1, check_int("record_every", record_every, 1))
+        every = check_int("record_every", record_every, 1)
+        check_cost(
+            f"recording every {every} of n_steps = {n_steps} steps",
+            nbytes=8.0 * (n_steps // every + 2),
+            hint="Record fewer steps (a larger record_every, record_at or geometric).",
+        )
+        steps = np.arange(0, n_steps + 1, every)
     elif record_at is not None:
         steps = np.asarray(record_at)
         if steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer):
@@ -125,22 +131,26 @@ def recording_steps(
             raise ValueError(f"argument 'record_at' has steps outside [0, {n_steps}]")
     else:
         n = check_int("geometric", geometric, 2)
+        check_cost(
+            f"recording geometric = {n} steps",
+            nbytes=8.0 * n,
+            hint="Record fewer steps (a smaller geometric).",
+        )
         steps = np.unique(np.round(np.geomspace(1, max(n_steps, 1), n)).astype(np.int64))
     return np.unique(np.concatenate(([0, n_steps], steps))).astype(np.int64)
 
 
-def _guard(name: str, steps: np.ndarray, n_runs: int, d: int, n_arrays: int = 1) -> None:
-    """Refuse a run whose step loop or recorded iterates exceed the cost budget."""
-    n_steps = int(steps[-1])
-    check_cost(
-        f"{name}: n_steps = {n_steps}",
-        seconds=n_steps * SECONDS_PER_PYTHON_STEP,
-        hint="Reduce n_steps.",
-    )
-    check_cost(
-        f"{name}: recording {steps.size} steps x n_runs = {n_runs} x d = {d}",
-        nbytes=8.0 * n_arrays * steps.size * n_runs * d,
-        hint="Record fewer steps (record_every, record_at or geometric) or fewer runs.",
+def _guard(name: str, steps: np.ndarray, n_runs: int, d: int, n_arrays: int = 1, **kw) -> None:
+    """Refuse a run whose step loop, state or recorded iterates exceed the cost budget
+    (``_budget.check_run``), before the start is allocated."""
+    check_run(
+        name,
+        n_steps=int(steps[-1]),
+        n_runs=n_runs,
+        d=d,
+        n_records=steps.size,
+        n_arrays=n_arrays,
+        **kw,
     )
 
 
@@ -399,8 +409,14 @@ def dsgd(
     n_steps = int(steps[-1])
     tau = _check_oracle(mast.problem, oracle, batch_size)
     rng = as_generator(rng)
+    _guard(
+        "dsgd",
+        steps,
+        n_runs,
+        mast.d,
+        python_per_run=not mast.sketch.is_diagonal or mast.kernel_pack is None,
+    )
     X = _start(x0, mast.d, n_runs)
-    _guard("dsgd", steps, n_runs, mast.d)
     watch = RunWatch(
         "dsgd",
         gamma,
@@ -479,10 +495,10 @@ def gd_mast(
     n_runs = check_int("n_runs", n_runs, 1)
     steps = recording_steps(n_steps, record_every, record_at, geometric)
     n_steps = int(steps[-1])
+    _guard("gd_mast", steps, n_runs, mast.d)
     X = _start(x0, mast.d, n_runs)
     x = X[0].copy()
     mast.grad(x)  # fail early with the clear error if f_D has no exact gradient
-    _guard("gd_mast", steps, n_runs, mast.d)
     watch = RunWatch(
         "gd_mast",
         gamma,
@@ -581,8 +597,8 @@ def l_svrdsg(
     steps = recording_steps(n_steps, record_every, record_at, geometric)
     n_steps = int(steps[-1])
     rng = as_generator(rng)
-    X = _start(x0, mast.d, n_runs)
     _guard("l_svrdsg", steps, n_runs, mast.d, n_arrays=3)
+    X = _start(x0, mast.d, n_runs)
     watch = RunWatch(
         "l_svrdsg",
         gamma,
@@ -673,8 +689,8 @@ def distributed_dsgd(
         raise TypeError("distributed_dsgd supports diagonal sketches only")
     rng = as_generator(rng)
     M = problem.n_clients
+    _guard("distributed_dsgd", steps, n_runs, problem.d, calls_per_step=M)
     X = _start(x0, problem.d, n_runs)
-    _guard("distributed_dsgd", steps, n_runs, problem.d)
     watch = RunWatch(
         "distributed_dsgd",
         gamma,

@@ -29,9 +29,12 @@ import importlib
 import json
 import numbers
 import os
+import socket
 import sys
+import time
 import traceback
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +65,26 @@ def check_jobs(n_jobs) -> int:
     if n_jobs != -1 and n_jobs < 1:
         raise ValueError(f"argument 'n_jobs' = {n_jobs} must be a positive integer or -1")
     return int(n_jobs)
+
+
+def cap_jobs(n_jobs: int, n_tasks: int) -> tuple[int, str | None]:
+    """``(workers, note)``: ``n_jobs`` (``-1``: one per core) capped at ``n_tasks``, since a
+    worker beyond the number of tasks only costs a process start; ``note`` says so when capped.
+
+    Examples
+    --------
+    >>> from mastref.backend import cap_jobs
+    >>> cap_jobs(1000, 2)
+    (2, 'n_jobs = 1000 capped at 2, the number of tasks to run')
+    >>> cap_jobs(2, 10)
+    (2, None)
+    """
+    n_jobs = check_jobs(n_jobs)
+    wanted = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    workers = max(1, min(wanted, n_tasks))
+    if workers < wanted:
+        return workers, f"n_jobs = {n_jobs} capped at {workers}, the number of tasks to run"
+    return workers, None
 
 
 def resolve_backend(backend: str | None, scheduler: str | None = None, client=None) -> str:
@@ -107,20 +130,116 @@ def task_rngs(rng, n: int) -> list[np.random.Generator]:
     return [np.random.default_rng(s) for s in root.spawn(n)]
 
 
+#: Seconds for a scheduler address to answer the TCP probe with a Dask handshake.
+CONNECT_SECONDS = 2.5
+#: Seconds for the Dask client to connect to a scheduler that answered the probe.
+CLIENT_SECONDS = 10.0
+
+
+def check_scheduler(scheduler) -> tuple[str, int]:
+    """``(host, port)`` of a scheduler address ``"tcp://host:port"`` (also ``tls://``), or a
+    ``ValueError`` naming the address and what is wrong with it.
+
+    Examples
+    --------
+    >>> from mastref.backend import check_scheduler
+    >>> check_scheduler("tcp://127.0.0.1:8786")
+    ('127.0.0.1', 8786)
+    >>> try:
+    ...     check_scheduler("tcp://127.0.0.1:99999")
+    ... except ValueError as err:
+    ...     print(err)
+    argument 'scheduler' = 'tcp://127.0.0.1:99999': port 99999 is not in 1..65535
+    """
+    from urllib.parse import urlsplit
+
+    if not isinstance(scheduler, str) or "://" not in scheduler:
+        raise ValueError(
+            f"argument 'scheduler' = {scheduler!r} must be an address like 'tcp://host:8786'"
+        )
+    parts = urlsplit(scheduler)
+    if parts.scheme not in ("tcp", "tls"):
+        raise ValueError(
+            f"argument 'scheduler' = {scheduler!r}: scheme {parts.scheme!r} is not tcp or tls"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raw = parts.netloc.rsplit(":", 1)[-1]
+        raise ValueError(
+            f"argument 'scheduler' = {scheduler!r}: port {raw} is not in 1..65535"
+        ) from None
+    if not parts.hostname:
+        raise ValueError(f"argument 'scheduler' = {scheduler!r} names no host")
+    if port is None or not 1 <= port <= 65535:
+        raise ValueError(f"argument 'scheduler' = {scheduler!r} names no port (tcp://host:8786)")
+    if parts.path not in ("", "/") or parts.query:
+        raise ValueError(f"argument 'scheduler' = {scheduler!r}: unexpected path or query")
+    return parts.hostname, port
+
+
+def _probe(scheduler: str, host: str, port: int) -> None:
+    """A ``ConnectionError`` naming ``scheduler`` within ``CONNECT_SECONDS`` unless a Dask
+    server answers there: a closed port fails at once; a server that sends nothing, or bytes
+    that are not a Dask message length, is refused."""
+    deadline = time.monotonic() + CONNECT_SECONDS
+    try:
+        probe = socket.create_connection((host, port), timeout=CONNECT_SECONDS)
+    except OSError as err:
+        raise ConnectionError(
+            f"cannot reach a Dask scheduler at {scheduler}: {err.strerror or err} (is it running, "
+            "and is the address right?)"
+        ) from None
+    with probe:  # a Dask server speaks first: its handshake, prefixed by its length (8 bytes)
+        head = b""
+        try:
+            while len(head) < 8:
+                probe.settimeout(max(deadline - time.monotonic(), 0.01))
+                chunk = probe.recv(8 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+        except OSError:
+            pass
+    if len(head) < 8:
+        raise ConnectionError(
+            f"no Dask scheduler answered at {scheduler} within {CONNECT_SECONDS:g} s (the port "
+            "is open, but nothing there sent a Dask handshake)"
+        )
+    if int.from_bytes(head, "little") >= 2**32:
+        raise ConnectionError(
+            f"the server at {scheduler} is not a Dask scheduler (its first bytes {head!r} are "
+            "not a Dask message length)"
+        )
+
+
+def _connect(distributed, scheduler: str):
+    """A client of the scheduler at ``scheduler`` (probed by ``_probe``); whatever the
+    handshake raises (dask gives OSError, TimeoutError, even MemoryError on garbage) is a
+    ``ConnectionError`` naming the address."""
+    try:
+        return distributed.Client(scheduler, timeout=f"{CLIENT_SECONDS}s")
+    except Exception as err:  # dask raises OSError, TimeoutError, even MemoryError on garbage
+        raise ConnectionError(
+            f"no Dask scheduler answered at {scheduler} within {CLIENT_SECONDS:g} s "
+            f"({type(err).__name__}: {_short(err)}); is a Dask scheduler listening there?"
+        ) from None
+
+
 @contextmanager
 def dask_client(scheduler: str | None = None, n_workers: int = 2) -> Iterator:
     """A ``dask.distributed.Client``: connected to ``scheduler`` (``"tcp://host:port"``), or to
     a local cluster of ``n_workers`` single-threaded worker processes; closed on exit."""
+    if scheduler is not None:
+        host, port = check_scheduler(scheduler)
+        _probe(scheduler, host, port)  # before importing dask: a dead address fails at once
     try:
         import distributed
     except ImportError as err:
         raise ImportError(DASK_HINT) from err
     if scheduler is not None:
-        if not isinstance(scheduler, str) or "://" not in scheduler:
-            raise ValueError(
-                f"argument 'scheduler' = {scheduler!r} must be an address like 'tcp://host:8786'"
-            )
-        with distributed.Client(scheduler, timeout="10s") as client:
+        client = _connect(distributed, scheduler)
+        with client:
             yield client
         return
     if n_workers == -1:
@@ -240,6 +359,10 @@ def map_tasks(
         else:
             todo.append(i)
     label = desc or "task"
+    if client is None and scheduler is None:  # local workers: no more than the tasks
+        n_jobs, note = cap_jobs(n_jobs, len(todo))
+        if note and progress is not False and len(todo) > 0:
+            print(f"mastref: {note}", file=sys.stderr)
     with _progress(n, n - len(todo), desc, progress) as bar:
         for i, ok, value in _run(backend, n_jobs, scheduler, client, fn, tasks, rngs, todo):
             if not ok:
@@ -381,13 +504,101 @@ def load_record(path: Path):
     return _decode(json.loads(Path(path).read_text()))
 
 
+class OutFolderError(ValueError):
+    """An output folder that a run cannot use: of another kind, in use by another run, written
+    with other settings, or with unreadable settings. The message says why and what to do;
+    nothing in the folder was changed."""
+
+
+#: The file naming a folder's kind (``verify``, ``experiment``) and catalogue.
+MARKER = "mastref-run.json"
+#: The lock file of a folder being written: the holder's PID, host and start time.
+LOCK = "mastref.lock"
+
+
+def check_out(out) -> Path:
+    """``out`` as an output directory (created): refused when empty, an existing file, or not
+    creatable or writable.
+
+    Examples
+    --------
+    >>> from mastref.backend import check_out
+    >>> try:
+    ...     check_out("")
+    ... except ValueError as err:
+    ...     print(err)
+    argument 'out' = '' is empty; name an output directory
+    """
+    if out is None or str(out).strip() == "":
+        raise ValueError(
+            f"argument 'out' = {'' if out is None else str(out)!r} is empty; name "
+            "an output directory"
+        )
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"argument 'out' = '{out}' is an existing file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"argument 'out' = '{out}': cannot create it ({err.strerror})") from err
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"argument 'out' = '{out}' is not a writable directory")
+    return out
+
+
+def _fresh_name(folder: Path) -> Path:
+    """``folder-2``, ``folder-3``, ...: the first that does not exist."""
+    k = 2
+    while folder.with_name(f"{folder.name}-{k}").exists():
+        k += 1
+    return folder.with_name(f"{folder.name}-{k}")
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this host (a zombie does not). On Windows, where
+    ``os.kill(pid, 0)`` would end the process, it is assumed alive (the message then names the
+    lock file to delete by hand)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _describe_kind(marker: dict) -> str:
+    kind = marker.get("kind", "?")
+    catalogue = marker.get("catalogue")
+    return f"'{kind}'" + (f" (catalogue {catalogue!r})" if catalogue else "")
+
+
 class RecordStore:
     """Finished tasks of one run on disk: ``root/<key>.json`` (the key percent-encoded), and
-    ``root/settings.json`` with the run's settings.
+    ``root/settings.json`` with the run's settings; the run's folder ``root.parent`` holds
+    ``mastref-run.json`` (its kind and catalogue) and, while the store is open, the lock file
+    ``mastref.lock`` (the writer's PID).
 
     A new run (``resume=False``) deletes the records of an earlier run in ``root``; a resumed
-    run keeps them, and refuses when its settings differ from those stored (the records would
-    answer another question).
+    run keeps them. Refused, with ``OutFolderError`` and nothing changed: a folder (or its parent,
+    or a sub-folder) of another kind or catalogue; a folder locked by a live process (a lock whose
+    PID is not running is stale and taken over, with a note); a resume whose settings differ from
+    those stored (the message names them and offers a new folder) or cannot be read. A record
+    that cannot be read is moved to ``root/damaged/`` (never deleted), named on standard error,
+    and counts as not finished, so that it is recomputed.
 
     Parameters
     ----------
@@ -397,6 +608,11 @@ class RecordStore:
         What the results depend on (mode, data, seed), JSON-serialisable.
     resume : bool
         Keep and reuse the records already in ``root``.
+    kind : str
+        What writes the folder (``"verify"``, ``"experiment"``).
+    catalogue : str, optional
+        The catalogue of checks or experiments the records belong to (a folder of another named
+        catalogue is refused; ``None`` on either side matches any).
 
     Examples
     --------
@@ -406,28 +622,148 @@ class RecordStore:
     >>> root = Path(tempfile.mkdtemp()) / "records"
     >>> store = RecordStore(root, {"quick": True}, resume=False)
     >>> store.save("a", 1.5)
+    >>> store.close()
     >>> RecordStore(root, {"quick": True}, resume=True).load("a")
     1.5
     """
 
-    def __init__(self, root: Path, settings: Mapping, *, resume: bool):
+    def __init__(
+        self,
+        root: Path,
+        settings: Mapping,
+        *,
+        resume: bool,
+        kind: str = "verify",
+        catalogue: str | None = None,
+    ):
         self.root = Path(root)
+        self.folder = self.root.parent
         self.settings = dict(settings)
-        stored = self.root / "settings.json"
-        if resume and stored.is_file():
-            old = load_record(stored)
-            changed = {k: (old.get(k), v) for k, v in self.settings.items() if old.get(k) != v}
-            if changed:
-                what = "; ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
-                raise ValueError(
-                    f"cannot resume {self.root.parent}: it was written with other settings ({what})"
-                )
+        self.marker = {"kind": kind, "catalogue": catalogue}
+        self.damaged: list[tuple[Path, Path, str]] = []
+        self._cache: dict[str, Any] = {}
+        self._check_kind()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock = self.folder / LOCK
+        self._acquire()
+        self._finalizer = weakref.finalize(self, _release, self._lock, self._token)
+        try:
+            self._check_settings(resume)
+        except BaseException:
+            self.close()
+            raise
+        save_record(self.folder / MARKER, self.marker)
         self.root.mkdir(parents=True, exist_ok=True)
         remove_partial(self.root)
         if not resume:
             for old_record in self.root.glob("*.json"):
                 old_record.unlink()
-        save_record(stored, self.settings)
+        save_record(self.root / "settings.json", self.settings)
+
+    # ---- the folder: kind, lock, settings ------------------------------------------------
+
+    def _check_kind(self) -> None:
+        """Refuse a folder, its parent or a sub-folder marked with another kind or catalogue."""
+        mine = self.marker
+        places = [self.folder, self.folder.parent]
+        if self.folder.is_dir():
+            places += sorted(p for p in self.folder.iterdir() if p.is_dir())
+        for place in places:
+            marker = _read_json(place / MARKER)
+            if not isinstance(marker, dict):
+                continue
+            theirs = marker.get("catalogue")
+            if marker.get("kind") != mine["kind"] or (
+                place == self.folder
+                and None not in (theirs, mine["catalogue"])
+                and theirs != mine["catalogue"]
+            ):
+                where = "it" if place == self.folder else f"{place}"
+                raise OutFolderError(
+                    f"{self.folder} cannot hold a run of kind {_describe_kind(mine)}: {where} "
+                    f"holds a run of kind {_describe_kind(marker)} (see {place / MARKER}); pass "
+                    f"another output folder, e.g. --out {_fresh_name(self.folder)}"
+                )
+
+    def _acquire(self) -> None:
+        """Create the lock file (exclusively); take over a stale one (its PID not running)."""
+        me = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "token": os.urandom(8).hex(),
+        }
+        self._token = me["token"]
+        for _ in range(3):
+            try:
+                fd = os.open(self._lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = _read_json(self._lock)
+                if not isinstance(holder, dict) or not isinstance(holder.get("pid"), int):
+                    if time.time() - self._lock.stat().st_mtime < 2.0:  # being written
+                        time.sleep(0.2)
+                        continue
+                    holder = {"pid": None, "host": me["host"], "started": "?"}
+                pid, host = holder.get("pid"), holder.get("host")
+                if host != me["host"]:
+                    raise OutFolderError(
+                        f"{self.folder} is locked by PID {pid} on host {host} (since "
+                        f"{holder.get('started')}); if that run is over, delete {self._lock}, or "
+                        f"pass another output folder, e.g. --out {_fresh_name(self.folder)}"
+                    ) from None
+                if pid is not None and pid != me["pid"] and _alive(pid):
+                    raise OutFolderError(
+                        f"{self.folder} is being written by another mastref run (PID {pid}, "
+                        f"since {holder.get('started')}; lock {self._lock}, to delete if that "
+                        f"process is not mastref); wait for it to finish, or pass another output "
+                        f"folder, e.g. --out {_fresh_name(self.folder)}"
+                    ) from None
+                if pid != me["pid"]:
+                    print(
+                        f"mastref: {self._lock}: stale lock of PID {pid} (not running) taken over",
+                        file=sys.stderr,
+                    )
+                self._lock.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "w") as fh:
+                json.dump(me, fh)
+            return
+        raise OutFolderError(f"{self.folder}: cannot take the lock {self._lock}; try again")
+
+    def _check_settings(self, resume: bool) -> None:
+        stored = self.root / "settings.json"
+        if not (resume and stored.is_file()):
+            return
+        try:
+            old = load_record(stored)
+            if not isinstance(old, dict):
+                raise ValueError("not a JSON object")
+        except Exception as err:
+            raise OutFolderError(
+                f"cannot resume {self.folder}: its settings file {stored} cannot be read "
+                f"({type(err).__name__}: {_short(err)}), so its records cannot be matched to "
+                f"this run; pass a new output folder, e.g. --out {_fresh_name(self.folder)}"
+            ) from None
+        changed = {k: (old.get(k), v) for k, v in self.settings.items() if old.get(k) != v}
+        if changed:
+            what = "; ".join(f"{k}: {a!r} there, {b!r} now" for k, (a, b) in changed.items())
+            raise OutFolderError(
+                f"cannot resume {self.folder}: it was written with other settings ({what}); "
+                f"resume it with its own settings, or run these in a new output folder, e.g. "
+                f"--out {_fresh_name(self.folder)}"
+            )
+
+    def close(self) -> None:
+        """Release the lock (also done when the store is garbage-collected or at exit)."""
+        self._finalizer()
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- records ---------------------------------------------------------------------------
 
     def _path(self, key: str) -> Path:
         """``root/<key>.json``, the key percent-encoded (``/`` and the like)."""
@@ -436,13 +772,51 @@ class RecordStore:
         return self.root / f"{quote(key, safe='')}.json"
 
     def has(self, key: str) -> bool:
-        """Whether task ``key`` has finished."""
-        return self._path(key).is_file()
+        """Whether task ``key`` has finished: its record is there and can be read (a damaged
+        one is moved aside to ``root/damaged/`` and named on standard error)."""
+        if key in self._cache:
+            return True
+        path = self._path(key)
+        if not path.is_file():
+            return False
+        try:
+            self._cache[key] = load_record(path)
+        except Exception as err:
+            self._set_aside(path, f"{type(err).__name__}: {_short(err)}")
+            return False
+        return True
+
+    def _set_aside(self, path: Path, reason: str) -> None:
+        damaged = self.root / "damaged"
+        damaged.mkdir(exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        dest = damaged / f"{path.stem}.{stamp}.{os.getpid()}{path.suffix}"
+        os.replace(path, dest)
+        self.damaged.append((path, dest, reason))
+        print(
+            f"mastref: record {path} cannot be read ({reason}); moved to {dest}, recomputing it",
+            file=sys.stderr,
+        )
 
     def load(self, key: str):
         """The stored result of ``key``."""
-        return load_record(self._path(key))
+        if key in self._cache or self.has(key):
+            return self._cache.pop(key)
+        raise FileNotFoundError(f"no readable record of {key!r} in {self.root}")
 
     def save(self, key: str, value) -> None:
         """Store the result of ``key`` (atomically)."""
+        self._cache.pop(key, None)
         save_record(self._path(key), value)
+
+
+def _short(err: BaseException, limit: int = 120) -> str:
+    text = " ".join(str(err).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _release(lock: Path, token: str) -> None:
+    """Delete ``lock`` if it is still the one this store wrote (``token``)."""
+    holder = _read_json(lock)
+    if isinstance(holder, dict) and holder.get("token") == token:
+        lock.unlink(missing_ok=True)

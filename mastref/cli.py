@@ -169,7 +169,7 @@ def _verify(args: argparse.Namespace) -> int:
         select_checks(args.only, args.data)
     except ValueError as err:
         raise UsageError(str(err).replace("argument 'data'", "argument --data")) from None
-    out = _out(args.out or "mastref-verify")
+    out = _out("mastref-verify" if args.out is None else args.out)
     with _client(args) as client:
         again = f"mastref verify --resume {out}{_same_run(args)}"
         args.hint = f"finished checks are in {out}; continue with: {again}"
@@ -260,7 +260,8 @@ def _experiment(args: argparse.Namespace) -> int:
     resume = f"mastref experiment {args.name} --resume --out {out}{_same_run(args)}"
     echo = _echo(args)
     with _client(args) as client:
-        args.hint = f"finished configurations are in {out}/NAME/records; continue with: {resume}"
+        where = ", ".join(str(out / name / "records") for name in names)
+        args.hint = f"finished configurations are in {where}; continue with: {resume}"
         for name in names:
             echo(f"experiment {name}: running ({'quick' if args.quick else 'full'}) ...")
             summary = EXPERIMENTS[name](
@@ -425,8 +426,11 @@ def main(argv: list[str] | None = None) -> int:
             if remote:
                 print(remote, file=sys.stderr)
             raise
-        from .backend import TaskFailed
+        from .backend import OutFolderError, TaskFailed
 
+        if isinstance(err, OutFolderError):  # says itself what to do; nothing was run
+            print(f"{prog}: error: {_one_line(err)}", file=sys.stderr)
+            return USAGE
         hint = getattr(args, "hint", "")
         kind = "" if isinstance(err, TaskFailed) else f"{type(err).__name__}: "
         print(

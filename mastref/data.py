@@ -11,12 +11,17 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ._budget import check_cost, progress
+from ._budget import check_cost, progress_bar
 from ._validation import as_generator, check_int, check_vector
 
 #: Measured time to draw one row of ``synthetic_a5a_like`` (a weighted sample without
 #: replacement), rounded towards the slow side.
 SECONDS_PER_SAMPLED_ROW = 3e-5
+#: Largest feature index of a LIBSVM file (LIBSVM stores indices as C ints).
+MAX_FEATURE_INDEX = 2**31 - 1
+#: ``(n_samples, n_features)`` of the LIBSVM a5a files (``/work/shared/data/README``: 6414
+#: training and 26147 test lines, 123 binary features).
+A5A_SHAPES = {"a5a": (6414, 123), "a5a.t": (26147, 123)}
 
 
 def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -42,8 +47,18 @@ def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.
     if not path.is_file():
         raise FileNotFoundError(f"argument 'path' = {str(path)!r} is not a file")
     labels, indptr, indices, values = [], [0], [], []
-    with path.open() as fh:
-        for lineno, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            where = f"{path}, line {lineno}"
+            if b"\0" in raw:
+                raise ValueError(f"{where}: a NUL byte: {path} is a binary file, not LIBSVM text")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(
+                    f"{where}: not UTF-8 text (byte {raw[exc.start]:#04x} at column "
+                    f"{exc.start + 1}); LIBSVM files are plain text"
+                ) from None
             body = line.split("#", 1)[0].strip()
             if not body:
                 continue
@@ -55,23 +70,30 @@ def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.
                 labels.append(label)
                 last = 0
                 for item in parts[1:]:
-                    idx_s, val_s = item.split(":")
-                    idx = int(idx_s)
+                    pair = item.split(":")
+                    if len(pair) != 2:
+                        raise ValueError(f"item {item!r} is not index:value")
+                    idx = int(pair[0])
                     if idx <= last:
                         raise ValueError("indices must be >= 1 and strictly increasing")
+                    if idx > MAX_FEATURE_INDEX:
+                        raise ValueError(
+                            f"feature index {idx} exceeds {MAX_FEATURE_INDEX} (2^31 - 1, the "
+                            "LIBSVM limit)"
+                        )
                     last = idx
-                    value = float(val_s)
+                    value = float(pair[1])
                     if not math.isfinite(value):
-                        raise ValueError(f"feature {idx} has the non-finite value {val_s!r}")
+                        raise ValueError(f"feature {idx} has the non-finite value {pair[1]!r}")
                     indices.append(idx - 1)
                     values.append(value)
             except ValueError as exc:
-                raise ValueError(
-                    f"{path.name}, line {lineno}: cannot parse {line.rstrip()!r} ({exc})"
-                ) from None
+                shown = line.rstrip()
+                shown = shown if len(shown) <= 80 else shown[:77] + "..."
+                raise ValueError(f"{where}: cannot parse {shown!r} ({exc})") from None
             indptr.append(len(indices))
     if not labels:
-        raise ValueError(f"{path.name}: no data lines")
+        raise ValueError(f"{path}: no data lines")
     seen = max(indices) + 1 if indices else 0
     if n_features is None:
         n_features = seen
@@ -80,7 +102,7 @@ def load_libsvm(path, n_features: int | None = None) -> tuple[sp.csr_matrix, np.
         (np.array(values), np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
         shape=(len(labels), n_features),
     )
-    return X, _to_pm1(np.array(labels), path.name)
+    return X, _to_pm1(np.array(labels), str(path))
 
 
 def _to_pm1(y: np.ndarray, name: str) -> np.ndarray:
@@ -109,6 +131,12 @@ def save_libsvm(path, X, y) -> None:
     if X.dtype.kind not in "biuf" or not np.isfinite(X.data).all():
         raise ValueError("argument 'X' must be real and finite (LIBSVM stores numbers)")
     y = check_vector("y", y, X.shape[0])
+    bad = np.flatnonzero((y != 1.0) & (y != -1.0))
+    if bad.size:
+        raise ValueError(
+            f"argument 'y' has label {float(y[bad[0]])!r} at index {bad[0]}; labels must be -1 "
+            "or +1 (load_libsvm reads binary data)"
+        )
     with Path(path).open("w") as fh:
         for i in range(X.shape[0]):
             row = X.getrow(i)
@@ -116,6 +144,41 @@ def save_libsvm(path, X, y) -> None:
                 f"{j + 1}:{v:.17g}" for j, v in zip(row.indices, row.data, strict=True)
             )
             fh.write(f"{y[i]:+g} {items}\n")
+
+
+def load_a5a(path, split: str = "a5a") -> tuple[sp.csr_matrix, np.ndarray]:
+    """Read the LIBSVM a5a training file (``split="a5a"``) or test file (``"a5a.t"``) and check
+    its known shape: 6414 (test: 26147) samples, 123 features, labels -1/+1.
+
+    ``path`` is the file itself or a directory holding it (named ``a5a`` / ``a5a.t``). Any other
+    shape is refused, so that a small file is never taken for a5a.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import mastref as mr
+    >>> from mastref.data import load_a5a
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a5a"
+    >>> _ = path.write_text("+1 1:1\\n-1 5:1\\n")
+    >>> try:
+    ...     load_a5a(path)
+    ... except ValueError as err:
+    ...     print(str(err).split(": ", 1)[1][:52])
+    2 samples with features up to 5 is not a5a (6414 sam
+    """
+    if split not in A5A_SHAPES:
+        raise ValueError(f"argument 'split' = {split!r} must be one of {list(A5A_SHAPES)}")
+    path = Path(path)
+    if path.is_dir():
+        path = path / split
+    n, d = A5A_SHAPES[split]
+    X, y = load_libsvm(path)
+    if X.shape[0] != n or X.shape[1] > d:
+        raise ValueError(
+            f"{path}: {X.shape[0]} samples with features up to {X.shape[1]} is not {split} "
+            f"({n} samples, {d} features); pass the LIBSVM {split} file"
+        )
+    return sp.csr_matrix((X.data, X.indices, X.indptr), shape=(n, d)), y
 
 
 def synthetic_a5a_like(
@@ -148,14 +211,11 @@ def synthetic_a5a_like(
     )
     popularity = 1.0 / np.arange(1, d + 1) ** 0.8
     popularity /= popularity.sum()
-    bar = progress(n, n * SECONDS_PER_SAMPLED_ROW, "synthetic_a5a_like")
     rows = []
-    for _ in range(n):
-        rows.append(np.sort(rng.choice(d, size=k, replace=False, p=popularity)))
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+    with progress_bar(n, n * SECONDS_PER_SAMPLED_ROW, "synthetic_a5a_like") as update:
+        for _ in range(n):
+            rows.append(np.sort(rng.choice(d, size=k, replace=False, p=popularity)))
+            update(1)
     indices = np.concatenate(rows)
     indptr = np.arange(0, n * k + 1, k)
     X = sp.csr_matrix((np.ones(n * k), indices, indptr), shape=(n, d))

@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from ._budget import check_dense
 from ._validation import MissingCapability, as_generator, check_int
 from .mast import MAST, _pinv_apply
 from .problems.base import Problem
@@ -74,10 +75,26 @@ class DistributedProblem:
         elif isinstance(sketches, Sketch):
             laws = [sketches] * M
         else:
+            if isinstance(sketches, str | bytes) or not hasattr(sketches, "__iter__"):
+                raise TypeError(
+                    f"argument 'sketches' = {sketches!r} must be a Sketch, a JointSketch or a "
+                    f"sequence of {M} Sketches"
+                )
             laws = list(sketches)
             if len(laws) != M:
                 raise ValueError(f"argument 'sketches' has {len(laws)} laws for {M} clients")
+            for i, law in enumerate(laws):
+                if not isinstance(law, Sketch):
+                    raise TypeError(f"argument 'sketches'[{i}] = {law!r} is not a Sketch")
         self.clients = [MAST(p, law, shift) for p, law in zip(problems, laws, strict=True)]
+        quadratic = [c.has_quadratic_form for c in self.clients]
+        if any(quadratic) and not all(quadratic):
+            i, j = quadratic.index(True), quadratic.index(False)
+            raise TypeError(
+                f"argument 'problems' mixes quadratic clients ({type(problems[i]).__name__} at "
+                f"{i}) with non-quadratic ones ({type(problems[j]).__name__} at {j}): x_F* and "
+                "Delta_M are exact only when every client is quadratic or every client is not"
+            )
         self.problems = problems
         self.sketches = laws
         self.n_clients = M
@@ -168,7 +185,11 @@ class DistributedProblem:
     @cached_property
     def A_F(self) -> np.ndarray:
         """``(1/M) sum_i E[S_i^T A_i S_i]``: the Hessian of ``F`` (quadratic clients)."""
-        return np.mean([c.A_D for c in self.clients], axis=0)
+        check_dense("DistributedProblem.A_F", self.d, copies=2)
+        total = np.zeros((self.d, self.d))
+        for c in self.clients:
+            total += c.A_D
+        return total / self.n_clients
 
     @property
     def mu_F_exact(self) -> float:

@@ -36,7 +36,8 @@ from . import __version__
 from . import backend as bk
 from ._validation import as_generator
 from .algorithms import distributed_dsgd, dsgd
-from .data import load_libsvm, synthetic_a5a_like
+from .data import load_a5a as _load_a5a_file
+from .data import synthetic_a5a_like
 from .distributed import DistributedProblem
 from .mast import MAST
 from .problems import LogisticRegression
@@ -67,9 +68,8 @@ def load_a5a(data, quick: bool, seed: int = 0):
         X, y = synthetic_a5a_like(6414 + 8000, 123, 14, rng=seed)
         Xtr, ytr, Xte, yte = X[:6414], y[:6414], X[6414:], y[6414:]
     else:
-        data = Path(data)
-        Xtr, ytr = load_libsvm(data / "a5a", n_features=123)
-        Xte, yte = load_libsvm(data / "a5a.t", n_features=123)
+        Xtr, ytr = _load_a5a_file(data, "a5a")
+        Xte, yte = _load_a5a_file(data, "a5a.t")
     if quick:
         tr = np.sort(rng.choice(Xtr.shape[0], 1500, replace=False))
         te = np.sort(rng.choice(Xte.shape[0], 3000, replace=False))
@@ -117,19 +117,20 @@ def _sweep(
     """``fn`` over the configurations through ``map_tasks``, each finished one recorded in
     ``out/<name>/records/<key>.json`` (``resume``: the recorded ones are read back)."""
     settings = {**settings, "version": __version__}
-    store = bk.RecordStore(Path(out) / name / "records", settings, resume=resume)
-    return bk.map_tasks(
-        fn,
-        configs,
-        keys=keys,
-        store=store,
-        backend=backend,
-        n_jobs=jobs,
-        scheduler=scheduler,
-        client=client,
-        progress=progress,
-        desc=f"experiment {name}",
-    )
+    root = Path(out) / name / "records"
+    with bk.RecordStore(root, settings, resume=resume, kind="experiment") as store:
+        return bk.map_tasks(
+            fn,
+            configs,
+            keys=keys,
+            store=store,
+            backend=backend,
+            n_jobs=jobs,
+            scheduler=scheduler,
+            client=client,
+            progress=progress,
+            desc=f"experiment {name}",
+        )
 
 
 def _data_setting(data) -> str | None:

@@ -20,6 +20,8 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.special import expit
 
+from ._budget import check_dense
+
 
 def weighted_logistic_value(Z, w, Q, q, x, offset=None) -> float:
     """``F(x)`` of the module docstring."""
@@ -104,6 +106,7 @@ def minimize_weighted_logistic(Z, w, Q, q, offset=None) -> tuple[np.ndarray, flo
     then polishes it to the round-off level. If Clarabel fails, Newton starts from 0 (it converges
     globally with backtracking because ``F`` is strongly convex).
     """
+    check_dense("minimize_weighted_logistic (Newton's Hessian)", Z.shape[1], copies=2)
     w = np.asarray(w, dtype=float)
     Q = np.asarray(Q, dtype=float)
     q = np.asarray(q, dtype=float)

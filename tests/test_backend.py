@@ -32,6 +32,7 @@ def fail_on_three(n: int) -> int:
 def client():
     """A Dask LocalCluster of 2 single-threaded worker processes."""
     import distributed  # the test extra installs it: never skipped
+
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -210,3 +211,107 @@ def test_progress_is_quiet_off_a_terminal(capsys):
     assert "sweep" in err and "3/3" in err
     bk.map_tasks(square, [1, 2, 3], desc="sweep", progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_jobs_are_capped_at_the_number_of_tasks(capfd):
+    assert bk.cap_jobs(1000, 2) == (2, "n_jobs = 1000 capped at 2, the number of tasks to run")
+    assert bk.cap_jobs(-1, 10**6)[1] is None and bk.cap_jobs(3, 3) == (3, None)
+    assert bk.map_tasks(square, [2, 3], backend="joblib", n_jobs=1000) == [4, 9]
+    assert "n_jobs = 1000 capped at 2" in capfd.readouterr().err
+    bk.map_tasks(square, [2, 3], backend="joblib", n_jobs=1000, progress=False)
+    assert "capped" not in capfd.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------
+# Unreachable or malformed scheduler addresses fail fast, naming the address (loopback only)
+# ------------------------------------------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def loopback_server():
+    """A server on 127.0.0.1 that sends ``payload`` to each connection (or nothing)."""
+    import socket
+    import threading
+
+    servers = []
+
+    def start(payload: bytes) -> int:
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        servers.append(srv)
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = srv.accept()
+                except OSError:
+                    return
+                if payload:
+                    conn.sendall(payload)
+                servers.append(conn)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return srv.getsockname()[1]
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda srv: f"tcp://127.0.0.1:{_closed_port()}", "cannot reach a Dask scheduler at"),
+        (lambda srv: f"tcp://127.0.0.1:{srv(b'')}", "no Dask scheduler answered at.*2.5 s"),
+        (lambda srv: f"tcp://127.0.0.1:{srv(b'HTTP/1.1 200 OK' * 8)}", "is not a Dask scheduler"),
+        (lambda srv: "tcp://127.0.0.1:99999", "port 99999 is not in 1..65535"),
+        (lambda srv: "tcp://127.0.0.1:http", "port http is not in"),
+        (lambda srv: "tcp://127.0.0.1", "names no port"),
+        (lambda srv: "tcp://:8786", "names no host"),
+        (lambda srv: "http://127.0.0.1:8786", "scheme 'http'"),
+        (lambda srv: "127.0.0.1:8786", "must be an address like"),
+    ],
+    ids=[
+        "closed",
+        "silent",
+        "not-dask",
+        "port>65535",
+        "port-name",
+        "no-port",
+        "no-host",
+        "http",
+        "no-scheme",
+    ],
+)
+def test_a_bad_scheduler_address_fails_within_3_s_naming_it(loopback_server, make, match):
+    import time
+
+    address = make(loopback_server)
+    start = time.perf_counter()
+    with pytest.raises((ConnectionError, ValueError), match=match) as caught:
+        with bk.dask_client(address):
+            pass
+    assert time.perf_counter() - start <= 3.0
+    assert address in str(caught.value)
+
+
+def test_the_cli_names_an_unreachable_scheduler(tmp_path, capsys):
+    import time
+
+    from mastref.cli import main
+
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    start = time.perf_counter()
+    args = ["verify", "--quick", "--only", "theorem1-attained", "--out", str(tmp_path)]
+    assert main([*args, "--scheduler", address]) != 0
+    assert time.perf_counter() - start <= 3.0
+    assert f"cannot reach a Dask scheduler at {address}" in capsys.readouterr().err

@@ -8,7 +8,9 @@ constructor cases; ``BY_ENTRY`` adds the rest; ``test_fuzz_*`` feeds random malf
 
 from __future__ import annotations
 
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mastref as mr
+from mastref import backend as bk
 
 A_OK = np.eye(3)
 X_OK = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
@@ -175,13 +178,26 @@ def _with_budget(call, **budget):
     return run
 
 
-def _libsvm(tmp_text: str):
+def _libsvm(tmp_text: str | bytes, name: str = "bad.svm", load=None):
     import pathlib
     import tempfile
 
-    path = pathlib.Path(tempfile.mkdtemp()) / "bad.svm"
-    path.write_text(tmp_text)
-    return lambda: mr.load_libsvm(path)
+    path = pathlib.Path(tempfile.mkdtemp()) / name
+    if isinstance(tmp_text, bytes):
+        path.write_bytes(tmp_text)
+    else:
+        path.write_text(tmp_text)
+    return lambda: (load or mr.load_libsvm)(path)
+
+
+def _load_a5a(path):
+    from mastref.data import load_a5a
+
+    return load_a5a(path)
+
+
+def _function_problem(grad, f=lambda x: 0.5 * float(x @ x), **kw):
+    return lambda: mr.FunctionProblem(f, grad, **{"d": 3, "L": 1.0, **kw})
 
 
 # entry point -> [(label, call, exception, regex the message must match)]
@@ -197,6 +213,53 @@ def _family(**kw):
     from mastref.verify.instances import QuadraticFamily
 
     return QuadraticFamily(d=2, **kw)
+
+
+def _tmp() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp())
+
+
+def _store_then(change, **again):
+    """A finished RecordStore in a fresh folder, ``change(folder)`` applied, then a second
+    store opened there with ``again`` (default: the same settings, resumed)."""
+
+    def run():
+        folder = _tmp() / "out"
+        bk.RecordStore(folder / "records", {"quick": True}, resume=False).close()
+        change(folder)
+        kw = {"settings": {"quick": True}, "resume": True, **again}
+        return bk.RecordStore(folder / "records", kw.pop("settings"), **kw)
+
+    return run
+
+
+def _lock_by(pid: int, host: str | None = None):
+    def change(folder):
+        import json
+        import socket
+
+        holder = {"pid": pid, "host": host or socket.gethostname(), "started": "now"}
+        (folder / bk.LOCK).write_text(json.dumps(holder))
+
+    return change
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _enter(context):
+    def run():
+        with context():
+            pass
+
+    return run
 
 
 BY_ENTRY = {
@@ -293,6 +356,65 @@ BY_ENTRY = {
             ValueError,
             "'X'|'Y'",
         ),
+    ],
+    "FunctionProblem": [
+        ("grad = 3x for f = |x|^2/2", _function_problem(lambda x: 3 * x), ValueError, "'grad'"),
+        (
+            "stated L = 0.5 below the curvature 10",
+            _function_problem(lambda x: 10 * x, f=lambda x: 5 * float(x @ x), L=0.5),
+            ValueError,
+            "stated L = 0.5 is below the measured curvature 10",
+        ),
+        (
+            "stated mu above the curvature",
+            _function_problem(lambda x: 0.5 * x, f=lambda x: 0.25 * float(x @ x), mu=1.0),
+            ValueError,
+            "stated mu = 1 is above the measured curvature 0.5",
+        ),
+        (
+            "inconsistent argmin",
+            _function_problem(lambda x: x, mu=1.0, argmin=np.ones(3)),
+            ValueError,
+            "'argmin'",
+        ),
+        (
+            "hess = 2I for f = |x|^2/2",
+            _function_problem(lambda x: x, hess=lambda x: 2 * np.eye(3)),
+            ValueError,
+            "'hess'",
+        ),
+        ("f returns a vector", _function_problem(lambda x: x, f=lambda x: x), TypeError, "'f'"),
+        ("grad returns a scalar", _function_problem(lambda x: 1.0), ValueError, "grad"),
+    ],
+    "public doors": [
+        (
+            "bool logistic labels",
+            lambda: mr.LogisticRegression(X_OK, np.array([True, True, True]), 0.1),
+            TypeError,
+            "'y'.*bool",
+        ),
+        (
+            "mixed quadratic and logistic clients",
+            lambda: mr.DistributedProblem(
+                [mr.Quadratic(np.eye(2), np.ones(2)), LOGI], mr.RandK(2, 1)
+            ),
+            TypeError,
+            "'problems' mixes",
+        ),
+        (
+            "sketches given as a string",
+            lambda: mr.DistributedProblem([Q3, Q3], "rk"),
+            TypeError,
+            "'sketches' = 'rk'",
+        ),
+        (
+            "sketches list holding a non-law",
+            lambda: mr.DistributedProblem([Q3, Q3], [mr.RandK(3, 1), "k"]),
+            TypeError,
+            r"'sketches'\[1\]",
+        ),
+        ("rng = -1", lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 5, rng=-1), ValueError, "'rng' = -1"),
+        ("rng = 'seed'", lambda: mr.RandK(3, 1).sample_supports(2, rng="a"), TypeError, "'rng'"),
     ],
     "algorithms": [
         ("dsgd complex x0", lambda: mr.dsgd(MAST3, np.zeros(3) + 0j, 0.1, 5), TypeError, "'x0'"),
@@ -498,6 +620,37 @@ BY_ENTRY = {
         ("libsvm three labels", _libsvm("1 1:1\n2 2:1\n3 1:1\n"), ValueError, "labels"),
         ("libsvm bad index", _libsvm("+1 0:1\n"), ValueError, "line 1"),
         (
+            "libsvm binary file",
+            _libsvm(b"+1 1:1\n\x00\x01\x02\n"),
+            ValueError,
+            "bad.svm, line 2.*binary",
+        ),
+        (
+            "libsvm not UTF-8",
+            _libsvm(b"+1 1:1\n-1 2:\xff\n"),
+            ValueError,
+            "bad.svm, line 2: not UTF-8",
+        ),
+        (
+            "libsvm huge index",
+            _libsvm("+1 1:1\n-1 99999999999999999999999:1\n"),
+            ValueError,
+            "bad.svm, line 2.*exceeds",
+        ),
+        ("libsvm item without colon", _libsvm("+1 1:1 7\n"), ValueError, "line 1.*'7'"),
+        (
+            "a 2-sample, 5-feature file taken for a5a",
+            _libsvm("+1 1:1\n-1 5:1\n", name="a5a", load=_load_a5a),
+            ValueError,
+            "2 samples .* is not a5a \\(6414 samples, 123 features",
+        ),
+        (
+            "save_libsvm label +0.5",
+            lambda: mr.save_libsvm("/dev/null", np.eye(2), [0.5, 1.0]),
+            ValueError,
+            "'y' has label 0.5",
+        ),
+        (
             "save_libsvm nan",
             lambda: mr.save_libsvm("/dev/null", np.array([[np.nan]]), [1.0]),
             ValueError,
@@ -581,7 +734,141 @@ BY_ENTRY = {
             "'gamma_max'",
         ),
     ],
+    "reference path": [
+        (
+            "sketched_grad_support index -1",
+            lambda: mr.FunctionProblem(
+                lambda x: 0.5 * float(x @ x), lambda x: x, d=3, L=1.0
+            ).sketched_grad_support(np.zeros(3), np.ones(3), np.array([-1]), np.ones(1)),
+            ValueError,
+            "'idx' has index -1",
+        ),
+        (
+            "sketched_grad_support index d",
+            lambda: LOGI.sketched_grad_support(V2, V2, np.array([2]), np.ones(1)),
+            ValueError,
+            "'idx' has index 2",
+        ),
+        (
+            "sketched_grad_support lengths",
+            lambda: LOGI.sketched_grad_support(V2, V2, np.array([0, 1]), np.ones(1)),
+            ValueError,
+            "'sc'",
+        ),
+        (
+            "sketched_grad_support short x",
+            lambda: LOGI.sketched_grad_support(V2, np.ones(1), np.array([0]), np.ones(1)),
+            ValueError,
+            "'x'",
+        ),
+    ],
+    "records and folders": [
+        ("out = ''", lambda: bk.check_out(""), ValueError, "'out' = '' is empty"),
+        (
+            "damaged settings",
+            _store_then(lambda f: (f / "records" / "settings.json").write_text("{")),
+            bk.OutFolderError,
+            "settings file .* cannot be read.*--out",
+        ),
+        (
+            "other settings",
+            _store_then(lambda f: None, settings={"quick": False}),
+            bk.OutFolderError,
+            "quick: True there, False now.*--out .*out-2",
+        ),
+        (
+            "folder of another kind",
+            _store_then(lambda f: None, kind="experiment"),
+            bk.OutFolderError,
+            "holds a run of kind 'verify'",
+        ),
+        (
+            "folder of another catalogue",
+            _store_then(
+                lambda f: bk.save_record(f / bk.MARKER, {"kind": "verify", "catalogue": "v1"}),
+                catalogue="v2",
+            ),
+            bk.OutFolderError,
+            "catalogue",
+        ),
+        (
+            "locked by a live process",
+            _store_then(_lock_by(os.getppid())),
+            bk.OutFolderError,
+            f"another mastref run \\(PID {os.getppid()}",
+        ),
+        (
+            "locked from another host",
+            _store_then(_lock_by(1, host="elsewhere")),
+            bk.OutFolderError,
+            "PID 1 on host elsewhere",
+        ),
+    ],
+    "backends": [
+        (
+            "scheduler on a closed loopback port",
+            _enter(lambda: bk.dask_client(f"tcp://127.0.0.1:{_closed_port()}")),
+            ConnectionError,
+            "cannot reach a Dask scheduler at tcp://127.0.0.1:",
+        ),
+        (
+            "scheduler port 70000",
+            _enter(lambda: bk.dask_client("tcp://127.0.0.1:70000")),
+            ValueError,
+            "'scheduler' = 'tcp://127.0.0.1:70000'",
+        ),
+        ("n_jobs = 0", lambda: bk.map_tasks(abs, [1], n_jobs=0), ValueError, "'n_jobs'"),
+        ("backend typo", lambda: bk.map_tasks(abs, [1], backend="ray"), ValueError, "'backend'"),
+    ],
     "budget": [
+        (
+            "dsgd(n_runs=10**10)",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 5, n_runs=10**10),
+            mr.CostLimitExceeded,
+            "n_runs = 10000000000 x d = 3 needs 224 GiB.*Reduce n_runs",
+        ),
+        (
+            "gd_mast(n_runs=10**10)",
+            lambda: mr.gd_mast(MAST3, np.zeros(3), 0.1, 5, n_runs=10**10),
+            mr.CostLimitExceeded,
+            "n_runs",
+        ),
+        (
+            "l_svrdsg(n_steps=10**10)",
+            lambda: mr.l_svrdsg(mr.MAST(Q3, mr.Partition(3, 3, rng=0)), np.zeros(3), 0.1, 10**10),
+            mr.CostLimitExceeded,
+            "Reduce n_steps",
+        ),
+        (
+            "distributed_dsgd(n_runs=10**9, n_steps=10**4)",
+            lambda: mr.distributed_dsgd(
+                mr.DistributedProblem([Q3, Q3], mr.RandK(3, 1)),
+                np.zeros(3),
+                0.1,
+                10**4,
+                n_runs=10**8,
+            ),
+            mr.CostLimitExceeded,
+            "n_runs",
+        ),
+        (
+            "dsgd with a dense law: a Python call per run and step",
+            lambda: mr.dsgd(mr.MAST(Q3, mr.Gaussian(3, 1)), np.zeros(3), 0.01, 10**5, n_runs=10**4),
+            mr.CostLimitExceeded,
+            "n_steps = 100000 x n_runs = 10000",
+        ),
+        (
+            "dsgd recording every step of 10**11",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 10**11, record_every=1),
+            mr.CostLimitExceeded,
+            "record_every",
+        ),
+        (
+            "dsgd geometric = 10**10 records",
+            lambda: mr.dsgd(MAST3, np.zeros(3), 0.1, 10, geometric=10**10),
+            mr.CostLimitExceeded,
+            "geometric",
+        ),
         (
             "cost_budget seconds 0",
             lambda: mr.cost_budget(seconds=0).__enter__(),
@@ -634,6 +921,16 @@ def test_no_divergence_warning_inside_the_step_limit():
         e = mr.expected_dsgd(MAST3, np.zeros(3), 1.0 / MAST3.L_max, 500)
     assert trace.stopped_at is None and e.stopped_at is None
     assert trace.steps[-1] == 500 and e.steps[-1] == 500
+
+
+def test_costs_are_refused_before_any_work():
+    import time
+
+    for case in BY_ENTRY["budget"][:5]:
+        start = time.perf_counter()
+        with pytest.raises(mr.CostLimitExceeded):
+            case[1]()
+        assert time.perf_counter() - start < 1.0, case[0]
 
 
 def test_cost_budget_can_be_raised_and_is_restored():

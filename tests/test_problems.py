@@ -134,3 +134,119 @@ def test_logistic_per_sample_inf_by_independent_1d_solve():
             fi = np.logaddexp(0, -lr.y[i] * lr.X[i] @ x) + 0.5 * lr.lam * x @ x
             assert fi >= lr.inf_i[i] - 1e-14
     assert lr.inf_i[0] == pytest.approx(np.log(2), rel=1e-15)
+
+
+# ------------------------------------------------------------------------------------------------
+# audit: a user's derivatives and constants checked against the function's own values
+# ------------------------------------------------------------------------------------------------
+
+
+def _half_norm(x):
+    return 0.5 * float(x @ x)
+
+
+@pytest.mark.parametrize("d", [1, 7, 400])
+def test_audit_refuses_a_gradient_that_f_contradicts_and_accepts_the_right_one(d):
+    # grad = 3x for f = ||x||^2/2 is off by 2x: along x/||x|| the slope is 3||x||, not ||x||
+    with pytest.raises(ValueError, match=r"'grad' is not the gradient.*= 3 but .* = 1 "):
+        mr.FunctionProblem(_half_norm, lambda x: 3 * x, d=d, L=3.0)
+    # the right one, also with f far from 0 (round-off of f ~ 1e12 * eps / h) and no curvature
+    assert mr.FunctionProblem(_half_norm, lambda x: x, d=d, L=1.0, mu=1.0).d == d
+    offset = mr.FunctionProblem(lambda x: 1e12 + _half_norm(x), lambda x: x, d=d, L=1.0)
+    assert offset.L == 1.0
+    mr.FunctionProblem(lambda x: float(np.sum(x)), lambda x: np.ones(d), d=d, L=1e-3)
+    # wrong by 1% is caught: the allowance at the larger step 100 h ~ 6e-4 is 2 L h ~ 1.2e-3
+    with pytest.raises(ValueError, match="'grad'"):
+        mr.FunctionProblem(_half_norm, lambda x: 1.01 * x, d=d, L=2.0)
+
+
+def test_audit_accepts_piecewise_smooth_and_steep_correct_gradients():
+    huber_grad = lambda x: np.clip(x - 1.0, -1.0, 1.0) + 0.1 * x  # noqa: E731
+
+    def huber(x):
+        r = np.abs(x - 1.0)
+        return float(np.sum(np.where(r <= 1, 0.5 * r**2, r - 0.5)) + 0.05 * x @ x)
+
+    for d in (1, 3, 50):
+        mr.FunctionProblem(huber, huber_grad, d=d, L=1.1, mu=0.1)
+    # softplus scaled by 1e6: |f| ~ 1e8, L = 2.5e5
+    mr.FunctionProblem(
+        lambda x: 1e6 * float(np.sum(np.logaddexp(0, x))),
+        lambda x: 1e6 * expit(x),
+        d=20,
+        L=2.5e5,
+    )
+
+
+def test_audit_names_a_stated_L_below_the_measured_curvature():
+    # f = 5 ||x||^2: every secant has slope exactly 10
+    with pytest.raises(ValueError, match=r"stated L = 0.5 is below the measured curvature 10 "):
+        mr.FunctionProblem(lambda x: 5.0 * float(x @ x), lambda x: 10.0 * x, d=3, L=0.5)
+    # the secant power iteration finds the top eigenvalue of diag(1, ..., 10) nearly: L = 9 fails
+    A = np.diag(np.arange(1.0, 11.0))
+    with pytest.raises(ValueError, match=r"stated L = 9 is below the measured curvature 9\.\d"):
+        mr.FunctionProblem(lambda x: 0.5 * float(x @ A @ x), lambda x: A @ x, d=10, L=9.0)
+    # stated exactly: never refused (a secant slope cannot exceed the top eigenvalue)
+    mr.FunctionProblem(lambda x: 0.5 * float(x @ A @ x), lambda x: A @ x, d=10, L=10.0, mu=1.0)
+
+
+def test_audit_names_a_stated_mu_or_convexity_that_secants_contradict():
+    with pytest.raises(ValueError, match=r"stated mu = 1 is above the measured curvature 0.5"):
+        mr.FunctionProblem(lambda x: 0.25 * float(x @ x), lambda x: 0.5 * x, d=3, L=1.0, mu=1.0)
+    sin = lambda x: float(np.sum(np.sin(x)))  # noqa: E731
+    with pytest.raises(ValueError, match="declared convex.*convex=False"):
+        mr.FunctionProblem(sin, np.cos, d=3, L=1.0, convex=True)
+    assert not mr.FunctionProblem(sin, np.cos, d=3, L=1.0, convex=False).is_convex
+
+
+def test_audit_checks_argmin_inf_and_hess():
+    grad = lambda x: x - 1.0  # noqa: E731
+    f = lambda x: 0.5 * float((x - 1.0) @ (x - 1.0))  # noqa: E731
+    ok = mr.FunctionProblem(f, grad, d=4, L=1.0, mu=1.0, argmin=np.ones(4) + 1e-9, inf=0.0)
+    assert ok.inf == 0.0
+    with pytest.raises(ValueError, match=r"'argmin' is not a minimiser: .* = 2"):
+        mr.FunctionProblem(f, grad, d=4, L=1.0, mu=1.0, argmin=np.zeros(4))
+    with pytest.raises(ValueError, match="'inf' = 1 exceeds f = 0"):
+        mr.FunctionProblem(f, grad, d=4, L=1.0, mu=1.0, argmin=np.ones(4), inf=1.0)
+    with pytest.raises(ValueError, match=r"'inf' = -1 differs from f\(argmin\) = 0"):
+        mr.FunctionProblem(f, grad, d=4, L=1.0, mu=1.0, argmin=np.ones(4), inf=-1.0)
+    mr.FunctionProblem(f, grad, d=4, L=1.0, mu=1.0, hess=lambda x: np.eye(4))
+    with pytest.raises(ValueError, match="'hess' is not the Hessian"):
+        mr.FunctionProblem(f, grad, d=4, L=1.0, mu=1.0, hess=lambda x: 2 * np.eye(4))
+    with pytest.raises(ValueError, match="'hess' is not symmetric"):
+        mr.FunctionProblem(f, grad, d=4, L=1.0, mu=1.0, hess=lambda x: np.eye(4) + np.eye(4, k=1))
+    with pytest.raises(TypeError, match="'f' must return a real number.*shape \\(4,\\)"):
+        mr.FunctionProblem(lambda x: x, grad, d=4, L=1.0)
+
+
+def test_audit_cost_does_not_grow_with_d():
+    calls = {}
+
+    def counted(d):
+        calls[d] = 0
+
+        def f(x):
+            calls[d] += 1
+            return _half_norm(x)
+
+        def grad(x):
+            calls[d] += 1
+            return x
+
+        mr.FunctionProblem(f, grad, d=d, L=1.0, mu=1.0)
+        return calls[d]
+
+    assert counted(2) == counted(5000) <= 60
+
+
+def test_audit_finds_nothing_wrong_with_the_built_in_problems():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 6))
+    y = np.sign(rng.standard_normal(40))
+    for f in (
+        random_quadratic(rng, 6, mu=0.1),
+        mr.LogisticRegression(X, y, 0.1),
+        mr.LogisticRegression(100 * X, y, 1e-4),
+        mr.LeastSquares(X, y, 0.1),
+    ):
+        assert mr.problems.audit(f) == ()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import mastref.experiments as ex
+from mastref import backend as bk
 from mastref.cli import main
 
 #: The child restores Python's SIGINT handler (a shell may start background jobs ignoring it).
@@ -108,3 +109,108 @@ def test_an_interrupted_experiment_resumes_to_the_same_results(tmp_path, monkeyp
     csv = (out / "stepsize" / "stepsize.csv").read_bytes()
     assert csv == (whole / "stepsize" / "stepsize.csv").read_bytes()
     assert os.path.getsize(out / "stepsize" / "stepsize.png") > 1000
+
+
+# ------------------------------------------------------------------------------------------------
+# Damage: unreadable records, folders of another kind, two writers, settings that differ
+# ------------------------------------------------------------------------------------------------
+
+FIRST = "theorem1-attained"
+
+
+@pytest.mark.parametrize("damage", [b"", b'{"__dataclass__": "mastref.ver', b"\xff\xfe"])
+def test_a_damaged_record_is_named_moved_aside_and_recomputed(tmp_path, capsys, damage):
+    out = tmp_path / "out"
+    assert main(["verify", "--quick", "--only", FIRST, "--out", str(out), "--quiet"]) == 0
+    good = (out / "results.csv").read_bytes()
+    record = out / "records" / f"{FIRST}.json"
+    record.write_bytes(damage)
+    capsys.readouterr()
+    assert main(["verify", "--quick", "--only", FIRST, "--resume", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert f"record {record} cannot be read" in err and "recomputing it" in err
+    moved = list((out / "records" / "damaged").glob(f"{FIRST}.*.json"))
+    assert len(moved) == 1 and moved[0].read_bytes() == damage  # kept, never deleted
+    assert (out / "results.csv").read_bytes() == good
+    bk.load_record(record)  # recomputed and readable
+
+
+def test_a_folder_of_another_kind_is_refused_with_its_kind_named(tmp_path, capsys):
+    experiments = tmp_path / "experiments"
+    bk.RecordStore(
+        experiments / "stepsize" / "records", {}, resume=False, kind="experiment"
+    ).close()
+    for folder in (experiments, experiments / "stepsize"):
+        assert main(["verify", "--quick", "--only", FIRST, "--resume", str(folder)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "holds a run of kind 'experiment'" in err, err
+        assert not (folder / "records" / f"{FIRST}.json").exists()  # nothing written
+        assert not (folder / "report.md").exists()
+    verify_out = tmp_path / "v"
+    assert main(["verify", "--quick", "--only", FIRST, "--out", str(verify_out), "--quiet"]) == 0
+    with pytest.raises(bk.OutFolderError, match="holds a run of kind 'verify'"):
+        ex.run_stepsize(None, verify_out, quick=True, backend="serial")
+    bk.RecordStore(verify_out / "records", {}, resume=False, catalogue="first").close()
+    with pytest.raises(bk.OutFolderError, match="catalogue 'first'"):
+        bk.RecordStore(verify_out / "records", {}, resume=True, catalogue="other")
+
+
+def test_two_writers_on_one_folder_the_second_is_refused_and_a_stale_lock_is_taken_over(
+    tmp_path, capsys
+):
+    out = tmp_path / "shared"
+    args = ["verify", "--quick", "--only", ONLY, "--out", str(out), "--jobs", "1"]
+    first = subprocess.Popen(
+        [sys.executable, "-c", CHILD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        while not (out / bk.LOCK).is_file() and first.poll() is None:
+            time.sleep(0.01)
+        assert main(["verify", "--quick", "--only", ONLY, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"another mastref run (PID {first.pid}" in err and "--out " in err
+    finally:
+        first.kill()
+        first.communicate(timeout=60)
+    assert (out / bk.LOCK).is_file()  # left by the killed writer: stale
+    assert main(["verify", "--quick", "--only", ONLY, "--resume", str(out), "--quiet"]) == 0
+    assert f"stale lock of PID {first.pid} (not running) taken over" in capsys.readouterr().err
+    assert not (out / bk.LOCK).exists()  # released when the run ended
+
+
+def test_a_settings_mismatch_names_the_settings_and_offers_a_new_folder(tmp_path, capsys):
+    out = tmp_path / "quick"
+    assert main(["verify", "--quick", "--only", FIRST, "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--only", FIRST, "--resume", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "quick: True there, False now" in err and f"--out {tmp_path / 'quick-2'}" in err
+    assert "--resume" not in err
+
+
+def test_damaged_settings_are_named_and_nothing_is_changed(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["verify", "--quick", "--only", FIRST, "--out", str(out), "--quiet"]) == 0
+    (out / "records" / "settings.json").write_text("{")
+    before = (out / "records" / f"{FIRST}.json").read_bytes()
+    assert main(["verify", "--quick", "--only", FIRST, "--resume", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "settings file" in err and "cannot be read" in err and "--out" in err
+    assert (out / "records" / f"{FIRST}.json").read_bytes() == before
+
+
+def test_verify_refuses_an_empty_out(capsys):
+    assert main(["verify", "--quick", "--only", FIRST, "--out", ""]) == 2
+    assert "argument --out = '' is empty" in capsys.readouterr().err
+
+
+def test_an_interrupted_experiment_names_its_records_folder(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(ex.EXPERIMENTS, "stepsize", interrupted)
+    out = tmp_path / "exp"
+    assert main(["experiment", "stepsize", "--quick", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert f"finished configurations are in {out / 'stepsize' / 'records'};" in err
+    assert "NAME" not in err and "OUT" not in err

@@ -6,6 +6,7 @@ user's smooth function from callables). A new problem is one file: a subclass wi
 kernel pack and kernels (``mastref.register_kernels``), or none (the reference path).
 """
 
+from .audit import audit
 from .base import FiniteSum, Problem, QuadraticForm
 from .function import FunctionProblem
 from .least_squares import LeastSquares
@@ -20,5 +21,6 @@ __all__ = [
     "Problem",
     "Quadratic",
     "QuadraticForm",
+    "audit",
     "logistic_1d_inf",
 ]

@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize as so
 
-from .._validation import MissingCapability, check_array, check_vector
+from .._validation import MissingCapability, check_array, check_support, check_vector
 
 
 class QuadraticForm(NamedTuple):
@@ -144,7 +144,11 @@ class Problem(ABC):
 
     def sketched_grad_support(self, v, x, idx, sc) -> np.ndarray:
         """``grad f_S(x)`` on ``C = idx`` for ``s = sc`` on ``C``: ``sc * grad f(y)[C]`` with
-        ``y = v + s * (x - v)`` (THEORY.md §2), from the full gradient (the reference path)."""
+        ``y = v + s * (x - v)`` (THEORY.md §2), from the full gradient (the reference path).
+        ``v``, ``x`` of length ``d``, ``idx`` distinct in ``[0, d)`` and ``sc`` of its length are
+        checked (``O(d)``, as the full gradient costs)."""
+        v, x = check_vector("v", v, self.d), check_vector("x", x, self.d)
+        idx, sc = check_support(idx, sc, self.d)
         y = np.array(v, dtype=float)
         y[idx] = v[idx] + sc * (x[idx] - v[idx])
         return sc * self.grad(y)[idx]
@@ -224,7 +228,10 @@ class FiniteSum(Problem):
         """Per-sample infima ``f_i^inf``."""
 
     def sketched_batch_grad_support(self, v, x, idx, sc, rows) -> np.ndarray:
-        """``grad f_{S,B}(x)`` on ``C = idx``: ``sc * grad f_B(y)[C]`` (the reference path)."""
+        """``grad f_{S,B}(x)`` on ``C = idx``: ``sc * grad f_B(y)[C]`` (the reference path;
+        arguments checked as in ``sketched_grad_support``)."""
+        v, x = check_vector("v", v, self.d), check_vector("x", x, self.d)
+        idx, sc = check_support(idx, sc, self.d)
         y = np.array(v, dtype=float)
         y[idx] = v[idx] + sc * (x[idx] - v[idx])
         return sc * self.batch_grad(y, rows)[idx]

@@ -9,7 +9,15 @@ from functools import cached_property
 import numpy as np
 import scipy.optimize as so
 
-from .._validation import MissingCapability, check_int, check_real, check_vector, finite_result
+from .._validation import (
+    MissingCapability,
+    as_real_array,
+    check_int,
+    check_real,
+    check_vector,
+    finite_result,
+)
+from .audit import audit
 from .base import Problem
 
 
@@ -43,7 +51,12 @@ class FunctionProblem(Problem):
     Raises
     ------
     ValueError
-        ``L <= 0``, ``mu < 0``, ``mu > L`` or an inconsistent ``argmin``.
+        ``L <= 0``, ``mu < 0``, ``mu > L``; or what ``mastref.problems.audit`` finds at a few
+        seeded points (about 40 calls of ``f``/``grad``, independent of ``d``): a ``grad`` that
+        central differences of ``f`` contradict, a ``hess`` that differences of ``grad``
+        contradict, a stated ``L`` below (``mu`` above) a measured secant curvature, a declared
+        convexity that a secant contradicts, an ``argmin`` where ``grad`` is not ~0, or an
+        ``inf`` above a sampled value of ``f``.
 
     Examples
     --------
@@ -90,6 +103,9 @@ class FunctionProblem(Problem):
             raise ValueError("argument 'convex' = False contradicts 'mu' > 0")
         self._inf = None if inf is None else check_real("inf", inf)
         self._argmin = None if argmin is None else check_vector("argmin", argmin, self.d)
+        conflicts = audit(self, argmin=self._argmin, inf=self._inf)
+        if conflicts:
+            raise ValueError("; ".join(conflicts))
 
     @property
     def L(self) -> float:
@@ -101,7 +117,16 @@ class FunctionProblem(Problem):
 
     @finite_result("x")
     def value(self, x) -> float:
-        value = float(self._f(check_vector("x", x, self.d)))
+        raw = self._f(check_vector("x", x, self.d))
+        try:
+            out = as_real_array("f(x)", raw)
+        except TypeError as err:
+            raise TypeError(f"argument 'f' must return a real number: {err}") from None
+        if out.size != 1:
+            raise TypeError(
+                f"argument 'f' must return a real number; it returned an array of shape {out.shape}"
+            )
+        value = float(out.reshape(()))
         if not math.isfinite(value):
             raise ValueError(f"f(x) = {value} is not finite at x = {x!r}")
         return value
@@ -118,9 +143,14 @@ class FunctionProblem(Problem):
     def hessian(self, x) -> np.ndarray:
         if self._hess is None:
             raise MissingCapability(f"{self!r} has no Hessian (pass hess=)")
-        H = np.asarray(self._hess(check_vector("x", x, self.d)), dtype=float)
+        try:
+            H = as_real_array("hess(x)", self._hess(check_vector("x", x, self.d)))
+        except TypeError as err:
+            raise TypeError(f"argument 'hess' must return a real matrix: {err}") from None
         if H.shape != (self.d, self.d):
-            raise ValueError(f"hess(x) has shape {H.shape}; expected ({self.d}, {self.d})")
+            raise ValueError(
+                f"argument 'hess' returned shape {H.shape}; expected ({self.d}, {self.d})"
+            )
         return H
 
     @cached_property

@@ -58,8 +58,19 @@ def _sparse_exact(pack, x, idx, sc):
     """The column-sparse kernel with the pack's scratch: no O(n) pass at sparse supports (one
     pack serves one thread at a time)."""
     return logistic_csc_scratch_kernel(
-        pack.csc_ptr, pack.csc_idx, pack.csc_data, pack.y, pack.Xv, pack.lam, pack.v, x, idx, sc,
-        pack.dm, pack.touched, pack.rows,
+        pack.csc_ptr,
+        pack.csc_idx,
+        pack.csc_data,
+        pack.y,
+        pack.Xv,
+        pack.lam,
+        pack.v,
+        x,
+        idx,
+        sc,
+        pack.dm,
+        pack.touched,
+        pack.rows,
     )
 
 
@@ -151,10 +162,12 @@ class LogisticRegression(FiniteSum):
         n, d = self.X.shape
         if n == 0 or d == 0:
             raise ValueError(f"argument 'X' has shape {self.X.shape}; it must be non-empty")
+        if np.asarray(y).dtype == bool:
+            raise TypeError("argument 'y' is a bool array; labels must be the numbers -1 or +1")
         y = check_vector("y", y, n)
         if not np.all((y == 1.0) | (y == -1.0)):
             bad = y[(y != 1.0) & (y != -1.0)][0]
-            raise ValueError(f"argument 'y' has label {bad!r}; labels must be -1 or +1")
+            raise ValueError(f"argument 'y' has label {float(bad)!r}; labels must be -1 or +1")
         self.y = y
         self.lam = check_real("lam", lam, positive=True)
         self.n_samples = n

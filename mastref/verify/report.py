@@ -16,7 +16,6 @@ import csv
 import dataclasses
 import io
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -432,18 +431,8 @@ def write_outputs(
 
 
 def check_out(out) -> Path:
-    """``out`` as a directory path (created): a clear error when it is an existing file or
-    cannot be created or written."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"argument 'out' = '{out}' is an existing file, not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ValueError(f"argument 'out' = '{out}': cannot create it ({err.strerror})") from err
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise ValueError(f"argument 'out' = '{out}' is not a writable directory")
-    return out
+    """``out`` as a directory path (created): ``mastref.backend.check_out``."""
+    return bk.check_out(out)
 
 
 def check_data(data) -> Path | None:
@@ -541,7 +530,7 @@ def run(
         echo(f"[{count[0]}/{len(names)}] {r.name}: {r.verdict} ({r.seconds:.1f} s)")
 
     if backend == "dask" and client is None:  # one cluster for the checks and the controls
-        session = bk.dask_client(scheduler, jobs)
+        session = bk.dask_client(scheduler, bk.cap_jobs(jobs, len(names))[0])
     else:
         session = nullcontext(client)
     with session as client:
