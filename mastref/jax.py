@@ -106,10 +106,13 @@ def sketch_sampler(law, dtype: str = "float32") -> Callable:
 
     The JAX law is built from the mastref law's parameters (THEORY.md §1); O(d) memory:
 
-    * ``Bernoulli(p)``: ``s_j = 1[u_j < t_j] * 2^32 / t_j`` with ``u_j`` uniform uint32 and
-      ``t_j = round(p_j 2^32)``: the keep probability is ``p_j`` rounded to a multiple of
-      ``2^-32`` (``p_j = 1``: always kept), so ``E[s_j] = 1`` and ``E[s_j^2] = 2^32 / t_j``
-      (``1/p_j`` to a relative ``2^-33 / p_j``);
+    * ``Bernoulli(p)``: ``s_j = 1[u_j < t_j] * 2^b / t_j`` with ``u_j`` uniform on
+      ``{0, ..., 2^b - 1}`` (``b`` bits of a uniform uint32 word, ``32/b`` coordinates a word)
+      and ``t_j = p_j 2^b``: ``b`` is the fewest bits in ``{1, 2, 4, 8, 16}`` that write every
+      ``p_j`` exactly (``p = 1/2``: one bit a coordinate), the law is then exact; otherwise
+      ``b = 32`` and the keep probability is ``p_j`` rounded to a multiple of ``2^-32``.
+      Either way ``E[s_j] = 1`` and ``E[s_j^2] = 2^b / t_j`` (``1/p_j``, to a relative
+      ``2^-33 / p_j`` when rounded); ``p_j = 1`` is always kept;
     * ``RandK(d, k)``: ``s = (d/k) 1_C`` with ``C`` the first ``k`` entries of
       ``jax.random.permutation(key, d)`` (a uniform k-subset; a sort of ``d`` keys per draw);
     * ``Partition``: ``s = B 1_{P_b}`` with ``b`` uniform in ``{0, ..., B-1}``.
@@ -131,19 +134,27 @@ def sketch_sampler(law, dtype: str = "float32") -> Callable:
     d = law.d
     if isinstance(law, Bernoulli):
         p = np.asarray(law.p, dtype=np.float64)
-        t = np.round(p * _TWO32)
-        always = t >= _TWO32
-        scale = np.where(always, 1.0, _TWO32 / np.maximum(t, 1.0))
+        b = next((b for b in (1, 2, 4, 8, 16) if np.all(p * 2**b == np.round(p * 2**b))), 32)
+        t = np.round(p * 2**b)  # exact for b < 32; else p rounded to a multiple of 2^-32
+        if np.any(t == 0):
+            raise ValueError(f"argument 'law' has a keep probability below 2^-33: {law!r}")
+        always = t >= 2**b  # p = 1
+        scale = np.where(always, 1.0, 2.0**b / t)
+        t = np.minimum(t, 2**b - 1).astype(np.uint32)
         if np.all(p == p[0]):
-            t_j = jnp.uint32(min(t[0], _TWO32 - 1))
-            always_j, scale_j = bool(always[0]), jnp.asarray(scale[0], dtype=dtype)
+            t_j, always_j, scale_j = jnp.uint32(t[0]), bool(always[0]), scale[0]
         else:
-            t_j = jnp.asarray(np.minimum(t, _TWO32 - 1).astype(np.uint32))
-            always_j, scale_j = jnp.asarray(always), jnp.asarray(scale, dtype=dtype)
+            t_j, always_j, scale_j = jnp.asarray(t), jnp.asarray(always), jnp.asarray(scale, dtype)
+        per_word = 32 // b
+        n_words = -(-d // per_word)
+        shifts = jnp.arange(per_word, dtype=jnp.uint32) * jnp.uint32(b)
+        field = jnp.uint32(2**b - 1)
 
         def sample(key):
-            keep = (jax.random.bits(key, (d,), dtype=jnp.uint32) < t_j) | always_j
-            return jnp.where(keep, scale_j, jnp.zeros((), dtype))
+            words = jax.random.bits(key, (n_words,), dtype=jnp.uint32)
+            fields = ((words[:, None] >> shifts) & field).reshape(-1)[:d]
+            keep = (fields < t_j) | always_j
+            return jnp.where(keep, jnp.asarray(scale_j, dtype), jnp.zeros((), dtype))
 
         return sample
     if isinstance(law, RandK):
