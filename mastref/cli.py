@@ -369,7 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="reproduce an experiment of the paper (THEORY §8)",
         parents=[common, quiet],
     )
-    exp.add_argument("name", choices=["pruning", "subsampling", "distributed", "stepsize", "all"])
+    exp.add_argument(
+        "name", choices=["pruning", "subsampling", "distributed", "stepsize", "deep", "all"]
+    )
     exp.add_argument(
         "--data",
         metavar="DIR",

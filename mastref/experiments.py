@@ -858,9 +858,17 @@ def _stepsize_figure(ratios, qs, curves, *, T: int, R: int, data) -> Figure:
     return fig
 
 
+def run_deep(*args, **kwargs) -> dict:
+    """``mastref.deep.run_deep`` (MLPs through JAX: needs the extra ``mastref[jax]``)."""
+    from .deep import run_deep as run
+
+    return run(*args, **kwargs)
+
+
 EXPERIMENTS: dict[str, Callable[..., dict]] = {
     "pruning": run_pruning,
     "subsampling": run_subsampling,
     "distributed": run_distributed,
     "stepsize": run_stepsize,
+    "deep": run_deep,
 }
