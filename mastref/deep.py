@@ -206,7 +206,12 @@ def _deep_at(config: tuple, *, data, quick: bool, epochs: int, n_masks: int, see
         return _accuracy_fn()(v, flat, masks, Xt, Yt)
 
     mask_rng = np.random.default_rng(seed + 1000 + s)
-    out = {"d": d, "sizes": list(sizes), "n_train": int(Xtr.shape[0]), "n_test": int(Xte.shape[0])}
+    out = {
+        "d": d,
+        "sizes": list(sizes),
+        "n_train": int(Xtr.shape[0]),
+        "n_test": int(Xte.shape[0]),
+    }
     ones = jnp.ones((1, d), jnp.float32)
     out["centre_unpruned"] = float(accuracies(flat_v, ones)[0])
     masks = {}
@@ -285,39 +290,78 @@ def run_deep(
         resume=resume,
         progress=progress,
     )
-    labels = {"digits": "digits", "a5a": _data_name(data)}
-    rows, summary, boxes = [], {}, {}
-    for name in datasets:
-        res = [r for (n_, _), r in zip(configs, results, strict=True) if n_ == name]
-        for m in METHODS:
-            unpruned = np.array([r[f"{m}|unpruned"] for r in res])
-            for q in SPARSITIES:
-                a = np.concatenate([r[f"{m}|{q:g}"] for r in res])
-                boxes[name, m, q] = a
-                q1, med, q3 = np.quantile(a, [0.25, 0.5, 0.75])
-                rows.append([name, m, q, med, q1, q3, a.mean(), a.min(), a.max(), unpruned.mean()])
-                summary[f"median|{name}|{m}|{q:g}"] = float(med)
-            summary[f"unpruned|{name}|{m}"] = float(unpruned.mean())
-        summary[f"d|{name}"] = res[0]["d"]
+    by_config = dict(zip(configs, results, strict=True))
+    summary, boxes = summarise(by_config, epochs=epochs, data_name=_data_name(data))
     out_dir = Path(out) / "deep"
+    rows = []
+    for name in datasets:
+        for m in METHODS:
+            for q in SPARSITIES:
+                a = boxes[name, m, q]
+                q1, med, q3 = np.quantile(a, [0.25, 0.5, 0.75])
+                unpruned = summary[f"unpruned|{name}|{m}"]
+                rows.append([name, m, q, med, q1, q3, a.mean(), a.min(), a.max(), unpruned])
     _write_csv(
         out_dir / "deep.csv",
         ["data", "model", "q", "median", "q25", "q75", "mean", "min", "max", "unpruned_mean"],
         rows,
     )
-    table = median_table(summary, datasets, labels)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "deep.md").write_text(table)
-    fig = _deep_figure(
-        boxes, summary, datasets, labels, n_seeds=n_seeds, n_masks=n_masks, epochs=epochs
-    )
-    _save_figure(fig, out_dir / "deep.png")
+    (out_dir / "deep.md").write_text(median_table(summary))
+    _save_figure(deep_figure(summary, boxes), out_dir / "deep.png")
     return summary
 
 
-def median_table(summary: dict, datasets, labels: dict) -> str:
+def summarise(by_config: dict, *, epochs: int, data_name: str = "a5a") -> tuple[dict, dict]:
+    """``(summary, boxes)`` from the per-configuration results ``{(data set, seed): record}``
+    of a run with ``epochs`` pre-training and training epochs.
+
+    ``summary``: medians over all masks of all seeds (``"median|DATA|METHOD|q"``), unpruned
+    accuracies averaged over seeds (``"unpruned|DATA|METHOD"``), ``"d|DATA"``, the data sets,
+    ``"n_seeds"``, ``"n_masks"``, ``"epochs"`` and ``"labels"``; ``boxes[DATA, METHOD, q]``: the
+    accuracies of every mask of every seed.
+    """
+    datasets = tuple(dict.fromkeys(name for name, _ in by_config))
+    summary: dict = {
+        "datasets": datasets,
+        "labels": {"digits": "digits", "a5a": data_name},
+        "epochs": epochs,
+    }
+    boxes: dict = {}
+    for name in datasets:
+        res = [r for (n_, _), r in by_config.items() if n_ == name]
+        for m in METHODS:
+            for q in SPARSITIES:
+                boxes[name, m, q] = np.concatenate([np.asarray(r[f"{m}|{q:g}"]) for r in res])
+                summary[f"median|{name}|{m}|{q:g}"] = float(np.median(boxes[name, m, q]))
+            summary[f"unpruned|{name}|{m}"] = float(np.mean([r[f"{m}|unpruned"] for r in res]))
+        summary[f"d|{name}"] = res[0]["d"]
+        summary["n_seeds"] = len(res)
+        summary["n_masks"] = len(res[0][f"{METHODS[0]}|{SPARSITIES[0]:g}"])
+    return summary, boxes
+
+
+def load_results(directory) -> tuple[dict, dict]:
+    """``summarise`` of a finished run's records (``OUT/deep``, e.g.
+    ``verification/experiments/deep``), without running anything."""
+    from .backend import load_record
+
+    records = Path(directory) / "records"
+    settings = load_record(records / "settings.json")
+    by_config = {}
+    for path in sorted(records.glob("*-seed*.json")):
+        name, seed = path.stem.rsplit("-seed", 1)
+        by_config[name, int(seed)] = load_record(path)
+    order = sorted(by_config, key=lambda c: (c[0] != "digits", c[1]))
+    data_name = _data_name(settings.get("data"))
+    return summarise(
+        {c: by_config[c] for c in order}, epochs=settings["epochs"], data_name=data_name
+    )
+
+
+def median_table(summary: dict) -> str:
     """The Markdown table of median test accuracies (all masks of all seeds) per data set,
     method and sparsity, with the unpruned accuracy (mean over seeds)."""
+    datasets, labels = summary["datasets"], summary["labels"]
     head = "| data | model | unpruned | " + " | ".join(f"q = {q:g}" for q in SPARSITIES) + " |"
     lines = [head, "|" + "---|" * (3 + len(SPARSITIES))]
     for name in datasets:
@@ -329,11 +373,13 @@ def median_table(summary: dict, datasets, labels: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _deep_figure(boxes, summary, datasets, labels, *, n_seeds, n_masks, epochs) -> Figure:
+def deep_figure(summary: dict, boxes: dict) -> Figure:
     """One panel per data set: per sparsity, a box per method over every mask of every seed."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11, 4.6))
+    datasets, labels = summary["datasets"], summary["labels"]
+    n_seeds, n_masks, epochs = summary["n_seeds"], summary["n_masks"], summary["epochs"]
+    fig = Figure(figsize=(11, 5.6))
     axes = np.atleast_1d(fig.subplots(1, len(datasets)))
     colours = ("#9ecae1", "#fdae6b", "#a1d99b", "#bcbddc")
     width = 0.2
@@ -357,10 +403,10 @@ def _deep_figure(boxes, summary, datasets, labels, *, n_seeds, n_masks, epochs) 
         ax.set_xlabel("pruned fraction q of all parameters (uniformly random masks)")
         ax.set_ylabel("test accuracy")
         ax.set_title(f"{labels[name]}: MLP, d = {summary[f'd|{name}']}", fontsize=10)
-        ax.legend(fontsize=7, loc="lower left")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     fig.suptitle(
-        f"Random pruning of MLPs trained by ERM and by MAST from the same ERM centre v; boxes: "
-        f"quartiles, whiskers min-max over {n_masks} masks x {n_seeds} seeds; SGD lr {LR}, "
+        f"Random pruning of MLPs trained by ERM and by MAST, all from the same ERM network v\n"
+        f"boxes: quartiles, whiskers min-max over {n_masks} masks x {n_seeds} seeds; SGD lr {LR}, "
         f"momentum {MOMENTUM}, batch {BATCH}, {epochs} + {epochs} epochs, float32",
         fontsize=9,
     )

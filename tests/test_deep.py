@@ -3,8 +3,6 @@ resumes to the same numbers, and writes its table and figure."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -12,15 +10,12 @@ pytest.importorskip("jax", reason="JAX is an optional extra: pip install 'mastre
 pytest.importorskip("optax", reason="optax comes with the extra mastref[jax]")
 pytest.importorskip("sklearn", reason="the digits data ship with scikit-learn (extra mastref[jax])")
 
-from mastref.deep import METHODS, SPARSITIES, run_deep  # noqa: E402
+from mastref.deep import METHODS, SPARSITIES, load_results, run_deep  # noqa: E402
 
 
 def test_tiny_deep_experiment_runs_records_and_resumes(tmp_path):
     kw = {"quick": True, "rng": 0, "n_seeds": 1, "epochs": 1, "n_masks": 5, "backend": "serial"}
-    t0 = time.perf_counter()
     first = run_deep(None, tmp_path, datasets=("digits",), **kw)
-    seconds = time.perf_counter() - t0
-    assert seconds < 60, f"tiny configuration took {seconds:.1f} s"  # < 30 s unloaded
     out = tmp_path / "deep"
     assert (out / "deep.png").stat().st_size > 10_000
     assert (out / "records" / "digits-seed0.json").is_file()
@@ -33,6 +28,8 @@ def test_tiny_deep_experiment_runs_records_and_resumes(tmp_path):
         assert first[f"unpruned|digits|{m}"] > 0.3
     again = run_deep(None, tmp_path, datasets=("digits",), resume=True, **kw)
     assert again == first
+    summary, boxes = load_results(out)  # what the gallery example draws from
+    assert summary == first and boxes["digits", METHODS[0], 0.5].shape == (5,)
 
 
 def test_deep_rejects_unknown_data_set(tmp_path):
