@@ -373,13 +373,14 @@ def median_table(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def deep_figure(summary: dict, boxes: dict) -> Figure:
-    """One panel per data set: per sparsity, a box per method over every mask of every seed."""
+def deep_figure(summary: dict, boxes: dict, fig: Figure | None = None) -> Figure:
+    """One panel per data set: per sparsity, a box per method over every mask of every seed
+    (drawn into ``fig`` if given, e.g. a pyplot figure, else into a new ``Figure``)."""
     from matplotlib.figure import Figure
 
     datasets, labels = summary["datasets"], summary["labels"]
     n_seeds, n_masks, epochs = summary["n_seeds"], summary["n_masks"], summary["epochs"]
-    fig = Figure(figsize=(11, 5.6))
+    fig = Figure(figsize=(11, 5.6)) if fig is None else fig
     axes = np.atleast_1d(fig.subplots(1, len(datasets)))
     colours = ("#9ecae1", "#fdae6b", "#a1d99b", "#bcbddc")
     width = 0.2
@@ -396,19 +397,19 @@ def deep_figure(summary: dict, boxes: dict) -> Figure:
             )
             for patch in drawn["boxes"]:
                 patch.set_facecolor(c)
-            ax.plot(
-                [], [], "s", color=c, label=f"{m} (unpruned {summary[f'unpruned|{name}|{m}']:.3f})"
-            )
         ax.set_xticks(pos, [f"{q:g}" for q in SPARSITIES])
         ax.set_xlabel("pruned fraction q of all parameters (uniformly random masks)")
         ax.set_ylabel("test accuracy")
         ax.set_title(f"{labels[name]}: MLP, d = {summary[f'd|{name}']}", fontsize=10)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     fig.suptitle(
         f"Random pruning of MLPs trained by ERM and by MAST, all from the same ERM network v\n"
         f"boxes: quartiles, whiskers min-max over {n_masks} masks x {n_seeds} seeds; SGD lr {LR}, "
         f"momentum {MOMENTUM}, batch {BATCH}, {epochs} + {epochs} epochs, float32",
         fontsize=9,
     )
-    fig.tight_layout()
+    for m, c in zip(METHODS, colours, strict=True):
+        unpruned = ", ".join(f"{labels[n]} {summary[f'unpruned|{n}|{m}']:.3f}" for n in datasets)
+        axes[0].plot([], [], "s", color=c, label=f"{m} (unpruned: {unpruned})")
+    fig.legend(loc="lower center", ncol=2, fontsize=8)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
