@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .experiments import _data_name, _data_setting, _save_figure, _sweep, _write_csv, base_seed
+from . import experiments as ex
+from .experiments import _data_name, _data_setting, _sweep, _write_csv, base_seed
 from .experiments import load_a5a as _load_a5a
 
 if TYPE_CHECKING:
@@ -307,7 +308,7 @@ def run_deep(
         rows,
     )
     (out_dir / "deep.md").write_text(median_table(summary))
-    _save_figure(deep_figure(summary, boxes), out_dir / "deep.png")
+    ex._save_figure(deep_figure(summary, boxes), out_dir / "deep.png")
     return summary
 
 
@@ -402,14 +403,18 @@ def deep_figure(summary: dict, boxes: dict, fig: Figure | None = None) -> Figure
         ax.set_ylabel("test accuracy")
         ax.set_title(f"{labels[name]}: MLP, d = {summary[f'd|{name}']}", fontsize=10)
     fig.suptitle(
-        f"Random pruning of MLPs trained by ERM and by MAST, all from the same ERM network v\n"
+        f"Random pruning of MLPs trained by ERM and by MAST, all from the same ERM network v, "
+        f"on {' and '.join(labels[n] for n in datasets)}\n"
         f"boxes: quartiles, whiskers min-max over {n_masks} masks x {n_seeds} seeds; SGD lr {LR}, "
         f"momentum {MOMENTUM}, batch {BATCH}, {epochs} + {epochs} epochs, float32",
         fontsize=9,
     )
-    for m, c in zip(METHODS, colours, strict=True):
-        unpruned = ", ".join(f"{labels[n]} {summary[f'unpruned|{n}|{m}']:.3f}" for n in datasets)
-        axes[0].plot([], [], "s", color=c, label=f"{m} (unpruned: {unpruned})")
-    fig.legend(loc="lower center", ncol=2, fontsize=8)
+    for ax in axes:
+        for m, c in zip(METHODS, colours, strict=True):
+            unpruned = ", ".join(
+                f"{labels[n]} {summary[f'unpruned|{n}|{m}']:.3f}" for n in datasets
+            )
+            ax.plot([], [], "s", color=c, label=f"{m} (unpruned: {unpruned})")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig

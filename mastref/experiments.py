@@ -24,6 +24,7 @@ reads those back instead of running them again, with the same results.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 from collections.abc import Callable
 from functools import partial
@@ -870,5 +871,6 @@ EXPERIMENTS: dict[str, Callable[..., dict]] = {
     "subsampling": run_subsampling,
     "distributed": run_distributed,
     "stepsize": run_stepsize,
-    "deep": run_deep,
 }
+if all(importlib.util.find_spec(m) is not None for m in ("jax", "optax", "sklearn")):
+    EXPERIMENTS["deep"] = run_deep  # the extra mastref[jax] is installed
