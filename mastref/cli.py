@@ -256,6 +256,8 @@ def _experiment(args: argparse.Namespace) -> int:
         if missing:
             raise UsageError(f"argument --data: {data} holds no {' or '.join(missing)}")
     out = _out(args.out)
+    if args.name not in (*EXPERIMENTS, "all"):
+        raise UsageError(f"experiment {args.name} needs the extra: pip install 'mastref[jax]'")
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
     resume = f"mastref experiment {args.name} --resume --out {out}{_same_run(args)}"
     echo = _echo(args)
@@ -370,7 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="reproduce an experiment of the paper (THEORY §8)",
         parents=[common, quiet],
     )
-    exp.add_argument("name", choices=["pruning", "subsampling", "distributed", "stepsize", "all"])
+    exp.add_argument(
+        "name", choices=["pruning", "subsampling", "distributed", "stepsize", "deep", "all"]
+    )
     exp.add_argument(
         "--data",
         metavar="DIR",

@@ -1,0 +1,132 @@
+"""Overhead of MAST's training-loop step over a plain jitted SGD step (JAX, CPU, float32).
+
+``python -m benchmarks.jax_overhead [--rounds R]``
+
+Two MLPs (tanh, softmax cross-entropy), batch 32: 64-256-256-10 (85 002 parameters, small
+enough that the sketch's cost shows) and 784-1024-256-10 (1 070 602 parameters). The plain step
+is ``x <- x - lr * grad f_B(x)`` (``jax.value_and_grad``); the MAST step is the same update with
+``mastref.jax.mast_value_and_grad`` (a fresh sketch drawn in JAX, ``y = v + S(x - v)``,
+``S^T grad f_B(y)``), each wrapped in one ``jax.jit``. One round times every contender over
+``n`` steps back to back; the ratio reported is the median over rounds of MAST / plain. JAX,
+numba and BLAS are held to one thread (``mastref.jax.single_thread_env``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from mastref.jax import single_thread_env
+
+os.environ.update(single_thread_env())
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+import mastref as mr  # noqa: E402
+from mastref.jax import mast_value_and_grad, rng_key  # noqa: E402
+
+LR = 0.01
+
+
+def mlp_params(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [
+        (
+            jnp.asarray(rng.standard_normal((a, b)) / np.sqrt(a), jnp.float32),
+            jnp.zeros(b, jnp.float32),
+        )
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+def loss(params, batch):
+    h = batch[0]
+    for W, b in params[:-1]:
+        h = jnp.tanh(h @ W + b)
+    logits = h @ params[-1][0] + params[-1][1]
+    return jnp.mean(
+        jax.nn.logsumexp(logits, axis=1)
+        - jnp.take_along_axis(logits, batch[1][:, None], axis=1)[:, 0]
+    )
+
+
+def timed(step, params, batch, n, keyed):
+    key = rng_key(0)
+    p = params
+    t0 = time.perf_counter()
+    for _ in range(n):
+        if keyed:
+            p, key = step(p, batch, key)
+        else:
+            p = step(p, batch)
+    jax.block_until_ready(p)
+    return (time.perf_counter() - t0) / n
+
+
+def bench(sizes, rounds: int, n: int) -> dict:
+    params = mlp_params(sizes)
+    d = sum(a.size for a in jax.tree_util.tree_leaves(params))
+    rng = np.random.default_rng(1)
+    batch = (
+        jnp.asarray(rng.standard_normal((32, sizes[0])), jnp.float32),
+        jnp.asarray(rng.integers(sizes[-1], size=32)),
+    )
+
+    @jax.jit
+    def plain(p, b):
+        g = jax.grad(loss)(p, b)
+        return jax.tree_util.tree_map(lambda x, gi: x - LR * gi, p, g)
+
+    def mast_step(law):
+        vg = mast_value_and_grad(loss, law, v=params)
+
+        @jax.jit
+        def step(p, b, key):
+            key, sub = jax.random.split(key)
+            _, g = vg(p, b, sub)
+            return jax.tree_util.tree_map(lambda x, gi: x - LR * gi, p, g), key
+
+        return step
+
+    laws = {
+        "Bernoulli(0.5)": mr.Bernoulli(0.5, d=d),
+        "RandK(d/2)": mr.RandK(d, d // 2),
+        "Partition(4)": mr.Partition(d, 4, rng=0),
+    }
+    steps = {name: mast_step(law) for name, law in laws.items()}
+    timed(plain, params, batch, 3, False)  # compile
+    for s in steps.values():
+        timed(s, params, batch, 3, True)
+    times = {"plain": [], **{k: [] for k in steps}}
+    for _ in range(rounds):
+        times["plain"].append(timed(plain, params, batch, n, False))
+        for k, s in steps.items():
+            times[k].append(timed(s, params, batch, n, True))
+    plain_t = np.array(times["plain"])
+    out = {"d": d, "plain_ms": 1e3 * float(np.median(plain_t))}
+    for k in steps:
+        out[k] = float(np.median(np.array(times[k]) / plain_t))
+    return out
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args(argv)
+    print(f"jax {jax.__version__}, {jax.devices()[0].platform}, one thread, float32, batch 32")
+    print("| MLP | d | plain step (ms) | Bernoulli(0.5) | RandK(d/2) | Partition(4) |")
+    print("|---|---|---|---|---|---|")
+    for sizes, n in (((64, 256, 256, 10), 200), ((784, 1024, 256, 10), 20)):
+        r = bench(sizes, args.rounds, n)
+        print(
+            f"| {'-'.join(map(str, sizes))} | {r['d']} | {r['plain_ms']:.3g} | "
+            f"{r['Bernoulli(0.5)']:.2f}x | {r['RandK(d/2)']:.2f}x | {r['Partition(4)']:.2f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()

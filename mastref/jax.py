@@ -1,0 +1,310 @@
+"""MAST for models written in JAX (the optional extra ``mastref[jax]``: jax, optax).
+
+Two ways in:
+
+``JaxProblem(loss, params, data)``
+    any JAX loss over a parameter pytree as a ``mastref.Problem``: ``MAST``, ``dsgd``, the
+    theorems with user-stated constants and ``check`` take it (THEORY.md §2).
+``mast_value_and_grad(loss, law, v)``
+    MAST inside a user's own training loop: a jitted drop-in for ``jax.value_and_grad(loss)``
+    that returns ``f_S(x) = f(v + S(x - v))`` and ``grad f_S(x) = S^T grad f(v + S(x - v))``
+    with a fresh sketch ``S ~ law`` drawn from a JAX key (THEORY.md §0, §3 P1); the user keeps
+    their model, data pipeline and optimizer (optax).
+
+Conventions
+-----------
+Randomness: ``rng_key(rng)`` is the one map from the package's ``rng=`` to JAX keys: an int
+seeds ``jax.random.PRNGKey(rng)``; a NumPy Generator draws one integer in ``[0, 2^63)`` that
+seeds it; ``None`` draws that integer from fresh entropy. The same ``rng`` gives the same key,
+hence the same run.
+
+Precision: JAX computes in float32 unless ``jax_enable_x64`` is on; the package's exactness
+tests run in float64 (``jax.enable_x64(True)``), and each experiment states its precision.
+
+Threads (2-core machines): XLA's CPU backend sizes its thread pools when JAX is first
+imported. ``XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"``
+(set before importing JAX) keeps one JAX process on one core; with ``NUMBA_NUM_THREADS=1`` and
+``OMP_NUM_THREADS=1`` the numba kernels and BLAS do the same, and parallelism comes from the
+process count alone (``--jobs``: joblib or Dask workers, one core each). ``single_thread_env``
+gives these settings as a dict.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+
+from .problems.jax_problem import JaxProblem, import_jax
+from .sketches import Bernoulli, Partition, RandK
+
+__all__ = [
+    "JaxProblem",
+    "mast_value_and_grad",
+    "rng_key",
+    "single_thread_env",
+    "sketch_sampler",
+]
+
+#: 2^32: the uint32 resolution of the JAX Bernoulli sampler.
+_TWO32 = 2**32
+
+
+def single_thread_env() -> dict[str, str]:
+    """Environment variables that keep JAX (XLA), numba and BLAS on one thread per process.
+
+    Set them before JAX, numba or NumPy start (e.g. ``os.environ.update(single_thread_env())``
+    at the top of a script, or in the shell); then run ``jobs`` processes for ``jobs`` cores.
+
+    Examples
+    --------
+    >>> from mastref.jax import single_thread_env
+    >>> sorted(single_thread_env())
+    ['MKL_NUM_THREADS', 'NUMBA_NUM_THREADS', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'XLA_FLAGS']
+    """
+    return {
+        "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+        "NUMBA_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def rng_key(rng: int | np.random.Generator | None = None):
+    """The JAX key of ``rng``: ``PRNGKey(rng)`` for an int, ``PRNGKey(g.integers(2**63))`` for a
+    Generator ``g`` (advancing it), fresh entropy for ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mastref.jax import rng_key
+    >>> bool((rng_key(3) == rng_key(3)).all())
+    True
+    >>> a, b = rng_key(np.random.default_rng(0)), rng_key(np.random.default_rng(0))
+    >>> bool((a == b).all())
+    True
+    """
+    jax, _ = import_jax()
+    if isinstance(rng, np.random.Generator):
+        seed = int(rng.integers(2**63))
+    elif rng is None:
+        seed = int(np.random.default_rng().integers(2**63))
+    elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and 0 <= rng < 2**63:
+        seed = int(rng)
+    else:
+        raise TypeError(
+            f"argument 'rng' = {rng!r} must be an int in [0, 2^63), a numpy.random.Generator or "
+            "None"
+        )
+    return jax.random.PRNGKey(seed)
+
+
+def sketch_sampler(law, dtype: str = "float32") -> Callable:
+    """A jittable ``sample(key) -> s`` drawing the scale vector ``s`` of a diagonal law in JAX.
+
+    The JAX law is built from the mastref law's parameters (THEORY.md §1); O(d) memory:
+
+    * ``Bernoulli(p)``: ``s_j = 1[u_j < t_j] * 2^b / t_j`` with ``u_j`` uniform on
+      ``{0, ..., 2^b - 1}`` (``b`` bits of a uniform uint32 word, ``32/b`` coordinates a word)
+      and ``t_j = p_j 2^b``: ``b`` is the fewest bits in ``{1, 2, 4, 8, 16}`` that write every
+      ``p_j`` exactly (``p = 1/2``: one bit a coordinate), the law is then exact; otherwise
+      ``b = 32`` and the keep probability is ``p_j`` rounded to a multiple of ``2^-32``.
+      Either way ``E[s_j] = 1`` and ``E[s_j^2] = 2^b / t_j`` (``1/p_j``, to a relative
+      ``2^-33 / p_j`` when rounded); ``p_j = 1`` is always kept;
+    * ``RandK(d, k)``: ``s = (d/k) 1_C`` with ``C`` a uniform k-subset, drawn without a sort
+      of ``d`` keys (see ``_subset_sampler``);
+    * ``Partition``: ``s = B 1_{P_b}`` with ``b`` uniform in ``{0, ..., B-1}``.
+
+    The scales are then cast to ``dtype`` (float32: ``1/p`` to a relative ``6e-8``).
+
+    Examples
+    --------
+    >>> import jax
+    >>> import mastref as mr
+    >>> from mastref.jax import sketch_sampler
+    >>> s = sketch_sampler(mr.RandK(6, 2))(jax.random.PRNGKey(0))
+    >>> sorted(s.tolist())
+    [0.0, 0.0, 0.0, 0.0, 3.0, 3.0]
+    """
+    jax, jnp = import_jax()
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"argument 'dtype' = {dtype!r} must be 'float32' or 'float64'")
+    d = law.d
+    if isinstance(law, Bernoulli):
+        p = np.asarray(law.p, dtype=np.float64)
+        b = next((b for b in (1, 2, 4, 8, 16) if np.all(p * 2**b == np.round(p * 2**b))), 32)
+        t = np.round(p * 2**b)  # exact for b < 32; else p rounded to a multiple of 2^-32
+        if np.any(t == 0):
+            raise ValueError(f"argument 'law' has a keep probability below 2^-33: {law!r}")
+        always = t >= 2**b  # p = 1
+        scale = np.where(always, 1.0, 2.0**b / t)
+        t = np.minimum(t, 2**b - 1).astype(np.uint32)
+        if np.all(p == p[0]):
+            t_j, always_j, scale_j = jnp.uint32(t[0]), bool(always[0]), scale[0]
+        else:
+            t_j, always_j, scale_j = jnp.asarray(t), jnp.asarray(always), jnp.asarray(scale, dtype)
+        per_word = 32 // b
+        n_words = -(-d // per_word)
+        shifts = jnp.arange(per_word, dtype=jnp.uint32) * jnp.uint32(b)
+        field = jnp.uint32(2**b - 1)
+
+        def sample(key):
+            words = jax.random.bits(key, (n_words,), dtype=jnp.uint32)
+            fields = ((words[:, None] >> shifts) & field).reshape(-1)[:d]
+            keep = (fields < t_j) | always_j
+            return jnp.where(keep, jnp.asarray(scale_j, dtype), jnp.zeros((), dtype))
+
+        return sample
+    if isinstance(law, RandK):
+        subset, c = _subset_sampler(jax, jnp, d, law.k), d / law.k
+
+        def sample(key):
+            return jnp.where(subset(key), jnp.asarray(c, dtype), jnp.zeros((), dtype))
+
+        return sample
+    if isinstance(law, Partition):
+        block_of = np.empty(d, dtype=np.int32)
+        for b, block in enumerate(law.blocks):
+            block_of[block] = b
+        block_of_j, B = jnp.asarray(block_of), law.n_blocks
+
+        def sample(key):
+            b = jax.random.randint(key, (), 0, B, dtype=jnp.int32)
+            return jnp.where(block_of_j == b, jnp.asarray(B, dtype), jnp.zeros((), dtype))
+
+        return sample
+    raise TypeError(
+        f"argument 'law' = {law!r}: the JAX sampler knows Bernoulli, RandK and Partition"
+    )
+
+
+def _subset_sampler(jax, jnp, d: int, k: int) -> Callable:
+    """``key -> mask`` of a uniformly random k-subset of ``{0, ..., d-1}``, exactly.
+
+    XLA sorts slowly on CPU, so ``jax.random.permutation`` (a sort of ``d`` keys) would cost far
+    more than a training step at large ``d``. Instead: (1) ``C0`` keeps each coordinate
+    independently with a dyadic probability ``p0 = t/2^b`` close to ``k/d`` (``b`` random bits a
+    coordinate); given ``m = |C0|``, ``C0`` is a uniform m-subset. (2) ``r = |m - k|``
+    coordinates are removed from ``C0`` (``m > k``) or added from its complement (``m < k``):
+    the first ``r`` distinct of ``N`` iid positions (``B`` random bits each, ``2^B >= d``)
+    that land in that set, which is a uniform r-subset of it given that at least ``r``
+    distinct land there (an event invariant under relabelling). Removing (adding) a uniform
+    r-subset of a uniform m-subset (of its complement) gives a uniform k-subset. (3) When
+    fewer than ``r`` land (rare: ``N`` is set for 2.5 times the expected count at a deviation
+    of 6 standard deviations of ``m``), or when ``N`` would exceed ``d`` (``k`` or ``d - k`` tiny),
+    the subset is the first ``k`` of ``jax.random.permutation``. Each branch is exact, so the
+    law is exactly uniform; cost ``O(d)`` with ``b d / 32`` random words.
+    """
+    if k == d:
+        return lambda key: jnp.ones(d, dtype=bool)
+    b = next((b for b in (1, 2, 4, 8) if (k * 2**b) % d == 0), 8)
+    t = min(max(round(k * 2**b / d), 1), 2**b - 1)
+    p0 = t / 2**b
+    r_cap = abs(d * p0 - k) + 6 * math.sqrt(d * p0 * (1 - p0)) + 8
+    B = max(1, math.ceil(math.log2(d)))
+    n_draws = math.ceil(2.5 * r_cap * 2**B / min(k, d - k)) + 64
+
+    def by_permutation(key):
+        return jnp.zeros(d, dtype=bool).at[jax.random.permutation(key, d)[:k]].set(True)
+
+    if n_draws > d:
+        return by_permutation
+    per_word = 32 // b
+    n_words = -(-d // per_word)
+    shifts = jnp.arange(per_word, dtype=jnp.uint32) * jnp.uint32(b)
+    field, low = jnp.uint32(2**b - 1), jnp.uint32(2**B - 1)
+
+    def sample(key):
+        k_keep, k_pos, k_perm = jax.random.split(key, 3)
+        words = jax.random.bits(k_keep, (n_words,), dtype=jnp.uint32)
+        keep = (((words[:, None] >> shifts) & field).reshape(-1)[:d]) < jnp.uint32(t)
+        m = jnp.sum(keep, dtype=jnp.int32)
+        remove = m > k
+        r = jnp.abs(m - k)
+        pos = (jax.random.bits(k_pos, (n_draws,), dtype=jnp.uint32) & low).astype(jnp.int32)
+        valid = pos < d
+        pos = jnp.where(valid, pos, 0)
+        landed = valid & (keep[pos] == remove)
+        draw = jnp.arange(n_draws, dtype=jnp.int32)
+        first_draw = (
+            jnp.full(d, n_draws, jnp.int32).at[jnp.where(landed, pos, d)].min(draw, mode="drop")
+        )
+        first = landed & (first_draw[pos] == draw)
+        take = first & (jnp.cumsum(first) <= r)
+        flipped = keep.at[jnp.where(take, pos, d)].set(~remove, mode="drop")
+        return jax.lax.cond(jnp.sum(first) >= r, lambda: flipped, lambda: by_permutation(k_perm))
+
+    return sample
+
+
+def mast_value_and_grad(loss: Callable, law, v=None) -> Callable:
+    """MAST's sketched loss and gradient for a training loop: a drop-in for
+    ``jax.value_and_grad(loss)`` with a key argument.
+
+    Returns ``step(params, batch, key) -> (f_S, g)`` (one jitted computation) with
+    ``f_S = loss(v + S(x - v), batch)`` and ``g = S^T grad loss(v + S(x - v), batch)``
+    (THEORY.md §0, §3 P1), ``x`` the flattened ``params`` and ``S = Diag(s)``,
+    ``s = sketch_sampler(law)(key)`` fresh at every call; ``g`` has the pytree structure of
+    ``params``. Feed ``g`` to any optimizer (plain SGD is Algorithm 1 with the minibatch
+    oracle, Variant II). Split a new key per step (``jax.random.split``).
+
+    Parameters
+    ----------
+    loss : callable
+        ``loss(params, batch) -> scalar`` in ``jax.numpy``.
+    law : Bernoulli, RandK or Partition
+        The sketch law ``D`` on the ``d`` flattened parameters (see ``sketch_sampler``).
+    v : pytree, optional
+        The centre ``v`` (shift), with the structure of ``params``; default 0 (with Bernoulli,
+        weight-level dropout with inverse scaling, THEORY.md §4).
+
+    Examples
+    --------
+    With optax, one MAST step of an affine model in place of ``jax.value_and_grad(loss)``:
+
+    >>> import jax, jax.numpy as jnp, optax
+    >>> import mastref as mr
+    >>> from mastref.jax import mast_value_and_grad, rng_key
+    >>> def loss(params, batch):
+    ...     return jnp.mean((batch[0] @ params["w"] + params["b"] - batch[1]) ** 2)
+    >>> params = {"w": jnp.ones(3), "b": jnp.zeros(())}
+    >>> step = mast_value_and_grad(loss, mr.Bernoulli(0.5, d=4), v=params)
+    >>> opt = optax.sgd(0.1)
+    >>> state = opt.init(params)
+    >>> value, grads = step(params, (jnp.ones((8, 3)), jnp.zeros(8)), rng_key(0))
+    >>> updates, state = opt.update(grads, state)
+    >>> params = optax.apply_updates(params, updates)
+    >>> jax.tree_util.tree_structure(grads) == jax.tree_util.tree_structure(params)
+    True
+    """
+    jax, jnp = import_jax()
+    from jax.flatten_util import ravel_pytree
+
+    if not callable(loss):
+        raise TypeError(f"argument 'loss' = {loss!r} must be a callable loss(params, batch)")
+    samplers: dict = {}
+
+    def sketched(params, centre, batch, key):
+        flat, unravel = ravel_pytree(params)
+        if flat.size != law.d:
+            raise ValueError(f"argument 'law' has d = {law.d}, but params have {flat.size} entries")
+        dtype = str(flat.dtype)
+        if dtype not in samplers:
+            samplers[dtype] = sketch_sampler(law, dtype)
+        s = unravel(samplers[dtype](key))
+        y = jax.tree_util.tree_map(lambda c, si, x: c + si * (x - c), centre, s, params)
+        value, g = jax.value_and_grad(loss)(y, batch)
+        return value, jax.tree_util.tree_map(lambda si, gi: si * gi, s, g)
+
+    sketched = jax.jit(sketched)
+    centre = None if v is None else jax.tree_util.tree_map(jnp.asarray, v)
+
+    def step(params, batch, key):
+        c = jax.tree_util.tree_map(jnp.zeros_like, params) if centre is None else centre
+        return sketched(params, c, batch, key)
+
+    step.__doc__ = f"MAST step of {getattr(loss, '__name__', 'loss')} with {law!r}."
+    return step
