@@ -492,7 +492,20 @@ def table(results: list[dict]) -> str:
         f"Kill rate over the {len(false)} false variants: quick {rate('quick')}, full "
         f"{rate('full')}, search {rate('search')}, any route {any_route}/{len(false)}; "
         f"own witnesses {rate('witness')}.",
+        "",
+        "Survivors of every route, with the instance where the variant fails (its witness):",
+        "",
     ]
+    for r in false:
+        if any(r.get(k, {}).get("killed") for k in ("quick", "full", "search")):
+            continue
+        w = r.get("witness", {})
+        shown = (
+            f"violated on {w['instance']} (ratio {w['ratio']:.3g})"
+            if w.get("killed")
+            else "no witness found"
+        )
+        lines.append(f"- `{r['name']}` ({r['axis']}): {shown}.")
     return "\n".join(lines)
 
 
