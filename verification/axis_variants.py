@@ -500,12 +500,26 @@ def t4a_gamma_mu_branch(mast, **kw) -> Guarantee:
     """Theorem 4 (a) with ``min(gamma mu, p/2)`` replaced by ``min(1.25 gamma mu, p/2)``: wrong
     only where the ``gamma mu`` branch is active.
 
-    False where one step of the Lyapunov function contracts by about ``1 - gamma mu``: the
-    PEPit cross-check (README) finds explicit convex quadratics at 0.98-0.995 of the one-step
-    worst case, which is within 2.5 % of ``1 - gamma mu``, so one step already exceeds
-    ``1 - 1.25 gamma mu``.
+    Believed false when written, NOT shown false since (``AXIS_POWER.md``): the PEPit
+    cross-check finds one-step worst cases within 2.5 % of ``1 - gamma mu``, but over states
+    ``(x, w)`` that the algorithm, which starts at ``w_0 = x_0``, may not reach; on quadratics
+    the oracle is unbiased, so the flattest mode of ``E x_t`` decays like ``(1 - gamma
+    mu)^(2t)``, faster than the variant. ``t4a_gamma_mu_branch_2p5`` is the provably false
+    version.
     """
     return _t4_rate(mast, kw, lambda gm, p: min(1.25 * gm, p / 2), "a")
+
+
+def t4a_gamma_mu_branch_2p5(mast, **kw) -> Guarantee:
+    """Theorem 4 (a) with ``min(gamma mu, p/2)`` replaced by ``min(2.5 gamma mu, p/2)``: wrong
+    only where the ``gamma mu`` branch is active. Added after the BEFORE run, with the argument
+    of ``t4b_gamma_mu_branch``.
+
+    False (proof) with ``5 gamma mu < p``: the oracle is unbiased, so on a quadratic ``E x_t -
+    x* = (I - gamma H)^t (x_0 - x*)`` and ``E||x_t - x*||^2 >= (1 - gamma mu)^(2t) r_0`` along
+    the flattest mode, which decays slower than ``(1 - 2.5 gamma mu)^t``.
+    """
+    return _t4_rate(mast, kw, lambda gm, p: min(2.5 * gm, p / 2), "a")
 
 
 def t4a_p_branch(mast, **kw) -> Guarantee:
@@ -594,6 +608,7 @@ _TABLE = (
     ("tau", "theorem3", t3_tau_B_linear),
     ("nonconvex", "theorem3", t3nc_floor_06),
     ("branch", "theorem4", t4a_gamma_mu_branch),
+    ("branch (added after the BEFORE run)", "theorem4", t4a_gamma_mu_branch_2p5),
     ("branch", "theorem4", t4a_p_branch),
     ("branch", "theorem4", t4b_gamma_mu_branch),
     ("branch", "theorem4", t4b_p_branch),
