@@ -1,0 +1,629 @@
+"""Held-out per-axis variants of the THEORY.md §5 statements (issue 20, "your own controls").
+
+Each variant is a claim with the signature of the statement it patches (``theorem1`` ...
+``theorem5``) that returns a ``Guarantee`` STRONGER than the stated one, but only off the
+beaten path: it equals the stated bound at the theorem's own default step, with one client or
+identical clients, at ``tau = n``, in the strongly convex form, or in the other branch of a
+``min``, and is strictly smaller elsewhere. They were written from the statements of
+THEORY.md §5 and the public API alone, before reading the checks, controls, instances or search
+families of ``mastref``, so that they measure the checker from outside.
+
+``VARIANTS`` maps a variant's name to a ``Variant``: the registry key of the theorem it patches
+(``statement``), the hypothesis axis it probes, the claim, whether it is believed false
+(``expected_false``) and the argument. ``verification/axis_power.py`` patches each one in the
+way a new user would and reports which route of the checker kills it (``AXIS_POWER.md``).
+
+Axes: ``step`` (wrong only at steps below the theorem's default), ``clients`` (wrong only with
+heterogeneous clients, Theorem 5), ``tau`` (wrong only for ``tau < n``, Theorem 3's tau-nice
+constants), ``nonconvex`` (wrong only in a nonconvex form), ``branch`` (wrong only in one
+branch of a ``min`` of Theorem 4), ``law`` (wrong only for laws other than the uniform ones).
+
+One variant, ``t5_A_mean``, is included although it is TRUE (proof in its docstring): it is a
+false-alarm probe, and the issue's suggestion "max over clients replaced by the mean" is that
+variant.
+
+Examples
+--------
+>>> import numpy as np
+>>> import mastref as mr
+>>> from verification.axis_variants import VARIANTS
+>>> v = VARIANTS["t1_floor_step_squared"]
+>>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Bernoulli(0.5, 2))
+>>> g, g_var = mr.theorem1(mast), v.claim(mast)
+>>> bool(g_var.floor == g.floor)  # equal at gamma_max ...
+True
+>>> g, g_var = mr.theorem1(mast, gamma=0.1 * g.gamma), v.claim(mast, gamma=0.1 * g.gamma)
+>>> round(g_var.floor / g.floor, 12)  # ... and 10 times smaller at 0.1 gamma_max
+0.1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import mastref as mr
+from mastref.theorems.claims import (
+    Guarantee,
+    InvalidGuarantee,
+    geometric,
+    geometric_parts,
+    sublinear,
+    sublinear_parts,
+)
+
+#: The original statements, captured at import (before any patching).
+_MODULES = {
+    n: importlib.import_module(f"mastref.theorems.{n}")
+    for n in ("theorem1", "theorem2", "theorem3", "theorem4", "theorem5")
+}
+_T1 = _MODULES["theorem1"].theorem1
+_T2 = _MODULES["theorem2"].theorem2
+_T3 = _MODULES["theorem3"].theorem3
+_TAU = _MODULES["theorem3"].tau_nice_abc
+_T4 = _MODULES["theorem4"].theorem4
+_T5 = _MODULES["theorem5"].theorem5
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variant:
+    """A stronger-than-stated claim: ``claim`` patches the registry entry ``statement``."""
+
+    name: str
+    statement: str
+    axis: str
+    claim: Callable
+    expected_false: bool = True
+
+    @property
+    def argument(self) -> str:
+        """The first paragraph of the claim's docstring (what changed, why it is false)."""
+        return " ".join((self.claim.__doc__ or "").strip().split("\n\n")[0].split())
+
+
+# ------------------------------------------------------------------------------------------------
+# Rebuilding a guarantee with other constants
+# ------------------------------------------------------------------------------------------------
+
+
+def _geometric(g: Guarantee, rate: float, start: float, floor: float) -> Guarantee:
+    """``g`` with the bound ``rate^t start + floor`` (rate clipped to [0, 1])."""
+    rate = min(max(rate, 0.0), 1.0)
+    return dataclasses.replace(
+        g,
+        bound=geometric(rate, start, floor),
+        parts=geometric_parts(rate, start, floor),
+        rate=rate,
+        floor=floor,
+    )
+
+
+def _sublinear(g: Guarantee, a: float, start: float, gamma: float, floor: float) -> Guarantee:
+    """``g`` with the bound ``a^t start/(gamma t) + floor``."""
+    return dataclasses.replace(
+        g,
+        bound=sublinear(a, start, gamma, floor),
+        parts=sublinear_parts(a, start, gamma, floor),
+        floor=floor,
+    )
+
+
+def _with_limit(g: Guarantee, gamma_max: float, strict: bool) -> Guarantee:
+    """``g`` with the step limit ``gamma_max`` (its condition recomputed); raise like the
+    theorems when a condition fails and ``strict``."""
+    conditions = dict(g.conditions)
+    details = dict(g.details)
+    conditions["gamma <= gamma_max"] = bool(0 < g.gamma <= gamma_max * (1 + 1e-12))
+    details["gamma <= gamma_max"] = f"gamma = {g.gamma:.6g}, gamma_max = {gamma_max:.6g}"
+    g = dataclasses.replace(g, gamma_max=gamma_max, conditions=conditions, details=details)
+    if strict and not g.valid:
+        failed = [k for k, ok in g.conditions.items() if not ok]
+        raise InvalidGuarantee(f"{g.name}: condition(s) fail: {'; '.join(failed)}")
+    return g
+
+
+def _quiet(statement: Callable, *args, **kw) -> Guarantee:
+    """``statement(..., strict=False)`` without the invalid-guarantee warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return statement(*args, **{**kw, "strict": False})
+
+
+def _client_constants(problem) -> dict[str, np.ndarray]:
+    """Per-client paper constants ``L_i``, ``L_{D_i}``, ``L_{S_i}^max``, ``mu_i``, ``mu_{D_i}``."""
+    cs = problem.clients
+    return {
+        "L": np.array([c.problem.L for c in cs], dtype=float),
+        "L_D": np.array([c.sketch.L_D for c in cs], dtype=float),
+        "L_S_max": np.array([c.sketch.L_S_max for c in cs], dtype=float),
+        "mu": np.array([c.problem.mu for c in cs], dtype=float),
+        "mu_D": np.array([c.sketch.mu_D for c in cs], dtype=float),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# Axis "step": wrong only below the theorem's default step
+# ------------------------------------------------------------------------------------------------
+
+
+def t1_floor_step_squared(mast, **kw) -> Guarantee:
+    """Theorem 1 with the neighbourhood ``2 gamma L_max Delta/mu * (gamma/gamma_max)``: equal at
+    ``gamma = gamma_max``, quadratic instead of linear in ``gamma`` below it.
+
+    False: the stationary ``E||x - x_D*||^2`` of DSGD is linear in ``gamma`` for small steps
+    (``gamma sigma*^2/(2 mu)``). On ``near_scalar(0.01)`` at ``0.1 gamma_max`` it is still about
+    0.9 of Theorem 1's neighbourhood (met to ``1 - O(eps)`` at every step fraction), so the
+    variant, 10 times smaller there, is exceeded about 9-fold once ``gamma mu T >> 1`` (``T`` of
+    a few thousand).
+    """
+    g = _T1(mast, **kw)
+    floor = g.floor * min(1.0, g.gamma / g.gamma_max)
+    return _geometric(g, g.rate, g.values["dist2_0"], floor)
+
+
+def t1_rate_sqrt(mast, **kw) -> Guarantee:
+    """Theorem 1 with the contraction ``1 - mu sqrt(gamma gamma_max)`` instead of ``1 - gamma
+    mu``: equal at ``gamma_max``, much faster below.
+
+    False: on the attained instance (isotropic quadratic, RandK, ``v = x*``, ``Delta = 0``)
+    ``E||x_t - x*||^2 = (1 - 2 gamma c + gamma^2 c^3)^t r_0`` with ``c = d/K``; at ``gamma =
+    0.01 gamma_max`` that is about ``(1 - 0.02/c)^t`` against the claimed ``(1 - 0.1/c)^t``.
+    """
+    g = _T1(mast, **kw)
+    rate = 1.0 - g.values["mu"] * math.sqrt(g.gamma * g.gamma_max)
+    return _geometric(g, rate, g.values["dist2_0"], g.floor)
+
+
+def t2_floor_step_squared(mast, **kw) -> Guarantee:
+    """Theorem 2 (nonconvex) with the neighbourhood ``L L_max gamma Delta * min(1, gamma /
+    gamma_def)``, ``gamma_def = 1/sqrt(L L_max T)`` the default step: equal at the default
+    step, quadratic in ``gamma`` below it.
+
+    False: at a small step DSGD on ``near_scalar(0.01)`` settles at ``E||grad f_D||^2 ~ gamma
+    sigma*^2 / 2``, linear in ``gamma``, which Theorem 2's floor meets to ``1 - O(eps)``; at
+    ``0.1 gamma_def`` with ``T ~ 3000`` the variant is exceeded about 9-fold.
+    """
+    g = _T2(mast, **kw)
+    v = g.values
+    LL = v["L"] * v["L_max"]
+    gamma_def = 1.0 / math.sqrt(LL * g.n_steps)
+    floor = g.floor * min(1.0, g.gamma / gamma_def)
+    return _sublinear(g, 1.0 + LL * g.gamma**2, v["delta_0"], g.gamma, floor)
+
+
+def t3sc_floor_step_squared(mast, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 3, strongly convex form, with the neighbourhood ``L C gamma^2/(2 rho) *
+    min(1, gamma/gamma_def)``, ``gamma_def = mu/(L B mu + L A)`` the default step (the
+    nonconvex form is unchanged).
+
+    False: ``rho ~ 2 gamma mu`` for small steps, so the true neighbourhood ``~ L C gamma/(4
+    mu)`` is linear in ``gamma``, and it is met on ``near_scalar(0.01)`` (value gap ``(mu/2)
+    E||x - x_D*||^2``); at ``0.1 gamma_def`` the variant is exceeded several-fold.
+    """
+    g = _T3(mast, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    gamma_def = 0.5 * g.gamma_max
+    floor = g.floor * min(1.0, g.gamma / gamma_def)
+    return _geometric(g, g.rate, g.values["delta_0"], floor)
+
+
+def t5sc_floor_step_squared(problem, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 5, strongly convex form, with the neighbourhood ``2 gamma A Delta_M/mu_F *
+    (gamma/gamma_max)`` (nonconvex form unchanged).
+
+    False: with one client Algorithm 4 is DSGD, whose stationary distance is linear in
+    ``gamma``; one client with ``S = (1 +- 0.01) I`` at ``0.1 gamma_max`` exceeds it about
+    9-fold (``T`` a few thousand).
+    """
+    g = _T5(problem, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    floor = g.floor * min(1.0, g.gamma / g.gamma_max)
+    return _geometric(g, g.rate, g.values["dist2_0"], floor)
+
+
+# ------------------------------------------------------------------------------------------------
+# Axis "clients": wrong only with heterogeneous clients (Theorem 5)
+# ------------------------------------------------------------------------------------------------
+
+
+def t5_LF_min(problem, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 5, nonconvex form, with ``L_F = (1/M) sum_i L_i L_{D_i}`` replaced by
+    ``min_i L_i L_{D_i}`` (also in the default step and the growth factor); the strongly
+    convex form, which does not use ``L_F``, is unchanged. Equal for identical clients.
+
+    False: two clients, client 1 ``f_1 = 1/2 ||x - x*||^2`` with ``S = (1 +- 0.01) I``, client 2
+    ``f_2 = (0.01/2) ||x - x*||^2`` with ``S = I`` (same minimiser, so ``Delta_M`` is client
+    1's half gap). Near ``x*`` the noise is client 1's, ``E||grad F||^2 ~ gamma lambda(F)
+    Var/2`` with ``lambda(F) ~ 0.5``, while the variant's floor uses ``0.01``: exceeded about
+    10-fold at the stationary distance.
+    """
+    g = _T5(problem, strongly_convex=strongly_convex, **kw)
+    if strongly_convex:
+        return g
+    c = _client_constants(problem)
+    per = c["L"] * c["L_D"]
+    L_F = g.values["L_F"] * float(per.min() / per.mean())
+    A, T = g.values["A"], g.n_steps
+    gamma = kw.get("gamma")
+    if gamma is None:
+        gamma = 1.0 / math.sqrt(L_F * A * T)
+        g = _T5(problem, **{**kw, "gamma": gamma})
+    values = {**g.values, "L_F": L_F}
+    g = dataclasses.replace(g, values=values)
+    floor = L_F * A * gamma * g.values["Delta_M"]
+    return _sublinear(g, 1.0 + L_F * A * gamma**2, g.values["delta_0"], gamma, floor)
+
+
+def _t5_with_A(problem, A_of: Callable, strongly_convex: bool, kw: dict) -> Guarantee:
+    """Theorem 5 with ``A`` replaced by ``A_of(per-client constants, A used) `` everywhere (step
+    limit, default step, growth factor, neighbourhood)."""
+    strict = kw.pop("strict", True)
+    g0 = _quiet(_T5, problem, strongly_convex=strongly_convex, **kw)
+    A = float(A_of(_client_constants(problem), g0.values["A"]))
+    gamma = kw.get("gamma")
+    if strongly_convex:
+        gamma_max = 1.0 / A
+        if gamma is None:
+            gamma = gamma_max
+        g = _quiet(_T5, problem, strongly_convex=True, **{**kw, "gamma": gamma})
+        v = {**g.values, "A": A}
+        mu_F = v["mu_F"]
+        floor = 2 * gamma * A * v["Delta_M"] / mu_F if mu_F > 0 else math.inf
+        g = _geometric(dataclasses.replace(g, values=v), 1 - gamma * mu_F, v["dist2_0"], floor)
+        return _with_limit(g, gamma_max, strict)
+    L_F, T = g0.values["L_F"], g0.n_steps
+    if gamma is None:
+        gamma = 1.0 / math.sqrt(L_F * A * T)
+    g = _T5(problem, strongly_convex=False, strict=strict, **{**kw, "gamma": gamma})
+    v = {**g.values, "A": A}
+    g = dataclasses.replace(g, values=v)
+    floor = L_F * A * gamma * v["Delta_M"]
+    return _sublinear(g, 1.0 + L_F * A * gamma**2, v["delta_0"], gamma, floor)
+
+
+def t5_A_maxL_minLS(problem, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 5 with ``A = max_i L_i L_{S_i}^max`` replaced by ``(max_i L_i)(min_i
+    L_{S_i}^max)`` (step limit ``1/A`` included). Equal for identical clients or identical laws.
+
+    False: two clients with the same ``L_i`` but different laws, client 1 Bernoulli(0.1)
+    (``L_S^max = 100``), client 2 the identity: the variant's ``A`` is 1 where the true one is
+    100, so its step ``1/A = 1`` makes client 1's coordinate ``x <- (1 - s^2) x`` with ``s^2 =
+    100`` blow up (and at a common step its floor is 100 times smaller than client 1's noise,
+    which is ``~ 1/(2M)`` of Theorem 5's floor).
+    """
+    return _t5_with_A(
+        problem,
+        lambda c, A: A * c["L"].max() * c["L_S_max"].min() / (c["L"] * c["L_S_max"]).max(),
+        strongly_convex,
+        dict(kw),
+    )
+
+
+def t5_A_mean(problem, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 5 with ``A = max_i L_i L_{S_i}^max`` replaced by the MEAN over clients (step limit
+    included). TRUE, so not a control: a probe for false alarms.
+
+    Proof: the proof of Theorem 5 needs ``E||g||^2 <= 2A (F(x) - (1/M) sum f_i^inf)`` for the
+    averaged oracle ``g = (1/M) sum g_i``. By Minkowski in L2, ``(E||g||^2)^(1/2) <= (1/M) sum
+    (E||g_i||^2)^(1/2)``; by P8 per client ``E||g_i||^2 <= 2 A_i (f_{i,D}(x) - f_i^inf)``; by
+    Cauchy-Schwarz ``((1/M) sum sqrt(a_i u_i))^2 <= ((1/M) sum a_i)((1/M) sum u_i)``. So the
+    ABC bound holds with ``A_mean``, for ANY joint law, and the rest of the proof is unchanged.
+    """
+    return _t5_with_A(
+        problem,
+        lambda c, A: A * (c["L"] * c["L_S_max"]).mean() / (c["L"] * c["L_S_max"]).max(),
+        strongly_convex,
+        dict(kw),
+    )
+
+
+def t5sc_mu_max(problem, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 5, strongly convex form, with ``mu_F = (1/M) sum_i mu_i mu_{D_i}`` replaced by
+    ``max_i mu_i mu_{D_i}`` (rate and neighbourhood); nonconvex form unchanged. Equal for
+    identical clients.
+
+    False: two clients ``f_1 = 1/2||x - a||^2``, ``f_2 = (0.01/2)||x - a||^2`` with the identity
+    law: ``F`` has curvature ``0.505``, Algorithm 4 is gradient descent on it and contracts at
+    ``(1 - 0.505 gamma)^2`` per step, while the variant claims ``1 - gamma`` (at ``gamma = 1/A
+    = 1``: zero after one step).
+    """
+    g = _T5(problem, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    c = _client_constants(problem)
+    per = c["mu"] * c["mu_D"]
+    if per.mean() <= 0:
+        return g
+    mu = g.values["mu_F"] * float(per.max() / per.mean())
+    g = dataclasses.replace(g, values={**g.values, "mu_F": mu})
+    floor = 2 * g.gamma * g.values["A"] * g.values["Delta_M"] / mu
+    return _geometric(g, 1.0 - g.gamma * mu, g.values["dist2_0"], floor)
+
+
+def t5_delta_sketch_only(problem, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 5 with ``Delta_M = F^inf - (1/M) sum_i f_i^inf`` replaced by the sketch gap of
+    the average alone, ``F^inf - Fbar^inf`` with ``Fbar = (1/M) sum f_i`` unsketched (both
+    forms). Equal when every client has its minimum where ``Fbar`` has its (identical clients).
+
+    False: ``f_{1,2} = 1/2 (x -+ 1)^2`` in d = 1, independent Bernoulli(0.5) laws, ``v = 0``:
+    ``F`` and ``Fbar`` both have their infimum 1/2 at 0, so the variant has no neighbourhood,
+    but at ``x* = 0`` the oracle ``-(1/2)(S_1 - S_2)`` has variance 1 (``S_i`` in {0, 2}), so
+    ``E x_t^2`` stays near ``gamma/(2 mu_F)``.
+    """
+    g = _T5(problem, strongly_convex=strongly_convex, **kw)
+    try:
+        problems = [c.problem for c in problem.clients]
+        fbar = mr.DistributedProblem(problems, mr.Identity(problem.d), shift=problem.v).inf
+    except Exception:  # noqa: BLE001 - no exact infimum of the average: keep the theorem
+        return g
+    delta = max(problem.inf - fbar, 0.0)
+    v = {**g.values, "Delta_M": delta}
+    g = dataclasses.replace(g, values=v)
+    if strongly_convex:
+        mu_F = v["mu_F"]
+        floor = 2 * g.gamma * v["A"] * delta / mu_F if mu_F > 0 else math.inf
+        return _geometric(g, g.rate, v["dist2_0"], floor)
+    LA = v["L_F"] * v["A"]
+    return _sublinear(g, 1.0 + LA * g.gamma**2, v["delta_0"], g.gamma, LA * g.gamma * delta)
+
+
+# ------------------------------------------------------------------------------------------------
+# Axis "tau": wrong only for tau < n (Theorem 3's tau-nice constants)
+# ------------------------------------------------------------------------------------------------
+
+
+def _tau_variant(mast, batch_size, abc, kw, constants_of: Callable) -> Guarantee:
+    """Theorem 3 with the tau-nice constants ``(A, C) = constants_of(mast, tau, tau_nice_abc)``
+    (``B = 0``), the oracle still the tau-nice one; unchanged without ``batch_size``."""
+    if batch_size is None or abc is not None:
+        return _T3(mast, batch_size=batch_size, abc=abc, **kw)
+    tn = _TAU(mast, batch_size)
+    A, C = constants_of(mast, int(batch_size), tn)
+    g = _T3(mast, abc=(A, 0.0, C), **kw)
+    values = {**g.values, **{k: v for k, v in tn.items() if k not in ("A", "B", "C")}}
+    values.update({"A": A, "C": C})
+    return dataclasses.replace(
+        g, values=values, options={"oracle": "minibatch", "batch_size": int(batch_size)}
+    )
+
+
+def t3_tau_A_mean_L(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Theorem 3 with ``A_tau = c_tau max_i L_i`` replaced by ``c_tau (1/n) sum_i L_i`` (in
+    ``A`` and ``C``). Equal at ``tau = n`` (``c_tau = 0``) and for equal ``L_i``.
+
+    False: least squares in d = 1, identity law, ``n = m + 1`` samples, sample 1 with
+    ``L_1 = m`` and optimum ``-1/m``, the others ``L = 1`` and optimum ``1/m`` (``x* = 0``, every
+    ``||grad f_i(x*)||^2 = 2 L_i (f_i(x*) - f_i^inf)`` exactly). The tau-nice noise at ``x*`` is
+    ``c_tau (1/n) sum ||grad f_i||^2 = c_tau G^2/m`` while the variant's ``C/2 = c_tau
+    mean(L) Delta_data`` is ``4 c_tau G^2/n^2``: for ``n = 20``, tau = 1, 5 times smaller.
+    """
+
+    def constants(m, tau, tn):
+        p, LS = m.problem, m.sketch.L_S_max
+        A_tau = tn["c_tau"] * float(np.mean(p.L_i))
+        A = LS * (A_tau + tn["B_tau"] * p.L)
+        return A, 2 * A * tn["Delta"] + 2 * LS * A_tau * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+def t3_tau_c_without_bessel(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Theorem 3 with ``c_tau = (n - tau)/(tau (n - 1))`` replaced by ``(n - tau)/(tau n)`` in
+    the data term of ``C`` (``A`` unchanged). Equal at ``tau = n``; smaller by ``(n-1)/n``.
+
+    False: ``f_{1,2} = 1/2 (x -+ 1)^2`` (n = 2, tau = 1, identity law): at the default step
+    ``gamma = 1`` the iterate jumps to ``+-1``, value gap exactly 1/2, which is Theorem 3's
+    strongly convex floor ``L C gamma^2/(2 rho) = 1/2``; the variant's floor is 1/4.
+    """
+
+    def constants(m, tau, tn):
+        n, p, LS = m.problem.n_samples, m.problem, m.sketch.L_S_max
+        c = (n - tau) / (tau * n)
+        A = tn["A"]
+        return A, 2 * A * tn["Delta"] + 2 * LS * c * float(np.max(p.L_i)) * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+def t3_tau_B_linear(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Theorem 3 with ``B_tau = n (tau - 1)/(tau (n - 1))`` replaced by ``(tau - 1)/(n - 1)`` (in
+    ``A`` and ``C``). Equal at ``tau = 1`` and ``tau = n``, smaller in between.
+
+    False: ``n`` identical samples ``f_i = f`` (then the tau-nice oracle is the exact one and
+    ``A_tau + B_tau L_f = L_f``) with isotropic ``f``, RandK and ``v = x*``: the variant's ``A``
+    is ``k L_max`` with ``k = c_tau + B' < 1``, its default step ``1/(c^2 k)`` (``c = d/K``)
+    gives the true factor ``1 - 2/(c k) + 1/(c k^2)`` per step, above the claimed
+    ``1 - 1/(c k)``.
+    """
+
+    def constants(m, tau, tn):
+        n, p, LS = m.problem.n_samples, m.problem, m.sketch.L_S_max
+        B = 1.0 if n == 1 else (tau - 1) / (n - 1)
+        A = LS * (tn["A_tau"] + B * p.L)
+        return A, 2 * A * tn["Delta"] + 2 * LS * tn["A_tau"] * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+# ------------------------------------------------------------------------------------------------
+# Axis "nonconvex": wrong only in a nonconvex form
+# ------------------------------------------------------------------------------------------------
+
+
+def t3nc_floor_06(mast, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 3, nonconvex form, with the neighbourhood ``L C gamma/2 / (1 - L B gamma/2)``
+    multiplied by 0.6 (strongly convex form unchanged).
+
+    False: with the exact oracle (``A = L_max, B = 0, C = 2 L_max Delta``) the nonconvex form is
+    Theorem 2's bound, which ``S = (1 +- 0.01) I`` started at its stationary distance meets to
+    0.93 at ``T = 300`` (THEORY-side figure quoted by ``theorem2``'s docstring): the variant is
+    exceeded about 1.5-fold.
+    """
+    g = _T3(mast, strongly_convex=strongly_convex, **kw)
+    if strongly_convex:
+        return g
+    v = g.values
+    denom = 1.0 - v["L"] * v["B"] * g.gamma / 2.0
+    a = 1.0 + v["L"] * v["A"] * g.gamma**2
+    return _sublinear(g, a, v["delta_0"] / denom, g.gamma, 0.6 * g.floor)
+
+
+# ------------------------------------------------------------------------------------------------
+# Axis "branch": wrong only in one branch of a min (Theorem 4)
+# ------------------------------------------------------------------------------------------------
+
+
+def _t4_rate(mast, kw, rho_of: Callable, part: str) -> Guarantee:
+    """Theorem 4 with ``rho = rho_of(gamma mu, p)`` in part ``part`` ("a" or "b"; the other part
+    unchanged); in (b) the neighbourhood's ``1/rho`` follows."""
+    g = _T4(mast, **kw)
+    v = g.values
+    is_a = g.name.endswith("4a")
+    if (part == "a") != is_a:
+        return g
+    rho = rho_of(g.gamma * v["mu"], v["p"])
+    floor = 0.0 if is_a else g.floor * v["rho"] / rho
+    g = dataclasses.replace(g, values={**v, "rho": rho})
+    return _geometric(g, 1.0 - rho, v["lyapunov_0"], floor)
+
+
+def t4a_gamma_mu_branch(mast, **kw) -> Guarantee:
+    """Theorem 4 (a) with ``min(gamma mu, p/2)`` replaced by ``min(1.25 gamma mu, p/2)``: wrong
+    only where the ``gamma mu`` branch is active.
+
+    Believed false when written, NOT shown false since (``AXIS_POWER.md``): the PEPit
+    cross-check finds one-step worst cases within 2.5 % of ``1 - gamma mu``, but over states
+    ``(x, w)`` that the algorithm, which starts at ``w_0 = x_0``, may not reach; on quadratics
+    the oracle is unbiased, so the flattest mode of ``E x_t`` decays like ``(1 - gamma
+    mu)^(2t)``, faster than the variant. ``t4a_gamma_mu_branch_2p5`` is the provably false
+    version.
+    """
+    return _t4_rate(mast, kw, lambda gm, p: min(1.25 * gm, p / 2), "a")
+
+
+def t4a_gamma_mu_branch_2p5(mast, **kw) -> Guarantee:
+    """Theorem 4 (a) with ``min(gamma mu, p/2)`` replaced by ``min(2.5 gamma mu, p/2)``: wrong
+    only where the ``gamma mu`` branch is active. Added after the BEFORE run, with the argument
+    of ``t4b_gamma_mu_branch``.
+
+    False (proof) with ``5 gamma mu < p``: the oracle is unbiased, so on a quadratic ``E x_t -
+    x* = (I - gamma H)^t (x_0 - x*)`` and ``E||x_t - x*||^2 >= (1 - gamma mu)^(2t) r_0`` along
+    the flattest mode, which decays slower than ``(1 - 2.5 gamma mu)^t``.
+    """
+    return _t4_rate(mast, kw, lambda gm, p: min(2.5 * gm, p / 2), "a")
+
+
+def t4a_p_branch(mast, **kw) -> Guarantee:
+    """Theorem 4 (a) with ``min(gamma mu, p/2)`` replaced by ``min(gamma mu, 1.5 p)``: wrong only
+    where the ``p/2`` branch is active.
+
+    False (proof) wherever ``gamma mu > p`` and ``D_0 > 0``: with probability ``(1 - p)^t`` the
+    reference was never refreshed, so ``E D_t >= (1 - p)^t D_0`` and ``E Phi_t >= (4 gamma^2/p)
+    (1 - p)^t D_0``, which outgrows ``(1 - 1.5 p)^t Phi_0`` (e.g. a two-atom Partition law on a
+    well-conditioned quadratic, ``p = 0.01``, ``gamma = 1/(6L)``).
+    """
+    return _t4_rate(mast, kw, lambda gm, p: min(gm, 1.5 * p), "a")
+
+
+def t4b_gamma_mu_branch(mast, **kw) -> Guarantee:
+    """Theorem 4 (b) with ``rho = min(gamma mu/2, p/2)`` replaced by ``min(2.5 gamma mu, p/2)``:
+    wrong only where the ``gamma mu/2`` branch is active (``gamma mu < p``).
+
+    False (proof) under interpolation (``v = x*``: ``sigma*^2 = 0``, no neighbourhood) with
+    ``5 gamma mu < p``: the oracle is unbiased on average (``E[h - grad f_D(w)] = 0`` since
+    each reference batch is fresh), so on a quadratic ``E x_t - x* = (I - gamma H)^t (x_0 -
+    x*)`` and ``E||x_t - x*||^2 >= (1 - gamma mu)^(2t) r_0`` along the flattest mode, which
+    decays slower than ``(1 - 2.5 gamma mu)^t``.
+    """
+    return _t4_rate(mast, kw, lambda gm, p: min(2.5 * gm, p / 2), "b")
+
+
+def t4b_p_branch(mast, **kw) -> Guarantee:
+    """Theorem 4 (b) with ``rho = min(gamma mu/2, p/2)`` replaced by ``min(gamma mu/2, 1.5 p)``:
+    wrong only where the ``p/2`` branch is active (``p < gamma mu``).
+
+    False (proof) under interpolation (``v = x*``, no neighbourhood) with ``gamma mu > 2 p``
+    and ``D_0 > 0``: ``E Psi_t >= (6 gamma^2/p)(1 - p)^t D_0`` (no refresh yet with probability
+    ``(1 - p)^t``), which outgrows ``(1 - min(gamma mu/2, 1.5 p))^t Psi_0``.
+    """
+    return _t4_rate(mast, kw, lambda gm, p: min(gm / 2, 1.5 * p), "b")
+
+
+# ------------------------------------------------------------------------------------------------
+# Axis "law": wrong only for non-uniform laws
+# ------------------------------------------------------------------------------------------------
+
+
+def t1_LS_max_as_LD_muD(mast, *, gamma=None, strict: bool = True, **kw) -> Guarantee:
+    """Theorem 1 with ``L_S^max`` replaced by ``L_D mu_D`` (in ``L_max``, the step limit and the
+    neighbourhood). Equal for the identity, uniform Bernoulli, RandK and partitions; smaller for
+    non-uniform Bernoulli (``1/(p_min p_max)`` against ``1/p_min^2``).
+
+    False: isotropic ``f``, ``v = x*``, Bernoulli ``p = (0.1, 1)``: the variant's step ``1/L_max'
+    = 0.1`` gives coordinate 1 the factor ``E(1 - gamma s^2)^2 = 0.9 + 0.1 * 81 = 9`` per step:
+    DSGD diverges while the variant claims contraction.
+    """
+    g0 = _quiet(_T1, mast, gamma=gamma, **kw)
+    law = mast.sketch
+    scale = law.L_D * law.mu_D / law.L_S_max
+    if not (math.isfinite(scale) and scale > 0):
+        return _T1(mast, gamma=gamma, strict=strict, **kw)
+    L_max = g0.values["L_max"] * scale
+    gamma_max = 1.0 / L_max
+    if gamma is None:
+        gamma = gamma_max
+    g = _quiet(_T1, mast, gamma=gamma, **kw)
+    v = {**g.values, "L_max": L_max}
+    mu = v["mu"]
+    floor = 2 * gamma * L_max * v["Delta"] / mu if mu > 0 else math.inf
+    g = _geometric(dataclasses.replace(g, values=v), 1 - gamma * mu, v["dist2_0"], floor)
+    return _with_limit(g, gamma_max, strict)
+
+
+# ------------------------------------------------------------------------------------------------
+# The list
+# ------------------------------------------------------------------------------------------------
+
+_TABLE = (
+    ("step", "theorem1", t1_floor_step_squared),
+    ("step", "theorem1", t1_rate_sqrt),
+    ("step, nonconvex", "theorem2", t2_floor_step_squared),
+    ("step", "theorem3", t3sc_floor_step_squared),
+    ("step", "theorem5", t5sc_floor_step_squared),
+    ("clients, nonconvex", "theorem5", t5_LF_min),
+    ("clients", "theorem5", t5_A_maxL_minLS),
+    ("clients", "theorem5", t5sc_mu_max),
+    ("clients", "theorem5", t5_delta_sketch_only),
+    ("tau", "theorem3", t3_tau_A_mean_L),
+    ("tau", "theorem3", t3_tau_c_without_bessel),
+    ("tau", "theorem3", t3_tau_B_linear),
+    ("nonconvex", "theorem3", t3nc_floor_06),
+    ("branch", "theorem4", t4a_gamma_mu_branch),
+    ("branch (added after the BEFORE run)", "theorem4", t4a_gamma_mu_branch_2p5),
+    ("branch", "theorem4", t4a_p_branch),
+    ("branch", "theorem4", t4b_gamma_mu_branch),
+    ("branch", "theorem4", t4b_p_branch),
+    ("law", "theorem1", t1_LS_max_as_LD_muD),
+)
+
+#: name -> Variant: the false ones, then the true probe ``t5_A_mean``.
+VARIANTS: dict[str, Variant] = {
+    fn.__name__: Variant(name=fn.__name__, statement=key, axis=axis, claim=fn)
+    for axis, key, fn in _TABLE
+}
+VARIANTS["t5_A_mean"] = Variant(
+    name="t5_A_mean",
+    statement="theorem5",
+    axis="clients (true probe)",
+    claim=t5_A_mean,
+    expected_false=False,
+)
