@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from ._budget import SECONDS_PER_RECURSION_D3, check_cost
+from ._budget import SECONDS_PER_PYTHON_STEP, SECONDS_PER_RECURSION_D3, check_cost
 from ._validation import MissingCapability, check_int, check_real, check_vector
 from ._watch import RunWatch
 from .distributed import DistributedProblem
@@ -495,19 +495,30 @@ class _MomentSystem:
         return F4 + F3 + F3.T + self.Sigma
 
 
+#: Numpy calls of one recursion step beyond its ``d x d`` products, each costing at least
+#: ``SECONDS_PER_PYTHON_STEP`` (measured: 50-550 us a step at d = 2, so this is a lower bound).
+CALLS_PER_STEP = 20
+#: Passes over ``d x d`` arrays in one step beyond its products, at >= 1 ns an element.
+PASSES_PER_STEP = 10
+
+
 def recursion_seconds(work: float, d: int, n_steps: int, dtype) -> float:
     """Estimated time of ``n_steps`` steps of ``work`` ``d x d`` products (``float64`` BLAS;
-    other dtypes run without BLAS, ~50x slower)."""
+    other dtypes run without BLAS, ~50x slower) plus each step's fixed overhead."""
     slow = 1.0 if np.dtype(dtype) == np.float64 else 50.0
-    return n_steps * work * slow * SECONDS_PER_RECURSION_D3 * float(d) ** 3
+    per_step = work * slow * SECONDS_PER_RECURSION_D3 * float(d) ** 3
+    per_step += CALLS_PER_STEP * SECONDS_PER_PYTHON_STEP + PASSES_PER_STEP * 1e-9 * float(d) ** 2
+    return n_steps * per_step
 
 
-def _precheck(name: str, n_clients: int, d: int, n_steps: int, dtype) -> None:
-    """Refuse at once (before any ``O(d^3)`` set-up) a run whose cheapest form, ``4 M`` products
-    a step, already exceeds the cost budget."""
-    seconds = recursion_seconds(4.0 * n_clients, d, n_steps, dtype)
+def _precheck(name: str, d: int, n_steps: int, dtype, n_curves: int = 3) -> None:
+    """Refuse at once, before any ``O(d^3)`` set-up, a run whose fixed cost alone (the steps'
+    overhead, the recorded curves, the ``d x d`` second moment) exceeds the cost budget."""
     check_cost(
-        f"{name}: d = {d}, n_steps = {n_steps}", seconds=seconds, hint="Reduce n_steps or d."
+        f"{name}: d = {d}, n_steps = {n_steps}",
+        seconds=recursion_seconds(0.0, d, n_steps, dtype),
+        nbytes=max(n_curves * (n_steps + 1), float(d) ** 2) * np.dtype(dtype).itemsize,
+        hint="Reduce n_steps (the curves hold n_steps + 1 values each).",
     )
 
 
@@ -515,7 +526,9 @@ def _watch(name, work, d, n_steps, dtype, gamma, limit, on_divergence, stackleve
     """Check the cost (``mastref.cost_budget``) and return the run's ``RunWatch``."""
     seconds = recursion_seconds(work, d, n_steps, dtype)
     check_cost(
-        f"{name}: d = {d}, n_steps = {n_steps}", seconds=seconds, hint="Reduce n_steps or d."
+        f"{name}: d = {d}, n_steps = {n_steps}",
+        seconds=seconds,
+        hint="Reduce n_steps (or use dsgd with n_runs: Monte Carlo costs O(d) a step).",
     )
     return RunWatch(
         name, gamma, n_steps, limit, on_divergence, seconds=seconds, what="expected curve",
@@ -644,7 +657,7 @@ def expected_dsgd(
     x0 = check_vector("x0", x0, mast.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
-    _precheck("expected_dsgd", 1, mast.d, n_steps, dtype)
+    _precheck("expected_dsgd", mast.d, n_steps, dtype)
     A, b, _ = mast.problem.quadratic_form()
     x_star = mast.argmin()
     g, h_star = A @ mast.v - b, x_star - mast.v
@@ -692,7 +705,7 @@ def expected_distributed_dsgd(
     x0 = check_vector("x0", x0, problem.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
-    _precheck("expected_distributed_dsgd", problem.n_clients, problem.d, n_steps, dtype)
+    _precheck("expected_distributed_dsgd", problem.d, n_steps, dtype)
     v, M = problem.v, problem.n_clients
     x_star = problem.argmin()
     h_star = x_star - v
@@ -801,7 +814,7 @@ def expected_svrdsg(
         raise ValueError(f"argument 'p' = {p} must lie in (0, 1]")
     b = N if b is None else check_int("b", b, 1, N)
     c_b = 0.0 if N == 1 else (N - b) / (b * (N - 1))
-    _precheck("expected_svrdsg", 1, mast.d, n_steps, dtype)
+    _precheck("expected_svrdsg", mast.d, n_steps, dtype, n_curves=5)
     A, bvec, _ = mast.problem.quadratic_form()
     x_star = mast.argmin()
     g, h_star = A @ mast.v - bvec, x_star - mast.v

@@ -240,3 +240,23 @@ def test_fast_permutation_cross_terms_equal_the_reference(seed, d, M):
     assert np.abs(_f3_cross_perm_fast(Ai, m, g, Q, float(M)) - ref3).max() <= 1e-12 * max(
         1.0, np.abs(ref3).max()
     )
+
+
+def test_huge_horizon_is_refused_up_front_naming_n_steps():
+    """T = 10^9 would need 22 GiB of curves and hours of steps: refused in well under 1 s, with
+    the argument to change; with the time budget lifted, the memory estimate refuses it."""
+    import time
+
+    mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    start = time.perf_counter()
+    with pytest.raises(mr.CostLimitExceeded, match="n_steps = 1000000000 needs an estimated.*h;"):
+        mr.expected_dsgd(mast, np.zeros(2), 0.1, 10**9)
+    assert time.perf_counter() - start < 1.0
+    with mr.cost_budget(seconds=1e9), pytest.raises(mr.CostLimitExceeded, match=r"2\d\.\d GiB"):
+        mr.expected_dsgd(mast, np.zeros(2), 0.1, 10**9)
+    dp = mr.DistributedProblem([mr.Quadratic(np.eye(2), np.ones(2))] * 2, mr.RandK(2, 1))
+    with pytest.raises(mr.CostLimitExceeded, match="Reduce n_steps"):
+        mr.expected_distributed_dsgd(dp, np.zeros(2), 0.1, 10**9)
+    part = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Partition(2, 2, rng=0))
+    with pytest.raises(mr.CostLimitExceeded, match="Reduce n_steps"):
+        mr.expected_svrdsg(part, np.zeros(2), 0.1, 10**9)
