@@ -88,7 +88,8 @@ class Expectation:
 
 # ------------------------------------------------------------------------------------------------
 # Mixed moments in numba. kind 0: Bernoulli with w = 1/p; kind 1: uniform subset with scale c and
-# qtab[u] = P(u given distinct coordinates all kept) = sum_r q_r (k_r)_u / (d)_u.
+# qtab[u] = P(u given distinct coordinates all kept) = sum_r q_r (k_r)_u / (d)_u; kind 2: one block
+# of a fixed partition, w = block labels, c = the number of blocks (MomentStructure).
 # ------------------------------------------------------------------------------------------------
 
 
@@ -107,6 +108,8 @@ def _distinct4(a, k, l, b):
 @njit(cache=True)
 def _moment4(kind, w, qtab, c, a, k, l, b):
     """``E[s_a s_k s_l s_b]``."""
+    if kind == 2:
+        return c**3 if w[k] == w[a] and w[l] == w[a] and w[b] == w[a] else 0.0
     if kind == 0:
         r = w[a] * w[k] * w[l] * w[b] / w[a]
         if k != a:
@@ -122,6 +125,8 @@ def _moment4(kind, w, qtab, c, a, k, l, b):
 @njit(cache=True)
 def _moment3(kind, w, qtab, c, a, k, b):
     """``E[s_a s_k s_b]``."""
+    if kind == 2:
+        return c**2 if w[k] == w[a] and w[b] == w[a] else 0.0
     if kind == 0:
         r = w[a] * w[k] * w[b] / w[a]
         if k != a:
@@ -252,40 +257,67 @@ def _region_sums(A, P, B=None):
     return T, Dg, Rk, Rl, Rkl, Dgin
 
 
-def _f4_fast(A, P, kind, w, qtab, c):
-    """``E[D P D]`` in O(d^3) for the moment structures of ``_f4_single``."""
-    T, Dg, Rk, Rl, Rkl, Dgin = _region_sums(A, P)
-    i = np.diag_indices_from(T)
+def _blocks_of(label: np.ndarray) -> list[np.ndarray]:
+    """The coordinates of each block, from per-coordinate block labels."""
+    order = np.argsort(label, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
+
+
+def _f4_fast(A, P, kind, w, qtab, c, AP=None):
+    """``E[D P D]`` in O(d^3) for the moment structures of ``_f4_single``, ``A`` and ``P``
+    symmetric: two ``d x d`` products (one given ``AP = A @ P``) and O(d^2) corrections for
+    kinds 0 and 1; for kind 2, ``c^3 A_bb P_bb A_bb`` on each block ``b`` (zero across blocks).
+
+    The main term ``A (alpha P + Diag(beta * diag P)) A`` carries the regions ``k != l`` and
+    ``k = l`` outside ``{a, b}`` at once; the regions touching ``{a, b}`` are O(d^2) given
+    ``AP`` (``P A = (A P)^T``); the diagonal ``a = b`` is assembled separately.
+    """
+    if kind == 2:
+        out = np.zeros_like(P)
+        for idx in _blocks_of(w):
+            ix = np.ix_(idx, idx)
+            Ab = A[ix]
+            out[ix] = Ab @ P[ix] @ Ab
+        return c**3 * out
+    AP = A @ P if AP is None else AP
+    i = np.diag_indices_from(A)
+    dA, dP, dAP = np.diag(A), np.diag(P), np.diag(AP).copy()
+    Td = np.einsum("ab,ab->a", AP, A)  # (A P A)_aa
+    AAdP = (A * A) @ dP  # (A Diag(P) A)_aa
+    R12 = dA * dP * dA  # k = l = a on the diagonal
+    Rkd = dA * dAP  # k = a (or l = a) on the diagonal
+    Dgin = (dA * dP)[:, None] * A + A * (dP * dA)[None, :]  # k = l in {a, b}
     if kind == 1:  # E[s_a s_k s_l s_b] = c^4 q_{#distinct}
         q1, q2, q3, q4 = qtab[1], qtab[2], qtab[3], qtab[4]
-        out = q4 * T + (q3 - q4) * (Rk + Rl + Dg - Dgin) + (q4 - 2 * q3 + q2) * Rkl
-        diag = q3 * T[i] + (q2 - q3) * (Rk[i] + Rl[i] + Dg[i]) + (2 * q3 - 3 * q2 + q1) * Rkl[i]
-        out[i] = diag
+        Rk = dA[:, None] * AP.T + A * dAP[None, :]  # k in {a, b}
+        Rl = dAP[:, None] * A + AP * dA[None, :]  # l in {a, b}
+        Rkl = Dgin + dA[:, None] * P * dA[None, :] + A * P * A  # both in {a, b}
+        out = (q4 * AP + (q3 - q4) * A * dP[None, :]) @ A
+        out += (q3 - q4) * (Rk + Rl - Dgin) + (q4 - 2 * q3 + q2) * Rkl
+        out[i] = q3 * Td + (q2 - q3) * (2 * Rkd + AAdP) + (2 * q3 - 3 * q2 + q1) * R12
         return c**4 * out
     # kind 0, independent coordinates: E s = 1, E s^2 = w, E s^3 = w^2, E s^4 = w^3
-    dA, dP = np.diag(A), np.diag(P)
-    PA, AP = P @ A, A @ P
     wA = w * dA
-    Dgw = (A * (dP * w)) @ A
-    out = T - Rk - Rl + Rkl - Dg + Dgin  # k, l outside {a, b}, k != l: moment 1
-    out += Dgw - (wA * dP)[:, None] * A - A * (dP * wA)[None, :]  # k = l outside: w_k
-    out += wA[:, None] * (PA - dP[:, None] * A - P * dA[None, :])  # k = a: w_a
-    out += A * w[None, :] * (np.diag(PA)[None, :] - P.T * A - (dP * dA)[None, :])  # k = b: w_b
-    out += w[:, None] * A * (np.diag(AP)[:, None] - (dA * dP)[:, None] - A * P.T)  # l = a
+    out = (AP + A * ((w - 1) * dP)[None, :]) @ A  # k != l outside: 1; k = l outside: w_k
+    out -= dA[:, None] * AP.T + A * dAP[None, :] + dAP[:, None] * A + AP * dA[None, :]
+    out += 2 * Dgin + dA[:, None] * P * dA[None, :] + A * P * A  # inclusion-exclusion of {a, b}
+    out -= (wA * dP)[:, None] * A + A * (dP * wA)[None, :]
+    out += wA[:, None] * (AP.T - dP[:, None] * A - P * dA[None, :])  # k = a: w_a
+    out += A * w[None, :] * (dAP[None, :] - P * A - (dP * dA)[None, :])  # k = b: w_b
+    out += w[:, None] * A * (dAP[:, None] - (dA * dP)[:, None] - A * P)  # l = a: w_a
     out += wA[None, :] * (AP - dA[:, None] * P - A * dP[None, :])  # l = b: w_b
     out += (  # k, l in {a, b}: w_a^2, w_a w_b, w_a w_b, w_b^2
         (w * wA * dP)[:, None] * A
         + wA[:, None] * P * wA[None, :]
-        + A * P.T * A * np.outer(w, w)
+        + A * P * A * np.outer(w, w)
         + A * (w * wA * dP)[None, :]
     )
     # the diagonal a = b: k, l != a distinct: w_a; k = l != a: w_a w_k; one of k, l = a: w_a^2;
     # k = l = a: w_a^3
-    Td, Dgd, Rkd, Rld, R12 = T[i], Dg[i], Rk[i], Rl[i], Rkl[i]
     out[i] = (
-        w * (Td - Rkd - Rld + R12 - (Dgd - R12))
-        + w * (Dgw[i] - w * R12)
-        + w**2 * (Rkd - R12 + Rld - R12)
+        w * (Td - 2 * Rkd + 2 * R12 - AAdP)
+        + w * ((A * A) @ (dP * w) - w * R12)
+        + w**2 * (2 * Rkd - 2 * R12)
         + w**3 * R12
     )
     return out
@@ -293,6 +325,11 @@ def _f4_fast(A, P, kind, w, qtab, c):
 
 def _f3_fast(A, m, g, kind, w, qtab, c):
     """``E[D m (S g)^T]`` in O(d^2) for the moment structures of ``_f3_single``."""
+    if kind == 2:
+        out = np.zeros((m.size, m.size))
+        for idx in _blocks_of(w):
+            out[np.ix_(idx, idx)] = np.outer(A[np.ix_(idx, idx)] @ m[idx], g[idx])
+        return c**2 * out
     Am, dA = A @ m, np.diag(A)
     i = np.diag_indices(A.shape[0])
     if kind == 1:  # c^3 q_{#distinct of (a, k, b)}
@@ -305,6 +342,22 @@ def _f3_fast(A, m, g, kind, w, qtab, c):
     out = out * g[None, :]
     out[i] = (w * (Am - dA * m) + w**2 * dA * m) * g
     return out
+
+
+def _drift_fast(A, P, kind, w, qtab, c, AP=None):
+    """``A_D @ P`` with ``A_D = E[S A S]``: from ``AP = A @ P`` in O(d^2) for kinds 0 and 1
+    (``A_D = A + Diag((w - 1) diag A)``, resp. ``c^2 (q_2 A + (q_1 - q_2) Diag(A))``), and one
+    product per block for kind 2 (``A_D = c A`` on the blocks, 0 across them)."""
+    if kind == 2:
+        out = np.zeros_like(P)
+        for idx in _blocks_of(w):
+            out[idx] = A[np.ix_(idx, idx)] @ P[idx]
+        return c * out
+    AP = A @ P if AP is None else AP
+    dA = np.diag(A)
+    if kind == 1:
+        return c**2 * (qtab[2] * AP + (qtab[1] - qtab[2]) * dA[:, None] * P)
+    return AP + ((w - 1) * dA)[:, None] * P
 
 
 def _f4_cross_perm_fast(Ai, Aj, P, Q, c):
@@ -340,8 +393,9 @@ class _ClientTerms:
     expectations ``E[D P D]``, ``E[D m (S g)^T]``, ``E[S g g^T S]``.
 
     The law's capabilities choose the path: moments that depend only on index coincidences
-    (``moment_structure``: numba loops), a finite support (exact weighted sums), or mixed
-    moments from ``moment()`` (a precomputed ``d^4`` table, ``d <= MAX_TABLE_D``).
+    (``moment_structure``: O(d^3) forms checked against numba loops), a finite support (exact
+    weighted sums), or mixed moments from ``moment()`` (a precomputed ``d^4`` table,
+    ``d <= MAX_TABLE_D``). ``work`` is the cost of ``F4`` in ``d x d`` products.
     """
 
     def __init__(self, A: np.ndarray, g: np.ndarray, sketch):
@@ -355,37 +409,56 @@ class _ClientTerms:
         self.A_D = sketch.sandwich(A)
         self.F2 = np.outer(g, g) * sketch.pair_moments()
         d = A.shape[0]
-        structure = sketch.moment_structure()
-        if structure is not None:
-            self.kind, self.w, self.qtab, self.c = structure
+        self.structure = sketch.moment_structure()
+        if self.structure is not None:
+            self.path = "structured"
+            kind, w = self.structure.kind, self.structure.w
+            # kinds 0, 1: A @ P and one more product; kind 2: per block b, two |b|^3 products
+            # in E[D P D] and one |b|^2 d in the drift
+            fractions = [b.size / d for b in _blocks_of(w)] if kind == 2 else []
+            self.work = 2.0 if kind != 2 else sum(2.0 * f**3 + f**2 for f in fractions)
         elif sketch.has_finite_support and sketch.support_size <= MAST.exact_support_limit:
-            self.kind = 2
+            self.path = "finite"
             samples, self.weights = sketch.support()
             self.S = samples
             self.D = samples[:, :, None] * A[None] * samples[:, None, :]
+            self.work = 2.0 * self.weights.size
         else:
             if d > MAX_TABLE_D:
                 raise MissingCapability(
                     f"{sketch!r} gives moments only through moment(): its d^4 table is built for "
                     f"d <= {MAX_TABLE_D} (d = {d}); give a finite support or a moment_structure"
                 )
-            self.kind = 3
+            self.path = "table"
             self.T3, self.T4 = _moment_tables(sketch)
+            self.work = 2.0 * d
 
-    def F4(self, P: np.ndarray) -> np.ndarray:
-        if self.kind == 2:
+    @property
+    def needs_AP(self) -> bool:
+        """Whether ``F4`` and ``drift`` share the product ``A @ P``."""
+        return self.path == "structured" and self.structure.kind != 2
+
+    def drift(self, P: np.ndarray, AP: np.ndarray | None = None) -> np.ndarray:
+        """``A_D @ P`` (O(d^2) from ``AP = A @ P`` for structured laws of kinds 0 and 1)."""
+        if self.path == "structured":
+            return _drift_fast(self.A, P, *self.structure, AP=AP)
+        return self.A_D @ P
+
+    def F4(self, P: np.ndarray, AP: np.ndarray | None = None) -> np.ndarray:
+        """``E[D P D]`` for symmetric ``P`` (``AP = A @ P`` saves a product if given)."""
+        if self.path == "finite":
             return np.einsum("k,kab,kbc->ac", self.weights, self.D @ P, self.D)
-        if self.kind == 3:
+        if self.path == "table":
             return np.einsum("ak,bl,kl,aklb->ab", self.A, self.A, P, self.T4, optimize=True)
-        return _f4_fast(self.A, P, self.kind, self.w, self.qtab, self.c)
+        return _f4_fast(self.A, P, *self.structure, AP=AP)
 
     def F3(self, m: np.ndarray) -> np.ndarray:
-        if self.kind == 2:
+        if self.path == "finite":
             Dm = self.D @ m
             return np.einsum("k,ka,kb->ab", self.weights, Dm, self.S * self.g)
-        if self.kind == 3:
+        if self.path == "table":
             return np.einsum("ak,k,akb->ab", self.A, m, self.T3) * self.g[None, :]
-        return _f3_fast(self.A, m, self.g, self.kind, self.w, self.qtab, self.c)
+        return _f3_fast(self.A, m, self.g, *self.structure)
 
 
 def _moment_tables(sketch) -> tuple[np.ndarray, np.ndarray]:
@@ -437,14 +510,15 @@ class _AtomSystem:
     @property
     def work(self) -> float:
         """Cost of one step in units of a ``d x d`` matrix product."""
-        return 2.0 * self.w.size
+        return 1.0 + 2.0 * self.w.size
 
-    def second_order(self, m, P):
-        """``E[D P D] + C(m) + C(m)^T + Sigma``."""
+    def step(self, m, P, eta):
+        """``P - eta (A P + P A) + eta^2 (E[D P D] + C(m) + C(m)^T + Sigma)``."""
+        AP = self.A @ P
         DP = self.D @ P
         F4 = np.einsum("k,kab,kbc->ac", self.w, DP, self.D)
         C = np.einsum("k,ka,kb->ab", self.w, self.D @ m, self.U)
-        return F4 + C + C.T + self.Sigma
+        return P - eta * (AP + AP.T) + eta**2 * (F4 + C + C.T + self.Sigma)
 
 
 class _MomentSystem:
@@ -463,7 +537,10 @@ class _MomentSystem:
     def work(self) -> float:
         """Cost of one step in units of a ``d x d`` matrix product (cross terms: ``M^2``)."""
         M = len(self.clients)
-        return 4.0 * M + (4.0 * M * M if self.joint_Q is not None else 0.0)
+        if M == 1:
+            return self.clients[0].work
+        own = sum(c.work for c in self.clients)
+        return 1.0 + own + (2.0 + 2.0 * M if self.joint_Q is None else 7.0 * (M + 1))
 
     def _moments(self, m, P):
         """``E[D P D]``, ``E[D m (sum_j S_j g_j)^T]``, ``E[(sum S_i g_i)(sum S_j g_j)^T]``."""
@@ -487,12 +564,22 @@ class _MomentSystem:
             F2 = F2 + cj**2 * Q[1, 1] * (GG * (1.0 - np.eye(d)))
         return F4, F3, F2
 
-    def second_order(self, m, P):
-        """``E[D (P + m h^T + h m^T) D] + F3(m) + F3(m)^T + Sigma`` (``E[D X D]`` is linear in
-        ``X``: one evaluation serves the second moment and the cross term)."""
+    def step(self, m, P, eta):
+        """``P - eta (A P + P A) + eta^2 (E[D X D] + F3(m) + F3(m)^T + Sigma)`` with
+        ``X = P + m h^T + h m^T`` (``E[D X D]`` is linear in ``X``: one evaluation serves the
+        second moment and the cross term). One client with a structured law shares ``A @ P``
+        between ``E[D X D]`` and the drift ``A_D P``: two ``d x d`` products a step."""
         h = self.h
-        F4, F3, _ = self._moments(m, P + np.outer(m, h) + np.outer(h, m))
-        return F4 + F3 + F3.T + self.Sigma
+        X = P + np.outer(m, h) + np.outer(h, m)
+        if len(self.clients) == 1:
+            c = self.clients[0]
+            AP = c.A @ P if c.needs_AP else None
+            AX = None if AP is None else AP + np.outer(c.A @ m, h) + np.outer(c.A @ h, m)
+            drift, F4, F3 = c.drift(P, AP), c.F4(X, AX), c.F3(m)
+        else:
+            drift = self.A @ P
+            F4, F3, _ = self._moments(m, X)
+        return P - eta * (drift + drift.T) + eta**2 * (F4 + F3 + F3.T + self.Sigma)
 
 
 #: Numpy calls of one recursion step beyond its ``d x d`` products, each costing at least
@@ -562,8 +649,7 @@ def _recursion(system, e0, eta, H, n_steps, watch):
         )
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
-            AP = A @ P
-            P_next = P - eta * (AP + AP.T) + eta**2 * system.second_order(m, P)
+            P_next = system.step(m, P, eta)
             m = m - eta * (A @ m)
             P = 0.5 * (P_next + P_next.T)
             record(t + 1)

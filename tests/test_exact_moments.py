@@ -178,6 +178,9 @@ def _structure_moment(structure, m):
     on = m > 0
     if structure.kind == 0:
         return float(np.prod(structure.w[on] ** (m[on] - 1.0)))
+    if structure.kind == 2:
+        one_block = np.unique(structure.w[on]).size == 1
+        return float(structure.c ** (m.sum() - 1.0)) if one_block else 0.0
     return float(structure.c ** m.sum() * structure.qtab[np.count_nonzero(m)])
 
 
@@ -194,10 +197,15 @@ def test_moment_structure_equals_moment_and_enumeration(name):
         assert _structure_moment(structure, m) == pytest.approx(exact, rel=1e-13, abs=1e-15), m
 
 
-def test_structured_laws_cover_the_built_in_exchangeable_and_independent_laws():
-    assert {"bernoulli-nonuniform", "randk", "random-subset", "perm-marginal-5-3"} <= set(
-        STRUCTURED
-    )
+def test_structured_laws_cover_the_built_in_laws():
+    assert {
+        "bernoulli-nonuniform",
+        "randk",
+        "random-subset",
+        "perm-marginal-5-3",
+        "partition",
+        "identity",
+    } <= set(STRUCTURED)
 
 
 @pytest.mark.parametrize(

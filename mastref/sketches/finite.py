@@ -15,7 +15,13 @@ from .._validation import (
     check_sketch_entries,
     check_vector,
 )
-from .base import DiagonalSketch, check_n_samples, gather_supports, supports_from_pairs
+from .base import (
+    DiagonalSketch,
+    MomentStructure,
+    check_n_samples,
+    gather_supports,
+    supports_from_pairs,
+)
 
 _UNBIASED_RTOL = 1e-12
 
@@ -133,6 +139,10 @@ class Identity(FiniteSketch):
     def __init__(self, d: int):
         super().__init__(np.ones((1, check_int("d", d, 1))))
 
+    def moment_structure(self) -> MomentStructure:
+        """One block holding every coordinate, scale 1: every mixed moment is 1."""
+        return MomentStructure(2, np.zeros(self.d), np.zeros(5), 1.0)
+
     def __repr__(self) -> str:
         return f"Identity(d={self.d})"
 
@@ -220,6 +230,11 @@ class Partition(FiniteSketch):
     @property
     def L_S_max(self) -> float:
         return float(self.n_blocks) ** 2
+
+    def moment_structure(self) -> MomentStructure:
+        """Kind 2: ``E[prod_j s_j^{m_j}] = B^{sum m - 1}`` if the coordinates with ``m_j > 0``
+        share a block, else 0 (labels ``w`` = block of each coordinate, ``c = B``)."""
+        return MomentStructure(2, self._block_of.astype(float), np.zeros(5), float(self.n_blocks))
 
     def sample_support(self, rng=None) -> tuple[np.ndarray, np.ndarray]:
         block = self.blocks[as_generator(rng).integers(self.n_blocks)]
