@@ -5,8 +5,8 @@
 For each ``d`` and law (RandK(d, d/4), Bernoulli(1/4), Partition(d, 4)) on a random strongly
 convex quadratic, ``expected_dsgd(..., method="moments")`` runs for ``2`` and for ``2 + steps``
 steps; the difference divided by ``steps`` is the time of one step, without the set-up. One
-``d x d`` float64 product is timed in the same run, before and after (median of 5 each), and the
-table prints the step time over the product time. ``--threads`` limits the BLAS threads of both
+``d x d`` float64 product is timed in the same rounds (median of 5 each), and the table prints
+the median step time over the median product time. ``--threads`` limits the BLAS threads of both
 (threadpoolctl); on a loaded machine a 2-thread BLAS spends most of its time waiting, which
 distorts small products far more than large ones, so compare the columns of one run only.
 """
@@ -40,8 +40,9 @@ def _laws(d: int) -> dict:
     }
 
 
-def measure(d: int, steps: int, seed: int = 0) -> list[dict]:
-    """One row per law: seconds per step, seconds per product and their ratio."""
+def measure(d: int, steps: int, rounds: int = 3, seed: int = 0) -> list[dict]:
+    """One row per law: seconds per step, seconds per product and their ratio (medians over
+    ``rounds``; each round times a product, a 2-step run and a ``2 + steps`` run)."""
     rng = np.random.default_rng(seed)
     B = rng.standard_normal((d, d)) / np.sqrt(d)
     A = B @ B.T + 0.1 * np.eye(d)
@@ -52,22 +53,23 @@ def measure(d: int, steps: int, seed: int = 0) -> list[dict]:
         gamma = 0.5 / mast.L_max
         x0 = np.zeros(d)
         mast.argmin()  # cached set-up, outside the timings
-        before = _product_seconds(d, rng)
-        start = time.perf_counter()
-        mr.expected_dsgd(mast, x0, gamma, 2, method="moments")
-        short = time.perf_counter() - start
-        start = time.perf_counter()
-        mr.expected_dsgd(mast, x0, gamma, 2 + steps, method="moments")
-        long = time.perf_counter() - start
-        product = 0.5 * (before + _product_seconds(d, rng))
-        per_step = max(long - short, 0.0) / steps
+        per_step, product = [], []
+        for _ in range(rounds):
+            product.append(_product_seconds(d, rng))
+            start = time.perf_counter()
+            mr.expected_dsgd(mast, x0, gamma, 2, method="moments")
+            short = time.perf_counter() - start
+            start = time.perf_counter()
+            mr.expected_dsgd(mast, x0, gamma, 2 + steps, method="moments")
+            per_step.append((time.perf_counter() - start - short) / steps)
+        step_s, product_s = float(np.median(per_step)), float(np.median(product))
         rows.append(
             {
                 "law": name,
                 "d": d,
-                "step_s": per_step,
-                "product_s": product,
-                "ratio": per_step / product,
+                "step_s": step_s,
+                "product_s": product_s,
+                "ratio": step_s / product_s,
             }
         )
     return rows
@@ -76,7 +78,8 @@ def measure(d: int, steps: int, seed: int = 0) -> list[dict]:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--d", type=int, nargs="+", default=[200, 500, 1000])
-    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all)")
     args = parser.parse_args(argv)
     limit = contextlib.nullcontext()
@@ -86,12 +89,12 @@ def main(argv=None) -> None:
         limit = threadpool_limits(args.threads)
     print(
         f"exact recursion, per step (BLAS threads: {args.threads or 'default'}), "
-        f"{args.steps} steps after 2"
+        f"{args.steps} steps after 2, median of {args.rounds} rounds"
     )
     print(f"{'law':16s} {'d':>5s} {'step [ms]':>10s} {'product [ms]':>13s} {'products/step':>14s}")
     with limit:
         for d in args.d:
-            for row in measure(d, args.steps):
+            for row in measure(d, args.steps, args.rounds):
                 print(
                     f"{row['law']:16s} {row['d']:5d} {1e3 * row['step_s']:10.1f} "
                     f"{1e3 * row['product_s']:13.1f} {row['ratio']:14.2f}",

@@ -257,107 +257,233 @@ def _region_sums(A, P, B=None):
     return T, Dg, Rk, Rl, Rkl, Dgin
 
 
+class _Workspace:
+    """Named ``d x d`` buffers reused at every step: a fresh array costs a page fault per 4 KiB
+    when first written (measured: more than the O(d^2) work itself at d = 500)."""
+
+    def __init__(self, d: int):
+        self.d = d
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str) -> np.ndarray:
+        if name not in self._buffers:
+            self._buffers[name] = np.empty((self.d, self.d))
+        return self._buffers[name]
+
+
 def _blocks_of(label: np.ndarray) -> list[np.ndarray]:
     """The coordinates of each block, from per-coordinate block labels."""
     order = np.argsort(label, kind="stable")
     return np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
 
 
-def _f4_fast(A, P, kind, w, qtab, c, AP=None):
+@njit(cache=True)
+def _f4_input(A, X, AX, kind, w, qtab, Y):
+    """``Y`` (written in place) of the main term ``Y @ A = A (alpha X + Diag(beta diag X)) A``
+    of ``E[D X D]``."""
+    d = A.shape[0]
+    alpha = qtab[4] if kind == 1 else 1.0
+    beta = np.empty(d)
+    for b in range(d):
+        beta[b] = ((qtab[3] - qtab[4]) if kind == 1 else (w[b] - 1.0)) * X[b, b]
+    for a in range(d):
+        for b in range(d):
+            Y[a, b] = alpha * AX[a, b] + A[a, b] * beta[b]
+
+
+@njit(cache=True)
+def _f4_finish(out, A, X, AX, kind, w, qtab, c):
+    """Add to ``out = Y @ A`` (in place) the regions where ``k`` or ``l`` lies in ``{a, b}``,
+    and assemble the diagonal ``a = b`` whole (``A``, ``X`` symmetric, ``AX = A @ X``).
+
+    Regions for ``a != b``: ``Rk`` (``k in {a, b}``), ``Rl`` (``l in {a, b}``), ``Dgin``
+    (``k = l in {a, b}``), ``Rkl`` (both in ``{a, b}``). The off-diagonal loops also visit
+    ``a = b`` (no branch in the hot loop); the diagonal pass overwrites those entries.
+    """
+    d = A.shape[0]
+    dA, dX, dAX = np.empty(d), np.empty(d), np.empty(d)
+    for a in range(d):
+        dA[a], dX[a], dAX[a] = A[a, a], X[a, a], AX[a, a]
+    q1, q2, q3, q4 = qtab[1], qtab[2], qtab[3], qtab[4]
+    c4 = c**4
+    if kind == 1:  # E[s_a s_k s_l s_b] = c^4 q_{#distinct}
+        for a in range(d):
+            for b in range(d):
+                Aab, Xab = A[a, b], X[a, b]
+                Rk = dA[a] * AX[b, a] + Aab * dAX[b]
+                Rl = dAX[a] * Aab + AX[a, b] * dA[b]
+                Dgin = dA[a] * dX[a] * Aab + Aab * dX[b] * dA[b]
+                Rkl = Dgin + dA[a] * Xab * dA[b] + Aab * Xab * Aab
+                out[a, b] = c4 * (
+                    out[a, b] + (q3 - q4) * (Rk + Rl - Dgin) + (q4 - 2 * q3 + q2) * Rkl
+                )
+    else:
+        # kind 0: moment 1 outside {a, b} (inclusion-exclusion), w_k for k = l outside (in the
+        # main term), then k = a: w_a, k = b: w_b, l = a: w_a, l = b: w_b, (k, l) in {a, b}^2
+        for a in range(d):
+            wa = w[a]
+            wAa = wa * dA[a]
+            for b in range(d):
+                Aab, Xab, wb = A[a, b], X[a, b], w[b]
+                wAb = wb * dA[b]
+                Rk = dA[a] * AX[b, a] + Aab * dAX[b]
+                Rl = dAX[a] * Aab + AX[a, b] * dA[b]
+                Dgin = dA[a] * dX[a] * Aab + Aab * dX[b] * dA[b]
+                Rkl = Dgin + dA[a] * Xab * dA[b] + Aab * Xab * Aab
+                out[a, b] += (
+                    -Rk
+                    - Rl
+                    + Rkl
+                    + Dgin
+                    - (wAa * dX[a] * Aab + Aab * dX[b] * wAb)
+                    + wAa * (AX[b, a] - dX[a] * Aab - Xab * dA[b])
+                    + Aab * wb * (dAX[b] - Xab * Aab - dX[b] * dA[b])
+                    + wa * Aab * (dAX[a] - dA[a] * dX[a] - Aab * Xab)
+                    + wAb * (AX[a, b] - dA[a] * Xab - Aab * dX[b])
+                    + wa * wAa * dX[a] * Aab
+                    + wAa * Xab * wAb
+                    + Aab * Xab * Aab * wa * wb
+                    + Aab * wb * wAb * dX[b]
+                )
+    for a in range(d):
+        wa = w[a]
+        Td = 0.0  # (A X A)_aa
+        AAdX = 0.0  # (A Diag(X) A)_aa
+        AAwdX = 0.0  # (A Diag(w X) A)_aa
+        for k in range(d):
+            Td += AX[a, k] * A[a, k]
+            AAdX += A[a, k] * A[a, k] * dX[k]
+            AAwdX += A[a, k] * A[a, k] * dX[k] * w[k]
+        R12 = dA[a] * dX[a] * dA[a]  # k = l = a
+        Rkd = dA[a] * dAX[a]  # k = a (or l = a)
+        if kind == 1:
+            out[a, a] = c4 * (
+                q3 * Td + (q2 - q3) * (2 * Rkd + AAdX) + (2 * q3 - 3 * q2 + q1) * R12
+            )
+        else:  # k, l != a distinct: w_a; k = l != a: w_a w_k; one of them = a: w_a^2; both: w_a^3
+            out[a, a] = (
+                wa * (Td - 2 * Rkd + 2 * R12 - AAdX)
+                + wa * (AAwdX - wa * R12)
+                + wa**2 * (2 * Rkd - 2 * R12)
+                + wa**3 * R12
+            )
+
+
+def _f4_fast(A, P, kind, w, qtab, c, AP=None, ws=None):
     """``E[D P D]`` in O(d^3) for the moment structures of ``_f4_single``, ``A`` and ``P``
-    symmetric: two ``d x d`` products (one given ``AP = A @ P``) and O(d^2) corrections for
+    symmetric: two ``d x d`` products (one given ``AP = A @ P``) and one fused O(d^2) pass for
     kinds 0 and 1; for kind 2, ``c^3 A_bb P_bb A_bb`` on each block ``b`` (zero across blocks).
 
-    The main term ``A (alpha P + Diag(beta * diag P)) A`` carries the regions ``k != l`` and
+    The main term ``A (alpha P + Diag(beta diag P)) A`` carries the regions ``k != l`` and
     ``k = l`` outside ``{a, b}`` at once; the regions touching ``{a, b}`` are O(d^2) given
-    ``AP`` (``P A = (A P)^T``); the diagonal ``a = b`` is assembled separately.
+    ``AP`` (``P A = (A P)^T``); the diagonal ``a = b`` is assembled separately. ``ws``: the
+    ``_Workspace`` whose buffers ``"Y"`` and ``"F4"`` are overwritten (the result is ``"F4"``).
     """
+    ws = _Workspace(A.shape[0]) if ws is None else ws
+    out = ws("F4")
     if kind == 2:
-        out = np.zeros_like(P)
+        out.fill(0.0)
         for idx in _blocks_of(w):
             ix = np.ix_(idx, idx)
             Ab = A[ix]
-            out[ix] = Ab @ P[ix] @ Ab
-        return c**3 * out
+            out[ix] = c**3 * (Ab @ P[ix] @ Ab)
+        return out
     AP = A @ P if AP is None else AP
-    i = np.diag_indices_from(A)
-    dA, dP, dAP = np.diag(A), np.diag(P), np.diag(AP).copy()
-    Td = np.einsum("ab,ab->a", AP, A)  # (A P A)_aa
-    AAdP = (A * A) @ dP  # (A Diag(P) A)_aa
-    R12 = dA * dP * dA  # k = l = a on the diagonal
-    Rkd = dA * dAP  # k = a (or l = a) on the diagonal
-    Dgin = (dA * dP)[:, None] * A + A * (dP * dA)[None, :]  # k = l in {a, b}
-    if kind == 1:  # E[s_a s_k s_l s_b] = c^4 q_{#distinct}
-        q1, q2, q3, q4 = qtab[1], qtab[2], qtab[3], qtab[4]
-        Rk = dA[:, None] * AP.T + A * dAP[None, :]  # k in {a, b}
-        Rl = dAP[:, None] * A + AP * dA[None, :]  # l in {a, b}
-        Rkl = Dgin + dA[:, None] * P * dA[None, :] + A * P * A  # both in {a, b}
-        out = (q4 * AP + (q3 - q4) * A * dP[None, :]) @ A
-        out += (q3 - q4) * (Rk + Rl - Dgin) + (q4 - 2 * q3 + q2) * Rkl
-        out[i] = q3 * Td + (q2 - q3) * (2 * Rkd + AAdP) + (2 * q3 - 3 * q2 + q1) * R12
-        return c**4 * out
-    # kind 0, independent coordinates: E s = 1, E s^2 = w, E s^3 = w^2, E s^4 = w^3
-    wA = w * dA
-    out = (AP + A * ((w - 1) * dP)[None, :]) @ A  # k != l outside: 1; k = l outside: w_k
-    out -= dA[:, None] * AP.T + A * dAP[None, :] + dAP[:, None] * A + AP * dA[None, :]
-    out += 2 * Dgin + dA[:, None] * P * dA[None, :] + A * P * A  # inclusion-exclusion of {a, b}
-    out -= (wA * dP)[:, None] * A + A * (dP * wA)[None, :]
-    out += wA[:, None] * (AP.T - dP[:, None] * A - P * dA[None, :])  # k = a: w_a
-    out += A * w[None, :] * (dAP[None, :] - P * A - (dP * dA)[None, :])  # k = b: w_b
-    out += w[:, None] * A * (dAP[:, None] - (dA * dP)[:, None] - A * P)  # l = a: w_a
-    out += wA[None, :] * (AP - dA[:, None] * P - A * dP[None, :])  # l = b: w_b
-    out += (  # k, l in {a, b}: w_a^2, w_a w_b, w_a w_b, w_b^2
-        (w * wA * dP)[:, None] * A
-        + wA[:, None] * P * wA[None, :]
-        + A * P * A * np.outer(w, w)
-        + A * (w * wA * dP)[None, :]
-    )
-    # the diagonal a = b: k, l != a distinct: w_a; k = l != a: w_a w_k; one of k, l = a: w_a^2;
-    # k = l = a: w_a^3
-    out[i] = (
-        w * (Td - 2 * Rkd + 2 * R12 - AAdP)
-        + w * ((A * A) @ (dP * w) - w * R12)
-        + w**2 * (2 * Rkd - 2 * R12)
-        + w**3 * R12
-    )
+    Y = ws("Y")
+    _f4_input(A, P, AP, kind, w, qtab, Y)
+    np.matmul(Y, A, out=out)
+    _f4_finish(out, A, P, AP, kind, w, qtab, c)
     return out
 
 
-def _f3_fast(A, m, g, kind, w, qtab, c):
-    """``E[D m (S g)^T]`` in O(d^2) for the moment structures of ``_f3_single``."""
+@njit(cache=True)
+def _f3_structured(A, m, g, kind, w, qtab, c, out):
+    """``E[D m (S g)^T]`` for kinds 0 and 1 in one O(d^2) pass, into ``out``: entry ``(a, b)``,
+    ``a != b``, is ``(r_a + t_b A_ab m_b) g_b``; kind 1: ``c^3 q_{#distinct of (a, k, b)}``."""
+    d = A.shape[0]
+    c3 = c**3 if kind == 1 else 1.0
+    q1, q2, q3 = qtab[1], qtab[2], qtab[3]
+    t = np.empty(d)
+    for b in range(d):
+        t[b] = c3 * (q2 - q3) * m[b] if kind == 1 else (w[b] - 1) * m[b]
+    for a in range(d):
+        Am = 0.0
+        for k in range(d):
+            Am += A[a, k] * m[k]
+        dm = A[a, a] * m[a]
+        r = c3 * (q3 * Am + (q2 - q3) * dm) if kind == 1 else Am + (w[a] - 1) * dm
+        for b in range(d):
+            out[a, b] = (r + A[a, b] * t[b]) * g[b]
+        if kind == 1:
+            out[a, a] = c3 * (q2 * Am + (q1 - q2) * dm) * g[a]
+        else:
+            out[a, a] = (w[a] * (Am - dm) + w[a] ** 2 * dm) * g[a]
+
+
+def _f3_fast(A, m, g, kind, w, qtab, c, ws=None):
+    """``E[D m (S g)^T]`` in O(d^2) for the moment structures of ``_f3_single`` (into the
+    buffer ``"F3"`` of ``ws``)."""
+    out = (_Workspace(m.size) if ws is None else ws)("F3")
     if kind == 2:
-        out = np.zeros((m.size, m.size))
+        out.fill(0.0)
         for idx in _blocks_of(w):
-            out[np.ix_(idx, idx)] = np.outer(A[np.ix_(idx, idx)] @ m[idx], g[idx])
-        return c**2 * out
-    Am, dA = A @ m, np.diag(A)
-    i = np.diag_indices(A.shape[0])
-    if kind == 1:  # c^3 q_{#distinct of (a, k, b)}
-        q1, q2, q3 = qtab[1], qtab[2], qtab[3]
-        out = (q3 * Am + (q2 - q3) * dA * m)[:, None] + (q2 - q3) * A * m[None, :]
-        out = out * g[None, :]
-        out[i] = (q2 * Am + (q1 - q2) * dA * m) * g
-        return c**3 * out
-    out = (Am + (w - 1) * dA * m)[:, None] + A * ((w - 1) * m)[None, :]
-    out = out * g[None, :]
-    out[i] = (w * (Am - dA * m) + w**2 * dA * m) * g
+            out[np.ix_(idx, idx)] = c**2 * np.outer(A[np.ix_(idx, idx)] @ m[idx], g[idx])
+        return out
+    _f3_structured(A, m, g, kind, w, qtab, c, out)
     return out
 
 
-def _drift_fast(A, P, kind, w, qtab, c, AP=None):
-    """``A_D @ P`` with ``A_D = E[S A S]``: from ``AP = A @ P`` in O(d^2) for kinds 0 and 1
-    (``A_D = A + Diag((w - 1) diag A)``, resp. ``c^2 (q_2 A + (q_1 - q_2) Diag(A))``), and one
-    product per block for kind 2 (``A_D = c A`` on the blocks, 0 across them)."""
-    if kind == 2:
-        out = np.zeros_like(P)
-        for idx in _blocks_of(w):
-            out[idx] = A[np.ix_(idx, idx)] @ P[idx]
-        return c * out
-    AP = A @ P if AP is None else AP
+def _drift_terms(A, kind, w, qtab, c) -> tuple[float, np.ndarray]:
+    """``(alpha, beta)`` with ``A_D = alpha A + Diag(beta)`` (kinds 0 and 1):
+    ``A_D = A + Diag((w - 1) diag A)``, resp. ``c^2 (q_2 A + (q_1 - q_2) Diag(A))``."""
     dA = np.diag(A)
     if kind == 1:
-        return c**2 * (qtab[2] * AP + (qtab[1] - qtab[2]) * dA[:, None] * P)
-    return AP + ((w - 1) * dA)[:, None] * P
+        return c**2 * qtab[2], c**2 * (qtab[1] - qtab[2]) * dA
+    return 1.0, (w - 1) * dA
+
+
+def _drift_fast(A, P, kind, w, qtab, c, AP=None, ws=None):
+    """``A_D @ P`` with ``A_D = E[S A S]``: from ``AP = A @ P`` in O(d^2) for kinds 0 and 1,
+    and one product per block for kind 2 (``A_D = c A`` on the blocks, 0 across them)."""
+    if kind == 2:
+        out = (_Workspace(A.shape[0]) if ws is None else ws)("drift")
+        out.fill(0.0)
+        for idx in _blocks_of(w):
+            out[idx] = c * (A[np.ix_(idx, idx)] @ P[idx])
+        return out
+    AP = A @ P if AP is None else AP
+    alpha, beta = _drift_terms(A, kind, w, qtab, c)
+    return alpha * AP + beta[:, None] * P
+
+
+@njit(cache=True)
+def _plus_outers(M0, u, v, x, y, out):
+    """``out = M0 + u v^T + x y^T`` in one pass; returns ``out``."""
+    d = M0.shape[0]
+    for a in range(d):
+        for b in range(d):
+            out[a, b] = M0[a, b] + u[a] * v[b] + x[a] * y[b]
+    return out
+
+
+@njit(cache=True)
+def _assemble(P, D1, alpha, beta, F4, F3, Sigma, eta, B, N, out):
+    """The symmetric part of ``P - eta (R + R^T) + eta^2 (F4 + F3 + F3^T + Sigma)`` with the
+    drift ``R = alpha D1 + Diag(beta) P``, exactly symmetric. Two passes: one over the rows of
+    every term, then one over the upper triangle that reads the two sums it needs transposed
+    (reading five matrices by columns at once is slow). ``B``, ``N``: scratch; returns ``out``."""
+    d = P.shape[0]
+    e2 = eta * eta  # B: the terms symmetric up to rounding; N: those entering with transposes
+    for a in range(d):
+        for b in range(d):
+            B[a, b] = P[a, b] * (1.0 - eta * (beta[a] + beta[b])) + e2 * (F4[a, b] + Sigma[a, b])
+            N[a, b] = e2 * F3[a, b] - eta * alpha * D1[a, b]
+    for a in range(d):
+        for b in range(a, d):
+            v = 0.5 * (B[a, b] + B[b, a]) + N[a, b] + N[b, a]
+            out[a, b] = v
+            out[b, a] = v
+    return out
 
 
 def _f4_cross_perm_fast(Ai, Aj, P, Q, c):
@@ -433,32 +559,40 @@ class _ClientTerms:
             self.T3, self.T4 = _moment_tables(sketch)
             self.work = 2.0 * d
 
+    def drift_terms(self, P: np.ndarray, AP: np.ndarray | None, ws=None) -> tuple:
+        """``(D1, alpha, beta)`` with ``A_D P = alpha D1 + Diag(beta) P`` (``D1 = AP`` for
+        structured laws of kinds 0 and 1, else ``A_D P`` itself)."""
+        if self.needs_AP:
+            return (AP, *_drift_terms(self.A, *self.structure))
+        return self.drift(P, ws=ws), 1.0, np.zeros(P.shape[0])
+
     @property
     def needs_AP(self) -> bool:
         """Whether ``F4`` and ``drift`` share the product ``A @ P``."""
         return self.path == "structured" and self.structure.kind != 2
 
-    def drift(self, P: np.ndarray, AP: np.ndarray | None = None) -> np.ndarray:
+    def drift(self, P: np.ndarray, AP: np.ndarray | None = None, ws=None) -> np.ndarray:
         """``A_D @ P`` (O(d^2) from ``AP = A @ P`` for structured laws of kinds 0 and 1)."""
         if self.path == "structured":
-            return _drift_fast(self.A, P, *self.structure, AP=AP)
+            return _drift_fast(self.A, P, *self.structure, AP=AP, ws=ws)
         return self.A_D @ P
 
-    def F4(self, P: np.ndarray, AP: np.ndarray | None = None) -> np.ndarray:
-        """``E[D P D]`` for symmetric ``P`` (``AP = A @ P`` saves a product if given)."""
+    def F4(self, P: np.ndarray, AP: np.ndarray | None = None, ws=None) -> np.ndarray:
+        """``E[D P D]`` for symmetric ``P`` (``AP = A @ P`` saves a product if given; a
+        structured law writes into the workspace ``ws``, else a fresh array)."""
         if self.path == "finite":
             return np.einsum("k,kab,kbc->ac", self.weights, self.D @ P, self.D)
         if self.path == "table":
             return np.einsum("ak,bl,kl,aklb->ab", self.A, self.A, P, self.T4, optimize=True)
-        return _f4_fast(self.A, P, *self.structure, AP=AP)
+        return _f4_fast(self.A, P, *self.structure, AP=AP, ws=ws)
 
-    def F3(self, m: np.ndarray) -> np.ndarray:
+    def F3(self, m: np.ndarray, ws=None) -> np.ndarray:
         if self.path == "finite":
             Dm = self.D @ m
             return np.einsum("k,ka,kb->ab", self.weights, Dm, self.S * self.g)
         if self.path == "table":
             return np.einsum("ak,k,akb->ab", self.A, m, self.T3) * self.g[None, :]
-        return _f3_fast(self.A, m, self.g, *self.structure)
+        return _f3_fast(self.A, m, self.g, *self.structure, ws=ws)
 
 
 def _moment_tables(sketch) -> tuple[np.ndarray, np.ndarray]:
@@ -513,12 +647,17 @@ class _AtomSystem:
         return 1.0 + 2.0 * self.w.size
 
     def step(self, m, P, eta):
-        """``P - eta (A P + P A) + eta^2 (E[D P D] + C(m) + C(m)^T + Sigma)``."""
+        """``P - eta (A P + P A) + eta^2 (E[D P D] + C(m) + C(m)^T + Sigma)``, symmetric."""
         AP = self.A @ P
         DP = self.D @ P
         F4 = np.einsum("k,kab,kbc->ac", self.w, DP, self.D)
         C = np.einsum("k,ka,kb->ab", self.w, self.D @ m, self.U)
-        return P - eta * (AP + AP.T) + eta**2 * (F4 + C + C.T + self.Sigma)
+        if self.A.dtype != np.float64:  # the fused pass is compiled for float64
+            P_next = P - eta * (AP + AP.T) + eta**2 * (F4 + C + C.T + self.Sigma)
+            return 0.5 * (P_next + P_next.T)
+        d = P.shape[0]
+        B, N = np.empty((d, d)), np.empty((d, d))
+        return _assemble(P, AP, 1.0, np.zeros(d), F4, C, self.Sigma, eta, B, N, np.empty((d, d)))
 
 
 class _MomentSystem:
@@ -532,6 +671,7 @@ class _MomentSystem:
         self.G = sum(c.g for c in clients)
         F4, F3, F2 = self._moments(h_star, np.outer(h_star, h_star))
         self.Sigma = F2 + F3 + F3.T + F4
+        self.ws = _Workspace(h_star.size)
 
     @property
     def work(self) -> float:
@@ -569,17 +709,19 @@ class _MomentSystem:
         ``X = P + m h^T + h m^T`` (``E[D X D]`` is linear in ``X``: one evaluation serves the
         second moment and the cross term). One client with a structured law shares ``A @ P``
         between ``E[D X D]`` and the drift ``A_D P``: two ``d x d`` products a step."""
-        h = self.h
-        X = P + np.outer(m, h) + np.outer(h, m)
+        h, ws = self.h, self.ws
+        X = _plus_outers(P, m, h, h, m, ws("X"))
         if len(self.clients) == 1:
             c = self.clients[0]
-            AP = c.A @ P if c.needs_AP else None
-            AX = None if AP is None else AP + np.outer(c.A @ m, h) + np.outer(c.A @ h, m)
-            drift, F4, F3 = c.drift(P, AP), c.F4(X, AX), c.F3(m)
+            AP = np.matmul(c.A, P, out=ws("AP")) if c.needs_AP else None
+            AX = None if AP is None else _plus_outers(AP, c.A @ m, h, c.A @ h, m, ws("AX"))
+            D1, alpha, beta = c.drift_terms(P, AP, ws)
+            F4, F3 = c.F4(X, AX, ws), c.F3(m, ws)
         else:
-            drift = self.A @ P
+            D1, alpha, beta = self.A @ P, 1.0, np.zeros(m.size)
             F4, F3, _ = self._moments(m, X)
-        return P - eta * (drift + drift.T) + eta**2 * (F4 + F3 + F3.T + self.Sigma)
+        out = ws("P0") if P is not ws("P0") else ws("P1")  # P itself may be the other one
+        return _assemble(P, D1, alpha, beta, F4, F3, self.Sigma, eta, ws("B"), ws("N"), out)
 
 
 #: Numpy calls of one recursion step beyond its ``d x d`` products, each costing at least
@@ -637,8 +779,8 @@ def _recursion(system, e0, eta, H, n_steps, watch):
 
     def record(t):
         out[0, t] = np.trace(P)
-        out[1, t] = 0.5 * np.sum(H * P)
-        out[2, t] = np.sum(H2 * P)
+        out[1, t] = 0.5 * np.vdot(H, P)
+        out[2, t] = np.vdot(H2, P)
 
     with np.errstate(over="ignore", invalid="ignore"):
         record(0)
@@ -649,9 +791,8 @@ def _recursion(system, e0, eta, H, n_steps, watch):
         )
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
-            P_next = system.step(m, P, eta)
+            P = system.step(m, P, eta)
             m = m - eta * (A @ m)
-            P = 0.5 * (P_next + P_next.T)
             record(t + 1)
             watch.tick()
             if not np.isfinite(out[:, t + 1]).all():
