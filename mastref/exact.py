@@ -19,14 +19,21 @@ and closed-form joint moments for permutation sketches.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
-from ._budget import SECONDS_PER_PYTHON_STEP, SECONDS_PER_RECURSION_D3, check_cost
+from ._budget import (
+    SECONDS_PER_PYTHON_STEP,
+    SECONDS_PER_RECURSION_D3,
+    TYPICAL_SECONDS_PER_STEP,
+    check_cost,
+)
 from ._validation import MissingCapability, check_int, check_real, check_vector
 from ._watch import RunWatch
+from .algorithms import _check_oracle
 from .distributed import DistributedProblem
 from .mast import MAST
 
@@ -827,6 +834,56 @@ def _client_atoms(A, g, h_star, sketch):
     return w, D, U
 
 
+def _minibatch_atoms(mast: MAST, tau: int, h_star: np.ndarray):
+    """``(weights, D, U)`` of the joint law of (sketch, tau-nice batch) for a finite sum of
+    quadratics: ``D = S A_B S``, ``U = S (A_B (v + S h*) - b_B)`` for every atom ``S`` of the
+    law and every ``tau``-subset ``B`` (weight ``pi_S / C(n, tau)``), with ``A_B``, ``b_B`` the
+    batch averages of the per-sample forms ``grad f_i(y) = A_i y - b_i``, read off the
+    problem's own ``batch_grad`` (``d + 1`` calls per sample)."""
+    problem, sketch, v = mast.problem, mast.sketch, mast.v
+    n, d = problem.n_samples, mast.d
+    n_batches = math.comb(n, tau)
+    if not (sketch.is_diagonal and sketch.has_finite_support):
+        raise MissingCapability(
+            f"exact expectations with oracle='minibatch' enumerate the joint law of (sketch, "
+            f"batch): {sketch!r} has no finite support; use dsgd with n_runs (Monte Carlo)"
+        )
+    n_atoms = sketch.support_size * n_batches
+    if n_atoms > MAX_ATOMS:
+        raise MissingCapability(
+            f"oracle='minibatch': {sketch.support_size} sketch atoms x C({n}, {tau}) = "
+            f"{n_batches} batches = {n_atoms} joint atoms > MAX_ATOMS = {MAX_ATOMS}; use a "
+            f"larger batch_size, a smaller problem, or dsgd with n_runs (Monte Carlo)"
+        )
+    check_cost(
+        f"expected_dsgd: per-sample forms of n = {n} samples at d = {d}",
+        seconds=n * (d + 1) * TYPICAL_SECONDS_PER_STEP,
+        nbytes=8.0 * max(n, n_atoms) * d * d,
+        hint="Use a larger batch_size (fewer batches C(n, batch_size)) or a smaller problem.",
+    )
+    zero = np.zeros(d)
+    b_i = np.array([-problem.batch_grad(zero, [i]) for i in range(n)])
+    A_i = np.array(
+        [[problem.batch_grad(e, [i]) + b_i[i] for e in np.eye(d)] for i in range(n)]
+    ).transpose(0, 2, 1)  # column j of A_i is grad f_i(e_j) + b_i
+    A, b, _ = problem.quadratic_form()
+    scale = max(float(np.abs(A).max()), float(np.abs(b).max()), 1e-300)
+    if max(np.abs(A_i.mean(axis=0) - A).max(), np.abs(b_i.mean(axis=0) - b).max()) > 1e-10 * scale:
+        raise MissingCapability(
+            f"{problem!r}: the per-sample gradients are not affine with mean the problem's "
+            "quadratic form; exact minibatch expectations need a finite sum of quadratics"
+        )
+    batches = np.array(list(itertools.combinations(range(n), tau)))
+    A_B = A_i[batches].mean(axis=1)
+    b_B = b_i[batches].mean(axis=1)
+    g_B = A_B @ v - b_B
+    S, w = sketch.support()
+    D = S[:, None, :, None] * A_B[None] * S[:, None, None, :]
+    U = S[:, None, :] * (g_B[None] + np.einsum("jab,kb->kja", A_B, S * h_star[None, :]))
+    weights = np.repeat(w / n_batches, n_batches)
+    return weights, D.reshape(-1, d, d), U.reshape(-1, d)
+
+
 def _product_atoms(parts):
     """Joint atoms of independent clients: every combination, weights multiplied."""
     w, D, U = parts[0]
@@ -855,12 +912,20 @@ def expected_dsgd(
     gamma: float,
     n_steps: int,
     *,
+    oracle: str = "exact",
+    batch_size: int | None = None,
     method: str = "auto",
     dtype=np.float64,
     on_divergence: str = "warn",
 ) -> Expectation:
     """Exact ``E||x_t - x_D*||^2``, ``E f_D(x_t) - f_D^inf``, ``E||grad f_D(x_t)||^2`` of
-    Algorithm 1-I on a quadratic problem, ``t = 0..n_steps`` (THEORY.md §6).
+    Algorithm 1 on a quadratic problem, ``t = 0..n_steps`` (THEORY.md §6).
+
+    ``oracle="exact"`` is Algorithm 1-I. ``oracle="minibatch"`` with ``batch_size = tau`` is
+    Algorithm 1-II on a finite sum of quadratics (e.g. ``LeastSquares``), as in ``dsgd``:
+    ``g = S grad f_B(v + S(x - v))`` with ``B`` a uniform ``tau``-subset drawn independently
+    of ``S``. Its expectations are exact by enumeration of the joint law of (sketch atom,
+    batch): at most ``MAX_ATOMS`` joint atoms, ``method`` ``"auto"`` or ``"atoms"``.
 
     The recursion runs in error coordinates ``e = x - x_D*``, so small values keep their
     relative accuracy however far the shift. ``method="atoms"`` enumerates the law's support
@@ -884,11 +949,20 @@ def expected_dsgd(
     x0 = check_vector("x0", x0, mast.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
+    tau = _check_oracle(mast.problem, oracle, batch_size)
     _precheck("expected_dsgd", mast.d, n_steps, dtype)
     A, b, _ = mast.problem.quadratic_form()
     x_star = mast.argmin()
     g, h_star = A @ mast.v - b, x_star - mast.v
-    atoms = _client_atoms(A, g, h_star, mast.sketch)
+    if tau is not None:
+        if _choose_method(method, ()) == "moments":
+            raise MissingCapability(
+                "oracle='minibatch' has no moments path: its expectations enumerate the joint "
+                "law of (sketch, batch); use method='auto' or 'atoms'"
+            )
+        atoms = _minibatch_atoms(mast, tau, h_star)
+    else:
+        atoms = _client_atoms(A, g, h_star, mast.sketch)
     if _choose_method(method, atoms) == "atoms":
         system = _AtomSystem(*atoms, dtype=dtype)
     else:
