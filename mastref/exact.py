@@ -19,14 +19,21 @@ and closed-form joint moments for permutation sketches.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
-from ._budget import SECONDS_PER_RECURSION_D3, check_cost
+from ._budget import (
+    SECONDS_PER_PYTHON_STEP,
+    SECONDS_PER_RECURSION_D3,
+    TYPICAL_SECONDS_PER_STEP,
+    check_cost,
+)
 from ._validation import MissingCapability, check_int, check_real, check_vector
 from ._watch import RunWatch
+from .algorithms import _check_oracle
 from .distributed import DistributedProblem
 from .mast import MAST
 
@@ -88,7 +95,8 @@ class Expectation:
 
 # ------------------------------------------------------------------------------------------------
 # Mixed moments in numba. kind 0: Bernoulli with w = 1/p; kind 1: uniform subset with scale c and
-# qtab[u] = P(u given distinct coordinates all kept) = sum_r q_r (k_r)_u / (d)_u.
+# qtab[u] = P(u given distinct coordinates all kept) = sum_r q_r (k_r)_u / (d)_u; kind 2: one block
+# of a fixed partition, w = block labels, c = the number of blocks (MomentStructure).
 # ------------------------------------------------------------------------------------------------
 
 
@@ -107,6 +115,8 @@ def _distinct4(a, k, l, b):
 @njit(cache=True)
 def _moment4(kind, w, qtab, c, a, k, l, b):
     """``E[s_a s_k s_l s_b]``."""
+    if kind == 2:
+        return c**3 if w[k] == w[a] and w[l] == w[a] and w[b] == w[a] else 0.0
     if kind == 0:
         r = w[a] * w[k] * w[l] * w[b] / w[a]
         if k != a:
@@ -122,6 +132,8 @@ def _moment4(kind, w, qtab, c, a, k, l, b):
 @njit(cache=True)
 def _moment3(kind, w, qtab, c, a, k, b):
     """``E[s_a s_k s_b]``."""
+    if kind == 2:
+        return c**2 if w[k] == w[a] and w[b] == w[a] else 0.0
     if kind == 0:
         r = w[a] * w[k] * w[b] / w[a]
         if k != a:
@@ -252,58 +264,232 @@ def _region_sums(A, P, B=None):
     return T, Dg, Rk, Rl, Rkl, Dgin
 
 
-def _f4_fast(A, P, kind, w, qtab, c):
-    """``E[D P D]`` in O(d^3) for the moment structures of ``_f4_single``."""
-    T, Dg, Rk, Rl, Rkl, Dgin = _region_sums(A, P)
-    i = np.diag_indices_from(T)
+class _Workspace:
+    """Named ``d x d`` buffers reused at every step: a fresh array costs a page fault per 4 KiB
+    when first written (measured: more than the O(d^2) work itself at d = 500)."""
+
+    def __init__(self, d: int):
+        self.d = d
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str) -> np.ndarray:
+        if name not in self._buffers:
+            self._buffers[name] = np.empty((self.d, self.d))
+        return self._buffers[name]
+
+
+def _blocks_of(label: np.ndarray) -> list[np.ndarray]:
+    """The coordinates of each block, from per-coordinate block labels."""
+    order = np.argsort(label, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
+
+
+@njit(cache=True)
+def _f4_input(A, X, AX, kind, w, qtab, Y):
+    """``Y`` (written in place) of the main term ``Y @ A = A (alpha X + Diag(beta diag X)) A``
+    of ``E[D X D]``."""
+    d = A.shape[0]
+    alpha = qtab[4] if kind == 1 else 1.0
+    beta = np.empty(d)
+    for b in range(d):
+        beta[b] = ((qtab[3] - qtab[4]) if kind == 1 else (w[b] - 1.0)) * X[b, b]
+    for a in range(d):
+        for b in range(d):
+            Y[a, b] = alpha * AX[a, b] + A[a, b] * beta[b]
+
+
+@njit(cache=True)
+def _f4_finish(out, A, X, AX, kind, w, qtab, c):
+    """Add to ``out = Y @ A`` (in place) the regions where ``k`` or ``l`` lies in ``{a, b}``,
+    and assemble the diagonal ``a = b`` whole (``A``, ``X`` symmetric, ``AX = A @ X``).
+
+    Regions for ``a != b``: ``Rk`` (``k in {a, b}``), ``Rl`` (``l in {a, b}``), ``Dgin``
+    (``k = l in {a, b}``), ``Rkl`` (both in ``{a, b}``). The off-diagonal loops also visit
+    ``a = b`` (no branch in the hot loop); the diagonal pass overwrites those entries.
+    """
+    d = A.shape[0]
+    dA, dX, dAX = np.empty(d), np.empty(d), np.empty(d)
+    for a in range(d):
+        dA[a], dX[a], dAX[a] = A[a, a], X[a, a], AX[a, a]
+    q1, q2, q3, q4 = qtab[1], qtab[2], qtab[3], qtab[4]
+    c4 = c**4
     if kind == 1:  # E[s_a s_k s_l s_b] = c^4 q_{#distinct}
-        q1, q2, q3, q4 = qtab[1], qtab[2], qtab[3], qtab[4]
-        out = q4 * T + (q3 - q4) * (Rk + Rl + Dg - Dgin) + (q4 - 2 * q3 + q2) * Rkl
-        diag = q3 * T[i] + (q2 - q3) * (Rk[i] + Rl[i] + Dg[i]) + (2 * q3 - 3 * q2 + q1) * Rkl[i]
-        out[i] = diag
-        return c**4 * out
-    # kind 0, independent coordinates: E s = 1, E s^2 = w, E s^3 = w^2, E s^4 = w^3
-    dA, dP = np.diag(A), np.diag(P)
-    PA, AP = P @ A, A @ P
-    wA = w * dA
-    Dgw = (A * (dP * w)) @ A
-    out = T - Rk - Rl + Rkl - Dg + Dgin  # k, l outside {a, b}, k != l: moment 1
-    out += Dgw - (wA * dP)[:, None] * A - A * (dP * wA)[None, :]  # k = l outside: w_k
-    out += wA[:, None] * (PA - dP[:, None] * A - P * dA[None, :])  # k = a: w_a
-    out += A * w[None, :] * (np.diag(PA)[None, :] - P.T * A - (dP * dA)[None, :])  # k = b: w_b
-    out += w[:, None] * A * (np.diag(AP)[:, None] - (dA * dP)[:, None] - A * P.T)  # l = a
-    out += wA[None, :] * (AP - dA[:, None] * P - A * dP[None, :])  # l = b: w_b
-    out += (  # k, l in {a, b}: w_a^2, w_a w_b, w_a w_b, w_b^2
-        (w * wA * dP)[:, None] * A
-        + wA[:, None] * P * wA[None, :]
-        + A * P.T * A * np.outer(w, w)
-        + A * (w * wA * dP)[None, :]
-    )
-    # the diagonal a = b: k, l != a distinct: w_a; k = l != a: w_a w_k; one of k, l = a: w_a^2;
-    # k = l = a: w_a^3
-    Td, Dgd, Rkd, Rld, R12 = T[i], Dg[i], Rk[i], Rl[i], Rkl[i]
-    out[i] = (
-        w * (Td - Rkd - Rld + R12 - (Dgd - R12))
-        + w * (Dgw[i] - w * R12)
-        + w**2 * (Rkd - R12 + Rld - R12)
-        + w**3 * R12
-    )
+        for a in range(d):
+            for b in range(d):
+                Aab, Xab = A[a, b], X[a, b]
+                Rk = dA[a] * AX[b, a] + Aab * dAX[b]
+                Rl = dAX[a] * Aab + AX[a, b] * dA[b]
+                Dgin = dA[a] * dX[a] * Aab + Aab * dX[b] * dA[b]
+                Rkl = Dgin + dA[a] * Xab * dA[b] + Aab * Xab * Aab
+                out[a, b] = c4 * (
+                    out[a, b] + (q3 - q4) * (Rk + Rl - Dgin) + (q4 - 2 * q3 + q2) * Rkl
+                )
+    else:
+        # kind 0: moment 1 outside {a, b} (inclusion-exclusion), w_k for k = l outside (in the
+        # main term), then k = a: w_a, k = b: w_b, l = a: w_a, l = b: w_b, (k, l) in {a, b}^2
+        for a in range(d):
+            wa = w[a]
+            wAa = wa * dA[a]
+            for b in range(d):
+                Aab, Xab, wb = A[a, b], X[a, b], w[b]
+                wAb = wb * dA[b]
+                Rk = dA[a] * AX[b, a] + Aab * dAX[b]
+                Rl = dAX[a] * Aab + AX[a, b] * dA[b]
+                Dgin = dA[a] * dX[a] * Aab + Aab * dX[b] * dA[b]
+                Rkl = Dgin + dA[a] * Xab * dA[b] + Aab * Xab * Aab
+                out[a, b] += (
+                    -Rk
+                    - Rl
+                    + Rkl
+                    + Dgin
+                    - (wAa * dX[a] * Aab + Aab * dX[b] * wAb)
+                    + wAa * (AX[b, a] - dX[a] * Aab - Xab * dA[b])
+                    + Aab * wb * (dAX[b] - Xab * Aab - dX[b] * dA[b])
+                    + wa * Aab * (dAX[a] - dA[a] * dX[a] - Aab * Xab)
+                    + wAb * (AX[a, b] - dA[a] * Xab - Aab * dX[b])
+                    + wa * wAa * dX[a] * Aab
+                    + wAa * Xab * wAb
+                    + Aab * Xab * Aab * wa * wb
+                    + Aab * wb * wAb * dX[b]
+                )
+    for a in range(d):
+        wa = w[a]
+        Td = 0.0  # (A X A)_aa
+        AAdX = 0.0  # (A Diag(X) A)_aa
+        AAwdX = 0.0  # (A Diag(w X) A)_aa
+        for k in range(d):
+            Td += AX[a, k] * A[a, k]
+            AAdX += A[a, k] * A[a, k] * dX[k]
+            AAwdX += A[a, k] * A[a, k] * dX[k] * w[k]
+        R12 = dA[a] * dX[a] * dA[a]  # k = l = a
+        Rkd = dA[a] * dAX[a]  # k = a (or l = a)
+        if kind == 1:
+            out[a, a] = c4 * (
+                q3 * Td + (q2 - q3) * (2 * Rkd + AAdX) + (2 * q3 - 3 * q2 + q1) * R12
+            )
+        else:  # k, l != a distinct: w_a; k = l != a: w_a w_k; one of them = a: w_a^2; both: w_a^3
+            out[a, a] = (
+                wa * (Td - 2 * Rkd + 2 * R12 - AAdX)
+                + wa * (AAwdX - wa * R12)
+                + wa**2 * (2 * Rkd - 2 * R12)
+                + wa**3 * R12
+            )
+
+
+def _f4_fast(A, P, kind, w, qtab, c, AP=None, ws=None):
+    """``E[D P D]`` in O(d^3) for the moment structures of ``_f4_single``, ``A`` and ``P``
+    symmetric: two ``d x d`` products (one given ``AP = A @ P``) and one fused O(d^2) pass for
+    kinds 0 and 1; for kind 2, ``c^3 A_bb P_bb A_bb`` on each block ``b`` (zero across blocks).
+
+    The main term ``A (alpha P + Diag(beta diag P)) A`` carries the regions ``k != l`` and
+    ``k = l`` outside ``{a, b}`` at once; the regions touching ``{a, b}`` are O(d^2) given
+    ``AP`` (``P A = (A P)^T``); the diagonal ``a = b`` is assembled separately. ``ws``: the
+    ``_Workspace`` whose buffers ``"Y"`` and ``"F4"`` are overwritten (the result is ``"F4"``).
+    """
+    ws = _Workspace(A.shape[0]) if ws is None else ws
+    out = ws("F4")
+    if kind == 2:
+        out.fill(0.0)
+        for idx in _blocks_of(w):
+            ix = np.ix_(idx, idx)
+            Ab = A[ix]
+            out[ix] = c**3 * (Ab @ P[ix] @ Ab)
+        return out
+    AP = A @ P if AP is None else AP
+    Y = ws("Y")
+    _f4_input(A, P, AP, kind, w, qtab, Y)
+    np.matmul(Y, A, out=out)
+    _f4_finish(out, A, P, AP, kind, w, qtab, c)
     return out
 
 
-def _f3_fast(A, m, g, kind, w, qtab, c):
-    """``E[D m (S g)^T]`` in O(d^2) for the moment structures of ``_f3_single``."""
-    Am, dA = A @ m, np.diag(A)
-    i = np.diag_indices(A.shape[0])
-    if kind == 1:  # c^3 q_{#distinct of (a, k, b)}
-        q1, q2, q3 = qtab[1], qtab[2], qtab[3]
-        out = (q3 * Am + (q2 - q3) * dA * m)[:, None] + (q2 - q3) * A * m[None, :]
-        out = out * g[None, :]
-        out[i] = (q2 * Am + (q1 - q2) * dA * m) * g
-        return c**3 * out
-    out = (Am + (w - 1) * dA * m)[:, None] + A * ((w - 1) * m)[None, :]
-    out = out * g[None, :]
-    out[i] = (w * (Am - dA * m) + w**2 * dA * m) * g
+@njit(cache=True)
+def _f3_structured(A, m, g, kind, w, qtab, c, out):
+    """``E[D m (S g)^T]`` for kinds 0 and 1 in one O(d^2) pass, into ``out``: entry ``(a, b)``,
+    ``a != b``, is ``(r_a + t_b A_ab m_b) g_b``; kind 1: ``c^3 q_{#distinct of (a, k, b)}``."""
+    d = A.shape[0]
+    c3 = c**3 if kind == 1 else 1.0
+    q1, q2, q3 = qtab[1], qtab[2], qtab[3]
+    t = np.empty(d)
+    for b in range(d):
+        t[b] = c3 * (q2 - q3) * m[b] if kind == 1 else (w[b] - 1) * m[b]
+    for a in range(d):
+        Am = 0.0
+        for k in range(d):
+            Am += A[a, k] * m[k]
+        dm = A[a, a] * m[a]
+        r = c3 * (q3 * Am + (q2 - q3) * dm) if kind == 1 else Am + (w[a] - 1) * dm
+        for b in range(d):
+            out[a, b] = (r + A[a, b] * t[b]) * g[b]
+        if kind == 1:
+            out[a, a] = c3 * (q2 * Am + (q1 - q2) * dm) * g[a]
+        else:
+            out[a, a] = (w[a] * (Am - dm) + w[a] ** 2 * dm) * g[a]
+
+
+def _f3_fast(A, m, g, kind, w, qtab, c, ws=None):
+    """``E[D m (S g)^T]`` in O(d^2) for the moment structures of ``_f3_single`` (into the
+    buffer ``"F3"`` of ``ws``)."""
+    out = (_Workspace(m.size) if ws is None else ws)("F3")
+    if kind == 2:
+        out.fill(0.0)
+        for idx in _blocks_of(w):
+            out[np.ix_(idx, idx)] = c**2 * np.outer(A[np.ix_(idx, idx)] @ m[idx], g[idx])
+        return out
+    _f3_structured(A, m, g, kind, w, qtab, c, out)
+    return out
+
+
+def _drift_terms(A, kind, w, qtab, c) -> tuple[float, np.ndarray]:
+    """``(alpha, beta)`` with ``A_D = alpha A + Diag(beta)`` (kinds 0 and 1):
+    ``A_D = A + Diag((w - 1) diag A)``, resp. ``c^2 (q_2 A + (q_1 - q_2) Diag(A))``."""
+    dA = np.diag(A)
+    if kind == 1:
+        return c**2 * qtab[2], c**2 * (qtab[1] - qtab[2]) * dA
+    return 1.0, (w - 1) * dA
+
+
+def _drift_fast(A, P, kind, w, qtab, c, AP=None, ws=None):
+    """``A_D @ P`` with ``A_D = E[S A S]``: from ``AP = A @ P`` in O(d^2) for kinds 0 and 1,
+    and one product per block for kind 2 (``A_D = c A`` on the blocks, 0 across them)."""
+    if kind == 2:
+        out = (_Workspace(A.shape[0]) if ws is None else ws)("drift")
+        out.fill(0.0)
+        for idx in _blocks_of(w):
+            out[idx] = c * (A[np.ix_(idx, idx)] @ P[idx])
+        return out
+    AP = A @ P if AP is None else AP
+    alpha, beta = _drift_terms(A, kind, w, qtab, c)
+    return alpha * AP + beta[:, None] * P
+
+
+@njit(cache=True)
+def _plus_outers(M0, u, v, x, y, out):
+    """``out = M0 + u v^T + x y^T`` in one pass; returns ``out``."""
+    d = M0.shape[0]
+    for a in range(d):
+        for b in range(d):
+            out[a, b] = M0[a, b] + u[a] * v[b] + x[a] * y[b]
+    return out
+
+
+@njit(cache=True)
+def _assemble(P, D1, alpha, beta, F4, F3, Sigma, eta, B, N, out):
+    """The symmetric part of ``P - eta (R + R^T) + eta^2 (F4 + F3 + F3^T + Sigma)`` with the
+    drift ``R = alpha D1 + Diag(beta) P``, exactly symmetric. Two passes: one over the rows of
+    every term, then one over the upper triangle that reads the two sums it needs transposed
+    (reading five matrices by columns at once is slow). ``B``, ``N``: scratch; returns ``out``."""
+    d = P.shape[0]
+    e2 = eta * eta  # B: the terms symmetric up to rounding; N: those entering with transposes
+    for a in range(d):
+        for b in range(d):
+            B[a, b] = P[a, b] * (1.0 - eta * (beta[a] + beta[b])) + e2 * (F4[a, b] + Sigma[a, b])
+            N[a, b] = e2 * F3[a, b] - eta * alpha * D1[a, b]
+    for a in range(d):
+        for b in range(a, d):
+            v = 0.5 * (B[a, b] + B[b, a]) + N[a, b] + N[b, a]
+            out[a, b] = v
+            out[b, a] = v
     return out
 
 
@@ -340,8 +526,9 @@ class _ClientTerms:
     expectations ``E[D P D]``, ``E[D m (S g)^T]``, ``E[S g g^T S]``.
 
     The law's capabilities choose the path: moments that depend only on index coincidences
-    (``moment_structure``: numba loops), a finite support (exact weighted sums), or mixed
-    moments from ``moment()`` (a precomputed ``d^4`` table, ``d <= MAX_TABLE_D``).
+    (``moment_structure``: O(d^3) forms checked against numba loops), a finite support (exact
+    weighted sums), or mixed moments from ``moment()`` (a precomputed ``d^4`` table,
+    ``d <= MAX_TABLE_D``). ``work`` is the cost of ``F4`` in ``d x d`` products.
     """
 
     def __init__(self, A: np.ndarray, g: np.ndarray, sketch):
@@ -355,37 +542,64 @@ class _ClientTerms:
         self.A_D = sketch.sandwich(A)
         self.F2 = np.outer(g, g) * sketch.pair_moments()
         d = A.shape[0]
-        structure = sketch.moment_structure()
-        if structure is not None:
-            self.kind, self.w, self.qtab, self.c = structure
+        self.structure = sketch.moment_structure()
+        if self.structure is not None:
+            self.path = "structured"
+            kind, w = self.structure.kind, self.structure.w
+            # kinds 0, 1: A @ P and one more product; kind 2: per block b, two |b|^3 products
+            # in E[D P D] and one |b|^2 d in the drift
+            fractions = [b.size / d for b in _blocks_of(w)] if kind == 2 else []
+            self.work = 2.0 if kind != 2 else sum(2.0 * f**3 + f**2 for f in fractions)
         elif sketch.has_finite_support and sketch.support_size <= MAST.exact_support_limit:
-            self.kind = 2
+            self.path = "finite"
             samples, self.weights = sketch.support()
             self.S = samples
             self.D = samples[:, :, None] * A[None] * samples[:, None, :]
+            self.work = 2.0 * self.weights.size
         else:
             if d > MAX_TABLE_D:
                 raise MissingCapability(
                     f"{sketch!r} gives moments only through moment(): its d^4 table is built for "
                     f"d <= {MAX_TABLE_D} (d = {d}); give a finite support or a moment_structure"
                 )
-            self.kind = 3
+            self.path = "table"
             self.T3, self.T4 = _moment_tables(sketch)
+            self.work = 2.0 * d
 
-    def F4(self, P: np.ndarray) -> np.ndarray:
-        if self.kind == 2:
+    def drift_terms(self, P: np.ndarray, AP: np.ndarray | None, ws=None) -> tuple:
+        """``(D1, alpha, beta)`` with ``A_D P = alpha D1 + Diag(beta) P`` (``D1 = AP`` for
+        structured laws of kinds 0 and 1, else ``A_D P`` itself)."""
+        if self.needs_AP:
+            return (AP, *_drift_terms(self.A, *self.structure))
+        return self.drift(P, ws=ws), 1.0, np.zeros(P.shape[0])
+
+    @property
+    def needs_AP(self) -> bool:
+        """Whether ``F4`` and ``drift`` share the product ``A @ P``."""
+        return self.path == "structured" and self.structure.kind != 2
+
+    def drift(self, P: np.ndarray, AP: np.ndarray | None = None, ws=None) -> np.ndarray:
+        """``A_D @ P`` (O(d^2) from ``AP = A @ P`` for structured laws of kinds 0 and 1)."""
+        if self.path == "structured":
+            return _drift_fast(self.A, P, *self.structure, AP=AP, ws=ws)
+        return self.A_D @ P
+
+    def F4(self, P: np.ndarray, AP: np.ndarray | None = None, ws=None) -> np.ndarray:
+        """``E[D P D]`` for symmetric ``P`` (``AP = A @ P`` saves a product if given; a
+        structured law writes into the workspace ``ws``, else a fresh array)."""
+        if self.path == "finite":
             return np.einsum("k,kab,kbc->ac", self.weights, self.D @ P, self.D)
-        if self.kind == 3:
+        if self.path == "table":
             return np.einsum("ak,bl,kl,aklb->ab", self.A, self.A, P, self.T4, optimize=True)
-        return _f4_fast(self.A, P, self.kind, self.w, self.qtab, self.c)
+        return _f4_fast(self.A, P, *self.structure, AP=AP, ws=ws)
 
-    def F3(self, m: np.ndarray) -> np.ndarray:
-        if self.kind == 2:
+    def F3(self, m: np.ndarray, ws=None) -> np.ndarray:
+        if self.path == "finite":
             Dm = self.D @ m
             return np.einsum("k,ka,kb->ab", self.weights, Dm, self.S * self.g)
-        if self.kind == 3:
+        if self.path == "table":
             return np.einsum("ak,k,akb->ab", self.A, m, self.T3) * self.g[None, :]
-        return _f3_fast(self.A, m, self.g, self.kind, self.w, self.qtab, self.c)
+        return _f3_fast(self.A, m, self.g, *self.structure, ws=ws)
 
 
 def _moment_tables(sketch) -> tuple[np.ndarray, np.ndarray]:
@@ -437,14 +651,20 @@ class _AtomSystem:
     @property
     def work(self) -> float:
         """Cost of one step in units of a ``d x d`` matrix product."""
-        return 2.0 * self.w.size
+        return 1.0 + 2.0 * self.w.size
 
-    def second_order(self, m, P):
-        """``E[D P D] + C(m) + C(m)^T + Sigma``."""
+    def step(self, m, P, eta):
+        """``P - eta (A P + P A) + eta^2 (E[D P D] + C(m) + C(m)^T + Sigma)``, symmetric."""
+        AP = self.A @ P
         DP = self.D @ P
         F4 = np.einsum("k,kab,kbc->ac", self.w, DP, self.D)
         C = np.einsum("k,ka,kb->ab", self.w, self.D @ m, self.U)
-        return F4 + C + C.T + self.Sigma
+        if self.A.dtype != np.float64:  # the fused pass is compiled for float64
+            P_next = P - eta * (AP + AP.T) + eta**2 * (F4 + C + C.T + self.Sigma)
+            return 0.5 * (P_next + P_next.T)
+        d = P.shape[0]
+        B, N = np.empty((d, d)), np.empty((d, d))
+        return _assemble(P, AP, 1.0, np.zeros(d), F4, C, self.Sigma, eta, B, N, np.empty((d, d)))
 
 
 class _MomentSystem:
@@ -458,12 +678,16 @@ class _MomentSystem:
         self.G = sum(c.g for c in clients)
         F4, F3, F2 = self._moments(h_star, np.outer(h_star, h_star))
         self.Sigma = F2 + F3 + F3.T + F4
+        self.ws = _Workspace(h_star.size)
 
     @property
     def work(self) -> float:
         """Cost of one step in units of a ``d x d`` matrix product (cross terms: ``M^2``)."""
         M = len(self.clients)
-        return 4.0 * M + (4.0 * M * M if self.joint_Q is not None else 0.0)
+        if M == 1:
+            return self.clients[0].work
+        own = sum(c.work for c in self.clients)
+        return 1.0 + own + (2.0 + 2.0 * M if self.joint_Q is None else 7.0 * (M + 1))
 
     def _moments(self, m, P):
         """``E[D P D]``, ``E[D m (sum_j S_j g_j)^T]``, ``E[(sum S_i g_i)(sum S_j g_j)^T]``."""
@@ -487,27 +711,50 @@ class _MomentSystem:
             F2 = F2 + cj**2 * Q[1, 1] * (GG * (1.0 - np.eye(d)))
         return F4, F3, F2
 
-    def second_order(self, m, P):
-        """``E[D (P + m h^T + h m^T) D] + F3(m) + F3(m)^T + Sigma`` (``E[D X D]`` is linear in
-        ``X``: one evaluation serves the second moment and the cross term)."""
-        h = self.h
-        F4, F3, _ = self._moments(m, P + np.outer(m, h) + np.outer(h, m))
-        return F4 + F3 + F3.T + self.Sigma
+    def step(self, m, P, eta):
+        """``P - eta (A P + P A) + eta^2 (E[D X D] + F3(m) + F3(m)^T + Sigma)`` with
+        ``X = P + m h^T + h m^T`` (``E[D X D]`` is linear in ``X``: one evaluation serves the
+        second moment and the cross term). One client with a structured law shares ``A @ P``
+        between ``E[D X D]`` and the drift ``A_D P``: two ``d x d`` products a step."""
+        h, ws = self.h, self.ws
+        X = _plus_outers(P, m, h, h, m, ws("X"))
+        if len(self.clients) == 1:
+            c = self.clients[0]
+            AP = np.matmul(c.A, P, out=ws("AP")) if c.needs_AP else None
+            AX = None if AP is None else _plus_outers(AP, c.A @ m, h, c.A @ h, m, ws("AX"))
+            D1, alpha, beta = c.drift_terms(P, AP, ws)
+            F4, F3 = c.F4(X, AX, ws), c.F3(m, ws)
+        else:
+            D1, alpha, beta = self.A @ P, 1.0, np.zeros(m.size)
+            F4, F3, _ = self._moments(m, X)
+        out = ws("P0") if P is not ws("P0") else ws("P1")  # P itself may be the other one
+        return _assemble(P, D1, alpha, beta, F4, F3, self.Sigma, eta, ws("B"), ws("N"), out)
+
+
+#: Numpy calls of one recursion step beyond its ``d x d`` products, each costing at least
+#: ``SECONDS_PER_PYTHON_STEP`` (measured: 50-550 us a step at d = 2, so this is a lower bound).
+CALLS_PER_STEP = 20
+#: Passes over ``d x d`` arrays in one step beyond its products, at >= 1 ns an element.
+PASSES_PER_STEP = 10
 
 
 def recursion_seconds(work: float, d: int, n_steps: int, dtype) -> float:
     """Estimated time of ``n_steps`` steps of ``work`` ``d x d`` products (``float64`` BLAS;
-    other dtypes run without BLAS, ~50x slower)."""
+    other dtypes run without BLAS, ~50x slower) plus each step's fixed overhead."""
     slow = 1.0 if np.dtype(dtype) == np.float64 else 50.0
-    return n_steps * work * slow * SECONDS_PER_RECURSION_D3 * float(d) ** 3
+    per_step = work * slow * SECONDS_PER_RECURSION_D3 * float(d) ** 3
+    per_step += CALLS_PER_STEP * SECONDS_PER_PYTHON_STEP + PASSES_PER_STEP * 1e-9 * float(d) ** 2
+    return n_steps * per_step
 
 
-def _precheck(name: str, n_clients: int, d: int, n_steps: int, dtype) -> None:
-    """Refuse at once (before any ``O(d^3)`` set-up) a run whose cheapest form, ``4 M`` products
-    a step, already exceeds the cost budget."""
-    seconds = recursion_seconds(4.0 * n_clients, d, n_steps, dtype)
+def _precheck(name: str, d: int, n_steps: int, dtype, n_curves: int = 3) -> None:
+    """Refuse at once, before any ``O(d^3)`` set-up, a run whose fixed cost alone (the steps'
+    overhead, the recorded curves, the ``d x d`` second moment) exceeds the cost budget."""
     check_cost(
-        f"{name}: d = {d}, n_steps = {n_steps}", seconds=seconds, hint="Reduce n_steps or d."
+        f"{name}: d = {d}, n_steps = {n_steps}",
+        seconds=recursion_seconds(0.0, d, n_steps, dtype),
+        nbytes=max(n_curves * (n_steps + 1), float(d) ** 2) * np.dtype(dtype).itemsize,
+        hint="Reduce n_steps (the curves hold n_steps + 1 values each).",
     )
 
 
@@ -515,7 +762,9 @@ def _watch(name, work, d, n_steps, dtype, gamma, limit, on_divergence, stackleve
     """Check the cost (``mastref.cost_budget``) and return the run's ``RunWatch``."""
     seconds = recursion_seconds(work, d, n_steps, dtype)
     check_cost(
-        f"{name}: d = {d}, n_steps = {n_steps}", seconds=seconds, hint="Reduce n_steps or d."
+        f"{name}: d = {d}, n_steps = {n_steps}",
+        seconds=seconds,
+        hint="Reduce n_steps (or use dsgd with n_runs: Monte Carlo costs O(d) a step).",
     )
     return RunWatch(
         name, gamma, n_steps, limit, on_divergence, seconds=seconds, what="expected curve",
@@ -537,8 +786,8 @@ def _recursion(system, e0, eta, H, n_steps, watch):
 
     def record(t):
         out[0, t] = np.trace(P)
-        out[1, t] = 0.5 * np.sum(H * P)
-        out[2, t] = np.sum(H2 * P)
+        out[1, t] = 0.5 * np.vdot(H, P)
+        out[2, t] = np.vdot(H2, P)
 
     with np.errstate(over="ignore", invalid="ignore"):
         record(0)
@@ -549,10 +798,8 @@ def _recursion(system, e0, eta, H, n_steps, watch):
         )
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n_steps):
-            AP = A @ P
-            P_next = P - eta * (AP + AP.T) + eta**2 * system.second_order(m, P)
+            P = system.step(m, P, eta)
             m = m - eta * (A @ m)
-            P = 0.5 * (P_next + P_next.T)
             record(t + 1)
             watch.tick()
             if not np.isfinite(out[:, t + 1]).all():
@@ -587,6 +834,56 @@ def _client_atoms(A, g, h_star, sketch):
     return w, D, U
 
 
+def _minibatch_atoms(mast: MAST, tau: int, h_star: np.ndarray):
+    """``(weights, D, U)`` of the joint law of (sketch, tau-nice batch) for a finite sum of
+    quadratics: ``D = S A_B S``, ``U = S (A_B (v + S h*) - b_B)`` for every atom ``S`` of the
+    law and every ``tau``-subset ``B`` (weight ``pi_S / C(n, tau)``), with ``A_B``, ``b_B`` the
+    batch averages of the per-sample forms ``grad f_i(y) = A_i y - b_i``, read off the
+    problem's own ``batch_grad`` (``d + 1`` calls per sample)."""
+    problem, sketch, v = mast.problem, mast.sketch, mast.v
+    n, d = problem.n_samples, mast.d
+    n_batches = math.comb(n, tau)
+    if not (sketch.is_diagonal and sketch.has_finite_support):
+        raise MissingCapability(
+            f"exact expectations with oracle='minibatch' enumerate the joint law of (sketch, "
+            f"batch): {sketch!r} has no finite support; use dsgd with n_runs (Monte Carlo)"
+        )
+    n_atoms = sketch.support_size * n_batches
+    if n_atoms > MAX_ATOMS:
+        raise MissingCapability(
+            f"oracle='minibatch': {sketch.support_size} sketch atoms x C({n}, {tau}) = "
+            f"{n_batches} batches = {n_atoms} joint atoms > MAX_ATOMS = {MAX_ATOMS}; use a "
+            f"larger batch_size, a smaller problem, or dsgd with n_runs (Monte Carlo)"
+        )
+    check_cost(
+        f"expected_dsgd: per-sample forms of n = {n} samples at d = {d}",
+        seconds=n * (d + 1) * TYPICAL_SECONDS_PER_STEP,
+        nbytes=8.0 * max(n, n_atoms) * d * d,
+        hint="Use a larger batch_size (fewer batches C(n, batch_size)) or a smaller problem.",
+    )
+    zero = np.zeros(d)
+    b_i = np.array([-problem.batch_grad(zero, [i]) for i in range(n)])
+    A_i = np.array(
+        [[problem.batch_grad(e, [i]) + b_i[i] for e in np.eye(d)] for i in range(n)]
+    ).transpose(0, 2, 1)  # column j of A_i is grad f_i(e_j) + b_i
+    A, b, _ = problem.quadratic_form()
+    scale = max(float(np.abs(A).max()), float(np.abs(b).max()), 1e-300)
+    if max(np.abs(A_i.mean(axis=0) - A).max(), np.abs(b_i.mean(axis=0) - b).max()) > 1e-10 * scale:
+        raise MissingCapability(
+            f"{problem!r}: the per-sample gradients are not affine with mean the problem's "
+            "quadratic form; exact minibatch expectations need a finite sum of quadratics"
+        )
+    batches = np.array(list(itertools.combinations(range(n), tau)))
+    A_B = A_i[batches].mean(axis=1)
+    b_B = b_i[batches].mean(axis=1)
+    g_B = A_B @ v - b_B
+    S, w = sketch.support()
+    D = S[:, None, :, None] * A_B[None] * S[:, None, None, :]
+    U = S[:, None, :] * (g_B[None] + np.einsum("jab,kb->kja", A_B, S * h_star[None, :]))
+    weights = np.repeat(w / n_batches, n_batches)
+    return weights, D.reshape(-1, d, d), U.reshape(-1, d)
+
+
 def _product_atoms(parts):
     """Joint atoms of independent clients: every combination, weights multiplied."""
     w, D, U = parts[0]
@@ -615,12 +912,20 @@ def expected_dsgd(
     gamma: float,
     n_steps: int,
     *,
+    oracle: str = "exact",
+    batch_size: int | None = None,
     method: str = "auto",
     dtype=np.float64,
     on_divergence: str = "warn",
 ) -> Expectation:
     """Exact ``E||x_t - x_D*||^2``, ``E f_D(x_t) - f_D^inf``, ``E||grad f_D(x_t)||^2`` of
-    Algorithm 1-I on a quadratic problem, ``t = 0..n_steps`` (THEORY.md §6).
+    Algorithm 1 on a quadratic problem, ``t = 0..n_steps`` (THEORY.md §6).
+
+    ``oracle="exact"`` is Algorithm 1-I. ``oracle="minibatch"`` with ``batch_size = tau`` is
+    Algorithm 1-II on a finite sum of quadratics (e.g. ``LeastSquares``), as in ``dsgd``:
+    ``g = S grad f_B(v + S(x - v))`` with ``B`` a uniform ``tau``-subset drawn independently
+    of ``S``. Its expectations are exact by enumeration of the joint law of (sketch atom,
+    batch): at most ``MAX_ATOMS`` joint atoms, ``method`` ``"auto"`` or ``"atoms"``.
 
     The recursion runs in error coordinates ``e = x - x_D*``, so small values keep their
     relative accuracy however far the shift. ``method="atoms"`` enumerates the law's support
@@ -644,11 +949,20 @@ def expected_dsgd(
     x0 = check_vector("x0", x0, mast.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
-    _precheck("expected_dsgd", 1, mast.d, n_steps, dtype)
+    tau = _check_oracle(mast.problem, oracle, batch_size)
+    _precheck("expected_dsgd", mast.d, n_steps, dtype)
     A, b, _ = mast.problem.quadratic_form()
     x_star = mast.argmin()
     g, h_star = A @ mast.v - b, x_star - mast.v
-    atoms = _client_atoms(A, g, h_star, mast.sketch)
+    if tau is not None:
+        if _choose_method(method, ()) == "moments":
+            raise MissingCapability(
+                "oracle='minibatch' has no moments path: its expectations enumerate the joint "
+                "law of (sketch, batch); use method='auto' or 'atoms'"
+            )
+        atoms = _minibatch_atoms(mast, tau, h_star)
+    else:
+        atoms = _client_atoms(A, g, h_star, mast.sketch)
     if _choose_method(method, atoms) == "atoms":
         system = _AtomSystem(*atoms, dtype=dtype)
     else:
@@ -692,7 +1006,7 @@ def expected_distributed_dsgd(
     x0 = check_vector("x0", x0, problem.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
-    _precheck("expected_distributed_dsgd", problem.n_clients, problem.d, n_steps, dtype)
+    _precheck("expected_distributed_dsgd", problem.d, n_steps, dtype)
     v, M = problem.v, problem.n_clients
     x_star = problem.argmin()
     h_star = x_star - v
@@ -801,7 +1115,7 @@ def expected_svrdsg(
         raise ValueError(f"argument 'p' = {p} must lie in (0, 1]")
     b = N if b is None else check_int("b", b, 1, N)
     c_b = 0.0 if N == 1 else (N - b) / (b * (N - 1))
-    _precheck("expected_svrdsg", 1, mast.d, n_steps, dtype)
+    _precheck("expected_svrdsg", mast.d, n_steps, dtype, n_curves=5)
     A, bvec, _ = mast.problem.quadratic_form()
     x_star = mast.argmin()
     g, h_star = A @ mast.v - bvec, x_star - mast.v

@@ -185,6 +185,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from mastref.exact import (  # noqa: E402
+    _drift_fast,
     _f3_cross_perm,
     _f3_cross_perm_fast,
     _f3_fast,
@@ -201,15 +202,18 @@ def _law_of(kind: int, d: int, rng):
         return mr.Bernoulli(rng.uniform(0.1, 1.0, d))
     if kind == 1:
         return mr.RandK(d, int(rng.integers(1, d + 1)))
-    sizes = np.array([int(rng.integers(1, d + 1)), int(rng.integers(1, d + 1))])
-    return mr.RandomSubset(d, sizes, [0.3, 0.7], d / (0.3 * sizes[0] + 0.7 * sizes[1]))
+    if kind == 2:
+        sizes = np.array([int(rng.integers(1, d + 1)), int(rng.integers(1, d + 1))])
+        return mr.RandomSubset(d, sizes, [0.3, 0.7], d / (0.3 * sizes[0] + 0.7 * sizes[1]))
+    return mr.Partition(d, int(rng.integers(1, d + 1)), rng=rng)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
-@given(st.integers(0, 2**31), st.integers(1, 9), st.sampled_from([0, 1, 2]), st.booleans())
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.integers(0, 2**31), st.integers(1, 9), st.sampled_from([0, 1, 2, 3]), st.booleans())
 def test_fast_moment_forms_equal_the_reference_loops(seed, d, kind, symmetric):
     rng = np.random.default_rng(seed)
-    structure = _law_of(kind, d, rng).moment_structure()
+    law = _law_of(kind, d, rng)
+    structure = law.moment_structure()
     B = rng.standard_normal((d, d))
     A = B @ B.T
     P = rng.standard_normal((d, d))
@@ -218,7 +222,10 @@ def test_fast_moment_forms_equal_the_reference_loops(seed, d, kind, symmetric):
     ref4, ref3 = _f4_single(A, P, *structure), _f3_single(A, m, g, *structure)
     scale4, scale3 = max(1.0, np.abs(ref4).max()), max(1.0, np.abs(ref3).max())
     assert np.abs(_f4_fast(A, P, *structure) - ref4).max() <= 1e-12 * scale4
+    assert np.abs(_f4_fast(A, P, *structure, AP=A @ P) - ref4).max() <= 1e-12 * scale4
     assert np.abs(_f3_fast(A, m, g, *structure) - ref3).max() <= 1e-12 * scale3
+    drift = _drift_fast(A, P, *structure)
+    assert np.abs(drift - law.sandwich(A) @ P).max() <= 1e-12 * max(1.0, np.abs(drift).max())
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
@@ -240,3 +247,23 @@ def test_fast_permutation_cross_terms_equal_the_reference(seed, d, M):
     assert np.abs(_f3_cross_perm_fast(Ai, m, g, Q, float(M)) - ref3).max() <= 1e-12 * max(
         1.0, np.abs(ref3).max()
     )
+
+
+def test_huge_horizon_is_refused_up_front_naming_n_steps():
+    """T = 10^9 would need 22 GiB of curves and hours of steps: refused in well under 1 s, with
+    the argument to change; with the time budget lifted, the memory estimate refuses it."""
+    import time
+
+    mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    start = time.perf_counter()
+    with pytest.raises(mr.CostLimitExceeded, match="n_steps = 1000000000 needs an estimated.*h;"):
+        mr.expected_dsgd(mast, np.zeros(2), 0.1, 10**9)
+    assert time.perf_counter() - start < 1.0
+    with mr.cost_budget(seconds=1e9), pytest.raises(mr.CostLimitExceeded, match=r"2\d\.\d GiB"):
+        mr.expected_dsgd(mast, np.zeros(2), 0.1, 10**9)
+    dp = mr.DistributedProblem([mr.Quadratic(np.eye(2), np.ones(2))] * 2, mr.RandK(2, 1))
+    with pytest.raises(mr.CostLimitExceeded, match="Reduce n_steps"):
+        mr.expected_distributed_dsgd(dp, np.zeros(2), 0.1, 10**9)
+    part = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Partition(2, 2, rng=0))
+    with pytest.raises(mr.CostLimitExceeded, match="Reduce n_steps"):
+        mr.expected_svrdsg(part, np.zeros(2), 0.1, 10**9)

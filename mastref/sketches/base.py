@@ -51,7 +51,9 @@ class MomentStructure(NamedTuple):
     ``kind = 0``: independent coordinates, ``s_j = w_j`` with probability ``1/w_j``, so
     ``E[prod_j s_j^{m_j}] = prod_{j: m_j > 0} w_j^{m_j - 1}``. ``kind = 1``: exchangeable
     subsets, ``s = c 1_C`` with ``P(U subset of C) = qtab[|U|]`` for ``|U| <= 4``, so
-    ``E[prod_j s_j^{m_j}] = c^{sum m} qtab[#{m_j > 0}]``.
+    ``E[prod_j s_j^{m_j}] = c^{sum m} qtab[#{m_j > 0}]``. ``kind = 2``: one block of a fixed
+    partition into ``c`` blocks, uniformly, ``s = c 1_block``; ``w_j`` labels the block of ``j``,
+    so ``E[prod_j s_j^{m_j}] = c^{sum m - 1}`` if all ``j`` with ``m_j > 0`` share a block, else 0.
     """
 
     kind: int

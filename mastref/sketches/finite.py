@@ -18,6 +18,7 @@ from .._validation import (
 )
 from .base import (
     DiagonalSketch,
+    MomentStructure,
     check_n_samples,
     check_pair_block,
     gather_supports,
@@ -142,6 +143,10 @@ class Identity(FiniteSketch):
     def __init__(self, d: int):
         super().__init__(np.ones((1, check_int("d", d, 1))))
 
+    def moment_structure(self) -> MomentStructure:
+        """One block holding every coordinate, scale 1: every mixed moment is 1."""
+        return MomentStructure(2, np.zeros(self.d), np.zeros(5), 1.0)
+
     def __repr__(self) -> str:
         return f"Identity(d={self.d})"
 
@@ -264,6 +269,11 @@ class Partition(FiniteSketch):
     @property
     def L_S_max(self) -> float:
         return float(self.n_blocks) ** 2
+
+    def moment_structure(self) -> MomentStructure:
+        """Kind 2: ``E[prod_j s_j^{m_j}] = B^{sum m - 1}`` if the coordinates with ``m_j > 0``
+        share a block, else 0 (labels ``w`` = block of each coordinate, ``c = B``)."""
+        return MomentStructure(2, self._block_of.astype(float), np.zeros(5), float(self.n_blocks))
 
     def sample_support(self, rng=None) -> tuple[np.ndarray, np.ndarray]:
         block = self.blocks[as_generator(rng).integers(self.n_blocks)]
