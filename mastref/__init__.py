@@ -4,12 +4,15 @@ MAST (Model-Agnostic Sparsified Training, ICLR 2025) minimises ``f_D(x) = E[f(v 
 over random sketches ``S`` with ``E[S] = I``. The specification is THEORY.md; the layout is one
 module per concept: ``sketches`` (laws and their certification), ``problems`` (the problem
 protocol and the built-in problems), ``mast`` (the objective), ``algorithms``, ``exact`` (§6),
-``distributed``, ``theorems`` (one file per theorem), ``verify`` (the checker) and ``testing``
-(hypothesis strategies).
+``distributed``, ``theorems`` (the statements, one file per theorem), ``verify`` (the checker:
+measurement, results, worst-case search), ``catalogue`` (each theorem's checks and negative
+controls), ``report`` (``mastref verify``) and ``testing`` (hypothesis strategies). The import
+layers are listed in the documentation's architecture page.
 """
 
 from ._budget import CostLimitExceeded, cost_budget, cost_limits
 from ._validation import DivergenceError, DivergenceWarning, MissingCapability, as_generator
+from ._version import __version__ as __version__
 from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, recording_steps
 from .data import load_libsvm, save_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
@@ -66,7 +69,6 @@ from .theorems import (
     Guarantee,
     InvalidGuarantee,
     baseline_gd,
-    svrdsg_lyapunov,
     tau_nice_abc,
     theorem1,
     theorem2,
@@ -75,8 +77,7 @@ from .theorems import (
     theorem5,
 )
 from .verify import CheckResult, QuadraticFamily, WorstCase, check, worst_case
-
-__version__ = "0.2.0"
+from .verify.measure import svrdsg_lyapunov
 
 __all__ = [
     "CostLimitExceeded",

@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import __version__
 from . import backend as bk
 from ._validation import as_generator
+from ._version import __version__
 from .algorithms import distributed_dsgd, dsgd
 from .data import load_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
@@ -42,6 +42,7 @@ from .mast import MAST
 from .problems import LogisticRegression
 from .sketches import Bernoulli, Identity, Partition, RandK
 from .theorems import theorem3
+from .verify.result import FALSE_ALARM, z_value
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -464,7 +465,6 @@ def _subsampling_figure(taus, results, claims, *, n: int, R: int, law: str, data
     from matplotlib.patches import Patch
 
     from .plotting import draw_bound, draw_measured, set_y_frame, step_text, y_frame
-    from .verify.result import FALSE_ALARM, z_value
 
     fig = Figure(figsize=(16, 8.8))
     axes = fig.subplot_mosaic([["0", "1", "cost"], ["2", "3", "cost"]])
@@ -650,7 +650,6 @@ def _distributed_figure(configs, results, *, R: int, data) -> Figure:
     from matplotlib.figure import Figure
 
     from .plotting import draw_measured, set_y_frame, y_frame
-    from .verify.result import FALSE_ALARM, z_value
 
     fig = Figure(figsize=(12, 8.6))
     axes = fig.subplots(2, 2)

@@ -21,6 +21,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 
 import mastref as mr  # noqa: E402
 import mastref.experiments as ex  # noqa: E402
+from mastref.catalogue import catalogue  # noqa: E402
 from mastref.plotting import (  # noqa: E402
     GREY,
     check_figure,
@@ -29,9 +30,9 @@ from mastref.plotting import (  # noqa: E402
     worst_case_figure,
     x_label,
 )
+from mastref.report import run_check  # noqa: E402
 from mastref.verify import CheckResult, judge  # noqa: E402
 from mastref.verify.instances import QuadraticFamily  # noqa: E402
-from mastref.verify.report import catalogue, run_check  # noqa: E402
 
 CHECKS = list(catalogue())
 CODE_WORDS = ("dist2", "value_gap", "grad_norm2", "lyapunov", "gamma", "tau=", "lam=", "CBs")

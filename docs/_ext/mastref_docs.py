@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 def _registry() -> dict:
-    from mastref.theorems import registry
+    from mastref.catalogue import registry
 
     return registry()
 
@@ -206,6 +206,7 @@ PUBLIC_MODULES = (
     "mastref.problems",
     "mastref.theorems",
     "mastref.verify",
+    "mastref.catalogue",
     "mastref.testing",
 )
 

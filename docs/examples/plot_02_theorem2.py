@@ -96,7 +96,7 @@ fig.tight_layout()
 # where the neighbourhood dominates (``T = 300``).
 
 from mastref.plotting import plot_check  # noqa: E402
-from mastref.verify import run_check  # noqa: E402
+from mastref.report import run_check  # noqa: E402
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 for ax, name in zip(axes, ("theorem2-late", "theorem2-neighbourhood"), strict=True):

@@ -66,7 +66,7 @@ fig.tight_layout()
 # Theorem 1 (``ρ = 1/c``); the verifier also runs the logistic application with ``τ = 8``.
 
 from mastref.plotting import plot_check  # noqa: E402
-from mastref.verify import run_check  # noqa: E402
+from mastref.report import run_check  # noqa: E402
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 for ax, name in zip(axes, ("theorem3-sc-attained", "theorem3-sc-logistic-tau8"), strict=True):

@@ -77,14 +77,15 @@ fig.tight_layout()
 # client whose noise lands where the other client curves ``F``. Theorem 5 in this package's
 # constants holds on the same instance.
 
-from mastref.theorems.theorem5 import counterexample_instance, theorem5_paper  # noqa: E402
+from mastref.catalogue.theorem5_reconstructed import counterexample_instance  # noqa: E402
+from mastref.theorems.distributed import theorem5_reconstructed  # noqa: E402
 
 inst = counterexample_instance()
 dp = inst.objective()
 T = 100
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 for ax, claim, title in (
-    (axes[0], theorem5_paper, "the paper's form (D_max)"),
+    (axes[0], theorem5_reconstructed, "the paper's form (D_max)"),
     (axes[1], mr.theorem5, "Theorem 5 (L_F·A)"),
 ):
     r = mr.check(claim, dp, x0=inst.x0, n_steps=T)

@@ -351,8 +351,6 @@ def near_scalar(eps: float = 0.01, d: int = 2, *, c: float = 3.0, offset: float 
     >>> round(mast.L_max / mast.mu, 6), round(float(mast.gap), 8)  # 1.0201/1.0001, 2 * 9e-4/2.0002
     (1.019998, 0.00089991)
     """
-    from ..sketches import FiniteSketch
-
     ones = np.ones(d)
     law = FiniteSketch(np.array([(1.0 - eps) * ones, (1.0 + eps) * ones]))
     x_star = c * ones

@@ -27,11 +27,10 @@ import scipy.optimize as so
 from tqdm import tqdm
 
 from .._validation import MissingCapability, as_generator, check_int
-from ..exact import expected_distributed_dsgd, expected_dsgd, expected_svrdsg
 from ..theorems.claims import Guarantee, InvalidGuarantee
 from .check import check
 from .instances import Instance, claim_at
-from .measure import exact_curve, lyapunov_of
+from .measure import exact_curve, expectation
 from .result import RESOLUTION, CheckResult
 
 #: Extended-precision ratios above 1 + TOL are violations.
@@ -144,30 +143,8 @@ def _ratio(claim, inst: Instance, n_steps: int, window: str) -> tuple[float, int
 def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> float:
     """The ratio with every expectation in ``np.longdouble`` (enumeration path), or nan."""
     obj, g = claim_at(claim, inst, n_steps)
-    ld = np.longdouble
     try:
-        if g.algorithm == "l_svrdsg":
-            e = expected_svrdsg(
-                obj,
-                inst.x0,
-                g.gamma,
-                n_steps,
-                p=g.options.get("p"),
-                b=g.options.get("b"),
-                dtype=ld,
-            )
-            fields = {"dist2": e.dist2, "value_gap": e.value_gap}
-            measured = fields.get(g.quantity)
-            if g.quantity == "lyapunov":
-                measured = lyapunov_of(g, e.dist2, e.extra["D"], e.extra["h_error"])
-        elif g.algorithm == "distributed_dsgd":
-            e = expected_distributed_dsgd(obj, inst.x0, g.gamma, n_steps, method="atoms", dtype=ld)
-            measured = e.grad_norm2 if g.quantity == "grad_norm2_min" else getattr(e, g.quantity)
-        elif g.algorithm == "dsgd" and g.options.get("oracle", "exact") == "exact":
-            e = expected_dsgd(obj, inst.x0, g.gamma, n_steps, method="atoms", dtype=ld)
-            measured = e.grad_norm2 if g.quantity == "grad_norm2_min" else getattr(e, g.quantity)
-        else:
-            return float("nan")
+        _, measured = expectation(g, obj, inst.x0, n_steps, dtype=np.longdouble)
     except MissingCapability:
         return float("nan")
     steps, ratio = ratio_curve(g, np.arange(n_steps + 1), measured)

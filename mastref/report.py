@@ -1,6 +1,6 @@
 """Running the registry and reporting: ``report.md``, ``results.csv``, ``controls.csv`` and one
-PNG per check. This is the only part of ``mastref.verify`` that knows the theorems (through
-``mastref.theorems.registry``).
+PNG per check, from the catalogue (``mastref.catalogue.registry``): this module sits above the
+verifier (``mastref.verify``) and the catalogue, and is the one that runs them together.
 
 Nothing finished is lost: each check's result is written to ``OUT/records/<check>.json`` and its
 plot to ``OUT/<check>.png`` as soon as it completes (atomically), and ``results.csv`` and
@@ -26,11 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import backend as bk
-from ..theorems import registry
-from .plot import plot
-from .result import FALSE_ALARM, RESOLUTION, CheckResult
-from .search import ControlResult, run_control
+from . import backend as bk
+from ._version import __version__
+from .catalogue import catalogue, registry
+from .verify.plot import plot
+from .verify.result import FALSE_ALARM, RESOLUTION, CheckResult
+from .verify.search import ControlResult, run_control
 
 #: Columns of ``results.csv``: one row per recorded point of a check. ``verdict`` is the
 #: point's own (``not-checked`` with a ``reason`` where there is no finite comparison);
@@ -90,16 +91,6 @@ class VerifyRun:
         return f"VerifyRun({len(self.checks)} checks: {text})"
 
 
-def catalogue(with_data: bool = False) -> dict:
-    """Check name -> ``Check`` of every theorem in the registry (a5a checks with data only)."""
-    out = {}
-    for entry in registry().values():
-        for check in entry.checks:
-            if with_data or not check.needs_data:
-                out[check.name] = check
-    return out
-
-
 def select_checks(only: Sequence[str] | None, data=None) -> list[str]:
     """The check names to run, in catalogue order: all of them (``only=None``), or those named
     in ``only``; a clear error for an empty or unknown name, and for a check that needs
@@ -127,25 +118,19 @@ def select_checks(only: Sequence[str] | None, data=None) -> list[str]:
     return [n for n in available if n in wanted]
 
 
-def method_of(check) -> str:
-    """``"Monte Carlo"`` for a check whose description says it measures by Monte Carlo, else
-    ``"exact"`` (the §6 recursion, the L-SVRDSG moments or a deterministic run)."""
-    return "Monte Carlo" if "Monte Carlo" in check.description else "exact"
-
-
 def checks_table(with_data: bool = True) -> str:
     """The catalogue as a Markdown table: name, theorem, instance, method, kind and part.
 
     Examples
     --------
-    >>> from mastref.verify.report import checks_table
+    >>> from mastref.report import checks_table
     >>> print(checks_table().splitlines()[0])
     | check | theorem | instance | method | kind | part |
     """
     lines = ["| check | theorem | instance | method | kind | part |", "|---|---|---|---|---|---|"]
     for name, check in catalogue(with_data=with_data).items():
         lines.append(
-            f"| {name} | {check.theorem} | {_md(check.description)} | {method_of(check)} | "
+            f"| {name} | {check.theorem} | {_md(check.description)} | {check.method} | "
             f"{check.kind} | {check.part or 'whole'} |"
         )
     return "\n".join(lines)
@@ -512,7 +497,6 @@ def run(
     backend = bk.resolve_backend(backend, scheduler, client)
     out = check_out(out)
     echo = _write if echo is None else echo
-    from .. import __version__
 
     settings = {
         "quick": bool(quick),
