@@ -611,7 +611,7 @@ def worst_case_figure(worst: WorstCase) -> Figure:
     ax = fig.subplots()
     plot_check(worst.result, ax)
     r = worst.result
-    at = np.flatnonzero(np.asarray(r.steps) == worst.step)
+    at = np.flatnonzero(np.asarray(r.steps) == worst.t)
     if at.size:
         ax.plot(
             r.steps[at],
@@ -621,7 +621,7 @@ def worst_case_figure(worst: WorstCase) -> Figure:
             color="tab:orange",
             mec="k",
             zorder=7,
-            label=f"worst measured/bound {worst.ratio:.4g} at t = {worst.step}",
+            label=f"worst measured/bound {worst.ratio:.4g} at t = {worst.t}",
         )
         ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
     head = f"worst case of {worst.claim}: {worst.verdict}, ratio {worst.ratio:.4g}"

@@ -136,7 +136,7 @@ def checks_table(with_data: bool = True) -> str:
     return "\n".join(lines)
 
 
-def run_check(name: str, quick: bool, data=None) -> CheckResult:
+def run_check(name: str, *, quick: bool = False, data=None) -> CheckResult:
     """Run one named check, timed."""
     start = time.perf_counter()
     result = catalogue(with_data=data is not None)[name].run(quick, data)
@@ -146,7 +146,7 @@ def run_check(name: str, quick: bool, data=None) -> CheckResult:
 def _check_and_plot(name: str, quick: bool, data=None, out: Path | None = None) -> CheckResult:
     """``run_check``, and its PNG written to ``out`` where the check ran (``None``: the caller
     plots, e.g. when the workers do not share this file system)."""
-    result = run_check(name, quick, data)
+    result = run_check(name, quick=quick, data=data)
     if out is not None:
         _write_plot(result, out)
     return result
@@ -182,9 +182,9 @@ def _write(text: str) -> None:
 
 
 def run_controls(
+    *,
     echo: Callable[[str], None] | None = None,
     search: bool = False,
-    *,
     backend: str | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -304,7 +304,7 @@ def controls_table(controls: list[ControlResult]) -> str:
     for c in controls:
         ratio = _cell(c.ratio, "proved true, not measured")
         lines.append(
-            f"| {c.name} | {_md(c.change)} | {c.verdict} | {ratio} | {c.step} | {c.method} |"
+            f"| {c.name} | {_md(c.change)} | {c.verdict} | {ratio} | {c.t} | {c.method} |"
         )
     return "\n".join(lines)
 
@@ -342,9 +342,9 @@ def controls_csv(controls: list[ControlResult]) -> str:
     """``controls.csv``: one row per negative control."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["control", "theorem", "change", "verdict", "ratio", "step", "method"])
+    w.writerow(["control", "theorem", "change", "verdict", "ratio", "t", "method"])
     for c in controls:
-        w.writerow([c.name, c.theorem, c.change, c.verdict, c.ratio, c.step, c.method])
+        w.writerow([c.name, c.theorem, c.change, c.verdict, c.ratio, c.t, c.method])
     return buf.getvalue()
 
 
@@ -405,7 +405,7 @@ def _write_tables(
 
 
 def write_outputs(
-    results: list[CheckResult], out: Path, quick: bool, controls: list | None = None
+    results: list[CheckResult], out: Path, *, quick: bool = False, controls: list | None = None
 ) -> None:
     """``results.csv``, ``report.md``, the PNGs (and ``controls.csv``) into ``out``, each file
     written atomically."""
@@ -444,6 +444,7 @@ def check_data(data) -> Path | None:
 
 
 def run(
+    *,
     quick: bool = False,
     only: list[str] | None = None,
     out="mastref-verify",
@@ -451,7 +452,6 @@ def run(
     jobs: int = 1,
     echo: Callable[[str], None] | None = None,
     controls: bool = False,
-    *,
     backend: str | None = None,
     scheduler: str | None = None,
     client=None,
@@ -540,7 +540,9 @@ def run(
             on_result=finished,
             **where,
         )
-        control_results = run_controls(echo, jobs=jobs, store=store, **where) if controls else None
+        control_results = (
+            run_controls(echo=echo, jobs=jobs, store=store, **where) if controls else None
+        )
     results = on_disk()
     for r in results:  # a plot lost to an interruption between its record and its PNG
         if not (out / f"{r.name}.png").is_file():

@@ -563,8 +563,18 @@ BY_ENTRY = {
             ValueError,
             "'laws'.*d = 3",
         ),
-        ("family: step range reversed", lambda: _family(step=(1.0, 0.5)), ValueError, "'step'"),
-        ("family: step not a pair", lambda: _family(step=0.5), ValueError, "'step' = 0.5"),
+        (
+            "family: step range reversed",
+            lambda: _family(step_fraction=(1.0, 0.5)),
+            ValueError,
+            "'step_fraction'",
+        ),
+        (
+            "family: step not a pair",
+            lambda: _family(step_fraction=0.5),
+            ValueError,
+            "'step_fraction' = 0.5",
+        ),
         ("family: kappa < 1", lambda: _family(kappa=0.5), ValueError, "'kappa'"),
         (
             "Guarantee: negative step",

@@ -107,7 +107,7 @@ def test_controls_come_out_violated(control):
     if control.unresolved:
         assert r.verdict != "violated"  # if one falls, move it to the killed ones
     else:
-        assert r.verdict == "violated", (r.ratio, r.step)
+        assert r.verdict == "violated", (r.ratio, r.t)
         assert r.ratio > 1 + 1e-9
 
 
@@ -128,7 +128,7 @@ def test_the_search_finds_counterexamples_from_scratch(name):
 
 
 def test_worst_case_of_a_true_theorem_holds_and_rebuilds_its_instance(tmp_path):
-    family = QuadraticFamily(d=2, laws=("randk",), step=(1, 1))
+    family = QuadraticFamily(d=2, laws=("randk",), step_fraction=(1, 1))
     w = mr.worst_case(mr.theorem1, family, n_steps=40, budget=80, rng=0)
     assert w.verdict == "holds" and 0 < w.ratio <= 1 + 1e-9
     again = family.build(w.theta)

@@ -10,6 +10,7 @@ import pytest
 
 import mastref.report as mrep
 import mastref.verify as mv
+from mastref.catalogue import catalogue
 from mastref.cli import main
 
 
@@ -40,6 +41,12 @@ def test_quick_catalogue_holds_and_writes_outputs(tmp_path):
     expected["theorem5-reconstructed-form-counterexample"] = "violated"  # reconstructed form
     assert {r.name: r.verdict for r in results} == expected
     assert outcome.failures == []
+    # a check's declared method is the one it measures by
+    declared = {n: c.method for n, c in catalogue().items()}
+    monte_carlo = {r.name: r.method.startswith("Monte Carlo") for r in results}
+    assert all(monte_carlo[r.name] == (declared[r.name] == "Monte Carlo") for r in results), [
+        (r.name, r.method, declared[r.name]) for r in results
+    ]
     names = {r.name for r in results}
     assert {
         "theorem1-attained",

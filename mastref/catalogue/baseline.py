@@ -45,9 +45,9 @@ def attained_instance(kappa: float = 1e4):
     )
 
 
-def _family(d: int = 2, step=(1, 1), laws=("randk", "bernoulli"), **kw):
+def _family(d: int = 2, step_fraction=(1, 1), laws=("randk", "bernoulli"), **kw):
 
-    return QuadraticFamily(d=d, laws=laws, step=step, **kw)
+    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, **kw)
 
 
 def _checks() -> tuple:
@@ -108,7 +108,7 @@ def _controls() -> tuple:
         control(
             "baseline-L-for-mu",
             "rate 1 - gamma L",
-            family=_family(step=(0.05, 0.9)),
+            family=_family(step_fraction=(0.05, 0.9)),
             mu_key="L",
         ),
         control(

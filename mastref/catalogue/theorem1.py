@@ -47,12 +47,12 @@ def attained_instance(d: int = 4, k: int = 1):
     holds with equality at every step.
     """
 
-    return isotropic(d, RandK(d, k))
+    return isotropic(d, RandK(d, k), rng=0)
 
 
-def _family(d: int = 3, step=(1, 1), **kw):
+def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
-    return QuadraticFamily(d=d, laws=_LAWS, step=step, **kw)
+    return QuadraticFamily(d=d, laws=_LAWS, step_fraction=step_fraction, **kw)
 
 
 def _logistic(source: str):
@@ -91,7 +91,7 @@ def _logistic(source: str):
 def _sparsity(quick: bool, data=None):
     """§7: the contraction factor of E||x_t - x*||^2 under interpolation grows as K falls."""
 
-    q = random_quadratic(11)
+    q = random_quadratic(rng=11)
     Ks = np.array([8, 4, 2, 1])
     T = 200 if quick else 1000
     measured, predicted = [], []
@@ -134,7 +134,7 @@ def _sparsity(quick: bool, data=None):
 def _stepsize_sweep(quick: bool, data=None):
     """§7: beyond gamma_max the guarantee ends, and DSGD diverges."""
 
-    q = random_quadratic(13)
+    q = random_quadratic(rng=13)
     mast = MAST(q, RandK(8, 2), shift=np.random.default_rng(1013).standard_normal(8))
     x0 = np.zeros(8)
     g = theorem1(mast, x0=x0)
@@ -207,6 +207,7 @@ def _checks() -> tuple:
             theorem="Theorem 1",
             run=_logistic("synthetic"),
             kind="application",
+            method="Monte Carlo",
             description="synthetic a5a-like data, Partition(4), v = 0, Monte Carlo",
         ),
         Check(
@@ -214,6 +215,7 @@ def _checks() -> tuple:
             theorem="Theorem 1",
             run=_logistic("a5a"),
             kind="application",
+            method="Monte Carlo",
             needs_data=True,
             description="LIBSVM a5a, Partition(4), v = 0, Monte Carlo (with --data)",
         ),

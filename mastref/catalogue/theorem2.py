@@ -23,9 +23,11 @@ from .base import TheoremEntry, control_maker, instance_check, stored
 # ------------------------------------------------------------------------------------------------
 
 
-def _family(d: int = 3, step=(1, 1), **kw):
+def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
-    return QuadraticFamily(d=d, laws=("randk", "bernoulli", "partition"), step=step, **kw)
+    return QuadraticFamily(
+        d=d, laws=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
+    )
 
 
 def stationary_instance(n_steps: int, eps: float = 0.01):
@@ -108,7 +110,7 @@ def _controls() -> tuple:
     control = control_maker(
         "Theorem 2",
         _variant,
-        lambda: _family(2, step=(0.05, 20.0), start="offset"),
+        lambda: _family(2, step_fraction=(0.05, 20.0), start="offset"),
         CONTROL_THETA,
         n_steps=10,
     )
@@ -120,7 +122,7 @@ def _controls() -> tuple:
         control(
             "theorem2-L_D-for-L_S_max",
             "L L_max replaced by L^2 (L_S_max by L_D) in a, the step and the neighbourhood",
-            family=_family(2, step=(0.05, 3.0)),
+            family=_family(2, step_fraction=(0.05, 3.0)),
             n_steps=50,
             law_constant="L",
         ),

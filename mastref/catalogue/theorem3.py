@@ -37,9 +37,11 @@ def theorem3_sc(mast, **kw) -> Guarantee:
     return theorem3(mast, strongly_convex=True, **kw)
 
 
-def _family(d: int = 3, step=(1, 1), **kw):
+def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
-    return QuadraticFamily(d=d, laws=("randk", "bernoulli", "partition"), step=step, **kw)
+    return QuadraticFamily(
+        d=d, laws=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
+    )
 
 
 def _application(strongly_convex: bool):
@@ -47,7 +49,7 @@ def _application(strongly_convex: bool):
 
     def run(quick: bool, data=None):
 
-        lr = random_logistic(3)
+        lr = random_logistic(rng=3)
         mast = MAST(lr, Partition(6, 3, rng=0), shift=0.5 * lr.argmin())
         x0 = np.zeros(6)
         R = 200 if quick else 1000
@@ -111,6 +113,7 @@ def _checks() -> tuple:
             theorem="Theorem 3 (strongly convex)",
             run=_application(True),
             kind="application",
+            method="Monte Carlo",
             description="tau-nice ABC constants on logistic data, Monte Carlo",
         ),
         Check(
@@ -118,6 +121,7 @@ def _checks() -> tuple:
             theorem="Theorem 3",
             run=_application(False),
             kind="application",
+            method="Monte Carlo",
             description="tau-nice ABC constants on logistic data, Monte Carlo",
         ),
     )
@@ -160,7 +164,7 @@ def _controls() -> tuple:
     control = control_maker(
         "Theorem 3 (strongly convex)",
         _variant,
-        lambda: _family(2, step=(0.05, 1.0)),
+        lambda: _family(2, step_fraction=(0.05, 1.0)),
         CONTROL_THETA,
         n_steps=50,
     )

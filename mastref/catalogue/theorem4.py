@@ -32,9 +32,9 @@ _INSTANCES = stored("theorem4", "instances")
 # ------------------------------------------------------------------------------------------------
 
 
-def _family(d: int = 3, step=(1, 1), laws=("randk", "partition"), **kw):
+def _family(d: int = 3, step_fraction=(1, 1), laws=("randk", "partition"), **kw):
 
-    return QuadraticFamily(d=d, laws=laws, step=step, svrdsg=True, **kw)
+    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, svrdsg=True, **kw)
 
 
 def _P_FAMILY():
@@ -53,7 +53,7 @@ def near_identity_instance():
     """Theorem 4 (b) needs ``8 c_b L/mu < 1``: a near-identity law (12 atoms ``1 +- 0.1``), a
     well-conditioned quadratic (``mu_f = 2``) and ``b = 11`` of ``N = 12`` satisfy it."""
 
-    q = random_quadratic(5, d=3, mu=2.0)
+    q = random_quadratic(d=3, mu=2.0, rng=5)
     atoms = np.array([[1.1, 1.1, 0.9], [0.9, 0.9, 1.1], [1.1, 0.9, 1.1], [0.9, 1.1, 0.9]] * 3)
     return Instance(
         A=(q.A,),
@@ -84,7 +84,7 @@ def _variance_reduction(quick: bool, data=None):
     """§7: L-SVRDSG removes the neighbourhood DSGD keeps at the same step (exact both)."""
 
     mast = MAST(
-        random_quadratic(12, d=6),
+        random_quadratic(d=6, rng=12),
         FiniteSketch(*RandK(6, 3).support()),
         shift=np.random.default_rng(12).standard_normal(6),
     )
@@ -215,10 +215,14 @@ def _variant(
 
 def _controls() -> tuple:
 
-    near_identity = _family(3, laws=("near-identity",), kappa=3.0, step=(0.05, 1.0))
+    near_identity = _family(3, laws=("near-identity",), kappa=3.0, step_fraction=(0.05, 1.0))
 
     control = control_maker(
-        "Theorem 4", _variant, lambda: _family(2, step=(0.05, 1.0)), CONTROL_THETA, n_steps=50
+        "Theorem 4",
+        _variant,
+        lambda: _family(2, step_fraction=(0.05, 1.0)),
+        CONTROL_THETA,
+        n_steps=50,
     )
 
     return (
@@ -228,7 +232,7 @@ def _controls() -> tuple:
         control(
             "theorem4b-relaxed-condition",
             "(b) under 8 c_b L/mu < 4 (not < 1), step 1/((9 + 12 c_b) L)",
-            family=_family(4, laws=("randk",), kappa=1.2, step=(1, 1)),
+            family=_family(4, laws=("randk",), kappa=1.2, step_fraction=(1, 1)),
             condition=4.0,
         ),
         Control(

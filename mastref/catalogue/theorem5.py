@@ -44,7 +44,7 @@ def single_client_instance():
     """Argued worst case: one client, ``f = 1/2 ||x - x*||^2``, RandK(4, 1), ``v = x*``: the
     distributed constants reduce to Theorem 1's and the bound holds with equality."""
 
-    inst = isotropic(4, RandK(4, 1))
+    inst = isotropic(4, RandK(4, 1), rng=0)
     return Instance(**{**inst.__dict__, "distributed": True})
 
 
@@ -75,10 +75,10 @@ def near_scalar_client(clients: int = 1, eps: float = 0.01, start: int | None = 
     )
 
 
-def _family(d: int = 3, step=(1, 1), clients=2, **kw):
+def _family(d: int = 3, step_fraction=(1, 1), clients=2, **kw):
 
     laws = kw.pop("laws", ("randk", "bernoulli"))
-    return QuadraticFamily(d=d, laws=laws, step=step, clients=clients, **kw)
+    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, clients=clients, **kw)
 
 
 def _application(law: str):
@@ -86,7 +86,7 @@ def _application(law: str):
 
     def run(quick: bool, data=None):
 
-        clients = [random_quadratic(10 + i, d=6) for i in range(3)]
+        clients = [random_quadratic(d=6, rng=10 + i) for i in range(3)]
         sketches = PermutationSketch(6, 3) if law == "permutation" else [RandK(6, 3)] * 3
         dp = DistributedProblem(
             clients, sketches, shift=np.random.default_rng(7).standard_normal(6)
@@ -225,7 +225,11 @@ def _variant(
 def _controls() -> tuple:
 
     control = control_maker(
-        "Theorem 5", _variant, lambda: _family(2, step=(0.05, 1.0)), CONTROL_THETA, n_steps=50
+        "Theorem 5",
+        _variant,
+        lambda: _family(2, step_fraction=(0.05, 1.0)),
+        CONTROL_THETA,
+        n_steps=50,
     )
 
     return (
@@ -242,7 +246,7 @@ def _controls() -> tuple:
             "theorem5-L_F-for-mu_F",
             "rate 1 - gamma L_F (L_F in place of mu_F)",
             mu_key="L_F",
-            family=_family(2, step=(0.05, 0.9)),
+            family=_family(2, step_fraction=(0.05, 0.9)),
         ),
         control("theorem5-double-step", "step limit 2/A", limit_scale=2.0),
         control(
@@ -251,7 +255,7 @@ def _controls() -> tuple:
             strongly_convex=False,
             growth=False,
             n_steps=10,
-            family=_family(2, step=(0.05, 20.0)),
+            family=_family(2, step_fraction=(0.05, 20.0)),
         ),
     )
 

@@ -24,11 +24,11 @@ from .claims import (
     delta0,
     finish,
     gamma_condition,
+    gamma_or_default,
     geometric,
     geometric_parts,
     mast_constants,
     start,
-    step,
 )
 
 
@@ -58,7 +58,7 @@ def baseline_gd(
     notes: list[str] = []
     c = mast_constants(mast, constants, notes)
     gamma_max = 1.0 / c["L"]
-    gamma = step(gamma, gamma_max)
+    gamma = gamma_or_default(gamma, gamma_max)
     conditions: dict[str, bool] = {}
     details: dict[str, str] = {}
     gamma_condition(conditions, details, gamma, gamma_max)

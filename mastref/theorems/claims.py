@@ -245,7 +245,7 @@ def check_constants(constants: str) -> str:
     return constants
 
 
-def step(gamma, default: float) -> float:
+def gamma_or_default(gamma, default: float) -> float:
     """The step: ``default`` when ``gamma`` is ``None``, else a checked positive number."""
     if gamma is None:
         return float(default)

@@ -33,10 +33,10 @@ from .claims import (
     check_constants,
     finish,
     gamma_condition,
+    gamma_or_default,
     geometric,
     geometric_parts,
     start,
-    step,
     sublinear,
     sublinear_parts,
 )
@@ -104,7 +104,7 @@ def theorem5(
         if n_steps is None:
             raise TypeError("theorem5 needs n_steps (the horizon T sets the default step)")
         T = check_int("n_steps", n_steps, 1)
-        gamma = step(gamma, 1.0 / math.sqrt(L_F * A * T) if finite else 0.0)
+        gamma = gamma_or_default(gamma, 1.0 / math.sqrt(L_F * A * T) if finite else 0.0)
         conditions["gamma > 0"] = gamma > 0
         floor = L_F * A * gamma * Delta_M
         values["bound_simplified"] = (math.e * d0 + Delta_M) * math.sqrt(L_F * A / T)
@@ -123,7 +123,7 @@ def theorem5(
         )
         return finish(g, strict)
     gamma_max = 1.0 / A if finite else 0.0
-    gamma = step(gamma, gamma_max)
+    gamma = gamma_or_default(gamma, gamma_max)
     conditions["F strongly convex"] = mu_F > 0
     details["F strongly convex"] = f"mu_F = {mu_F:.6g}"
     gamma_condition(conditions, details, gamma, gamma_max)
@@ -193,7 +193,7 @@ def theorem5_reconstructed(
         )
     T = check_int("n_steps", n_steps, 1)
     D_max = max(c.problem.L**2 * c.sketch.L_D * c.sketch.L_S_max for c in problem.clients)
-    gamma = step(gamma, 1.0 / math.sqrt(D_max * T))
+    gamma = gamma_or_default(gamma, 1.0 / math.sqrt(D_max * T))
     Delta_M = max(problem.gap, 0.0)
     d0 = max(problem.value(x0) - problem.inf, 0.0)
     a = 1.0 + D_max * gamma**2

@@ -34,12 +34,12 @@ from .claims import (
     delta0,
     finish,
     gamma_condition,
+    gamma_or_default,
     gap,
     geometric,
     geometric_parts,
     mast_constants,
     start,
-    step,
     sublinear,
     sublinear_parts,
 )
@@ -161,7 +161,7 @@ def theorem3(
         T = check_int("n_steps", n_steps, 1)
         gamma_max = 2.0 / (L * B) if B > 0 else math.inf
         default = 1.0 / math.sqrt(L * A * T) if finite and A > 0 else 1.0 / L
-        gamma = step(gamma, min(default, 0.5 * gamma_max))
+        gamma = gamma_or_default(gamma, min(default, 0.5 * gamma_max))
         gamma_condition(conditions, details, gamma, gamma_max, strict_lt=True)
         denom = 1.0 - L * B * gamma / 2.0
         floor = L * C * gamma / 2.0 / denom if finite and denom > 0 else math.inf
@@ -185,7 +185,7 @@ def theorem3(
     details["f_D strongly convex"] = f"mu = {mu:.6g}"
     curvature = L * B * mu + L * A
     gamma_max = 2.0 * mu / curvature if curvature > 0 else math.inf
-    gamma = step(gamma, mu / curvature if curvature > 0 else 1.0 / L)
+    gamma = gamma_or_default(gamma, mu / curvature if curvature > 0 else 1.0 / L)
     rho = gamma * mu * (2.0 - L * B * gamma) - L * A * gamma**2
     conditions["0 < rho <= 1"] = bool(0 < rho <= 1)
     details["0 < rho <= 1"] = (

@@ -42,9 +42,9 @@ from .claims import (
     check_constants,
     delta0,
     finish,
+    gamma_or_default,
     mast_constants,
     start,
-    step,
     sublinear,
     sublinear_parts,
 )
@@ -85,7 +85,7 @@ def theorem2(
     c = mast_constants(mast, constants, notes)
     LL = c["L"] * c["L_max"]
     finite = math.isfinite(LL)
-    gamma = step(gamma, 1.0 / math.sqrt(LL * T) if finite else 0.0)
+    gamma = gamma_or_default(gamma, 1.0 / math.sqrt(LL * T) if finite else 0.0)
     conditions = {"L_S_max < inf": finite, "gamma > 0": gamma > 0}
     d0 = delta0(mast, x0, notes)
     values = {**c, "delta_0": d0, "T": float(T)}

@@ -28,11 +28,11 @@ from .claims import (
     check_constants,
     finish,
     gamma_condition,
+    gamma_or_default,
     geometric,
     geometric_parts,
     mast_constants,
     start,
-    step,
 )
 
 
@@ -89,7 +89,7 @@ def theorem1(
     notes: list[str] = []
     c = mast_constants(mast, constants, notes)
     gamma_max = 1.0 / c["L_max"] if math.isfinite(c["L_max"]) else 0.0
-    gamma = step(gamma, gamma_max)
+    gamma = gamma_or_default(gamma, gamma_max)
     conditions = {"L_S_max < inf": math.isfinite(c["L_max"]), "f_D strongly convex": c["mu"] > 0}
     details = {
         "L_S_max < inf": f"L_S_max = {mast.sketch.L_S_max}",

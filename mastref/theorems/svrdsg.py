@@ -52,12 +52,12 @@ from .claims import (
     check_constants,
     finish,
     gamma_condition,
+    gamma_or_default,
     geometric,
     geometric_parts,
     mast_constants,
     require_mast,
     start,
-    step,
 )
 
 
@@ -136,7 +136,7 @@ def theorem4(
     }
     if b == N:
         gamma_max = 1.0 / (6.0 * L)
-        gamma = step(gamma, gamma_max)
+        gamma = gamma_or_default(gamma, gamma_max)
         gamma_condition(conditions, details, gamma, gamma_max)
         rate = 1.0 - min(gamma * mu, p / 2.0)
         c_D, c_h = 4 * gamma**2 / p, 0.0
@@ -159,7 +159,7 @@ def theorem4(
     conditions["8 c_b L / mu < 1"] = ratio < 1
     details["8 c_b L / mu < 1"] = f"8 c_b L / mu = {ratio:.6g} (c_b = {c_b:.6g}; increase b)"
     gamma_max = (1.0 - ratio) / ((9.0 + 12.0 * c_b) * L) if ratio < 1 else 0.0
-    gamma = step(gamma, gamma_max if gamma_max > 0 else 1.0 / L)
+    gamma = gamma_or_default(gamma, gamma_max if gamma_max > 0 else 1.0 / L)
     gamma_condition(conditions, details, gamma, gamma_max)
     rho = min(gamma * mu / 2.0, p / 2.0)
     c_D = 6 * gamma**2 / p

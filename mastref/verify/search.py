@@ -50,8 +50,8 @@ class WorstCase:
     ratio_extended : float
         The same ratio at the best instance in extended precision (``nan`` where no
         enumeration path exists).
-    step : int
-        The step at which it is attained.
+    t : int
+        The iteration at which it is attained.
     instance : Instance
         The best instance (``instance.describe()`` gives plain arrays).
     theta : tuple
@@ -69,7 +69,7 @@ class WorstCase:
     claim: str
     ratio: float
     ratio_extended: float
-    step: int
+    t: int
     instance: Instance
     theta: tuple
     result: CheckResult
@@ -79,7 +79,7 @@ class WorstCase:
 
     def __repr__(self) -> str:
         return (
-            f"WorstCase({self.claim}: {self.verdict}, ratio {self.ratio:.6g} at t = {self.step}, "
+            f"WorstCase({self.claim}: {self.verdict}, ratio {self.ratio:.6g} at t = {self.t}, "
             f"{self.evaluations} evaluations, {self.seconds:.1f} s; {self.instance!r})"
         )
 
@@ -291,7 +291,7 @@ def worst_case(
         claim=g.name,
         ratio=ratio,
         ratio_extended=extended,
-        step=t_at,
+        t=t_at,
         instance=inst,
         theta=tuple(float(x) for x in best["theta"]),
         result=result,
@@ -311,7 +311,7 @@ class ControlResult:
     verdict: str
     ratio: float
     ratio_extended: float
-    step: int
+    t: int
     instance: Instance | None
     theta: tuple | None
     method: str
@@ -320,7 +320,7 @@ class ControlResult:
     def __repr__(self) -> str:
         return (
             f"ControlResult({self.name}: {self.verdict}, ratio {self.ratio:.6g} at t = "
-            f"{self.step}, {self.method})"
+            f"{self.t}, {self.method})"
         )
 
 
@@ -346,7 +346,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
             verdict="true (not counted)",
             ratio=math.nan,
             ratio_extended=math.nan,
-            step=0,
+            t=0,
             instance=None,
             theta=None,
             method="proof",
@@ -367,7 +367,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
             verdict=_control_verdict(control, w.verdict),
             ratio=w.ratio,
             ratio_extended=w.ratio_extended,
-            step=w.step,
+            t=w.t,
             instance=w.instance,
             theta=w.theta,
             method=f"search ({w.evaluations} evaluations)",
@@ -388,7 +388,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
         verdict=_control_verdict(control, "violated" if decisive > 1 + TOL else "holds"),
         ratio=ratio,
         ratio_extended=extended,
-        step=t_at,
+        t=t_at,
         instance=inst,
         theta=None if control.theta is None else tuple(control.theta),
         method=method,
