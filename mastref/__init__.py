@@ -10,6 +10,7 @@ controls), ``report`` (``mastref verify``) and ``testing`` (hypothesis strategie
 layers are listed in the documentation's architecture page.
 """
 
+from . import kernels
 from ._budget import CostLimitExceeded, cost_budget, cost_limits
 from ._validation import DivergenceError, DivergenceWarning, MissingCapability, as_generator
 from ._version import __version__ as __version__
@@ -17,26 +18,6 @@ from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, record
 from .data import load_libsvm, save_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
 from .exact import Expectation, expected_distributed_dsgd, expected_dsgd, expected_svrdsg
-from .kernels import (
-    least_squares_batch_reference,
-    least_squares_csc_kernel,
-    least_squares_csr_batch_kernel,
-    least_squares_dense_batch_kernel,
-    least_squares_dense_kernel,
-    least_squares_reference,
-    logistic_batch_reference,
-    logistic_csc_kernel,
-    logistic_csr_batch_kernel,
-    logistic_csr_kernel,
-    logistic_dense_batch_kernel,
-    logistic_dense_kernel,
-    logistic_reference,
-    quadratic_kernel,
-    quadratic_reference,
-    register_kernels,
-    sketched_batch_grad_kernel,
-    sketched_grad_kernel,
-)
 from .mast import MAST, Solution
 from .problems import (
     FiniteSum,
@@ -80,6 +61,7 @@ from .verify import CheckResult, QuadraticFamily, WorstCase, check, worst_case
 from .verify.measure import svrdsg_lyapunov
 
 __all__ = [
+    "kernels",
     "CostLimitExceeded",
     "DivergenceError",
     "DivergenceWarning",
@@ -129,27 +111,9 @@ __all__ = [
     "expected_svrdsg",
     "gd_mast",
     "l_svrdsg",
-    "least_squares_batch_reference",
-    "least_squares_csc_kernel",
-    "least_squares_csr_batch_kernel",
-    "least_squares_dense_batch_kernel",
-    "least_squares_dense_kernel",
-    "least_squares_reference",
     "load_libsvm",
-    "logistic_batch_reference",
-    "logistic_csc_kernel",
-    "logistic_csr_batch_kernel",
-    "logistic_csr_kernel",
-    "logistic_dense_batch_kernel",
-    "logistic_dense_kernel",
-    "logistic_reference",
-    "quadratic_kernel",
-    "quadratic_reference",
     "recording_steps",
-    "register_kernels",
     "save_libsvm",
-    "sketched_batch_grad_kernel",
-    "sketched_grad_kernel",
     "svrdsg_lyapunov",
     "synthetic_a5a_like",
     "tau_nice_abc",

@@ -3,7 +3,7 @@
 ``Problem`` and ``FiniteSum`` (``mastref.problems.base``) state what a problem provides; the
 built-ins are ``Quadratic``, ``LogisticRegression``, ``LeastSquares`` and ``FunctionProblem`` (a
 user's smooth function from callables). A new problem is one file: a subclass with its own
-kernel pack and kernels (``mastref.register_kernels``), or none (the reference path).
+kernel pack and kernels (``mastref.kernels.register_kernels``), or none (the reference path).
 """
 
 from .base import FiniteSum, Problem, QuadraticForm
