@@ -343,7 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
         "worst", help="worst-case instance search for a theorem", parents=[common, quiet]
     )
     worst.add_argument(
-        "name", help="theorem name (theorem1 ... theorem5, baseline, theorem5-paper)"
+        "name",
+        help="theorem name (theorem1 ... theorem5, baseline, theorem5-reconstructed-form)",
     )
     worst.add_argument(
         "--budget",

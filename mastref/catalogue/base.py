@@ -161,12 +161,13 @@ def instance_check(
     n_steps: tuple[int, int] = (100, 300),
     kind: str = "stress",
     description: str = "",
+    notes: tuple = (),
 ) -> Check:
     """A ``Check`` of ``claim`` on an exactly measured instance.
 
     ``instance``: an ``Instance`` or a callable returning one (built when the check runs); the
     claim is taken at the instance's step (``claim_at``); ``n_steps`` is the horizon
-    ``(quick, full)``; ``part`` and ``floor`` as in ``mastref.check``.
+    ``(quick, full)``; ``part``, ``floor`` and ``notes`` as in ``mastref.check``.
     """
 
     def run(quick: bool, data=None) -> CheckResult:
@@ -183,6 +184,7 @@ def instance_check(
             instance=repr(inst),
             part=part,
             floor=floor,
+            notes=notes,
         )
 
     return Check(
