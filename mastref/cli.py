@@ -23,7 +23,7 @@ from .experiments import EXPERIMENTS
 from .report import check_data, check_out, checks_table, run, select_checks
 from .verify import worst_case
 from .verify.instances import claim_at
-from .verify.search import check_window
+from .verify.search import MAX_BUDGET, check_window
 
 #: Exit status of a bad argument, a failure while running, and an interruption.
 USAGE, FAILURE, INTERRUPTED = 2, 1, 130
@@ -81,8 +81,10 @@ def _names(text: str) -> list[str]:
 
 def _budget(text: str) -> int:
     value = _positive_int(text)
-    if value < 4:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 4 (objective evaluations)")
+    if not 4 <= value <= MAX_BUDGET:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must be from 4 to {MAX_BUDGET} (objective evaluations)"
+        )
     return value
 
 

@@ -48,17 +48,27 @@ class InvalidGuarantee(ValueError):
 
 
 class _Bound:
-    """``t -> bound(t)`` vectorised over step counts, with ``t >= 0`` checked."""
+    """``t -> bound(t)`` vectorised over iterations ``t``: ``t >= 0`` checked (``nan`` refused),
+    a scalar value broadcast to the shape of ``t``, any other shape refused naming the claim."""
 
-    def __init__(self, fn: Callable):
+    def __init__(self, fn: Callable, claim: str = ""):
         self.fn = fn
+        self.claim = claim
 
     def __call__(self, t):
         t = np.asarray(t, dtype=float)
-        if np.any(t < 0):
-            raise ValueError("argument 't' must be >= 0")
+        if not np.all(t >= 0):
+            raise ValueError(f"argument 't' = {t} must be >= 0 (iterations; nan refused)")
         with np.errstate(over="ignore"):
-            return np.asarray(self.fn(t), dtype=float)
+            out = np.asarray(self.fn(t), dtype=float)
+        if out.shape == () and t.shape != ():
+            return np.full(t.shape, float(out))
+        if out.shape != t.shape:
+            raise ValueError(
+                f"{self.claim or 'the claim'}: bound(t) has shape {out.shape} for t of shape "
+                f"{t.shape}; it must give one value per t"
+            )
+        return out
 
     def __repr__(self) -> str:
         return f"<bound {getattr(self.fn, '__name__', 'callable')}>"
@@ -160,8 +170,11 @@ class Guarantee:
                     + ("finite and >= 0" if name == "gamma" else ">= 0 (inf: no step limit)")
                 )
         if not isinstance(self.bound, _Bound):
-            object.__setattr__(self, "bound", _Bound(self.bound))
-        parts = {k: f if isinstance(f, _Bound) else _Bound(f) for k, f in self.parts.items()}
+            object.__setattr__(self, "bound", _Bound(self.bound, self.name))
+        parts = {
+            k: f if isinstance(f, _Bound) else _Bound(f, f"{self.name}, part {k}")
+            for k, f in self.parts.items()
+        }
         object.__setattr__(self, "parts", parts)
         object.__setattr__(self, "notes", tuple(self.notes))
 
@@ -261,7 +274,13 @@ def gamma_condition(conditions: dict, details: dict, gamma, gamma_max, strict_lt
 
 
 def start(obj, x0) -> np.ndarray:
-    """The starting point: ``x0``, or the shift ``v`` when ``x0`` is ``None``."""
+    """The starting point: ``x0``, or the shift ``v`` when ``x0`` is ``None`` (a ``TypeError``
+    naming the argument unless ``obj`` is an objective with a shift)."""
+    if not (hasattr(obj, "v") and hasattr(obj, "d")):
+        raise TypeError(
+            f"argument 'mast' = {obj!r} must be a MAST objective (a DistributedProblem for "
+            "theorem5)"
+        )
     return obj.v.copy() if x0 is None else check_vector("x0", x0, obj.d)
 
 

@@ -129,7 +129,12 @@ def theorem3(
     values = dict(c)
     options: dict = {"oracle": "exact"}
     if abc is not None:
-        A, B, C = (check_real(n, v, nonnegative=True) for n, v in zip("ABC", abc, strict=True))
+        if isinstance(abc, (str, bytes)) or np.ndim(abc) != 1 or len(abc) != 3:
+            raise ValueError(f"argument 'abc' = {abc!r} must be a triple (A, B, C) of numbers")
+        A, B, C = (
+            check_real(f"abc[{n}]", v, nonnegative=True)
+            for n, v in zip("ABC", abc, strict=True)
+        )
         options = {"oracle": "custom"}
     elif batch_size is not None:
         tn = tau_nice_abc(mast, batch_size)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._validation import check_int, check_vector
+from .._validation import check_int, check_real, check_vector
 from ..theorems.claims import Guarantee
 from .measure import exact_available, exact_curve, monte_carlo_samples
 from .result import CheckResult, exact_result, monte_carlo_result
@@ -68,6 +68,9 @@ def check(
     floor : float, optional
         The tightness the check promises: a check that holds below it is ``weak``.
 
+    A bound that is ``nan`` at some ``t`` is refused (a ``ValueError`` naming the claim); a
+    negative bound is ``violated`` (every measured quantity is ``>= 0``).
+
     Returns
     -------
     CheckResult
@@ -86,6 +89,8 @@ def check(
     if method not in _METHODS:
         raise ValueError(f"argument 'method' = {method!r} must be one of {list(_METHODS)}")
     n_steps = check_int("n_steps", n_steps, 1)
+    if floor is not None:
+        floor = check_real("floor", floor, nonnegative=True)
     if not (hasattr(obj, "v") and hasattr(obj, "d")):
         raise TypeError(
             f"argument 'obj' = {obj!r} must be a MAST or a DistributedProblem (the sketched "
@@ -113,6 +118,14 @@ def check(
             raise TypeError(f"argument 'claim' returned {g!r}, not a Guarantee")
     else:
         raise TypeError(f"argument 'claim' = {claim!r} must be a Guarantee or a callable")
+    t = np.arange(n_steps + 1)
+    bound = g.bound(t)
+    if np.any(np.isnan(bound)):
+        raise ValueError(
+            f"{g.name}: bound(t) is nan at t = {_short(t[np.isnan(bound)])}; a claim must bound "
+            "every step it is checked at (inf where it gives no bound)"
+        )
+    negative = t[bound < 0]
     if x0 is None:
         x0 = g.x0 if g.x0 is not None else obj.v
     x0 = np.asarray(x0, dtype=float)
@@ -138,6 +151,15 @@ def check(
         how = f"Monte Carlo (R={n_runs})"
         result = monte_carlo_result(
             label, g, where, how, steps, samples, notes, running_min, **how_judged
+        )
+    if negative.size:
+        result = result.replace(
+            verdict="violated",
+            notes=tuple(result.notes)
+            + (
+                f"bound(t) < 0 at t = {_short(negative)}: {g.quantity} is >= 0, so the claim is "
+                "false there",
+            ),
         )
     return result.replace(seconds=time.perf_counter() - started)
 

@@ -35,6 +35,9 @@ from .result import RESOLUTION, CheckResult
 
 #: Extended-precision ratios above 1 + TOL are violations.
 TOL = 1e-9
+#: The largest ``budget`` of ``worst_case`` (objective evaluations, each one exact recursion of
+#: ``n_steps`` steps: about an hour at a few ms each); a larger search is refused up front.
+MAX_BUDGET = 1_000_000
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -175,7 +178,8 @@ def worst_case(
     n_steps : int
         The horizon ``T``.
     budget : int
-        Objective evaluations (each one exact recursion of ``T`` steps), at least 4. A lower
+        Objective evaluations (each one exact recursion of ``T`` steps), from 4 to
+        ``MAX_BUDGET``. A lower
         bound: differential evolution runs whole generations of a population that is a power
         of 2 (Sobol initialisation), so the count is rounded up (e.g. 200 at 11 parameters
         gives 512); ``WorstCase.evaluations`` has the count.
@@ -214,7 +218,8 @@ def worst_case(
     ('violated', True)
     """
     n_steps = check_int("n_steps", n_steps, 2)
-    budget = check_int("budget", budget, 4)
+    budget = check_int("budget", budget, 4, MAX_BUDGET)
+    popsize = check_int("popsize", popsize, 1)
     check_window(window)
     if not callable(claim):
         raise TypeError(f"argument 'claim' = {claim!r} must be a callable returning a Guarantee")
