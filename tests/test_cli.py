@@ -53,7 +53,7 @@ def _fails_before_work(argv, capsys, tmp_path, status=2):
         (["verify", "--backend", "joblib", "--scheduler", "tcp://h:1"], "cannot go with"),
         (["verify", "--resume", "/no/such/dir"], "argument --resume: /no/such/dir is not a dir"),
         (["worst", "theorem1", "--budget", "0"], "argument --budget: '0' must be a positive"),
-        (["worst", "theorem1", "--budget", "2"], "argument --budget: '2' must be from 4 to 1000000"),
+        (["worst", "theorem1", "--budget", "2"], "argument --budget: '2' must be from 4 to"),
         (["worst", "theorem1", "--steps", "-3"], "argument --steps: '-3' must be a positive"),
         (["worst", "theorem1", "--window", "early"], "must be 'late', 'all' or 'late:PART'"),
         (["worst", "theorem1", "--window", "late:nope"], "Theorem 1 has no part 'nope'"),
