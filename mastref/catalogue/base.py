@@ -16,7 +16,7 @@ from functools import cache
 from importlib.resources import files
 
 from ..theorems.claims import Guarantee
-from ..verify.check import check
+from ..verify.checker import check
 from ..verify.instances import claim_at
 from ..verify.result import CheckResult
 

@@ -27,7 +27,7 @@ from ..theorems.claims import (
     geometric_parts,
     quietly,
 )
-from ..verify.check import check
+from ..verify.checker import check
 from ..verify.instances import QuadraticFamily, isotropic, near_scalar, random_quadratic
 from ..verify.result import RESOLUTION, CheckResult, verdict
 from .base import Check, Control, TheoremEntry, control_maker, instance_check, stored

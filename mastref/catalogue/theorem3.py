@@ -22,7 +22,7 @@ from ..theorems.claims import (
     geometric_parts,
     quietly,
 )
-from ..verify.check import check
+from ..verify.checker import check
 from ..verify.instances import QuadraticFamily, near_scalar, random_logistic
 from .base import Check, TheoremEntry, control_maker, instance_check, stored
 from .theorem1 import attained_instance

@@ -20,7 +20,7 @@ from ..theorems.claims import (
     geometric_parts,
     quietly,
 )
-from ..verify.check import check
+from ..verify.checker import check
 from ..verify.instances import Instance, QuadraticFamily, random_quadratic
 from .base import Check, Control, TheoremEntry, control_maker, instance_check, stored
 

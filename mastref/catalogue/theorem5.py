@@ -25,7 +25,7 @@ from ..theorems.claims import (
     sublinear,
     sublinear_parts,
 )
-from ..verify.check import check
+from ..verify.checker import check
 from ..verify.instances import Instance, QuadraticFamily, isotropic, near_scalar, random_quadratic
 from .base import Check, TheoremEntry, control_maker, instance_check, stored
 from .theorem2 import stationary_instance

@@ -7,7 +7,7 @@ control against its counterexample. The verifier names no theorem: the catalogue
 (``mastref.catalogue``) holds the checks, and ``mastref.report.run`` executes them.
 """
 
-from .check import check
+from .checker import check
 from .instances import Instance, QuadraticFamily
 from .plot import plot
 from .result import FALSE_ALARM, RESOLUTION, CheckResult, judge, verdict, z_value

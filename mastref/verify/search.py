@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from .._validation import MissingCapability, as_generator, check_int
 from ..theorems.claims import Guarantee, InvalidGuarantee
-from .check import check
+from .checker import check
 from .instances import Instance, claim_at
 from .measure import exact_curve, expectation
 from .result import RESOLUTION, CheckResult

@@ -176,7 +176,7 @@ def law_of(obj) -> str:
     --------
     >>> import numpy as np
     >>> import mastref as mr
-    >>> from mastref.verify.check import law_of
+    >>> from mastref.verify.checker import law_of
     >>> law_of(mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1)))
     'RandK(d=2, k=1)'
     """
