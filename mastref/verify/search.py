@@ -335,7 +335,7 @@ def _control_verdict(control, verdict: str) -> str:
 
 
 def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> ControlResult:
-    """Hold a negative control (``mastref.theorems.claims.Control``) against its counterexample.
+    """Hold a negative control (``mastref.catalogue.Control``) against its counterexample.
 
     With a stored ``theta`` (and ``search=False``) the control's claim is measured exactly on
     ``family.build(theta)``; otherwise ``worst_case`` searches the family. ``violated`` is the
