@@ -15,7 +15,7 @@ with independent client laws or one joint law such as a permutation sketch (inde
 subnetwork training). Verifier checks: :check:`theorem5-sc-single-client`,
 :check:`theorem5-sc-neighbourhood`, :check:`theorem5-nonconvex`,
 :check:`theorem5-sc-permutation`, :check:`theorem5-sc-independent`, and the counterexample
-:check:`theorem5-paper-counterexample` with :check:`theorem5-on-the-counterexample`.
+:check:`theorem5-reconstructed-form-counterexample` with :check:`theorem5-on-the-counterexample`.
 """
 
 import matplotlib.pyplot as plt
