@@ -12,7 +12,7 @@ noisy shared machine:
    (``X.tocsc()[:, C]``, the slice included) and the naive full-vector path
    (``logistic_reference``), at K/d in {0.01, 0.1, 0.5}, for 5/20/50 entries per row
    (n = 100 000, d = 10 000) and an a5a-sized set;
-2. the checked kernel wrapper (``mastref.logistic_csc_kernel``) against the raw kernel, and
+2. the checked kernel wrapper (``mastref.kernels.logistic_csc_kernel``) against the raw kernel, and
    its checks alone;
 3. Algorithm 1 on a quadratic (d = 100): R = 256 runs advanced together vs separate runs;
 4. a user's sketch law (``sample_support`` only) vs a built-in vectorised law;
@@ -192,7 +192,7 @@ def roofline_point(s: SparseSet, density: float) -> dict:
         "bookkeeping": lambda: bookkeeping(ptr, ind, idx, touched, rows_out, dm_book, all_rows),
         "full": lambda: scipy_full_grad(s.X, s.y, LAM, s.x),
         "sliced": lambda: scipy_sliced_grad(s.Xc, s.y, LAM, s.v, s.x, idx, sc, s.Xv),
-        "naive": lambda: mr.logistic_reference(s.X, s.y, LAM, s.v, s.x, idx, sc),
+        "naive": lambda: mr.kernels.logistic_reference(s.X, s.y, LAM, s.v, s.x, idx, sc),
     }
     times = back_to_back(fns)
     return {
@@ -314,7 +314,7 @@ def bench_wrapper(rows: list, s: SparseSet) -> None:
         times = back_to_back(
             {
                 "raw": lambda idx=idx, sc=sc: s.kernel(idx, sc),
-                "checked": lambda idx=idx, sc=sc: mr.logistic_csc_kernel(
+                "checked": lambda idx=idx, sc=sc: mr.kernels.logistic_csc_kernel(
                     *s.csc, s.y, s.Xv, LAM, s.v, s.x, idx, sc, s.scratch
                 ),
                 "support": lambda idx=idx, sc=sc: mr.kernels._point(s.v, s.x, idx, sc, LAM),
@@ -486,7 +486,7 @@ def bench_cli(rows: list, quick: bool, notes: list) -> None:
     env = dict(os.environ)
     code = (
         "import time; t=time.perf_counter(); import numpy as np, mastref as mr; "
-        "mr.quadratic_kernel(np.eye(3), np.zeros(3), np.zeros(3), np.ones(3), "
+        "mr.kernels.quadratic_kernel(np.eye(3), np.zeros(3), np.zeros(3), np.ones(3), "
         "np.arange(2), np.ones(2)); print(time.perf_counter()-t)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=env)  # warm

@@ -4,36 +4,20 @@ MAST (Model-Agnostic Sparsified Training, ICLR 2025) minimises ``f_D(x) = E[f(v 
 over random sketches ``S`` with ``E[S] = I``. The specification is THEORY.md; the layout is one
 module per concept: ``sketches`` (laws and their certification), ``problems`` (the problem
 protocol and the built-in problems), ``mast`` (the objective), ``algorithms``, ``exact`` (§6),
-``distributed``, ``theorems`` (one file per theorem), ``verify`` (the checker) and ``testing``
-(hypothesis strategies).
+``distributed``, ``theorems`` (the statements, one file per theorem), ``verify`` (the checker:
+measurement, results, worst-case search), ``catalogue`` (each theorem's checks and negative
+controls), ``report`` (``mastref verify``) and ``testing`` (hypothesis strategies). The import
+layers are listed in the documentation's architecture page.
 """
 
+from . import kernels
 from ._budget import CostLimitExceeded, cost_budget, cost_limits
 from ._validation import DivergenceError, DivergenceWarning, MissingCapability, as_generator
+from ._version import __version__ as __version__
 from .algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg, recording_steps
 from .data import load_libsvm, save_libsvm, synthetic_a5a_like
 from .distributed import DistributedProblem
 from .exact import Expectation, expected_distributed_dsgd, expected_dsgd, expected_svrdsg
-from .kernels import (
-    least_squares_batch_reference,
-    least_squares_csc_kernel,
-    least_squares_csr_batch_kernel,
-    least_squares_dense_batch_kernel,
-    least_squares_dense_kernel,
-    least_squares_reference,
-    logistic_batch_reference,
-    logistic_csc_kernel,
-    logistic_csr_batch_kernel,
-    logistic_csr_kernel,
-    logistic_dense_batch_kernel,
-    logistic_dense_kernel,
-    logistic_reference,
-    quadratic_kernel,
-    quadratic_reference,
-    register_kernels,
-    sketched_batch_grad_kernel,
-    sketched_grad_kernel,
-)
 from .mast import MAST, Solution
 from .problems import (
     FiniteSum,
@@ -66,7 +50,6 @@ from .theorems import (
     Guarantee,
     InvalidGuarantee,
     baseline_gd,
-    svrdsg_lyapunov,
     tau_nice_abc,
     theorem1,
     theorem2,
@@ -75,10 +58,10 @@ from .theorems import (
     theorem5,
 )
 from .verify import CheckResult, QuadraticFamily, WorstCase, check, worst_case
-
-__version__ = "0.2.0"
+from .verify.measure import svrdsg_lyapunov
 
 __all__ = [
+    "kernels",
     "CostLimitExceeded",
     "DivergenceError",
     "DivergenceWarning",
@@ -128,27 +111,9 @@ __all__ = [
     "expected_svrdsg",
     "gd_mast",
     "l_svrdsg",
-    "least_squares_batch_reference",
-    "least_squares_csc_kernel",
-    "least_squares_csr_batch_kernel",
-    "least_squares_dense_batch_kernel",
-    "least_squares_dense_kernel",
-    "least_squares_reference",
     "load_libsvm",
-    "logistic_batch_reference",
-    "logistic_csc_kernel",
-    "logistic_csr_batch_kernel",
-    "logistic_csr_kernel",
-    "logistic_dense_batch_kernel",
-    "logistic_dense_kernel",
-    "logistic_reference",
-    "quadratic_kernel",
-    "quadratic_reference",
     "recording_steps",
-    "register_kernels",
     "save_libsvm",
-    "sketched_batch_grad_kernel",
-    "sketched_grad_kernel",
     "svrdsg_lyapunov",
     "synthetic_a5a_like",
     "tau_nice_abc",

@@ -670,9 +670,9 @@ def register_kernels(pack_type: type, *, exact, minibatch=None) -> None:
     >>> @njit
     ... def scaled_grad(pack, x, idx, sc):
     ...     return sc * pack.c * (pack.v[idx] + sc * (x[idx] - pack.v[idx]))
-    >>> mr.register_kernels(ScaledPack, exact=scaled_grad)
+    >>> mr.kernels.register_kernels(ScaledPack, exact=scaled_grad)
     >>> pack = ScaledPack(2.0, np.zeros(3))
-    >>> mr.sketched_grad_kernel(pack, np.ones(3), np.array([1]), np.array([3.0]))
+    >>> mr.kernels.sketched_grad_kernel(pack, np.ones(3), np.array([1]), np.array([3.0]))
     array([18.])
     """
     _EXACT[pack_type] = exact
@@ -686,7 +686,7 @@ def _lookup(table: dict, pack, what: str):
     except KeyError:
         raise MissingCapability(
             f"no {what} kernel is registered for {type(pack).__name__}; call "
-            "mastref.register_kernels"
+            "mastref.kernels.register_kernels"
         ) from None
 
 
@@ -698,7 +698,7 @@ def sketched_grad_kernel(pack, x, idx, sc):
     >>> import numpy as np
     >>> import mastref as mr
     >>> pack = mr.Quadratic(np.eye(2), np.ones(2)).kernel_pack(np.zeros(2))
-    >>> mr.sketched_grad_kernel(pack, np.ones(2), np.array([0]), np.array([2.0]))
+    >>> mr.kernels.sketched_grad_kernel(pack, np.ones(2), np.array([0]), np.array([2.0]))
     array([2.])
     """
     return _lookup(_EXACT, pack, "sketched-gradient")(pack, x, idx, sc)
@@ -714,7 +714,7 @@ def sketched_batch_grad_kernel(pack, x, idx, sc, rows, pos):
     >>> import numpy as np
     >>> import mastref as mr
     >>> pack = mr.LeastSquares(np.eye(2), np.ones(2)).kernel_pack(np.zeros(2))
-    >>> mr.sketched_batch_grad_kernel(pack, np.ones(2), np.array([0]), np.array([2.0]),
+    >>> mr.kernels.sketched_batch_grad_kernel(pack, np.ones(2), np.array([0]), np.array([2.0]),
     ...                               np.array([0]), np.full(2, -1))
     array([2.])
     """

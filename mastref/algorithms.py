@@ -3,7 +3,7 @@
 The state of ``R`` runs is an ``(R, d)`` array. Each step draws the sketches of all runs at once
 (vectorised NumPy on the caller's ``Generator``) and advances every run in one numba kernel call,
 whose cost per run follows the sketch's support: the problem's registered kernel
-(``Problem.kernel_pack``, ``mastref.register_kernels``), or, for a problem without one, its
+(``Problem.kernel_pack``, ``mastref.kernels.register_kernels``), or, for a problem without one, its
 reference ``sketched_grad_support`` in a Python loop over runs. Dense sketches (``Projection``,
 ``Gaussian``) take a plain reference path too. Every algorithm returns a ``Trace``; the same
 ``rng`` gives a bit-identical trace.

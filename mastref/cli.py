@@ -10,9 +10,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
-from . import __version__
+import numpy as np
+
+from . import backend as bk
+from ._version import __version__
+from .backend import OutFolderError, TaskFailed, write_atomic
+from .catalogue import registry
+from .experiments import EXPERIMENTS
+from .report import check_data, check_out, checks_table, run, select_checks
+from .verify import worst_case
+from .verify.instances import claim_at
+from .verify.search import MAX_BUDGET, check_window
 
 #: Exit status of a bad argument, a failure while running, and an interruption.
 USAGE, FAILURE, INTERRUPTED = 2, 1, 130
@@ -70,15 +81,18 @@ def _names(text: str) -> list[str]:
 
 def _budget(text: str) -> int:
     value = _positive_int(text)
-    if value < 4:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 4 (objective evaluations)")
+    if not 4 <= value <= MAX_BUDGET:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must be from 4 to {MAX_BUDGET} (objective evaluations)"
+        )
     return value
 
 
 def _window(text: str) -> str:
-    if text in ("late", "all") or (text.startswith("late:") and len(text) > 5):
-        return text
-    raise argparse.ArgumentTypeError(f"{text!r} must be 'late', 'all' or 'late:PART'")
+    try:
+        return check_window(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).replace("argument 'window' = ", "")) from None
 
 
 def _scheduler(text: str) -> str:
@@ -89,8 +103,6 @@ def _scheduler(text: str) -> str:
 
 def _out(path: str) -> Path:
     """``path`` as an output directory (created), or a ``UsageError``."""
-    from .verify.report import check_out
-
     try:
         return check_out(path)
     except ValueError as err:
@@ -113,10 +125,6 @@ def _progress(args: argparse.Namespace) -> bool | None:
 def _client(args: argparse.Namespace):
     """A context giving the Dask client (``--backend dask`` or ``--scheduler``), else ``None``;
     connecting (or starting the local cluster) before any work."""
-    from contextlib import nullcontext
-
-    from . import backend as bk
-
     if args.scheduler is not None and args.backend not in (None, "dask"):
         raise UsageError(f"--scheduler runs on Dask; it cannot go with --backend {args.backend}")
     if bk.resolve_backend(args.backend, args.scheduler) != "dask":
@@ -156,8 +164,6 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .verify.report import check_data, run, select_checks
-
     if args.resume is not None:
         if args.out is not None and Path(args.out) != Path(args.resume):
             raise UsageError(f"--out {args.out} and --resume {args.resume} name two directories")
@@ -197,10 +203,6 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _worst(args: argparse.Namespace) -> int:
-    from .backend import write_atomic
-    from .theorems import registry
-    from .verify import worst_case
-
     entries = registry()
     if args.name not in entries or entries[args.name].search is None:
         names = [n for n, e in entries.items() if e.search is not None]
@@ -232,10 +234,6 @@ def _worst(args: argparse.Namespace) -> int:
 def _check_part(claim, family, n_steps: int, part: str) -> None:
     """A ``UsageError`` when the claim's bound has no part ``part`` (on the family's central
     instance; when the claim does not apply there, the search reports it)."""
-    import numpy as np
-
-    from .verify.instances import claim_at
-
     centre = np.array(family.bounds, dtype=float).mean(axis=1)
     try:
         _, g = claim_at(claim, family.build(centre), n_steps)
@@ -248,8 +246,6 @@ def _check_part(claim, family, n_steps: int, part: str) -> None:
 
 
 def _experiment(args: argparse.Namespace) -> int:
-    from .experiments import EXPERIMENTS
-
     if args.data is not None:
         data = Path(args.data)
         missing = [f for f in ("a5a", "a5a.t") if not (data / f).is_file()]
@@ -286,8 +282,6 @@ def _experiment(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from .verify.report import checks_table
-
     print(checks_table(with_data=True))
     return 0
 
@@ -354,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
         "worst", help="worst-case instance search for a theorem", parents=[common, quiet]
     )
     worst.add_argument(
-        "name", help="theorem name (theorem1 ... theorem5, baseline, theorem5-paper)"
+        "name",
+        help="theorem name (theorem1 ... theorem5, baseline, theorem5-reconstructed-form)",
     )
     worst.add_argument(
         "--budget",
@@ -430,8 +425,6 @@ def main(argv: list[str] | None = None) -> int:
             if remote:
                 print(remote, file=sys.stderr)
             raise
-        from .backend import OutFolderError, TaskFailed
-
         if isinstance(err, OutFolderError):  # says itself what to do; nothing was run
             print(f"{prog}: error: {_one_line(err)}", file=sys.stderr)
             return USAGE

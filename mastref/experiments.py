@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import __version__
 from . import backend as bk
 from ._validation import as_generator
+from ._version import __version__
 from .algorithms import distributed_dsgd, dsgd
 from .data import load_a5a as _load_a5a_file
 from .data import synthetic_a5a_like
@@ -44,6 +44,7 @@ from .mast import MAST
 from .problems import LogisticRegression
 from .sketches import Bernoulli, Identity, Partition, RandK
 from .theorems import theorem3
+from .verify.result import FALSE_ALARM, z_value
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -195,11 +196,11 @@ def _prune_at(
 def run_pruning(
     data=None,
     out="experiments",
+    *,
     quick: bool = False,
     rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
     n_masks: int = 200,
-    *,
     backend: str | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -397,10 +398,10 @@ def _subsample_at(
 def run_subsampling(
     data=None,
     out="experiments",
+    *,
     quick: bool = False,
     rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
-    *,
     backend: str | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -475,7 +476,6 @@ def _subsampling_figure(taus, results, claims, *, n: int, R: int, law: str, data
         step_text,
         y_frame,
     )
-    from .verify.result import FALSE_ALARM, z_value
 
     fig = Figure(figsize=(16, 8.8))
     axes = fig.subplot_mosaic([["0", "1", "cost"], ["2", "3", "cost"]])
@@ -582,10 +582,10 @@ def _distributed_at(
 def run_distributed(
     data=None,
     out="experiments",
+    *,
     quick: bool = False,
     rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
-    *,
     backend: str | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -662,7 +662,6 @@ def _distributed_figure(configs, results, *, R: int, data) -> Figure:
     from matplotlib.figure import Figure
 
     from .plotting import band_entry, draw_measured, set_y_frame, y_frame
-    from .verify.result import FALSE_ALARM, z_value
 
     fig = Figure(figsize=(12, 8.6))
     axes = fig.subplots(2, 2)
@@ -767,10 +766,10 @@ def _stepsize_at(config: tuple, *, f: LogisticRegression, T: int, R: int, seed: 
 def run_stepsize(
     data=None,
     out="experiments",
+    *,
     quick: bool = False,
     rng: int | np.random.Generator | None = 0,
     lam: float = LAMBDA,
-    *,
     backend: str | None = None,
     jobs: int = 1,
     scheduler: str | None = None,

@@ -234,7 +234,7 @@ def logistic_csc_kernel(
     >>> import mastref as mr
     >>> X = sp.csc_matrix(np.array([[1.0, 0.0], [0.0, 2.0]]))
     >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
-    >>> mr.logistic_csc_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
+    >>> mr.kernels.logistic_csc_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
     ...                        np.array([1]), np.array([2.0]))  # s = (0, 2): 2 * 2 * 1/2 / 2
     array([1.])
     """
@@ -261,7 +261,7 @@ def logistic_csr_kernel(indptr, indices, data, y, Xv, lam, v, x, idx, sc, d=None
     >>> import mastref as mr
     >>> X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0]]))
     >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
-    >>> mr.logistic_csr_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
+    >>> mr.kernels.logistic_csr_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
     ...                        np.array([1]), np.array([2.0]))
     array([1.])
     """
@@ -285,7 +285,7 @@ def logistic_dense_kernel(X, y, Xv, lam, v, x, idx, sc) -> np.ndarray:
     >>> import mastref as mr
     >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
     >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
-    >>> mr.logistic_dense_kernel(X, y, X @ v, 0.0, v, x, np.array([1]), np.array([2.0]))
+    >>> mr.kernels.logistic_dense_kernel(X, y, X @ v, 0.0, v, x, np.array([1]), np.array([2.0]))
     array([1.])
     """
     v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
@@ -309,7 +309,7 @@ def logistic_csr_batch_kernel(
     >>> import mastref as mr
     >>> X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 2.0]]))
     >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
-    >>> mr.logistic_csr_batch_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
+    >>> mr.kernels.logistic_csr_batch_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v, x,
     ...                              np.array([1]), np.array([2.0]), np.array([1]))
     array([2.])
     """
@@ -333,8 +333,8 @@ def logistic_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows) -> np.ndarra
     >>> import mastref as mr
     >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
     >>> y, v, x = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
-    >>> mr.logistic_dense_batch_kernel(X, y, X @ v, 0.0, v, x, np.array([1]), np.array([2.0]),
-    ...                                np.array([1]))
+    >>> mr.kernels.logistic_dense_batch_kernel(X, y, X @ v, 0.0, v, x, np.array([1]),
+    ...                                        np.array([2.0]), np.array([1]))
     array([2.])
     """
     v, x, idx, sc, lam = _point(v, x, idx, sc, lam)
@@ -359,7 +359,7 @@ def quadratic_kernel(A, g_v, v, x, idx, sc) -> np.ndarray:
     >>> import numpy as np
     >>> import mastref as mr
     >>> A, b, v = np.eye(2), np.ones(2), np.zeros(2)
-    >>> mr.quadratic_kernel(A, A @ v - b, v, np.ones(2), np.array([0]), np.array([2.0]))
+    >>> mr.kernels.quadratic_kernel(A, A @ v - b, v, np.ones(2), np.array([0]), np.array([2.0]))
     array([2.])
     """
     v, x, idx, sc, _ = _point(v, x, idx, sc)
@@ -386,7 +386,7 @@ def least_squares_csc_kernel(indptr, indices, data, g0, lam, n, v, x, idx, sc, d
     >>> import mastref as mr
     >>> X, y, v = sp.csc_matrix(np.eye(2)), np.ones(2), np.zeros(2)
     >>> g0 = X.T @ (X @ v - y)
-    >>> mr.least_squares_csc_kernel(X.indptr, X.indices, X.data, g0, 0.0, 2, v, np.ones(2),
+    >>> mr.kernels.least_squares_csc_kernel(X.indptr, X.indices, X.data, g0, 0.0, 2, v, np.ones(2),
     ...                             np.array([0]), np.array([2.0]))  # 2 (-1 + 2)/2
     array([1.])
     """
@@ -410,7 +410,7 @@ def least_squares_dense_kernel(X, g0, lam, v, x, idx, sc) -> np.ndarray:
     >>> import numpy as np
     >>> import mastref as mr
     >>> X, y, v = np.eye(2), np.ones(2), np.zeros(2)
-    >>> mr.least_squares_dense_kernel(X, X.T @ (X @ v - y), 0.0, v, np.ones(2),
+    >>> mr.kernels.least_squares_dense_kernel(X, X.T @ (X @ v - y), 0.0, v, np.ones(2),
     ...                               np.array([0]), np.array([2.0]))
     array([1.])
     """
@@ -430,7 +430,7 @@ def least_squares_csr_batch_kernel(
     >>> import numpy as np, scipy.sparse as sp
     >>> import mastref as mr
     >>> X, y, v = sp.csr_matrix(np.eye(2)), np.ones(2), np.zeros(2)
-    >>> mr.least_squares_csr_batch_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v,
+    >>> mr.kernels.least_squares_csr_batch_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.0, v,
     ...                                   np.ones(2), np.array([0]), np.array([2.0]),
     ...                                   np.array([0]))  # 2 (2 - 1)
     array([2.])
@@ -454,7 +454,7 @@ def least_squares_dense_batch_kernel(X, y, Xv, lam, v, x, idx, sc, rows) -> np.n
     >>> import numpy as np
     >>> import mastref as mr
     >>> X, y, v = np.eye(2), np.ones(2), np.zeros(2)
-    >>> mr.least_squares_dense_batch_kernel(X, y, X @ v, 0.0, v, np.ones(2), np.array([0]),
+    >>> mr.kernels.least_squares_dense_batch_kernel(X, y, X @ v, 0.0, v, np.ones(2), np.array([0]),
     ...                                     np.array([2.0]), np.array([0]))
     array([2.])
     """
@@ -484,7 +484,7 @@ def logistic_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
     >>> import numpy as np
     >>> import mastref as mr
     >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
-    >>> mr.logistic_reference(X, np.array([1.0, -1.0]), 0.0, np.zeros(2), np.zeros(2),
+    >>> mr.kernels.logistic_reference(X, np.array([1.0, -1.0]), 0.0, np.zeros(2), np.zeros(2),
     ...                       np.array([1]), np.array([2.0]))
     array([1.])
     """
@@ -503,8 +503,8 @@ def quadratic_reference(A, b, v, x, idx, sc) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> import mastref as mr
-    >>> mr.quadratic_reference(np.eye(2), np.ones(2), np.zeros(2), np.ones(2), np.array([0]),
-    ...                        np.array([2.0]))
+    >>> mr.kernels.quadratic_reference(np.eye(2), np.ones(2), np.zeros(2), np.ones(2),
+    ...                                np.array([0]), np.array([2.0]))
     array([2.])
     """
     s = _full_scale(x.shape[0], idx, sc)
@@ -519,7 +519,7 @@ def logistic_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
     >>> import numpy as np
     >>> import mastref as mr
     >>> X = np.array([[1.0, 0.0], [0.0, 2.0]])
-    >>> mr.logistic_batch_reference(X, np.array([1.0, -1.0]), 0.0, np.zeros(2), np.zeros(2),
+    >>> mr.kernels.logistic_batch_reference(X, np.array([1.0, -1.0]), 0.0, np.zeros(2), np.zeros(2),
     ...                             np.array([1]), np.array([2.0]), np.array([1]))
     array([2.])
     """
@@ -539,7 +539,7 @@ def least_squares_reference(X, y, lam, v, x, idx, sc) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> import mastref as mr
-    >>> mr.least_squares_reference(np.eye(2), np.ones(2), 0.0, np.zeros(2), np.ones(2),
+    >>> mr.kernels.least_squares_reference(np.eye(2), np.ones(2), 0.0, np.zeros(2), np.ones(2),
     ...                            np.array([0]), np.array([2.0]))
     array([1.])
     """
@@ -557,8 +557,9 @@ def least_squares_batch_reference(X, y, lam, v, x, idx, sc, rows) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> import mastref as mr
-    >>> mr.least_squares_batch_reference(np.eye(2), np.ones(2), 0.0, np.zeros(2), np.ones(2),
-    ...                                  np.array([0]), np.array([2.0]), np.array([0]))
+    >>> mr.kernels.least_squares_batch_reference(np.eye(2), np.ones(2), 0.0, np.zeros(2),
+    ...                                          np.ones(2), np.array([0]), np.array([2.0]),
+    ...                                          np.array([0]))
     array([2.])
     """
     lam = check_real("lam", lam, nonnegative=True)

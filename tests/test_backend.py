@@ -11,6 +11,7 @@ import pytest
 
 import mastref.verify as mv
 from mastref import backend as bk
+from mastref import report
 
 
 def draw(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -71,8 +72,9 @@ def test_dask_local_cluster_gives_the_serial_results(client):
 
 def test_verify_on_dask_writes_the_serial_results(client, tmp_path):
     only = ["theorem1-attained", "theorem2-late", "stepsize-sweep", "theorem4a-p-branch"]
-    mv.run(quick=True, only=only, out=tmp_path / "serial", backend="serial", echo=lambda s: None)
-    mv.run(quick=True, only=only, out=tmp_path / "dask", client=client, echo=lambda s: None)
+    serial_out = tmp_path / "serial"
+    report.run(quick=True, only=only, out=serial_out, backend="serial", echo=lambda s: None)
+    report.run(quick=True, only=only, out=tmp_path / "dask", client=client, echo=lambda s: None)
     serial = (tmp_path / "serial" / "results.csv").read_bytes()
     assert (tmp_path / "dask" / "results.csv").read_bytes() == serial
 
@@ -141,7 +143,7 @@ def test_records_round_trip_exactly(tmp_path):
         assert back[key].tobytes() == value[key].tobytes()  # bit for bit, signed zero included
     assert back["scalar"] == value["scalar"] and np.isnan(back["nan"])
     assert back["nested"] == value["nested"]
-    result = mv.run_check("theorem1-attained", quick=True)
+    result = report.run_check("theorem1-attained", quick=True)
     bk.save_record(tmp_path / "c.json", result)
     again = bk.load_record(tmp_path / "c.json")
     assert isinstance(again, mv.CheckResult) and again.verdict == result.verdict

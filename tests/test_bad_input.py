@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import mastref as mr
 from mastref import backend as bk
+from mastref import kernels as mk
 
 A_OK = np.eye(3)
 X_OK = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
@@ -518,25 +519,25 @@ BY_ENTRY = {
     "kernels": [
         (
             "idx out of range",
-            lambda: mr.logistic_csc_kernel(*CSC_ARGS, np.array([2]), np.ones(1)),
+            lambda: mk.logistic_csc_kernel(*CSC_ARGS, np.array([2]), np.ones(1)),
             ValueError,
             "'idx'",
         ),
         (
             "negative idx",
-            lambda: mr.logistic_csc_kernel(*CSC_ARGS, np.array([-1]), np.ones(1)),
+            lambda: mk.logistic_csc_kernel(*CSC_ARGS, np.array([-1]), np.ones(1)),
             ValueError,
             "'idx'",
         ),
         (
             "idx/sc lengths",
-            lambda: mr.logistic_csc_kernel(*CSC_ARGS, np.array([0, 1]), np.ones(1)),
+            lambda: mk.logistic_csc_kernel(*CSC_ARGS, np.array([0, 1]), np.ones(1)),
             ValueError,
             "'sc'",
         ),
         (
             "repeated idx",
-            lambda: mr.quadratic_kernel(
+            lambda: mk.quadratic_kernel(
                 A_OK, np.ones(3), np.zeros(3), np.zeros(3), np.array([1, 1]), np.ones(2)
             ),
             ValueError,
@@ -544,7 +545,7 @@ BY_ENTRY = {
         ),
         (
             "float idx",
-            lambda: mr.quadratic_kernel(
+            lambda: mk.quadratic_kernel(
                 A_OK, np.ones(3), np.zeros(3), np.zeros(3), np.array([0.0]), np.ones(1)
             ),
             ValueError,
@@ -552,7 +553,7 @@ BY_ENTRY = {
         ),
         (
             "nan scale",
-            lambda: mr.quadratic_kernel(
+            lambda: mk.quadratic_kernel(
                 A_OK, np.ones(3), np.zeros(3), np.zeros(3), np.array([0]), np.array([np.nan])
             ),
             ValueError,
@@ -562,7 +563,7 @@ BY_ENTRY = {
     "kernel data arrays": [
         (
             "csc row index far out of range",
-            lambda: mr.logistic_csc_kernel(
+            lambda: mk.logistic_csc_kernel(
                 CSC_ARGS[0], np.array([0, 10**9, 2]), *CSC_ARGS[2:], np.array([0]), np.ones(1)
             ),
             ValueError,
@@ -570,7 +571,7 @@ BY_ENTRY = {
         ),
         (
             "csc pointers out of order",
-            lambda: mr.logistic_csc_kernel(
+            lambda: mk.logistic_csc_kernel(
                 np.array([0, 3, 1]), *CSC_ARGS[1:], np.array([1]), np.ones(1)
             ),
             ValueError,
@@ -578,7 +579,7 @@ BY_ENTRY = {
         ),
         (
             "csr column index out of range",
-            lambda: mr.logistic_csr_kernel(
+            lambda: mk.logistic_csr_kernel(
                 CSR.indptr,
                 np.array([0, 5, 0, 1]),
                 CSR.data,
@@ -595,7 +596,7 @@ BY_ENTRY = {
         ),
         (
             "minibatch pos scratch not -1",
-            lambda: mr.logistic_csr_batch_kernel(
+            lambda: mk.logistic_csr_batch_kernel(
                 CSR.indptr,
                 CSR.indices,
                 CSR.data,
@@ -716,8 +717,18 @@ BY_ENTRY = {
             ValueError,
             "'laws'.*d = 3",
         ),
-        ("family: step range reversed", lambda: _family(step=(1.0, 0.5)), ValueError, "'step'"),
-        ("family: step not a pair", lambda: _family(step=0.5), ValueError, "'step' = 0.5"),
+        (
+            "family: step range reversed",
+            lambda: _family(step_fraction=(1.0, 0.5)),
+            ValueError,
+            "'step_fraction'",
+        ),
+        (
+            "family: step not a pair",
+            lambda: _family(step_fraction=0.5),
+            ValueError,
+            "'step_fraction' = 0.5",
+        ),
         ("family: kappa < 1", lambda: _family(kappa=0.5), ValueError, "'kappa'"),
         (
             "Guarantee: negative step",

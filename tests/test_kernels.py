@@ -9,6 +9,7 @@ from helpers import random_logistic, random_quadratic
 
 import mastref as mr
 from mastref import _kernels as raw
+from mastref import kernels as mk
 from mastref.kernels import csc_scratch
 
 RTOL = 1e-12
@@ -35,12 +36,12 @@ def test_logistic_kernels_equal_reference(K, seed):
     v, x = rng.standard_normal(d), rng.standard_normal(d) * 3
     Xv = X @ v
     idx, sc = _support(rng, d, K)
-    ref = mr.logistic_reference(X, y, lam, v, x, idx, sc)
+    ref = mk.logistic_reference(X, y, lam, v, x, idx, sc)
     Xc = X.tocsc()
-    got_csc = mr.logistic_csc_kernel(Xc.indptr, Xc.indices, Xc.data, y, Xv, lam, v, x, idx, sc)
-    got_csr = mr.logistic_csr_kernel(X.indptr, X.indices, X.data, y, Xv, lam, v, x, idx, sc, d)
+    got_csc = mk.logistic_csc_kernel(Xc.indptr, Xc.indices, Xc.data, y, Xv, lam, v, x, idx, sc)
+    got_csr = mk.logistic_csr_kernel(X.indptr, X.indices, X.data, y, Xv, lam, v, x, idx, sc, d)
     Xd = X.toarray()
-    got_dense = mr.logistic_dense_kernel(Xd, y, Xd @ v, lam, v, x, idx, sc)
+    got_dense = mk.logistic_dense_kernel(Xd, y, Xd @ v, lam, v, x, idx, sc)
     for got in (got_csc, got_csr, got_dense):
         assert got.shape == (K,)
         assert _rel_err(got, ref) <= RTOL
@@ -52,8 +53,8 @@ def test_quadratic_kernel_equals_reference(K):
     q = random_quadratic(rng, 30)
     v, x = rng.standard_normal(30), rng.standard_normal(30)
     idx, sc = _support(rng, 30, K)
-    got = mr.quadratic_kernel(q.A, q.A @ v - q.b, v, x, idx, sc)
-    assert _rel_err(got, mr.quadratic_reference(q.A, q.b, v, x, idx, sc)) <= RTOL
+    got = mk.quadratic_kernel(q.A, q.A @ v - q.b, v, x, idx, sc)
+    assert _rel_err(got, mk.quadratic_reference(q.A, q.b, v, x, idx, sc)) <= RTOL
 
 
 def test_reference_is_the_sketched_gradient_formula():
@@ -65,7 +66,7 @@ def test_reference_is_the_sketched_gradient_formula():
     idx = np.flatnonzero(s)
     full = s * lr.grad(v + s * (x - v))
     np.testing.assert_allclose(
-        mr.logistic_reference(lr.X, lr.y, lr.lam, v, x, idx, s[idx]), full[idx], rtol=1e-13
+        mk.logistic_reference(lr.X, lr.y, lr.lam, v, x, idx, s[idx]), full[idx], rtol=1e-13
     )
 
 
@@ -91,9 +92,9 @@ def test_minibatch_kernels_equal_reference(K, tau):
     v, x = rng.standard_normal(d), rng.standard_normal(d) * 3
     idx, sc = _support(rng, d, K)
     rows = rng.choice(n, size=tau, replace=False).astype(np.int64)
-    ref = mr.logistic_batch_reference(X, y, 0.02, v, x, idx, sc, rows)
+    ref = mk.logistic_batch_reference(X, y, 0.02, v, x, idx, sc, rows)
     pos = np.full(d, -1, dtype=np.int64)
-    got = mr.logistic_csr_batch_kernel(
+    got = mk.logistic_csr_batch_kernel(
         X.indptr.astype(np.int64),
         X.indices.astype(np.int64),
         X.data,
@@ -110,7 +111,7 @@ def test_minibatch_kernels_equal_reference(K, tau):
     assert _rel_err(got, ref) <= RTOL
     assert np.all(pos == -1)  # the scratch array is restored
     Xd = X.toarray()
-    got = mr.logistic_dense_batch_kernel(Xd, y, Xd @ v, 0.02, v, x, idx, sc, rows)
+    got = mk.logistic_dense_batch_kernel(Xd, y, Xd @ v, 0.02, v, x, idx, sc, rows)
     assert _rel_err(got, ref) <= RTOL
 
 
@@ -139,8 +140,8 @@ def test_logistic_csc_paths_and_scratch_reuse(scale):
     paths = set()
     for K in (0, 1, 2, 8, 30, 80):  # each call reuses the scratch the previous one left
         idx, sc = _support(rng, d, K)
-        ref = mr.logistic_reference(X, y, 0.01, v, x, idx, sc)
-        got = mr.logistic_csc_kernel(
+        ref = mk.logistic_reference(X, y, 0.01, v, x, idx, sc)
+        got = mk.logistic_csc_kernel(
             Xc.indptr, Xc.indices, Xc.data, y, X @ v, 0.01, v, x, idx, sc, scratch
         )
         assert got.shape == (K,) and _rel_err(got, ref) <= RTOL
@@ -160,12 +161,12 @@ def test_logistic_csc_rows_that_meet_the_support_alone_enter():
     v, x = rng.standard_normal(d), rng.standard_normal(d)
     idx, sc = np.array([3, 17]), np.array([2.0, 0.5])
     args = (X.indptr, X.indices, X.data)
-    base = mr.logistic_csc_kernel(*args, y, X @ v, 0.1, v, x, idx, sc)
+    base = mk.logistic_csc_kernel(*args, y, X @ v, 0.1, v, x, idx, sc)
     outside = np.setdiff1d(np.arange(n), X[:, idx].tocoo().row)
     y2 = y.copy()
     y2[outside] *= -1
     np.testing.assert_array_equal(
-        mr.logistic_csc_kernel(*args, y2, X @ v, 0.1, v, x, idx, sc), base
+        mk.logistic_csc_kernel(*args, y2, X @ v, 0.1, v, x, idx, sc), base
     )
 
 
@@ -176,8 +177,8 @@ def test_logistic_sparse_pack_bitmap_stays_clear():
     for K in (1, 5, 40):
         idx, sc = _support(rng, 40, K)
         x = rng.standard_normal(40)
-        got = mr.sketched_grad_kernel(pack, x, idx, sc)
-        ref = mr.logistic_reference(lr.X, lr.y, lr.lam, pack.v, x, idx, sc)
+        got = mk.sketched_grad_kernel(pack, x, idx, sc)
+        ref = mk.logistic_reference(lr.X, lr.y, lr.lam, pack.v, x, idx, sc)
         assert _rel_err(got, ref) <= RTOL
         assert not pack.touched.any()
 
@@ -186,9 +187,9 @@ def test_csc_scratch_of_the_wrong_shape_is_refused():
     X = sp.csc_matrix(np.eye(3))
     args = (X.indptr, X.indices, X.data, np.ones(3), np.zeros(3), 0.0, np.zeros(3), np.ones(3))
     with pytest.raises(ValueError, match="argument 'scratch'.*csc_scratch\\(3\\)"):
-        mr.logistic_csc_kernel(*args, np.array([0]), np.array([1.0]), csc_scratch(4))
+        mk.logistic_csc_kernel(*args, np.array([0]), np.array([1.0]), csc_scratch(4))
     with pytest.raises(ValueError, match="argument 'scratch'"):
-        mr.logistic_csc_kernel(*args, np.array([0]), np.array([1.0]), (np.zeros(3),))
+        mk.logistic_csc_kernel(*args, np.array([0]), np.array([1.0]), (np.zeros(3),))
 
 
 @pytest.mark.parametrize("scale", [1.0, 300.0])
@@ -199,19 +200,19 @@ def test_logistic_row_kernels_with_saturated_margins(scale):
     y = np.where(rng.random(n) < 0.5, -1.0, 1.0)
     v, x = rng.standard_normal(d), rng.standard_normal(d) * scale
     idx, sc = _support(rng, d, 9)
-    ref = mr.logistic_reference(X, y, 0.02, v, x, idx, sc)
+    ref = mk.logistic_reference(X, y, 0.02, v, x, idx, sc)
     Xd = X.toarray()
-    got_csr = mr.logistic_csr_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.02, v, x, idx, sc)
-    got_dense = mr.logistic_dense_kernel(Xd, y, Xd @ v, 0.02, v, x, idx, sc)
+    got_csr = mk.logistic_csr_kernel(X.indptr, X.indices, X.data, y, X @ v, 0.02, v, x, idx, sc)
+    got_dense = mk.logistic_dense_kernel(Xd, y, Xd @ v, 0.02, v, x, idx, sc)
     for got in (got_csr, got_dense):
         assert _rel_err(got, ref) <= RTOL
     rows = rng.choice(n, 600, replace=False).astype(np.int64)
-    ref_b = mr.logistic_batch_reference(X, y, 0.02, v, x, idx, sc, rows)
-    got_b = mr.logistic_csr_batch_kernel(
+    ref_b = mk.logistic_batch_reference(X, y, 0.02, v, x, idx, sc, rows)
+    got_b = mk.logistic_csr_batch_kernel(
         X.indptr, X.indices, X.data, y, X @ v, 0.02, v, x, idx, sc, rows
     )
     assert _rel_err(got_b, ref_b) <= RTOL
-    got_db = mr.logistic_dense_batch_kernel(Xd, y, Xd @ v, 0.02, v, x, idx, sc, rows)
+    got_db = mk.logistic_dense_batch_kernel(Xd, y, Xd @ v, 0.02, v, x, idx, sc, rows)
     assert _rel_err(got_db, ref_b) <= RTOL
 
 
@@ -225,8 +226,8 @@ def test_least_squares_csc_resets_its_scratch_on_both_paths(K):
     idx, sc = _support(rng, d, K)
     g0 = X.T @ (X @ v - y)
     dm = np.zeros(n)
-    got = mr.least_squares_csc_kernel(X.indptr, X.indices, X.data, g0, 0.1, n, v, x, idx, sc, dm)
-    assert _rel_err(got, mr.least_squares_reference(X, y, 0.1, v, x, idx, sc)) <= RTOL
+    got = mk.least_squares_csc_kernel(X.indptr, X.indices, X.data, g0, 0.1, n, v, x, idx, sc, dm)
+    assert _rel_err(got, mk.least_squares_reference(X, y, 0.1, v, x, idx, sc)) <= RTOL
     assert not dm.any()
 
 

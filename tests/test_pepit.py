@@ -1,4 +1,4 @@
-"""PEPit cross-check of THEORY.md §5's one-step inequalities (``mastref.theorems.pepit_check``).
+"""PEPit cross-check of THEORY.md §5's one-step inequalities (``mastref.catalogue.pepit``).
 
 Tolerance: the SDPs are solved by CLARABEL (interior point); the duality gaps measured on the
 grid are below 2e-7 on quantities of order 1, so "holds" means ``worst <= bound + 1e-6`` and
@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from mastref.theorems.pepit_check import pepit_one_step
+from mastref.catalogue.pepit import pepit_one_step
 
 TOL = 1e-6
 L_MAX = 1.0

@@ -24,6 +24,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 
 import mastref as mr  # noqa: E402
 import mastref.experiments as ex  # noqa: E402
+from mastref.catalogue import catalogue  # noqa: E402
 from mastref.plotting import (  # noqa: E402
     GREY,
     MAX_MARKERS,
@@ -32,10 +33,10 @@ from mastref.plotting import (  # noqa: E402
     quantity_label,
     x_label,
 )
+from mastref.report import run_check  # noqa: E402
 from mastref.verify import CheckResult, judge  # noqa: E402
 from mastref.verify.instances import QuadraticFamily  # noqa: E402
 from mastref.verify.plot import check_figure, worst_case_figure  # noqa: E402
-from mastref.verify.report import catalogue, run_check  # noqa: E402
 
 CHECKS = list(catalogue())
 CODE_WORDS = ("dist2", "value_gap", "grad_norm2", "lyapunov", "gamma", "tau=", "lam=", "CBs")
@@ -256,7 +257,7 @@ def test_a_monte_carlo_check_shows_its_band_and_where_it_is_inconclusive():
 
 
 def test_worst_case_plot_marks_the_worst_point(tmp_path):
-    family = QuadraticFamily(d=2, laws=("randk",), step=(1, 1))
+    family = QuadraticFamily(d=2, laws=("randk",), step_fraction=(1, 1))
     w = mr.worst_case(mr.theorem1, family, n_steps=40, budget=40, rng=0, progress=False)
     fig = worst_case_figure(w)
     (ax,) = fig.axes
@@ -264,8 +265,8 @@ def test_worst_case_plot_marks_the_worst_point(tmp_path):
     assert figure_problems(fig) == []
     assert ax.get_title().startswith(f"worst case of {w.claim}: {w.verdict}, ratio")
     star = _line(ax, "worst measured/bound")
-    k = int(np.flatnonzero(w.result.steps == w.step)[0])
-    assert star.get_xdata()[0] == w.step and star.get_ydata()[0] == w.result.measured[k]
+    k = int(np.flatnonzero(w.result.steps == w.t)[0])
+    assert star.get_xdata()[0] == w.t and star.get_ydata()[0] == w.result.measured[k]
     assert w.result.measured[k] / w.result.bound[k] == pytest.approx(w.ratio, rel=1e-9)
     _render(fig, tmp_path, "worst")
     w.plot(tmp_path / "w.png")

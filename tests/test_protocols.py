@@ -15,6 +15,7 @@ import pytest
 import scipy.sparse as sp
 
 import mastref as mr
+from mastref import kernels as mk
 from mastref.sketches import supports_from_pairs
 
 RTOL = 1e-12
@@ -45,20 +46,20 @@ def test_least_squares_kernels_equal_reference(K, seed):
     v, x = rng.standard_normal(d), 3 * rng.standard_normal(d)
     idx = np.sort(rng.choice(d, K, replace=False)).astype(np.int64)
     sc = rng.uniform(0.5, 4.0, K)
-    ref = mr.least_squares_reference(X, y, lam, v, x, idx, sc)
+    ref = mk.least_squares_reference(X, y, lam, v, x, idx, sc)
     Xc, Xd = X.tocsc(), X.toarray()
     g0 = X.T @ (X @ v - y)
     got = [
-        mr.least_squares_csc_kernel(Xc.indptr, Xc.indices, Xc.data, g0, lam, n, v, x, idx, sc),
-        mr.least_squares_dense_kernel(Xd, g0, lam, v, x, idx, sc),
+        mk.least_squares_csc_kernel(Xc.indptr, Xc.indices, Xc.data, g0, lam, n, v, x, idx, sc),
+        mk.least_squares_dense_kernel(Xd, g0, lam, v, x, idx, sc),
     ]
     rows = rng.choice(n, 7, replace=False).astype(np.int64)
-    ref_b = mr.least_squares_batch_reference(X, y, lam, v, x, idx, sc, rows)
+    ref_b = mk.least_squares_batch_reference(X, y, lam, v, x, idx, sc, rows)
     got_b = [
-        mr.least_squares_csr_batch_kernel(
+        mk.least_squares_csr_batch_kernel(
             X.indptr, X.indices, X.data, y, X @ v, lam, v, x, idx, sc, rows
         ),
-        mr.least_squares_dense_batch_kernel(Xd, y, Xd @ v, lam, v, x, idx, sc, rows),
+        mk.least_squares_dense_batch_kernel(Xd, y, Xd @ v, lam, v, x, idx, sc, rows),
     ]
     for g in got:
         assert g.shape == (K,) and _rel_err(g, ref) <= RTOL
@@ -71,7 +72,7 @@ def test_least_squares_csc_scratch_is_restored():
     Xc = X.tocsc()
     v = rng.standard_normal(X.shape[1])
     dm = np.zeros(X.shape[0])
-    mr.least_squares_csc_kernel(
+    mk.least_squares_csc_kernel(
         Xc.indptr,
         Xc.indices,
         Xc.data,

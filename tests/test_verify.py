@@ -8,7 +8,9 @@ import re
 import numpy as np
 import pytest
 
+import mastref.report as mrep
 import mastref.verify as mv
+from mastref.catalogue import catalogue
 from mastref.cli import main
 
 
@@ -33,12 +35,18 @@ def test_monte_carlo_confidence_bounds_use_bonferroni():
 
 
 def test_quick_catalogue_holds_and_writes_outputs(tmp_path):
-    outcome = mv.run(quick=True, out=tmp_path, echo=lambda s: None)
+    outcome = mrep.run(quick=True, out=tmp_path, echo=lambda s: None)
     results = outcome.checks
     expected = {r.name: "holds" for r in results}
-    expected["theorem5-paper-counterexample"] = "violated"  # the refuted external claim
+    expected["theorem5-reconstructed-form-counterexample"] = "violated"  # reconstructed form
     assert {r.name: r.verdict for r in results} == expected
     assert outcome.failures == []
+    # a check's declared method is the one it measures by
+    declared = {n: c.method for n, c in catalogue().items()}
+    monte_carlo = {r.name: r.method.startswith("Monte Carlo") for r in results}
+    assert all(monte_carlo[r.name] == (declared[r.name] == "Monte Carlo") for r in results), [
+        (r.name, r.method, declared[r.name]) for r in results
+    ]
     names = {r.name for r in results}
     assert {
         "theorem1-attained",
@@ -106,10 +114,10 @@ def test_violation_makes_the_cli_fail(tmp_path, monkeypatch):
             )
         )
 
-    from mastref.theorems.claims import Check
+    from mastref.catalogue import Check
 
     monkeypatch.setattr(
-        "mastref.verify.report.catalogue",
+        "mastref.report.catalogue",
         lambda with_data=False: {"fake": Check(name="fake", theorem="Theorem X", run=fake)},
     )
     assert main(["verify", "--out", str(tmp_path)]) == 1
@@ -139,17 +147,18 @@ def test_a_check_with_nothing_compared_is_not_checked_and_fails(tmp_path, monkey
     assert judged.verdict == "not-checked"
     verdicts, reasons = judged.point_verdicts()
     assert list(verdicts) == ["not-checked"] * 4 and all(reasons)
-    from mastref.theorems.claims import Check
+    from mastref.catalogue import Check
 
     monkeypatch.setattr(
-        "mastref.verify.report.catalogue",
+        "mastref.report.catalogue",
         lambda with_data=False: {
             "empty": Check(name="empty", theorem="Theorem X", run=lambda q, d=None: judged)
         },
     )
-    outcome = mv.run(quick=True, out=tmp_path, echo=lambda s: None, backend="serial")
+    outcome = mrep.run(quick=True, out=tmp_path, echo=lambda s: None, backend="serial")
     assert outcome.failures == ["empty"]
-    assert "| - (no finite bound above the resolution: not checked) |" in mv.table(outcome.checks)
+    table = mrep.table(outcome.checks)
+    assert "| - (no finite bound above the resolution: not checked) |" in table
 
 
 def test_point_verdicts_follow_the_confidence_bounds():
@@ -175,4 +184,4 @@ def test_point_verdicts_follow_the_confidence_bounds():
 
 def test_unknown_check_is_named():
     with pytest.raises(ValueError, match="unknown check"):
-        mv.run(quick=True, only=["no-such-check"], echo=lambda s: None)
+        mrep.run(quick=True, only=["no-such-check"], echo=lambda s: None)

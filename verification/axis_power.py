@@ -45,12 +45,12 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
+from mastref.verify.report import method_of
 
 import mastref as mr
 import mastref.theorems as theorems
 from mastref.verify import run_check, worst_case
 from mastref.verify.instances import isotropic, near_scalar
-from mastref.verify.report import method_of
 from verification.axis_variants import VARIANTS, Variant
 
 ROUTES = ("quick", "full", "search", "witness")

@@ -1,7 +1,8 @@
 """Sphinx helpers that read the verifier's registry, so the pages cannot drift from the code.
 
 * ``.. mastref-checks:: NAME`` -- a table of the checks of registry entry ``NAME``
-  (``theorem1`` ... ``theorem5``, ``baseline``, ``theorem5-paper``; no argument: every check);
+  (``theorem1`` ... ``theorem5``, ``baseline``, ``theorem5-reconstructed-form``; no argument:
+  every check);
   with ``:anchors:`` each row is a target for ``:check:``.
 * ``.. mastref-controls:: NAME`` -- the same for the negative controls.
 * ``.. mastref-cli::`` -- the ``--help`` of ``mastref`` and of each subcommand, from the parser.
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 
 def _registry() -> dict:
-    from mastref.theorems import registry
+    from mastref.catalogue import registry
 
     return registry()
 
@@ -212,6 +213,7 @@ PUBLIC_MODULES = (
     "mastref.problems",
     "mastref.theorems",
     "mastref.verify",
+    "mastref.catalogue",
     "mastref.testing",
 )
 

@@ -121,7 +121,7 @@ assert floor_share < 0.01
 # P8's bound on the noise is tight and ``L_max/μ → 1``, so at ``γ = 1/L_max`` each step lands
 # near ``x_D*`` and the stationary spread is the neighbourhood ``2γL_maxΔ/μ``.
 
-from mastref.theorems.theorem1 import attained_instance  # noqa: E402
+from mastref.catalogue.theorem1 import attained_instance  # noqa: E402
 from mastref.verify.instances import near_scalar  # noqa: E402
 
 inst = attained_instance()

@@ -110,7 +110,7 @@ assert np.all((simplified >= bound) & (simplified <= 1.04 * bound))
 # ``e/(2√T)`` of it). The verifier checks it over the last half of ``T = 100`` and
 # where the neighbourhood dominates (``T = 300``).
 
-from mastref.verify import run_check  # noqa: E402
+from mastref.report import run_check  # noqa: E402
 from mastref.verify.plot import plot_check  # noqa: E402
 
 fig, axes = plt.subplots(2, 1, figsize=(8, 8.4))

@@ -77,7 +77,7 @@ assert np.all(np.diff(steps) > 0) and np.all(np.diff(lasts) < 0)
 # ``μ/(L·A)``, Theorem 3 is attained with equality on the isotropic RandK instance of
 # Theorem 1 (``ρ = 1/c``); the verifier also runs the logistic application with ``τ = 8``.
 
-from mastref.verify import run_check  # noqa: E402
+from mastref.report import run_check  # noqa: E402
 from mastref.verify.plot import plot_check  # noqa: E402
 
 fig, axes = plt.subplots(2, 1, figsize=(8, 8.4))

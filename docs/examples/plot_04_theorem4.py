@@ -123,7 +123,7 @@ assert r.verdict == "holds" and 0.9 < r.max_tightness <= 1
 # neighbourhood, the largest ratio found: the proof's two halvings of the reference error
 # (``ρ/(2p) ≤ 1/4``) leave no instance near 1.
 
-from mastref.verify import run_check  # noqa: E402
+from mastref.report import run_check  # noqa: E402
 
 r_b = run_check("theorem4b-near-identity", quick=True)
 keep = r_b.checked() & (r_b.steps > 0)

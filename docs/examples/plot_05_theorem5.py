@@ -14,9 +14,10 @@ the heterogeneity ``Δ_M = F^inf − (1/M)Σ f_i^inf``; in its strongly convex f
 with independent client laws or one joint law such as a permutation sketch (independent
 subnetwork training). Verifier checks: :check:`theorem5-sc-single-client`,
 :check:`theorem5-sc-neighbourhood`, :check:`theorem5-nonconvex`,
-:check:`theorem5-sc-permutation`, :check:`theorem5-sc-independent`, and the finding about a
-``D_max`` form reconstructed from secondary summaries (:check:`theorem5-paper-counterexample`,
-with :check:`theorem5-on-the-counterexample`): a counterexample to that reconstruction, not to
+and the finding about a
+``D_max`` form reconstructed from secondary summaries
+(:check:`theorem5-reconstructed-form-counterexample`, with
+:check:`theorem5-on-the-counterexample`): a counterexample to that reconstruction, not to
 the paper's theorem.
 """
 
@@ -91,12 +92,13 @@ assert max(finals.values()) < 0.01 * g.floor
 # ``γ = 1/√(D_max T)``, with prefactors 1 -- is this package's reconstruction by analogy with
 # Theorem 5 (:ref:`theorem-5-paper`), not the paper's statement. The worst-case search found two
 # clients in ``R²`` on which it is exceeded
-# (:func:`mastref.theorems.theorem5.counterexample_instance`): a nearly flat but very sparse
-# client whose noise lands where the other client curves ``F``. Theorem 5 in this package's
+# (:func:`mastref.catalogue.theorem5_reconstructed.counterexample_instance`): a nearly flat but
+# very sparse client whose noise lands where the other client curves ``F``. Theorem 5 in this package's
 # constants holds on the same instance, and so does the reconstruction with a factor 2 on either
 # of its terms, as in the usual ABC template.
 
-from mastref.theorems.theorem5 import counterexample_instance, theorem5_paper  # noqa: E402
+from mastref.catalogue.theorem5_reconstructed import counterexample_instance  # noqa: E402
+from mastref.theorems.distributed import theorem5_reconstructed  # noqa: E402
 
 inst = counterexample_instance()
 dp = inst.objective()
@@ -104,7 +106,7 @@ T = 100
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
 worst = {}
 for ax, claim, title in (
-    (axes[0], theorem5_paper, "the reconstructed D_max form"),
+    (axes[0], theorem5_reconstructed, "the reconstructed D_max form"),
     (axes[1], mr.theorem5, "Theorem 5 (L_F·A)"),
 ):
     r = mr.check(claim, dp, x0=inst.x0, n_steps=T)
@@ -128,7 +130,7 @@ fig.suptitle("Two clients: the reconstructed D_max form is exceeded, Theorem 5 h
 settle_legends(fig)
 
 reconstructed, theorem5 = worst.values()
-g = theorem5_paper(dp, x0=inst.x0, n_steps=T)
+g = theorem5_reconstructed(dp, x0=inst.x0, n_steps=T)
 transient = g.parts["transient"](reconstructed.steps)
 rest = reconstructed.bound - transient  # the neighbourhood term D_max γ Δ_M
 doubled = {

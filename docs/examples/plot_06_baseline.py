@@ -85,7 +85,7 @@ assert np.all(gd_gap[ok] <= g.bound(trace.steps[ok])) and below < 50 and dsgd_ga
 # ``κ = 10⁴``, start on the flat mode) keeps measured/bound ``= (1 − γμ)^t`` near 1 over its
 # horizon.
 
-from mastref.verify import run_check  # noqa: E402
+from mastref.report import run_check  # noqa: E402
 
 r = run_check("baseline-approached", quick=True)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2))

@@ -88,7 +88,7 @@ assert crossed.size and 500 < result.steps[crossed[0]] < 1000
 # parameters, polished by Nelder-Mead. It finds a counterexample within a small budget;
 # ``found.instance.describe()`` gives it as plain arrays, so anyone can rebuild it.
 
-family = mr.QuadraticFamily(d=2, laws=("randk", "bernoulli"), step=(1, 1))
+family = mr.QuadraticFamily(d=2, laws=("randk", "bernoulli"), step_fraction=(1, 1))
 found = mr.worst_case(no_neighbourhood, family, n_steps=60, budget=120, rng=0)
 print(found)
 print("instance:", found.instance.describe())
@@ -105,11 +105,11 @@ for ax, w, title in ((ax1, found, "the claim"), (ax2, found_theorem, "Theorem 1"
     ax.plot(r.steps, r.measured, lw=2, label="measured, exact")
     ax.plot(r.steps, r.bound, "k--", label=f"bound of {title}")
     ax.plot(
-        w.step,
-        r.measured[np.searchsorted(r.steps, w.step)],
+        w.t,
+        r.measured[np.searchsorted(r.steps, w.t)],
         "o",
         color="tab:red",
-        label=f"largest measured/bound = {w.ratio:.3g} at t = {w.step}",
+        label=f"largest measured/bound = {w.ratio:.3g} at t = {w.t}",
     )
     ax.set_yscale("log")
     ax.set_xlabel("iteration t")

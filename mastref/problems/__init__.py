@@ -4,7 +4,7 @@
 built-ins are ``Quadratic``, ``LogisticRegression``, ``LeastSquares``, ``FunctionProblem`` (a
 user's smooth function from callables) and ``JaxProblem`` (a JAX loss over a parameter pytree;
 JAX itself is imported only when one is built). A new problem is one file: a subclass with its own
-kernel pack and kernels (``mastref.register_kernels``), or none (the reference path).
+kernel pack and kernels (``mastref.kernels.register_kernels``), or none (the reference path).
 """
 
 from .audit import audit

@@ -10,7 +10,7 @@ Every problem implements ``value``, ``grad``, the constants ``L`` (``L_f``) and 
     ``Delta`` and the exact expectations of §6.
 ``kernel_pack(v)``
     a ``NamedTuple`` of arrays for the jitted sketched-gradient kernels registered with
-    ``mastref.register_kernels``; without it the algorithms take a Python reference path.
+    ``mastref.kernels.register_kernels``; without it the algorithms take a Python reference path.
 ``minimize_sketched(atoms, weights, v)``
     the exact minimiser of ``sum_k pi_k f(v + s_k * (x - v))`` (``x_D*`` for finite laws); the
     default is a generic second-order solve.

@@ -48,17 +48,27 @@ class InvalidGuarantee(ValueError):
 
 
 class _Bound:
-    """``t -> bound(t)`` vectorised over step counts, with ``t >= 0`` checked."""
+    """``t -> bound(t)`` vectorised over iterations ``t``: ``t >= 0`` checked (``nan`` refused),
+    a scalar value broadcast to the shape of ``t``, any other shape refused naming the claim."""
 
-    def __init__(self, fn: Callable):
+    def __init__(self, fn: Callable, claim: str = ""):
         self.fn = fn
+        self.claim = claim
 
     def __call__(self, t):
         t = np.asarray(t, dtype=float)
-        if np.any(t < 0):
-            raise ValueError("argument 't' must be >= 0")
+        if not np.all(t >= 0):
+            raise ValueError(f"argument 't' = {t} must be >= 0 (iterations; nan refused)")
         with np.errstate(over="ignore"):
-            return np.asarray(self.fn(t), dtype=float)
+            out = np.asarray(self.fn(t), dtype=float)
+        if out.shape == () and t.shape != ():
+            return np.full(t.shape, float(out))
+        if out.shape != t.shape:
+            raise ValueError(
+                f"{self.claim or 'the claim'}: bound(t) has shape {out.shape} for t of shape "
+                f"{t.shape}; it must give one value per t"
+            )
+        return out
 
     def __repr__(self) -> str:
         return f"<bound {getattr(self.fn, '__name__', 'callable')}>"
@@ -160,8 +170,11 @@ class Guarantee:
                     + ("finite and >= 0" if name == "gamma" else ">= 0 (inf: no step limit)")
                 )
         if not isinstance(self.bound, _Bound):
-            object.__setattr__(self, "bound", _Bound(self.bound))
-        parts = {k: f if isinstance(f, _Bound) else _Bound(f) for k, f in self.parts.items()}
+            object.__setattr__(self, "bound", _Bound(self.bound, self.name))
+        parts = {
+            k: f if isinstance(f, _Bound) else _Bound(f, f"{self.name}, part {k}")
+            for k, f in self.parts.items()
+        }
         object.__setattr__(self, "parts", parts)
         object.__setattr__(self, "notes", tuple(self.notes))
 
@@ -245,7 +258,7 @@ def check_constants(constants: str) -> str:
     return constants
 
 
-def step(gamma, default: float) -> float:
+def gamma_or_default(gamma, default: float) -> float:
     """The step: ``default`` when ``gamma`` is ``None``, else a checked positive number."""
     if gamma is None:
         return float(default)
@@ -261,7 +274,13 @@ def gamma_condition(conditions: dict, details: dict, gamma, gamma_max, strict_lt
 
 
 def start(obj, x0) -> np.ndarray:
-    """The starting point: ``x0``, or the shift ``v`` when ``x0`` is ``None``."""
+    """The starting point: ``x0``, or the shift ``v`` when ``x0`` is ``None`` (a ``TypeError``
+    naming the argument unless ``obj`` is an objective with a shift)."""
+    if not (hasattr(obj, "v") and hasattr(obj, "d")):
+        raise TypeError(
+            f"argument 'mast' = {obj!r} must be a MAST objective (a DistributedProblem for "
+            "theorem5)"
+        )
     return obj.v.copy() if x0 is None else check_vector("x0", x0, obj.d)
 
 
@@ -370,113 +389,7 @@ def sublinear_parts(a: float, delta0: float, gamma: float, floor: float) -> dict
     return {"transient": transient, "neighbourhood": neighbourhood}
 
 
-# ------------------------------------------------------------------------------------------------
-# A theorem's checks and negative controls, as data (the theorem files fill them in)
-# ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Check:
-    """One check of a theorem: an instance and how the theorem is held against it.
-
-    ``run(quick, data) -> CheckResult``. ``kind`` is ``"stress"`` (an instance argued or found
-    by the worst-case search to make ``part`` of the bound tight; its ``floor`` is promised),
-    ``"application"`` (a realistic instance: tightness reported, no floor),
-    ``"prediction"`` (a qualitative prediction of THEORY.md §7) or ``"counterexample"`` (an
-    instance refuting an external claim: ``violated`` is the expected outcome).
-    """
-
-    name: str
-    theorem: str
-    run: Callable
-    part: str = ""
-    kind: str = "stress"
-    description: str = ""
-    needs_data: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class Control:
-    """A negative control: a statement stronger than the theorem, which must come out violated.
-
-    ``claim`` is the modified statement (same signature as a theorem); ``change`` says what was
-    changed. ``family`` is where the worst-case search looks for a counterexample and ``theta``
-    a counterexample it found (``family.build(theta)``), kept so that the tests are fast and
-    reproducible; ``instance`` (a callable returning an ``Instance``) is an argued
-    counterexample instead; ``window`` and ``n_steps`` are the search's. A control that cannot
-    be made to fail carries in ``true_because`` a proof that it is in fact true, and is not
-    counted; one that survived every search without being shown true says so in
-    ``unresolved`` (it counts against the kill rate, but does not fail ``mastref verify``).
-    """
-
-    name: str
-    theorem: str
-    claim: Callable
-    change: str
-    family: object
-    theta: tuple | None = None
-    instance: Callable | None = None
-    n_steps: int = 50
-    window: str = "all"
-    true_because: str = ""
-    unresolved: str = ""
-
-
-def control_maker(
-    theorem: str, variant: Callable, search_in: Callable, thetas: dict, *, n_steps=50
-):
-    """The ``control(name, change, **changes)`` factory of a theorem file: a ``Control`` whose
-    claim is ``variant(name, **changes)``, searched in ``search_in()`` unless a ``family`` is
-    given, with the counterexample ``thetas.get(name)`` and the theorem's default horizon."""
-
-    def control(name, change, *, family=None, window="all", n_steps=n_steps, **changes):
-        return Control(
-            name=name,
-            theorem=theorem,
-            claim=variant(name, **changes),
-            change=change,
-            family=family or search_in(),
-            theta=thetas.get(name),
-            n_steps=n_steps,
-            window=window,
-        )
-
-    return control
-
-
-@dataclass(frozen=True, kw_only=True)
-class TheoremEntry:
-    """A theorem in the registry: its statement, relation, promised tightness, checks,
-    controls, and ``search``: a callable returning ``(claim, family, n_steps, window)``, the
-    default worst-case search of ``mastref worst NAME``."""
-
-    name: str
-    statement: Callable
-    reference: str
-    relation: str = "upper bound"
-    min_tightness: float = 0.5
-    checks: tuple = ()
-    controls: tuple = ()
-    search: Callable | None = None
-
-
-def modified(claim: Callable, name: str, **changes) -> Callable:
-    """A claim that calls ``claim`` and replaces fields of its guarantee (for controls).
-
-    Each value in ``changes`` is a function of the original guarantee returning the new field
-    value (e.g. ``floor=lambda g: g.floor / 2``); ``bound`` and ``parts`` are rebuilt by the
-    caller's functions the same way.
-    """
-
-    def variant(obj, **kw):
-        g = claim(obj, **kw)
-        new = {k: f(g) for k, f in changes.items()}
-        fields = {f: getattr(g, f) for f in g.__dataclass_fields__}
-        fields.update(new)
-        fields["name"] = name
-        if "bound" not in new:
-            fields["parts"] = {}
-        return Guarantee(**fields)
-
-    variant.__name__ = name
-    return variant
+def atom_grads(mast, x: np.ndarray) -> np.ndarray:
+    """``grad f_{S_k}(x)`` for every atom ``S_k`` of the law's support, ``(N, d)``."""
+    samples, _ = mast.sketch.support()
+    return np.array([mast.sketched_grad(x, s) for s in samples])

@@ -1,14 +1,15 @@
-"""The theorem verifier (THEORY.md §7): ``check`` for one claim, ``run`` for the catalogue.
+"""The theorem verifier (THEORY.md §7): ``check`` for one claim, ``worst_case`` for a search.
 
 ``check(claim, objective, ...)`` measures a claim's quantity (exactly where §6 applies, by Monte
-Carlo with confidence bounds otherwise) and returns a ``CheckResult``; ``run`` executes the
-catalogue of ``mastref verify`` and writes ``report.md``, ``results.csv`` and the plots.
+Carlo with confidence bounds otherwise) and returns a ``CheckResult``; ``worst_case`` searches
+a family of instances for the largest ``measured / bound``; ``run_control`` holds a negative
+control against its counterexample. The verifier names no theorem: the catalogue
+(``mastref.catalogue``) holds the checks, and ``mastref.report.run`` executes them.
 """
 
-from .check import check
+from .checker import check
 from .instances import Instance, QuadraticFamily
-from .plot import plot
-from .report import VerifyRun, catalogue, run, run_check, run_controls, table, write_outputs
+from .plot import save_check_figure
 from .result import FALSE_ALARM, RESOLUTION, CheckResult, judge, verdict, z_value
 from .search import ControlResult, WorstCase, run_control, worst_case
 
@@ -19,19 +20,12 @@ __all__ = [
     "ControlResult",
     "Instance",
     "QuadraticFamily",
-    "VerifyRun",
     "WorstCase",
-    "catalogue",
     "check",
     "judge",
-    "plot",
-    "run",
-    "run_check",
+    "save_check_figure",
     "run_control",
-    "run_controls",
-    "table",
     "verdict",
     "worst_case",
-    "write_outputs",
     "z_value",
 ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_int, check_real
+from .._validation import as_generator, check_int, check_real
 from ..distributed import DistributedProblem
 from ..mast import MAST
 from ..problems import LogisticRegression, Quadratic
@@ -110,9 +110,9 @@ class QuadraticFamily:
         Whether ``x_0`` is searched in the box, 0, or ``x_D* + r u`` (the optimum of the MAST
         objective) with a searched distance ``r`` in ``[1e-4, box]`` (log scale) and direction
         ``u``.
-    step : (float, float)
-        Range of the step as a fraction of the claim's step limit (equal ends: a fixed step;
-        ``(1, 1)`` is the theorem's own step).
+    step_fraction : (float, float)
+        Range of the step ``gamma`` as a fraction of the claim's step limit (equal ends: a
+        fixed step; ``(1, 1)`` is the theorem's own step).
     clients : int
         Number of quadratic clients (``> 1``: a ``DistributedProblem``).
     joint : bool
@@ -133,7 +133,7 @@ class QuadraticFamily:
         box: float = 3.0,
         shift: str = "free",
         start: str = "free",
-        step=(0.05, 1.0),
+        step_fraction=(0.05, 1.0),
         clients: int = 1,
         joint: bool = False,
         svrdsg: bool = False,
@@ -166,14 +166,21 @@ class QuadraticFamily:
         if self.kappa < 1:
             raise ValueError(f"argument 'kappa' = {kappa} must be >= 1 (a condition number)")
         self.box = check_real("box", box, positive=True)
-        if isinstance(step, (str, bytes)) or np.ndim(step) != 1 or len(step) != 2:
-            raise ValueError(f"argument 'step' = {step!r} must be a pair (low, high)")
-        lo, hi = (check_real("step", s, positive=True) for s in step)
+        if (
+            isinstance(step_fraction, (str, bytes))
+            or np.ndim(step_fraction) != 1
+            or len(step_fraction) != 2
+        ):
+            raise ValueError(
+                f"argument 'step_fraction' = {step_fraction!r} must be a pair (low, high)"
+            )
+        lo, hi = (check_real("step_fraction", s, positive=True) for s in step_fraction)
         if lo > hi:
             raise ValueError(
-                f"argument 'step' = {tuple(step)} must be (low, high) with low <= high"
+                f"argument 'step_fraction' = {tuple(step_fraction)} must be (low, high) with "
+                "low <= high"
             )
-        self.step = (lo, hi)
+        self.step_fraction = (lo, hi)
         self.clients = check_int("clients", clients, 1)
         self.joint, self.svrdsg = bool(joint), bool(svrdsg)
         self.per_client_laws = bool(per_client_laws) and self.clients > 1
@@ -195,8 +202,8 @@ class QuadraticFamily:
             blocks.append(("x0", [(-self.box, self.box)] * d))
         elif start == "offset":
             blocks.append(("x0", [(-4.0, math.log10(self.box))] + [(-1.0, 1.0)] * d))
-        if self.step[0] < self.step[1]:
-            blocks.append(("step", [self.step]))
+        if self.step_fraction[0] < self.step_fraction[1]:
+            blocks.append(("step_fraction", [self.step_fraction]))
         if svrdsg:
             blocks.append(("svrdsg", [(0.0, 1.0), (0.0, 1.0)]))
         self._blocks = blocks
@@ -285,7 +292,9 @@ class QuadraticFamily:
             law=law,
             v=np.asarray(v, float),
             x0=np.asarray(x0, float),
-            step_fraction=float(p["step"][0]) if "step" in p else self.step[0],
+            step_fraction=(
+                float(p["step_fraction"][0]) if "step_fraction" in p else self.step_fraction[0]
+            ),
             claim_kwargs=kwargs,
             distributed=M > 1,
         )
@@ -315,11 +324,27 @@ def claim_at(claim, inst: Instance, n_steps: int):
     return obj, g
 
 
-def isotropic(d: int, law, *, scale: float = 1.0, shift: str = "optimal", seed: int = 0):
-    """``f = (scale/2)||x - x*||^2`` in ``R^d`` with a seeded ``x*``, the law, and ``v = x*``
-    (``shift="optimal"``, ``Delta = 0``) or a seeded ``v``; ``x_0`` seeded. As an ``Instance``
-    at the theorem's own step."""
-    rng = np.random.default_rng(seed)
+def isotropic(
+    d: int,
+    law,
+    *,
+    scale: float = 1.0,
+    shift: str = "optimal",
+    rng: int | np.random.Generator | None = None,
+) -> Instance:
+    """``f = (scale/2)||x - x*||^2`` in ``R^d`` with a random ``x*``, the law, and ``v = x*``
+    (``shift="optimal"``, ``Delta = 0``) or a random ``v``; a random ``x_0``. As an
+    ``Instance`` at the theorem's own step.
+
+    Examples
+    --------
+    >>> import mastref as mr
+    >>> from mastref.verify.instances import isotropic
+    >>> inst = isotropic(3, mr.RandK(3, 1), rng=0)
+    >>> bool((inst.v == np.linalg.solve(inst.A[0], inst.b[0])).all())  # v = x*
+    True
+    """
+    rng = as_generator(rng)
     x_star = rng.standard_normal(d)
     A = scale * np.eye(d)
     v = x_star.copy() if shift == "optimal" else rng.standard_normal(d)
@@ -351,8 +376,6 @@ def near_scalar(eps: float = 0.01, d: int = 2, *, c: float = 3.0, offset: float 
     >>> round(mast.L_max / mast.mu, 6), round(float(mast.gap), 8)  # 1.0201/1.0001, 2 * 9e-4/2.0002
     (1.019998, 0.00089991)
     """
-    from ..sketches import FiniteSketch
-
     ones = np.ones(d)
     law = FiniteSketch(np.array([(1.0 - eps) * ones, (1.0 + eps) * ones]))
     x_star = c * ones
@@ -380,16 +403,35 @@ def near_scalar_spread(eps: float, gamma: float, c: float = 3.0) -> float:
     return gamma**2 * sigma2 / (1.0 - float(np.mean((1.0 - gamma * s**2) ** 2)))
 
 
-def random_quadratic(seed: int, d: int = 8, mu: float = 0.5) -> Quadratic:
-    """``A = B B^T / d + mu I`` with ``B`` standard normal, ``b = A z`` (seeded)."""
-    rng = np.random.default_rng(seed)
+def random_quadratic(
+    d: int = 8, mu: float = 0.5, *, rng: int | np.random.Generator | None = None
+) -> Quadratic:
+    """``A = B B^T / d + mu I`` with ``B`` standard normal, ``b = A z`` (``z`` standard normal).
+
+    Examples
+    --------
+    >>> from mastref.verify.instances import random_quadratic
+    >>> q = random_quadratic(4, mu=0.5, rng=0)
+    >>> bool(np.linalg.eigvalsh(q.A).min() >= 0.5)  # mu I plus a semidefinite part
+    True
+    """
+    rng = as_generator(rng)
     B = rng.standard_normal((d, d))
     A = B @ B.T / d + mu * np.eye(d)
     return Quadratic(A, A @ rng.standard_normal(d))
 
 
-def random_logistic(seed: int, n: int = 200, d: int = 6, lam: float = 0.05) -> LogisticRegression:
-    """Gaussian data, half the entries zeroed, random labels (seeded)."""
-    rng = np.random.default_rng(seed)
+def random_logistic(
+    n: int = 200, d: int = 6, lam: float = 0.05, *, rng: int | np.random.Generator | None = None
+) -> LogisticRegression:
+    """Gaussian data ``(n, d)``, half the entries zeroed, random labels, ridge ``lam``.
+
+    Examples
+    --------
+    >>> from mastref.verify.instances import random_logistic
+    >>> random_logistic(50, 3, rng=0).n_samples
+    50
+    """
+    rng = as_generator(rng)
     X = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.5)
     return LogisticRegression(X, np.where(rng.random(n) < 0.5, -1.0, 1.0), lam)

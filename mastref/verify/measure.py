@@ -1,9 +1,13 @@
 """The measured quantities of a claim, computed in one place (THEORY.md §6-§7).
 
 ``exact_curve`` gives the exact expectation of a quantity (the moment recursion of §6 for
-DSGD and distributed DSGD on quadratics, the deterministic run for GD on ``f_D``);
-``monte_carlo_samples`` runs the claim's algorithm ``n_runs`` times and returns the quantity
-per run, for confidence bounds. The quantity names are those of ``mastref.theorems.claims``.
+DSGD and distributed DSGD on quadratics, the L-SVRDSG moments, the deterministic run for GD on
+``f_D``), through the one table ``EXPECTATIONS`` (algorithm -> exact expectation), which
+``expectation`` also runs in extended precision; ``monte_carlo_samples`` runs the claim's
+algorithm ``n_runs`` times and returns the quantity per run, for confidence bounds. Theorem 4's
+Lyapunov function is measured here in both forms: ``svrdsg_lyapunov`` per Monte Carlo run,
+``lyapunov_of`` from the exact moments. The quantity names are those of
+``mastref.theorems.claims``.
 """
 
 from __future__ import annotations
@@ -11,10 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import MissingCapability
-from ..algorithms import distributed_dsgd, dsgd, gd_mast, l_svrdsg
+from ..algorithms import Trace, distributed_dsgd, dsgd, gd_mast, l_svrdsg
 from ..exact import MAX_ATOMS, expected_distributed_dsgd, expected_dsgd, expected_svrdsg
-from ..theorems.claims import Guarantee
-from ..theorems.theorem4 import svrdsg_lyapunov
+from ..theorems.claims import Guarantee, atom_grads
 
 #: The exact-expectation field behind each quantity.
 _FIELDS = {"dist2": "dist2", "value_gap": "value_gap", "grad_norm2_min": "grad_norm2"}
@@ -68,14 +71,47 @@ def exact_curve(g: Guarantee, obj, x0: np.ndarray, n_steps: int) -> tuple[np.nda
             f"no exact expectation of {g.quantity} for {g.algorithm} {g.options} on {obj!r}: "
             "use method='monte_carlo'"
         )
-    if g.algorithm == "distributed_dsgd":
-        e = expected_distributed_dsgd(obj, x0, g.gamma, n_steps)
-    elif g.algorithm == "l_svrdsg":
-        e = expected_svrdsg(obj, x0, g.gamma, n_steps, p=g.options.get("p"), b=g.options.get("b"))
-        if g.quantity == "lyapunov":
-            return e.steps, lyapunov_of(g, e.dist2, e.extra["D"], e.extra["h_error"])
-    else:
-        e = expected_dsgd(obj, x0, g.gamma, n_steps)
+    return expectation(g, obj, x0, n_steps)
+
+
+#: Algorithm -> its exact expectation (``mastref.exact``) and the options that select the
+#: enumeration path (every atom of the law), which runs in extended precision.
+EXPECTATIONS = {
+    "dsgd": (expected_dsgd, {"method": "atoms"}),
+    "distributed_dsgd": (expected_distributed_dsgd, {"method": "atoms"}),
+    "l_svrdsg": (expected_svrdsg, {}),
+}
+
+
+def expectation(
+    g: Guarantee, obj, x0: np.ndarray, n_steps: int, *, dtype=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(steps, E quantity_t)`` from the exact expectation of ``g.algorithm``
+    (``EXPECTATIONS``); ``dtype`` (e.g. ``np.longdouble``) runs the enumeration path at that
+    precision. ``grad_norm2_min`` gives ``E||grad f(x_t)||^2`` (before the running minimum).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> from mastref.verify.measure import expectation
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1), shift=np.ones(2))
+    >>> g = mr.theorem1(mast, x0=np.zeros(2))
+    >>> steps, dist2 = expectation(g, mast, np.zeros(2), 3)
+    >>> dist2.tolist()  # (1 - gamma mu)^t ||x0 - x*||^2 with equality (v = x*)
+    [2.0, 1.0, 0.5, 0.25]
+    """
+    if g.algorithm not in EXPECTATIONS or (
+        g.algorithm == "dsgd" and g.options.get("oracle", "exact") != "exact"
+    ):
+        raise MissingCapability(f"no exact expectation for {g.algorithm} {g.options}")
+    fn, extended = EXPECTATIONS[g.algorithm]
+    kw = {} if dtype is None else {**extended, "dtype": dtype}
+    if g.algorithm == "l_svrdsg":
+        kw.update(p=g.options.get("p"), b=g.options.get("b"))
+    e = fn(obj, x0, g.gamma, n_steps, **kw)
+    if g.quantity == "lyapunov":
+        return e.steps, lyapunov_of(g, e.dist2, e.extra["D"], e.extra["h_error"])
     return e.steps, getattr(e, _FIELDS[g.quantity])
 
 
@@ -119,3 +155,37 @@ def monte_carlo_samples(
     if g.quantity == "lyapunov":
         return tr.steps, svrdsg_lyapunov(g, obj, tr)
     return tr.steps, np.array([per_run(g.quantity, obj, X) for X in tr.iterates])
+
+
+def svrdsg_lyapunov(guarantee: Guarantee, mast, trace: Trace) -> np.ndarray:
+    """Measured Lyapunov function of Theorem 4 at each recorded step, per run: (n_records, R).
+
+    ``||x - x*||^2 + c_D D(w) + c_h ||h - grad f_D(w)||^2`` from the trace's iterates and its
+    recorded ``w`` and ``h`` (``l_svrdsg`` records both); ``lyapunov_of`` is the same function
+    of the exact moments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Partition(2, 2, rng=0))
+    >>> g = mr.theorem4(mast, x0=np.zeros(2))
+    >>> trace = mr.l_svrdsg(mast, np.zeros(2), g.gamma, 5, n_runs=2, rng=0)
+    >>> phi = mr.svrdsg_lyapunov(g, mast, trace)
+    >>> phi.shape, bool(np.allclose(phi[0], g.bound(0)))  # Phi_0 is deterministic
+    ((6, 2), True)
+    """
+    if guarantee.quantity != "lyapunov":
+        raise ValueError(f"{guarantee.name} does not bound a Lyapunov function")
+    x_star = mast.argmin()
+    g_star = atom_grads(mast, x_star)
+    c_D, c_h = guarantee.values["c_D"], guarantee.values["c_h"]
+    n_rec, R, _ = trace.iterates.shape
+    out = np.empty((n_rec, R))
+    for k in range(n_rec):
+        for r in range(R):
+            w, h = trace.aux["w"][k, r], trace.aux["h"][k, r]
+            D = float(np.mean(np.sum((atom_grads(mast, w) - g_star) ** 2, axis=1)))
+            e = float(np.sum((h - mast.grad(w)) ** 2)) if c_h else 0.0
+            out[k, r] = float(np.sum((trace.iterates[k, r] - x_star) ** 2)) + c_D * D + c_h * e
+    return out

@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 
 class WorstPoint(Protocol):
     """What ``worst_case_figure`` reads from a ``WorstCase`` (``mastref.verify.search``): the
-    claim, the verdict, the worst ratio measured/bound, the step where it is reached and the
+    claim, the verdict, the worst ratio measured/bound, the iteration t where it is reached and the
     check at the worst instance."""
 
     claim: str
     verdict: str
     ratio: float
-    step: int
+    t: int
     result: CheckResult
 
 
@@ -234,7 +234,7 @@ def worst_case_figure(worst: WorstPoint) -> Figure:
     ax = fig.subplots()
     plot_check(worst.result, ax)
     r = worst.result
-    at = np.flatnonzero(np.asarray(r.steps) == worst.step)
+    at = np.flatnonzero(np.asarray(r.steps) == worst.t)
     if at.size:
         ax.plot(
             r.steps[at],
@@ -244,7 +244,7 @@ def worst_case_figure(worst: WorstPoint) -> Figure:
             color="tab:orange",
             mec="k",
             zorder=7,
-            label=f"worst measured/bound {worst.ratio:.4g} at t = {worst.step}",
+            label=f"worst measured/bound {worst.ratio:.4g} at t = {worst.t}",
         )
         ax.legend(fontsize=7.5, framealpha=0.9)
     head = f"worst case of {worst.claim}: {worst.verdict}, ratio {worst.ratio:.4g}"
@@ -253,7 +253,7 @@ def worst_case_figure(worst: WorstPoint) -> Figure:
     return fig
 
 
-def plot(result: CheckResult, path: Path) -> None:
+def save_check_figure(result: CheckResult, path: Path) -> None:
     """Write the PNG of ``result`` to ``path``: ``check_figure`` (measured with its confidence
     band when Monte Carlo, grey where not checked; the bound and its neighbourhood; the numerical
     resolution when the data reach it; γ_max on a step sweep).
@@ -265,8 +265,9 @@ def plot(result: CheckResult, path: Path) -> None:
     >>> import mastref as mr
     >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     mr.verify.plot(mr.check(mr.theorem1, mast, n_steps=20), pathlib.Path(tmp) / "t1.png")
-    ...     (pathlib.Path(tmp) / "t1.png").is_file()
+    ...     path = pathlib.Path(tmp) / "t1.png"
+    ...     mr.verify.save_check_figure(mr.check(mr.theorem1, mast, n_steps=20), path)
+    ...     path.is_file()
     True
     """
     from ..plotting import save_figure

@@ -27,15 +27,17 @@ import scipy.optimize as so
 from tqdm import tqdm
 
 from .._validation import MissingCapability, as_generator, check_int
-from ..exact import expected_distributed_dsgd, expected_dsgd, expected_svrdsg
 from ..theorems.claims import Guarantee, InvalidGuarantee
-from .check import check
+from .checker import check
 from .instances import Instance, claim_at
-from .measure import exact_curve, lyapunov_of
+from .measure import exact_curve, expectation
 from .result import RESOLUTION, CheckResult
 
 #: Extended-precision ratios above 1 + TOL are violations.
 TOL = 1e-9
+#: The largest ``budget`` of ``worst_case`` (objective evaluations, each one exact recursion of
+#: ``n_steps`` steps: about an hour at a few ms each); a larger search is refused up front.
+MAX_BUDGET = 1_000_000
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -51,8 +53,8 @@ class WorstCase:
     ratio_extended : float
         The same ratio at the best instance in extended precision (``nan`` where no
         enumeration path exists).
-    step : int
-        The step at which it is attained.
+    t : int
+        The iteration at which it is attained.
     instance : Instance
         The best instance (``instance.describe()`` gives plain arrays).
     theta : tuple
@@ -70,7 +72,7 @@ class WorstCase:
     claim: str
     ratio: float
     ratio_extended: float
-    step: int
+    t: int
     instance: Instance
     theta: tuple
     result: CheckResult
@@ -80,7 +82,7 @@ class WorstCase:
 
     def __repr__(self) -> str:
         return (
-            f"WorstCase({self.claim}: {self.verdict}, ratio {self.ratio:.6g} at t = {self.step}, "
+            f"WorstCase({self.claim}: {self.verdict}, ratio {self.ratio:.6g} at t = {self.t}, "
             f"{self.evaluations} evaluations, {self.seconds:.1f} s; {self.instance!r})"
         )
 
@@ -145,30 +147,8 @@ def _ratio(claim, inst: Instance, n_steps: int, window: str) -> tuple[float, int
 def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> float:
     """The ratio with every expectation in ``np.longdouble`` (enumeration path), or nan."""
     obj, g = claim_at(claim, inst, n_steps)
-    ld = np.longdouble
     try:
-        if g.algorithm == "l_svrdsg":
-            e = expected_svrdsg(
-                obj,
-                inst.x0,
-                g.gamma,
-                n_steps,
-                p=g.options.get("p"),
-                b=g.options.get("b"),
-                dtype=ld,
-            )
-            fields = {"dist2": e.dist2, "value_gap": e.value_gap}
-            measured = fields.get(g.quantity)
-            if g.quantity == "lyapunov":
-                measured = lyapunov_of(g, e.dist2, e.extra["D"], e.extra["h_error"])
-        elif g.algorithm == "distributed_dsgd":
-            e = expected_distributed_dsgd(obj, inst.x0, g.gamma, n_steps, method="atoms", dtype=ld)
-            measured = e.grad_norm2 if g.quantity == "grad_norm2_min" else getattr(e, g.quantity)
-        elif g.algorithm == "dsgd" and g.options.get("oracle", "exact") == "exact":
-            e = expected_dsgd(obj, inst.x0, g.gamma, n_steps, method="atoms", dtype=ld)
-            measured = e.grad_norm2 if g.quantity == "grad_norm2_min" else getattr(e, g.quantity)
-        else:
-            return float("nan")
+        _, measured = expectation(g, obj, inst.x0, n_steps, dtype=np.longdouble)
     except MissingCapability:
         return float("nan")
     steps, ratio = ratio_curve(g, np.arange(n_steps + 1), measured)
@@ -199,7 +179,8 @@ def worst_case(
     n_steps : int
         The horizon ``T``.
     budget : int
-        Objective evaluations (each one exact recursion of ``T`` steps), at least 4. A lower
+        Objective evaluations (each one exact recursion of ``T`` steps), from 4 to
+        ``MAX_BUDGET``. A lower
         bound: differential evolution runs whole generations of a population that is a power
         of 2 (Sobol initialisation), so the count is rounded up (e.g. 200 at 11 parameters
         gives 512); ``WorstCase.evaluations`` has the count.
@@ -238,7 +219,8 @@ def worst_case(
     ('violated', True)
     """
     n_steps = check_int("n_steps", n_steps, 2)
-    budget = check_int("budget", budget, 4)
+    budget = check_int("budget", budget, 4, MAX_BUDGET)
+    popsize = check_int("popsize", popsize, 1)
     check_window(window)
     if not callable(claim):
         raise TypeError(f"argument 'claim' = {claim!r} must be a callable returning a Guarantee")
@@ -315,7 +297,7 @@ def worst_case(
         claim=g.name,
         ratio=ratio,
         ratio_extended=extended,
-        step=t_at,
+        t=t_at,
         instance=inst,
         theta=tuple(float(x) for x in best["theta"]),
         result=result,
@@ -335,7 +317,7 @@ class ControlResult:
     verdict: str
     ratio: float
     ratio_extended: float
-    step: int
+    t: int
     instance: Instance | None
     theta: tuple | None
     method: str
@@ -344,7 +326,7 @@ class ControlResult:
     def __repr__(self) -> str:
         return (
             f"ControlResult({self.name}: {self.verdict}, ratio {self.ratio:.6g} at t = "
-            f"{self.step}, {self.method})"
+            f"{self.t}, {self.method})"
         )
 
 
@@ -354,7 +336,7 @@ def _control_verdict(control, verdict: str) -> str:
 
 
 def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> ControlResult:
-    """Hold a negative control (``mastref.theorems.claims.Control``) against its counterexample.
+    """Hold a negative control (``mastref.catalogue.Control``) against its counterexample.
 
     With a stored ``theta`` (and ``search=False``) the control's claim is measured exactly on
     ``family.build(theta)``; otherwise ``worst_case`` searches the family. ``violated`` is the
@@ -370,7 +352,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
             verdict="true (not counted)",
             ratio=math.nan,
             ratio_extended=math.nan,
-            step=0,
+            t=0,
             instance=None,
             theta=None,
             method="proof",
@@ -391,7 +373,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
             verdict=_control_verdict(control, w.verdict),
             ratio=w.ratio,
             ratio_extended=w.ratio_extended,
-            step=w.step,
+            t=w.t,
             instance=w.instance,
             theta=w.theta,
             method=f"search ({w.evaluations} evaluations)",
@@ -412,7 +394,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
         verdict=_control_verdict(control, "violated" if decisive > 1 + TOL else "holds"),
         ratio=ratio,
         ratio_extended=extended,
-        step=t_at,
+        t=t_at,
         instance=inst,
         theta=None if control.theta is None else tuple(control.theta),
         method=method,

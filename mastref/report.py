@@ -1,6 +1,6 @@
 """Running the registry and reporting: ``report.md``, ``results.csv``, ``controls.csv`` and one
-PNG per check. This is the only part of ``mastref.verify`` that knows the theorems (through
-``mastref.theorems.registry``).
+PNG per check, from the catalogue (``mastref.catalogue.registry``): this module sits above the
+verifier (``mastref.verify``) and the catalogue, and is the one that runs them together.
 
 Nothing finished is lost: each check's result is written to ``OUT/records/<check>.json`` and its
 plot to ``OUT/<check>.png`` as soon as it completes (atomically), and ``results.csv`` and
@@ -25,11 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import backend as bk
-from ..theorems import registry
-from .plot import plot
-from .result import FALSE_ALARM, RESOLUTION, CheckResult
-from .search import ControlResult, run_control
+from . import backend as bk
+from ._version import __version__
+from .catalogue import catalogue, registry
+from .verify.plot import save_check_figure
+from .verify.result import FALSE_ALARM, RESOLUTION, CheckResult
+from .verify.search import ControlResult, run_control
 
 #: Columns of ``results.csv``: one row per recorded point of a check. ``verdict`` is the
 #: point's own (``not-checked`` with a ``reason`` where there is no finite comparison);
@@ -89,16 +90,6 @@ class VerifyRun:
         return f"VerifyRun({len(self.checks)} checks: {text})"
 
 
-def catalogue(with_data: bool = False) -> dict:
-    """Check name -> ``Check`` of every theorem in the registry (a5a checks with data only)."""
-    out = {}
-    for entry in registry().values():
-        for check in entry.checks:
-            if with_data or not check.needs_data:
-                out[check.name] = check
-    return out
-
-
 def select_checks(only: Sequence[str] | None, data=None) -> list[str]:
     """The check names to run, in catalogue order: all of them (``only=None``), or those named
     in ``only``; a clear error for an empty or unknown name, and for a check that needs
@@ -126,31 +117,25 @@ def select_checks(only: Sequence[str] | None, data=None) -> list[str]:
     return [n for n in available if n in wanted]
 
 
-def method_of(check) -> str:
-    """``"Monte Carlo"`` for a check whose description says it measures by Monte Carlo, else
-    ``"exact"`` (the §6 recursion, the L-SVRDSG moments or a deterministic run)."""
-    return "Monte Carlo" if "Monte Carlo" in check.description else "exact"
-
-
 def checks_table(with_data: bool = True) -> str:
     """The catalogue as a Markdown table: name, theorem, instance, method, kind and part.
 
     Examples
     --------
-    >>> from mastref.verify.report import checks_table
+    >>> from mastref.report import checks_table
     >>> print(checks_table().splitlines()[0])
     | check | theorem | instance | method | kind | part |
     """
     lines = ["| check | theorem | instance | method | kind | part |", "|---|---|---|---|---|---|"]
     for name, check in catalogue(with_data=with_data).items():
         lines.append(
-            f"| {name} | {check.theorem} | {_md(check.description)} | {method_of(check)} | "
+            f"| {name} | {check.theorem} | {_md(check.description)} | {check.method} | "
             f"{check.kind} | {check.part or 'whole'} |"
         )
     return "\n".join(lines)
 
 
-def run_check(name: str, quick: bool, data=None) -> CheckResult:
+def run_check(name: str, *, quick: bool = False, data=None) -> CheckResult:
     """Run one named check, timed."""
     start = time.perf_counter()
     result = catalogue(with_data=data is not None)[name].run(quick, data)
@@ -160,7 +145,7 @@ def run_check(name: str, quick: bool, data=None) -> CheckResult:
 def _check_and_plot(name: str, quick: bool, data=None, out: Path | None = None) -> CheckResult:
     """``run_check``, and its PNG written to ``out`` where the check ran (``None``: the caller
     plots, e.g. when the workers do not share this file system)."""
-    result = run_check(name, quick, data)
+    result = run_check(name, quick=quick, data=data)
     if out is not None:
         _write_plot(result, out)
     return result
@@ -196,9 +181,9 @@ def _write(text: str) -> None:
 
 
 def run_controls(
+    *,
     echo: Callable[[str], None] | None = None,
     search: bool = False,
-    *,
     backend: str | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
@@ -318,7 +303,7 @@ def controls_table(controls: list[ControlResult]) -> str:
     for c in controls:
         ratio = _cell(c.ratio, "proved true, not measured")
         lines.append(
-            f"| {c.name} | {_md(c.change)} | {c.verdict} | {ratio} | {c.step} | {c.method} |"
+            f"| {c.name} | {_md(c.change)} | {c.verdict} | {ratio} | {c.t} | {c.method} |"
         )
     return "\n".join(lines)
 
@@ -356,9 +341,9 @@ def controls_csv(controls: list[ControlResult]) -> str:
     """``controls.csv``: one row per negative control."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["control", "theorem", "change", "verdict", "ratio", "step", "method"])
+    w.writerow(["control", "theorem", "change", "verdict", "ratio", "t", "method"])
     for c in controls:
-        w.writerow([c.name, c.theorem, c.change, c.verdict, c.ratio, c.step, c.method])
+        w.writerow([c.name, c.theorem, c.change, c.verdict, c.ratio, c.t, c.method])
     return buf.getvalue()
 
 
@@ -406,7 +391,7 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _write_plot(result: CheckResult, out: Path) -> None:
-    bk.write_atomic(out / f"{result.name}.png", lambda tmp: plot(result, tmp))
+    bk.write_atomic(out / f"{result.name}.png", lambda tmp: save_check_figure(result, tmp))
 
 
 def _write_tables(
@@ -419,7 +404,7 @@ def _write_tables(
 
 
 def write_outputs(
-    results: list[CheckResult], out: Path, quick: bool, controls: list | None = None
+    results: list[CheckResult], out: Path, *, quick: bool = False, controls: list | None = None
 ) -> None:
     """``results.csv``, ``report.md``, the PNGs (and ``controls.csv``) into ``out``, each file
     written atomically."""
@@ -448,6 +433,7 @@ def check_data(data) -> Path | None:
 
 
 def run(
+    *,
     quick: bool = False,
     only: list[str] | None = None,
     out="mastref-verify",
@@ -455,7 +441,6 @@ def run(
     jobs: int = 1,
     echo: Callable[[str], None] | None = None,
     controls: bool = False,
-    *,
     backend: str | None = None,
     scheduler: str | None = None,
     client=None,
@@ -501,7 +486,6 @@ def run(
     backend = bk.resolve_backend(backend, scheduler, client)
     out = check_out(out)
     echo = _write if echo is None else echo
-    from .. import __version__
 
     settings = {
         "quick": bool(quick),
@@ -545,7 +529,9 @@ def run(
             on_result=finished,
             **where,
         )
-        control_results = run_controls(echo, jobs=jobs, store=store, **where) if controls else None
+        control_results = (
+            run_controls(echo=echo, jobs=jobs, store=store, **where) if controls else None
+        )
     results = on_disk()
     for r in results:  # a plot lost to an interruption between its record and its PNG
         if not (out / f"{r.name}.png").is_file():

@@ -332,7 +332,7 @@ def pepit_one_step(
     --------
     Theorem 1 attains its rate at ``gamma = 1/L_max`` (RandK(2, 1) on ``||x - x*||^2``):
 
-    >>> from mastref.theorems.pepit_check import pepit_one_step
+    >>> from mastref.catalogue.pepit import pepit_one_step
     >>> r = pepit_one_step("theorem1", L_max=1.0, mu=0.5, N=2, gamma=1.0)
     >>> round(r.worst_case, 6), r.bound
     (0.5, 0.5)

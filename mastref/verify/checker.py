@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._validation import check_int, check_vector
+from .._validation import check_int, check_real, check_vector
 from ..theorems.claims import Guarantee
 from .measure import exact_available, exact_curve, monte_carlo_samples
 from .result import CheckResult, exact_result, monte_carlo_result
@@ -68,6 +68,9 @@ def check(
     floor : float, optional
         The tightness the check promises: a check that holds below it is ``weak``.
 
+    A bound that is ``nan`` at some ``t`` is refused (a ``ValueError`` naming the claim); a
+    negative bound is ``violated`` (every measured quantity is ``>= 0``).
+
     Returns
     -------
     CheckResult
@@ -86,6 +89,8 @@ def check(
     if method not in _METHODS:
         raise ValueError(f"argument 'method' = {method!r} must be one of {list(_METHODS)}")
     n_steps = check_int("n_steps", n_steps, 1)
+    if floor is not None:
+        floor = check_real("floor", floor, nonnegative=True)
     if not (hasattr(obj, "v") and hasattr(obj, "d")):
         raise TypeError(
             f"argument 'obj' = {obj!r} must be a MAST or a DistributedProblem (the sketched "
@@ -113,6 +118,14 @@ def check(
             raise TypeError(f"argument 'claim' returned {g!r}, not a Guarantee")
     else:
         raise TypeError(f"argument 'claim' = {claim!r} must be a Guarantee or a callable")
+    t = np.arange(n_steps + 1)
+    bound = g.bound(t)
+    if np.any(np.isnan(bound)):
+        raise ValueError(
+            f"{g.name}: bound(t) is nan at t = {_short(t[np.isnan(bound)])}; a claim must bound "
+            "every step it is checked at (inf where it gives no bound)"
+        )
+    negative = t[bound < 0]
     if x0 is None:
         x0 = g.x0 if g.x0 is not None else obj.v
     x0 = np.asarray(x0, dtype=float)
@@ -139,6 +152,15 @@ def check(
         result = monte_carlo_result(
             label, g, where, how, steps, samples, notes, running_min, **how_judged
         )
+    if negative.size:
+        result = result.replace(
+            verdict="violated",
+            notes=tuple(result.notes)
+            + (
+                f"bound(t) < 0 at t = {_short(negative)}: {g.quantity} is >= 0, so the claim is "
+                "false there",
+            ),
+        )
     return result.replace(seconds=time.perf_counter() - started)
 
 
@@ -154,7 +176,7 @@ def law_of(obj) -> str:
     --------
     >>> import numpy as np
     >>> import mastref as mr
-    >>> from mastref.verify.check import law_of
+    >>> from mastref.verify.checker import law_of
     >>> law_of(mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1)))
     'RandK(d=2, k=1)'
     """
@@ -170,43 +192,3 @@ def law_of(obj) -> str:
     if len(set(names)) == 1:
         return f"{len(names)} clients, {names[0]}"
     return f"{len(names)} clients, [{', '.join(names)}]"
-
-
-def instance_check(
-    name: str,
-    theorem: str,
-    claim: Callable[..., Guarantee],
-    instance,
-    *,
-    part: str = "",
-    floor: float | None = None,
-    n_steps: tuple[int, int] = (100, 300),
-    kind: str = "stress",
-    description: str = "",
-):
-    """A ``Check`` (``mastref.theorems.claims``) of ``claim`` on an exactly measured instance.
-
-    ``instance``: an ``Instance`` or a callable returning one (built when the check runs); the
-    claim is taken at the instance's step (``claim_at``); ``n_steps`` is the horizon
-    ``(quick, full)``; ``part`` and ``floor`` as in ``check``.
-    """
-    from ..theorems.claims import Check
-    from .instances import claim_at
-
-    def run(quick: bool, data=None) -> CheckResult:
-        inst = instance() if callable(instance) else instance
-        T = n_steps[0] if quick else n_steps[1]
-        obj, g = claim_at(claim, inst, T)
-        return check(
-            g,
-            obj,
-            x0=inst.x0,
-            n_steps=T,
-            method="exact",
-            name=name,
-            instance=repr(inst),
-            part=part,
-            floor=floor,
-        )
-
-    return Check(name=name, theorem=theorem, run=run, part=part, kind=kind, description=description)

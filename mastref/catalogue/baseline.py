@@ -1,0 +1,138 @@
+"""The checks and negative controls of the baseline (``mastref.theorems.baseline``).
+
+Checks and controls
+    an ill-conditioned diagonal quadratic started on the flat mode; four negative controls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..sketches import RandK
+from ..theorems import baseline_gd
+from ..theorems.claims import (
+    Guarantee,
+    geometric,
+    geometric_parts,
+    quietly,
+)
+from ..verify.instances import Instance, QuadraticFamily
+from .base import TheoremEntry, control_maker, instance_check, stored
+
+# ------------------------------------------------------------------------------------------------
+# Instances, checks and negative controls
+# ------------------------------------------------------------------------------------------------
+
+
+def attained_instance(kappa: float = 1e4):
+    """Argued worst case: ``A = Diag(1, 1/kappa)``, RandK(2, 1), ``x_0 - x_D*`` along the flat
+    direction. For quadratics GD contracts the flat mode by ``(1 - gamma mu)^2`` per step, so
+    ``measured/bound = (1 - gamma mu)^t``: at ``gamma mu = 1/kappa`` it stays above
+    ``1 - t/kappa`` over the horizon (the bound is approached, not attained: the true rate on
+    quadratics is ``(1 - gamma mu)^2``)."""
+
+    A = np.diag([1.0, 1.0 / kappa])
+    x_star = np.array([1.0, -1.0])
+    v = np.array([0.5, 2.0])
+    mast_x = v - np.linalg.solve(2 * A, A @ v - A @ x_star)  # x_D* = v - A_D^{-1} g_v, A_D = 2A
+    return Instance(
+        A=(A,),
+        b=(A @ x_star,),
+        law=RandK(2, 1),
+        v=v,
+        x0=mast_x + np.array([0.0, 1.0]),
+        step_fraction=1.0,
+    )
+
+
+def _family(d: int = 2, step_fraction=(1, 1), laws=("randk", "bernoulli"), **kw):
+
+    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, **kw)
+
+
+def _checks() -> tuple:
+
+    return (
+        instance_check(
+            "baseline-approached",
+            "Baseline GD",
+            baseline_gd,
+            attained_instance,
+            floor=0.98,
+            n_steps=(100, 200),
+            description="ill-conditioned diagonal quadratic (kappa = 1e4), start on the flat mode",
+        ),
+    )
+
+
+def _variant(name: str, *, limit_scale=1.0, mu_key="mu", rate_scale=1.0):
+    """The baseline with its step limit scaled or its rate constant replaced (controls)."""
+
+    def claim(mast, *, gamma=None, x0=None, n_steps=None, **_):
+        base = quietly(baseline_gd, mast, x0=x0, n_steps=n_steps)
+        c = base.values
+        mu = mast.problem.mu * mast.sketch.L_D if mu_key == "mu_f L_D" else c[mu_key]
+        gamma_max = limit_scale * base.gamma_max
+        gam = gamma_max if gamma is None else gamma
+        rate = 1.0 - rate_scale * gam * mu
+        return Guarantee(
+            name=name,
+            quantity="value_gap",
+            algorithm="gd_mast",
+            gamma=gam,
+            gamma_max=gamma_max,
+            bound=geometric(rate, c["delta_0"], 0.0),
+            parts=geometric_parts(rate, c["delta_0"], 0.0),
+            rate=rate,
+            x0=base.x0,
+            n_steps=n_steps,
+        )
+
+    claim.__name__ = name
+    return claim
+
+
+def _controls() -> tuple:
+
+    control = control_maker("Baseline GD", _variant, lambda: _family(), CONTROL_THETA, n_steps=20)
+
+    return (
+        control(
+            "baseline-double-rate",
+            "rate 1 - 2 gamma mu",
+            family=_family(kappa=1e3),
+            n_steps=200,
+            rate_scale=2.0,
+        ),
+        control("baseline-double-step", "step limit 2/L", limit_scale=2.0),
+        control(
+            "baseline-L-for-mu",
+            "rate 1 - gamma L",
+            family=_family(step_fraction=(0.05, 0.9)),
+            mu_key="L",
+        ),
+        control(
+            "baseline-L_D-for-mu_D",
+            "mu_f mu_D replaced by mu_f L_D",
+            family=_family(laws=("bernoulli",), basis="aligned"),
+            mu_key="mu_f L_D",
+        ),
+    )
+
+
+#: Counterexamples found by ``worst_case`` for the controls (family parameter vectors).
+CONTROL_THETA: dict = stored("baseline")
+
+
+def entry():
+    """The baseline in the registry."""
+
+    return TheoremEntry(
+        name="baseline",
+        statement=baseline_gd,
+        reference="THEORY.md §5, Baseline (Algorithm 2)",
+        min_tightness=0.9,
+        checks=_checks(),
+        controls=_controls(),
+        search=lambda: (baseline_gd, _family(kappa=1e4), 100, "late"),
+    )
