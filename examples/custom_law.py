@@ -84,7 +84,7 @@ def main(out: Path) -> dict:
     print(f"E||x_400 - x_D*||^2 = {exact.dist2[-1]:.6g} (exact), bound {g.bound(400):.6g}")
     result = mr.check(g, mast, n_steps=400)
     print(result)
-    mr.verify.plot(result, out / "custom_law_theorem1.png")
+    mr.verify.save_check_figure(result, out / "custom_law_theorem1.png")
 
     # L-SVRDSG on the same law (16 uniform atoms at p = 1/2) and Theorem 4 (a)
     r4 = mr.check(mr.theorem4, mast, x0=x0, n_steps=400)  # exact L-SVRDSG moments

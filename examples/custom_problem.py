@@ -48,7 +48,7 @@ def main(out: Path) -> dict:
     print(f"least squares: Delta = {mast.gap:.6g} ({mast.solution.method})")
     r1 = mr.check(mr.theorem1, mast, x0=x0, n_steps=3000)
     print(r1)
-    mr.verify.plot(r1, out / "custom_problem_least_squares.png")
+    mr.verify.save_check_figure(r1, out / "custom_problem_least_squares.png")
     g3 = mr.theorem3(mast, x0=x0, batch_size=30, strongly_convex=True)
     r3 = mr.check(g3, mast, n_steps=2000, n_runs=100, rng=2)
     print(r3)
@@ -59,7 +59,7 @@ def main(out: Path) -> dict:
     print(f"huber: x_D* = {np.round(hmast.argmin(), 4)}, Delta = {hmast.gap:.6g}")
     rh = mr.check(mr.theorem1, hmast, x0=np.zeros(5), n_steps=300, n_runs=200, rng=3)
     print(rh)
-    mr.verify.plot(rh, out / "custom_problem_huber.png")
+    mr.verify.save_check_figure(rh, out / "custom_problem_huber.png")
     try:
         mr.expected_dsgd(hmast, np.zeros(5), 0.1, 10)
     except mr.MissingCapability as err:

@@ -114,7 +114,7 @@ assert floor_share < 0.01
 # On an isotropic quadratic with RandK(4, 1) and ``v = x*`` (so ``Δ = 0``), every coordinate
 # contracts in mean square by exactly ``1 − γμ`` at ``γ = 1/L_max``: the bound holds with
 # equality, up to round-off, at every step
-# (:func:`mastref.theorems.theorem1.attained_instance`, the verifier's check
+# (:func:`mastref.catalogue.theorem1.attained_instance`, the verifier's check
 # :check:`theorem1-attained`). The neighbourhood is approached, up to ``1 − O(ε)``, by the
 # law ``S = (1 ± ε) I`` on ``‖x − x*‖²/2`` with ``v = 0``
 # (:func:`mastref.verify.instances.near_scalar`, check :check:`theorem1-neighbourhood`): there

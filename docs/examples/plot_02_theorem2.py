@@ -103,9 +103,9 @@ assert np.all((simplified >= bound) & (simplified <= 1.04 * bound))
 # -----------------------------
 # Without noise the bound is far: on a quadratic with ``S = I`` the ratio over the last half
 # of the horizon is at most ``e^{-3/2} ≈ 0.22`` (the gradient must decay while the bound falls
-# like ``1/T``; :mod:`mastref.theorems.theorem2` derives it). With noise it is approached: the
+# like ``1/T``; :mod:`mastref.theorems.nonconvex` derives it). With noise it is approached: the
 # law ``S = (1 ± ε) I`` started at its stationary distance
-# (:func:`mastref.theorems.theorem2.stationary_instance`) keeps ``E‖∇f_D‖²`` flat at about the
+# (:func:`mastref.catalogue.theorem2.stationary_instance`) keeps ``E‖∇f_D‖²`` flat at about the
 # neighbourhood ``L L_max γ Δ``, up to ``1 − O(ε) − O(1/√T)`` (the transient stays about
 # ``e/(2√T)`` of it). The verifier checks it over the last half of ``T = 100`` and
 # where the neighbourhood dominates (``T = 300``).

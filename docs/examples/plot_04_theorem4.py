@@ -117,7 +117,7 @@ assert r.verdict == "holds" and 0.9 < r.max_tightness <= 1
 # -------------------------------
 # With ``b < N`` atoms in the reference, (b) needs ``8 c_b L/μ < 1`` -- a law close to the
 # identity. The verifier's instance (``NEAR_IDENTITY_THETA`` in
-# :mod:`mastref.theorems.theorem4`: ``f = ‖x − x*‖²/2``, 16 atoms ``1 ± 0.3``, ``b = 15``,
+# :mod:`mastref.catalogue.theorem4`: ``f = ‖x − x*‖²/2``, 16 atoms ``1 ± 0.3``, ``b = 15``,
 # ``p = γμ``, where the two branches of ``ρ`` meet) meets it; its bound has a neighbourhood that
 # vanishes as ``b → N``. Late in the horizon the measured ``E Ψ_t`` sits at about 0.29 of the
 # neighbourhood, the largest ratio found: the proof's two halvings of the reference error

@@ -93,9 +93,9 @@ assert max(finals.values()) < 0.01 * g.floor
 # Theorem 5 (:ref:`theorem-5-paper`), not the paper's statement. The worst-case search found two
 # clients in ``R²`` on which it is exceeded
 # (:func:`mastref.catalogue.theorem5_reconstructed.counterexample_instance`): a nearly flat but
-# very sparse client whose noise lands where the other client curves ``F``. Theorem 5 in this package's
-# constants holds on the same instance, and so does the reconstruction with a factor 2 on either
-# of its terms, as in the usual ABC template.
+# very sparse client whose noise lands where the other client curves ``F``. Theorem 5 in this
+# package's constants holds on the same instance, and so does the reconstruction with a factor 2
+# on either of its terms, as in the usual ABC template.
 
 from mastref.catalogue.theorem5_reconstructed import counterexample_instance  # noqa: E402
 from mastref.theorems.distributed import theorem5_reconstructed  # noqa: E402

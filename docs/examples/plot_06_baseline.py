@@ -81,7 +81,7 @@ assert np.all(gd_gap[ok] <= g.bound(trace.steps[ok])) and below < 50 and dsgd_ga
 # -------------------------
 # On a quadratic GD contracts each eigen-mode of ``A_D`` by ``(1 − γλ)²`` per step in value, so
 # the bound ``(1 − γμ)^t`` is approached only on the flattest mode and only while it has hardly
-# decayed. The verifier's instance (:func:`mastref.theorems.baseline.attained_instance`,
+# decayed. The verifier's instance (:func:`mastref.catalogue.baseline.attained_instance`,
 # ``κ = 10⁴``, start on the flat mode) keeps measured/bound ``= (1 − γμ)^t`` near 1 over its
 # horizon.
 
