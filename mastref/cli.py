@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import backend as bk
+from . import deep
 from ._version import __version__
 from .backend import OutFolderError, TaskFailed, write_atomic
 from .catalogue import registry
@@ -252,9 +253,10 @@ def _experiment(args: argparse.Namespace) -> int:
         if missing:
             raise UsageError(f"argument --data: {data} holds no {' or '.join(missing)}")
     out = _out(args.out)
-    if args.name not in (*EXPERIMENTS, "all"):
+    experiments = {**EXPERIMENTS, **({"deep": deep.run_deep} if deep.AVAILABLE else {})}
+    if args.name not in (*experiments, "all"):
         raise UsageError(f"experiment {args.name} needs the extra: pip install 'mastref[jax]'")
-    names = list(EXPERIMENTS) if args.name == "all" else [args.name]
+    names = list(experiments) if args.name == "all" else [args.name]
     resume = f"mastref experiment {args.name} --resume --out {out}{_same_run(args)}"
     echo = _echo(args)
     with _client(args) as client:
@@ -262,7 +264,7 @@ def _experiment(args: argparse.Namespace) -> int:
         args.hint = f"finished configurations are in {where}; continue with: {resume}"
         for name in names:
             echo(f"experiment {name}: running ({'quick' if args.quick else 'full'}) ...")
-            summary = EXPERIMENTS[name](
+            summary = experiments[name](
                 args.data,
                 out,
                 quick=args.quick,

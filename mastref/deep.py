@@ -24,6 +24,7 @@ configurations are recorded in ``out/deep/records/`` (``--resume`` reads them ba
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from functools import partial
 from pathlib import Path
@@ -32,11 +33,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import experiments as ex
+from .backend import load_record
 from .experiments import _data_name, _data_setting, _sweep, _write_csv, base_seed
 from .experiments import load_a5a as _load_a5a
+from .jax import mast_value_and_grad, rng_key, single_thread_env
+from .sketches import Bernoulli, RandK
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+#: Whether the extra ``mastref[jax]`` (JAX, optax, scikit-learn) is installed.
+AVAILABLE = all(importlib.util.find_spec(m) is not None for m in ("jax", "optax", "sklearn"))
 
 #: Pruned fractions of the parameters.
 SPARSITIES = (0.5, 0.7, 0.9)
@@ -108,8 +115,6 @@ def _trainer(law, epochs: int):
     import jax
     import optax
 
-    from .jax import mast_value_and_grad
-
     name = (repr(law), epochs)
     if name in _TRAINERS:
         return _TRAINERS[name]
@@ -174,8 +179,6 @@ def _deep_at(config: tuple, *, data, quick: bool, epochs: int, n_masks: int, see
     import jax.numpy as jnp
     from jax.flatten_util import ravel_pytree
 
-    from .jax import rng_key
-    from .sketches import Bernoulli, RandK
 
     name, s = config
     Xtr, ytr, Xte, yte, hidden = _dataset(name, data, quick, seed)
@@ -256,8 +259,6 @@ def run_deep(
     plots) to ``out/deep/``; returns the medians. ``n_seeds``, ``epochs``, ``n_masks`` and
     ``datasets`` override these; the other arguments are those of ``run_pruning``.
     """
-    from .jax import single_thread_env
-
     for key, value in single_thread_env().items():
         os.environ.setdefault(key, value)
     seed = base_seed(rng)
@@ -344,8 +345,6 @@ def summarise(by_config: dict, *, epochs: int, data_name: str = "a5a") -> tuple[
 def load_results(directory) -> tuple[dict, dict]:
     """``summarise`` of a finished run's records (``OUT/deep``, e.g.
     ``verification/experiments/deep``), without running anything."""
-    from .backend import load_record
-
     records = Path(directory) / "records"
     settings = load_record(records / "settings.json")
     by_config = {}

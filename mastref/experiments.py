@@ -24,7 +24,6 @@ reads those back instead of running them again, with the same results.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from collections.abc import Callable
 from functools import partial
@@ -872,18 +871,9 @@ def _stepsize_figure(ratios, qs, curves, *, T: int, R: int, data) -> Figure:
     return fig
 
 
-def run_deep(*args, **kwargs) -> dict:
-    """``mastref.deep.run_deep`` (MLPs through JAX: needs the extra ``mastref[jax]``)."""
-    from .deep import run_deep as run
-
-    return run(*args, **kwargs)
-
-
 EXPERIMENTS: dict[str, Callable[..., dict]] = {
     "pruning": run_pruning,
     "subsampling": run_subsampling,
     "distributed": run_distributed,
     "stepsize": run_stepsize,
 }
-if all(importlib.util.find_spec(m) is not None for m in ("jax", "optax", "sklearn")):
-    EXPERIMENTS["deep"] = run_deep  # the extra mastref[jax] is installed

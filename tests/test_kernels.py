@@ -236,10 +236,10 @@ def test_references_refuse_a_negative_lam():
     z, idx, sc = np.zeros(2), np.array([1]), np.array([2.0])
     rows = np.array([0])
     for call in (
-        lambda: mr.logistic_reference(X, y, -1.0, z, z, idx, sc),
-        lambda: mr.least_squares_reference(X, y, -1.0, z, z, idx, sc),
-        lambda: mr.logistic_batch_reference(X, y, -1.0, z, z, idx, sc, rows),
-        lambda: mr.least_squares_batch_reference(X, y, -1.0, z, z, idx, sc, rows),
+        lambda: mr.kernels.logistic_reference(X, y, -1.0, z, z, idx, sc),
+        lambda: mr.kernels.least_squares_reference(X, y, -1.0, z, z, idx, sc),
+        lambda: mr.kernels.logistic_batch_reference(X, y, -1.0, z, z, idx, sc, rows),
+        lambda: mr.kernels.least_squares_batch_reference(X, y, -1.0, z, z, idx, sc, rows),
     ):
         with pytest.raises(ValueError, match=r"argument 'lam' = -1\.0 must be >= 0"):
             call()

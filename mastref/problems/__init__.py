@@ -7,7 +7,7 @@ JAX itself is imported only when one is built). A new problem is one file: a sub
 kernel pack and kernels (``mastref.kernels.register_kernels``), or none (the reference path).
 """
 
-from .audit import audit
+from .auditing import audit
 from .base import FiniteSum, Problem, QuadraticForm
 from .function import FunctionProblem
 from .jax_problem import JaxProblem

@@ -17,7 +17,7 @@ from .._validation import (
     check_vector,
     finite_result,
 )
-from .audit import audit
+from .auditing import audit
 from .base import Problem
 
 
