@@ -30,7 +30,16 @@ from ..theorems.claims import (
 from ..verify.checker import check
 from ..verify.instances import QuadraticFamily, isotropic, near_scalar, random_quadratic
 from ..verify.result import RESOLUTION, CheckResult, verdict
-from .base import Check, Control, TheoremEntry, control_maker, instance_check, stored
+from .base import (
+    Check,
+    Control,
+    TheoremEntry,
+    at_step,
+    control_maker,
+    instance_check,
+    rebound,
+    stored,
+)
 
 # ------------------------------------------------------------------------------------------------
 # Instances and checks
@@ -179,6 +188,52 @@ def _stepsize_sweep(quick: bool, data=None):
     )
 
 
+#: Step fraction -> horizon of the step-axis checks: ``gamma mu T`` of about 300 and 30, so the
+#: bound sits on its neighbourhood (the start ``x_0 = x_D* + 3 u`` is forgotten by ``T/3``).
+_STEPS = {0.1: 3000, 0.01: 3000}
+
+
+def _step_checks() -> tuple:
+    """The neighbourhood at ``0.1`` and ``0.01 gamma_max`` on ``near_scalar(0.01)``.
+
+    Ceiling (proof): per coordinate DSGD is the scalar recursion of ``near_scalar``, whose
+    stationary ``E e^2 = gamma^2 sigma*^2 / (2 gamma E s^2 - gamma^2 E s^4)``; with
+    ``sigma*^2 -> 2 L_max Delta`` and ``E s^2, E s^4 -> 1`` as ``eps -> 0`` its ratio to the
+    neighbourhood ``2 gamma L_max Delta / mu`` is ``1 / (2 - gamma L_max)``: 1 at
+    ``gamma_max`` and 1/2 as ``gamma -> 0`` (the factor 2 of the stated neighbourhood is
+    attained only at the largest step). Measured: 0.515 at 0.1, 0.492 at 0.01 (the
+    ``1 - O(eps)`` of ``eps = 0.01``); promised 0.45.
+    """
+    return tuple(
+        instance_check(
+            f"theorem1-neighbourhood-step{fraction:g}",
+            "Theorem 1",
+            theorem1,
+            at_step(near_scalar, fraction),
+            part="neighbourhood",
+            floor=0.45,
+            n_steps=(T, T),
+            description=f"S = (1 +- 0.01) I at {fraction:g} gamma_max: the neighbourhood, "
+            "up to its ceiling 1/(2 - gamma L_max)",
+        )
+        for fraction, T in _STEPS.items()
+    )
+
+
+def floor_step_squared(mast, **kw) -> Guarantee:
+    """Control (step axis): Theorem 1 with the neighbourhood times ``gamma / gamma_max``
+    (equal at ``gamma_max``, quadratic in ``gamma`` below it)."""
+    g = quietly(theorem1, mast, **kw)
+    return rebound(g, floor=g.floor * min(1.0, g.gamma / g.gamma_max))
+
+
+def rate_sqrt(mast, **kw) -> Guarantee:
+    """Control (step axis): Theorem 1 with the rate ``1 - mu sqrt(gamma gamma_max)`` (equal at
+    ``gamma_max``, faster below it)."""
+    g = quietly(theorem1, mast, **kw)
+    return rebound(g, floor=g.floor, rate=1.0 - g.values["mu"] * (g.gamma * g.gamma_max) ** 0.5)
+
+
 def _checks() -> tuple:
 
     return (
@@ -202,6 +257,7 @@ def _checks() -> tuple:
             n_steps=(300, 300),
             description="S = (1 +- 0.01) I on ||x - x*||^2/2: the neighbourhood, up to 1 - O(eps)",
         ),
+        *_step_checks(),
         Check(
             name="theorem1-logistic-synthetic",
             theorem="Theorem 1",
@@ -319,6 +375,35 @@ def _controls() -> tuple:
             "rate 1 - gamma L (L = L_f L_D in place of mu)",
             rate=lambda g, c: 1 - g * c["L"],
         ),
+        *(
+            step_control(name, claim, change)
+            for name, claim, change in (
+                (
+                    "theorem1-floor-step-squared",
+                    floor_step_squared,
+                    "neighbourhood times gamma/gamma_max (wrong only below gamma_max)",
+                ),
+                (
+                    "theorem1-rate-sqrt",
+                    rate_sqrt,
+                    "rate 1 - mu sqrt(gamma gamma_max) (wrong only below gamma_max)",
+                ),
+            )
+        ),
+    )
+
+
+def step_control(name: str, claim, change: str, fraction: float = 0.01) -> Control:
+    """A step-axis control of Theorem 1, held against ``theorem1-neighbourhood-step0.01``."""
+    return Control(
+        name=name,
+        theorem="Theorem 1",
+        claim=claim,
+        change=change,
+        family=_family(2, step_fraction=(0.01, 1.0)),
+        instance=at_step(near_scalar, fraction),
+        n_steps=_STEPS[fraction],
+        killed_by=f"theorem1-neighbourhood-step{fraction:g}",
     )
 
 

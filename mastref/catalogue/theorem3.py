@@ -24,8 +24,18 @@ from ..theorems.claims import (
 )
 from ..verify.checker import check
 from ..verify.instances import QuadraticFamily, near_scalar, random_logistic
-from .base import Check, TheoremEntry, control_maker, instance_check, stored
+from .base import (
+    Check,
+    Control,
+    TheoremEntry,
+    at_step,
+    control_maker,
+    instance_check,
+    rebound,
+    stored,
+)
 from .theorem1 import attained_instance
+from .theorem2 import stationary_instance
 
 # ------------------------------------------------------------------------------------------------
 # Instances, checks and negative controls
@@ -85,6 +95,33 @@ def _application(strongly_convex: bool):
     return run
 
 
+#: Step fraction (of gamma_max = 2 mu/(L A)) -> horizon of the step-axis checks.
+_STEPS = {0.1: 3000, 0.01: 3000}
+
+
+def floor_step_squared(mast, *, strongly_convex: bool = True, **kw) -> Guarantee:
+    """Control (step axis): the strongly convex form with the neighbourhood times
+    ``min(1, gamma/gamma_def)``, ``gamma_def = gamma_max/2`` the default step."""
+    g = quietly(theorem3, mast, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    return rebound(g, floor=g.floor * min(1.0, 2 * g.gamma / g.gamma_max))
+
+
+def nonconvex_floor_06(mast, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Control (nonconvex axis): the nonconvex form with its neighbourhood times 0.6."""
+    g = quietly(theorem3, mast, strongly_convex=strongly_convex, **kw)
+    if strongly_convex:
+        return g
+    v = g.values
+    return rebound(
+        g,
+        floor=0.6 * g.floor,
+        growth=1.0 + v["L"] * v["A"] * g.gamma**2,
+        values={"delta_0": v["delta_0"] / (1.0 - v["L"] * v["B"] * g.gamma / 2.0)},
+    )
+
+
 def _checks() -> tuple:
 
     return (
@@ -107,6 +144,31 @@ def _checks() -> tuple:
             floor=0.95,
             n_steps=(300, 300),
             description="S = (1 +- 0.01) I: L C gamma^2/(2 rho) attained up to 1 - O(eps)",
+        ),
+        *(
+            instance_check(
+                f"theorem3-sc-neighbourhood-step{fraction:g}",
+                "Theorem 3 (strongly convex)",
+                theorem3_sc,
+                at_step(near_scalar, fraction),
+                part="neighbourhood",
+                floor=0.95,
+                n_steps=(T, T),
+                description=f"S = (1 +- 0.01) I at {fraction:g} gamma_max: L C gamma^2/(2 rho)"
+                " (rho = 2 gamma mu - L A gamma^2 keeps it attained at small steps: 0.98)",
+            )
+            for fraction, T in _STEPS.items()
+        ),
+        instance_check(
+            "theorem3-nonconvex-stationary",
+            "Theorem 3",
+            theorem3,
+            lambda: stationary_instance(300),
+            part="neighbourhood",
+            floor=0.9,
+            n_steps=(300, 300),
+            description="exact oracle (Theorem 2's bound): S = (1 +- 0.01) I at the stationary "
+            "distance, T = 300",
         ),
         Check(
             name="theorem3-sc-logistic-tau8",
@@ -183,6 +245,26 @@ def _controls() -> tuple:
             quad_term=0.0,
         ),
         control("theorem3-half-A", "ABC constant A halved", A_scale=0.5),
+        Control(
+            name="theorem3-sc-floor-step-squared",
+            theorem="Theorem 3 (strongly convex)",
+            claim=floor_step_squared,
+            change="neighbourhood times gamma/gamma_def (wrong only below the default step)",
+            family=_family(2, step_fraction=(0.01, 1.0)),
+            instance=at_step(near_scalar, 0.1),
+            n_steps=_STEPS[0.1],
+            killed_by="theorem3-sc-neighbourhood-step0.1",
+        ),
+        Control(
+            name="theorem3-nonconvex-floor-0.6",
+            theorem="Theorem 3",
+            claim=nonconvex_floor_06,
+            change="nonconvex neighbourhood times 0.6 (strongly convex form unchanged)",
+            family=_family(2, start="offset"),
+            instance=lambda: stationary_instance(300),
+            n_steps=300,
+            killed_by="theorem3-nonconvex-stationary",
+        ),
     )
 
 

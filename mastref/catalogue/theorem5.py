@@ -27,7 +27,16 @@ from ..theorems.claims import (
 )
 from ..verify.checker import check
 from ..verify.instances import Instance, QuadraticFamily, isotropic, near_scalar, random_quadratic
-from .base import Check, TheoremEntry, control_maker, instance_check, stored
+from .base import (
+    Check,
+    Control,
+    TheoremEntry,
+    at_step,
+    control_maker,
+    instance_check,
+    rebound,
+    stored,
+)
 from .theorem2 import stationary_instance
 
 # ------------------------------------------------------------------------------------------------
@@ -106,6 +115,19 @@ def _application(law: str):
     return run
 
 
+#: Step fraction (of gamma_max = 1/A) -> horizon of the step-axis checks.
+_STEPS = {0.1: 3000, 0.01: 3000}
+
+
+def floor_step_squared(problem, *, strongly_convex: bool = True, **kw) -> Guarantee:
+    """Control (step axis): the strongly convex form with the neighbourhood times
+    ``gamma/gamma_max``."""
+    g = quietly(theorem5, problem, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    return rebound(g, floor=g.floor * min(1.0, g.gamma / g.gamma_max))
+
+
 def _checks() -> tuple:
 
     return (
@@ -128,6 +150,20 @@ def _checks() -> tuple:
             floor=0.95,
             n_steps=(300, 300),
             description="one client, S = (1 +- 0.01) I: 2 gamma A Delta_M/mu_F, up to 1 - O(eps)",
+        ),
+        *(
+            instance_check(
+                f"theorem5-sc-neighbourhood-step{fraction:g}",
+                "Theorem 5 (strongly convex)",
+                theorem5_sc,
+                at_step(near_scalar_client, fraction),
+                part="neighbourhood",
+                floor=0.45,
+                n_steps=(T, T),
+                description=f"one client, S = (1 +- 0.01) I at {fraction:g} gamma_max: the "
+                "neighbourhood up to Theorem 1's ceiling 1/(2 - gamma A) at small steps",
+            )
+            for fraction, T in _STEPS.items()
         ),
         instance_check(
             "theorem5-sc-neighbourhood-two-clients",
@@ -256,6 +292,16 @@ def _controls() -> tuple:
             growth=False,
             n_steps=10,
             family=_family(2, step_fraction=(0.05, 20.0)),
+        ),
+        Control(
+            name="theorem5-sc-floor-step-squared",
+            theorem="Theorem 5 (strongly convex)",
+            claim=floor_step_squared,
+            change="neighbourhood times gamma/gamma_max (wrong only below gamma_max)",
+            family=_family(2, step_fraction=(0.01, 1.0)),
+            instance=at_step(near_scalar_client, 0.1),
+            n_steps=_STEPS[0.1],
+            killed_by="theorem5-sc-neighbourhood-step0.1",
         ),
     )
 
