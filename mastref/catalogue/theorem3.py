@@ -10,11 +10,15 @@ Checks and controls
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
 
 from ..mast import MAST
-from ..sketches import Partition
-from ..theorems import theorem3
+from ..problems import LeastSquares
+from ..sketches import Bernoulli, FiniteSketch, Identity, Partition
+from ..theorems import tau_nice_abc, theorem3
 from ..theorems.claims import (
     Guarantee,
     InvalidGuarantee,
@@ -95,6 +99,128 @@ def _application(strongly_convex: bool):
     return run
 
 
+def finite_sum(X, y, law, tau: int, x0: float = 3.0):
+    """A ``MAST`` of ``LeastSquares(X, y)`` (``f_i = 1/2 (a_i^T x - y_i)^2``) with ``v = 0``,
+    the tau-nice oracle's batch size and the start ``x0 1``, measured exactly by enumerating
+    the (sketch atom, batch) pairs (``expected_dsgd(..., oracle="minibatch")``)."""
+    f = LeastSquares(np.asarray(X, dtype=float), np.asarray(y, dtype=float))
+    return MAST(f, law, shift=np.zeros(f.n_features)), tau, np.full(f.n_features, x0)
+
+
+#: The finite-sum stress instances of Theorem 3, each isolating one ABC term:
+#: ``A``: six identical samples ``f_i = x^2/2``, Bernoulli(1/2), tau = 3 (``c_tau + B_tau = 1``,
+#: so ``A = L_S^max L`` and the bound is Theorem 3's attained exact-oracle form: equality);
+#: ``Delta``: six identical samples ``(x - 3)^2/2`` with ``S = 1 +- 0.01`` (``C = 2 A Delta``,
+#: ``Delta_data = 0``: the near-scalar neighbourhood, 0.96); ``Delta_data``: ``f_{1,2} =
+#: (x -+ 1)^2/2``, identity, tau = 1 (the step ``gamma = 1`` jumps to +-1: value gap 1/2, the
+#: floor ``L C gamma^2/(2 rho)`` exactly); ``L_i``: 19 samples ``(x - 1/19)^2/2`` and one
+#: ``(sqrt(19) x + 1/sqrt(19))^2/2`` (``x* = 0``, ``max_i L_i = 19`` against a mean of 1.9),
+#: identity, tau = 1: the ``A_tau Delta_data`` term with unequal ``L_i``.
+FINITE_SUMS = {
+    "A": lambda: finite_sum(np.ones((6, 1)), np.zeros(6), Bernoulli(0.5, 1), 3),
+    "Delta": lambda: finite_sum(
+        np.ones((6, 1)), np.full(6, 3.0), FiniteSketch(np.array([[0.99], [1.01]])), 3
+    ),
+    "Delta_data": lambda: finite_sum([[1.0], [1.0]], [1.0, -1.0], Identity(1), 1),
+    "L_i": lambda: finite_sum(
+        [[math.sqrt(19)]] + [[1.0]] * 19, [-1 / math.sqrt(19)] + [1 / 19] * 19, Identity(1), 1
+    ),
+}
+
+
+def _finite_sum_check(
+    name, term, claim, *, part="", floor=None, n_steps=100, kind="stress", description=""
+):
+    """A check of ``claim`` (Theorem 3's form) on ``FINITE_SUMS[term]`` with its tau-nice
+    oracle, measured exactly; ``against`` runs another claim there, at the theorem's step."""
+
+    def against(other, quick: bool = False):
+        mast, tau, x0 = FINITE_SUMS[term]()
+        gamma = claim(mast, x0=x0, batch_size=tau, n_steps=n_steps).gamma  # the theorem's step
+        g = other(mast, x0=x0, batch_size=tau, n_steps=n_steps, gamma=gamma)
+        return check(
+            g,
+            mast,
+            x0=x0,
+            n_steps=n_steps,
+            method="exact",
+            name=name,
+            instance=f"{mast.problem!r}, {mast.sketch!r}, tau = {tau}",
+            part=part,
+            floor=floor,
+        )
+
+    return Check(
+        name=name,
+        theorem="Theorem 3 (strongly convex)" if claim is theorem3_sc else "Theorem 3",
+        run=lambda quick, data=None: against(claim, quick),
+        against=against,
+        part=part,
+        kind=kind,
+        description=description,
+    )
+
+
+def _strongly_convex(claim):
+    """``claim`` in its strongly convex form (``strongly_convex=True``)."""
+
+    def sc(mast, **kw) -> Guarantee:
+        return claim(mast, strongly_convex=True, **kw)
+
+    sc.__name__ = claim.__name__
+    return sc
+
+
+def _tau_variant(mast, batch_size, abc, kw, constants_of):
+    """Theorem 3 with the tau-nice ``(A, C) = constants_of(mast, tau, tau_nice_abc)``
+    (``B = 0``), the oracle still the tau-nice one."""
+    if batch_size is None or abc is not None:
+        return theorem3(mast, batch_size=batch_size, abc=abc, **kw)
+    tn = tau_nice_abc(mast, batch_size)
+    A, C = constants_of(mast, int(batch_size), tn)
+    g = quietly(theorem3, mast, abc=(A, 0.0, C), **kw)
+    return replace(
+        g,
+        values={**g.values, **{k: v for k, v in tn.items() if k not in ("A", "B", "C")}},
+        options={"oracle": "minibatch", "batch_size": int(batch_size)},
+    )
+
+
+def tau_A_mean_L(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Control (tau axis): ``A_tau = c_tau max_i L_i`` with the mean of the ``L_i``."""
+
+    def constants(m, tau, tn):
+        LS, A_tau = m.sketch.L_S_max, tn["c_tau"] * float(np.mean(m.problem.L_i))
+        A = LS * (A_tau + tn["B_tau"] * m.problem.L)
+        return A, 2 * A * tn["Delta"] + 2 * LS * A_tau * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+def tau_c_without_bessel(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Control (tau axis): ``c_tau = (n - tau)/(tau n)`` (no Bessel factor) in C's data term."""
+
+    def constants(m, tau, tn):
+        n, LS = m.problem.n_samples, m.sketch.L_S_max
+        c = (n - tau) / (tau * n)
+        A_tau = c * float(np.max(m.problem.L_i))
+        return tn["A"], 2 * tn["A"] * tn["Delta"] + 2 * LS * A_tau * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+def tau_B_linear(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Control (tau axis): ``B_tau = (tau - 1)/(n - 1)`` for ``n (tau - 1)/(tau (n - 1))``."""
+
+    def constants(m, tau, tn):
+        n, LS = m.problem.n_samples, m.sketch.L_S_max
+        B = 1.0 if n == 1 else (tau - 1) / (n - 1)
+        A = LS * (tn["A_tau"] + B * m.problem.L)
+        return A, 2 * A * tn["Delta"] + 2 * LS * tn["A_tau"] * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
 #: Step fraction (of gamma_max = 2 mu/(L A)) -> horizon of the step-axis checks.
 _STEPS = {0.1: 3000, 0.01: 3000}
 
@@ -158,6 +284,52 @@ def _checks() -> tuple:
                 " (rho = 2 gamma mu - L A gamma^2 keeps it attained at small steps: 0.98)",
             )
             for fraction, T in _STEPS.items()
+        ),
+        _finite_sum_check(
+            "theorem3-tau-A",
+            "A",
+            theorem3_sc,
+            floor=0.99,
+            n_steps=30,
+            description="six identical samples x^2/2, Bernoulli(1/2), tau = 3: the A term, "
+            "equality at every step (exact over (atom, batch))",
+        ),
+        _finite_sum_check(
+            "theorem3-tau-Delta",
+            "Delta",
+            theorem3_sc,
+            part="neighbourhood",
+            floor=0.95,
+            n_steps=300,
+            description="six identical samples (x - 3)^2/2, S = 1 +- 0.01, tau = 3: C's Delta "
+            "term, up to 1 - O(eps)",
+        ),
+        _finite_sum_check(
+            "theorem3-tau-Delta-data",
+            "Delta_data",
+            theorem3_sc,
+            part="neighbourhood",
+            floor=0.99,
+            n_steps=100,
+            description="f_1,2 = (x -+ 1)^2/2, identity, tau = 1: C's Delta_data term, equality",
+        ),
+        _finite_sum_check(
+            "theorem3-tau-unequal-L",
+            "L_i",
+            theorem3_sc,
+            part="neighbourhood",
+            floor=0.33,
+            n_steps=300,
+            description="one sample with L_i = 19, nineteen with 1, identity, tau = 1: "
+            "A_tau = c_tau max_i L_i in C (0.357; the transient reaches 0.95)",
+        ),
+        _finite_sum_check(
+            "theorem3-nonconvex-tau-Delta-data",
+            "Delta_data",
+            theorem3,
+            kind="application",
+            n_steps=100,
+            description="nonconvex form on f_1,2 = (x -+ 1)^2/2, tau = 1 (0.41 early)",
         ),
         instance_check(
             "theorem3-nonconvex-stationary",
@@ -264,6 +436,38 @@ def _controls() -> tuple:
             instance=lambda: stationary_instance(300),
             n_steps=300,
             killed_by="theorem3-nonconvex-stationary",
+        ),
+        *(
+            Control(
+                name=name,
+                theorem="Theorem 3 (strongly convex)",
+                claim=_strongly_convex(claim),
+                change=change,
+                family=_family(2),
+                instance=None,
+                theta=None,
+                killed_by=by,
+            )
+            for name, claim, change, by in (
+                (
+                    "theorem3-tau-A-mean-L",
+                    tau_A_mean_L,
+                    "A_tau with the mean of the L_i in place of the max (wrong only for tau < n)",
+                    "theorem3-tau-unequal-L",
+                ),
+                (
+                    "theorem3-tau-c-without-Bessel",
+                    tau_c_without_bessel,
+                    "c_tau = (n - tau)/(tau n) in C's data term (wrong only for tau < n)",
+                    "theorem3-tau-Delta-data",
+                ),
+                (
+                    "theorem3-tau-B-linear",
+                    tau_B_linear,
+                    "B_tau = (tau - 1)/(n - 1) (wrong only for 1 < tau < n)",
+                    "theorem3-tau-A",
+                ),
+            )
         ),
     )
 
