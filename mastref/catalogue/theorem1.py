@@ -10,16 +10,17 @@ Checks and controls
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from .._validation import DivergenceWarning
-from ..data import load_libsvm, synthetic_a5a_like
+from ..data import load_a5a, synthetic_a5a_like
 from ..exact import expected_dsgd
 from ..mast import MAST
 from ..problems import LogisticRegression
-from ..sketches import Partition, RandK
+from ..sketches import Bernoulli, Partition, RandK
 from ..theorems import theorem1
 from ..theorems.claims import (
     Guarantee,
@@ -70,7 +71,7 @@ def _logistic(source: str):
     def run(quick: bool, data=None):
 
         if source == "a5a":
-            X, y = load_libsvm(Path(data) / "a5a" if Path(data).is_dir() else data, n_features=123)
+            X, y = load_a5a(Path(data) / "a5a" if (Path(data) / "a5a").is_dir() else data)
             lr = LogisticRegression(X, y, 1e-3)
             R, T = (20 if quick else 100), (200 if quick else 1000)
             inst = f"a5a (n={lr.n_samples}, d=123, lam=1e-3), Partition(4), v = 0"
@@ -234,6 +235,28 @@ def rate_sqrt(mast, **kw) -> Guarantee:
     return rebound(g, floor=g.floor, rate=1.0 - g.values["mu"] * (g.gamma * g.gamma_max) ** 0.5)
 
 
+def nonuniform_bernoulli_instance():
+    """Isotropic quadratic, Bernoulli with ``p = (0.1, 1)``, ``v = x*``: ``L_S^max = 100``
+    while ``L_D mu_D = 10`` (they agree for uniform laws)."""
+    return isotropic(2, Bernoulli(np.array([0.1, 1.0]), 2), rng=0)
+
+
+def LS_max_as_LD_muD(mast, *, gamma=None, **kw) -> Guarantee:
+    """Control (law axis): ``L_S^max`` replaced by ``L_D mu_D`` (step limit, neighbourhood)."""
+    law = mast.sketch
+    g0 = quietly(theorem1, mast, **kw)
+    L_max = g0.values["L_max"] * law.L_D * law.mu_D / law.L_S_max
+    gam = 1.0 / L_max if gamma is None else gamma
+    g = quietly(theorem1, mast, gamma=gam, **kw)
+    v = g.values
+    return rebound(
+        replace(g, gamma_max=1.0 / L_max),
+        floor=2 * gam * L_max * v["Delta"] / v["mu"],
+        rate=1 - gam * v["mu"],
+        values={"L_max": L_max},
+    )
+
+
 def _checks() -> tuple:
 
     return (
@@ -258,6 +281,15 @@ def _checks() -> tuple:
             description="S = (1 +- 0.01) I on ||x - x*||^2/2: the neighbourhood, up to 1 - O(eps)",
         ),
         *_step_checks(),
+        instance_check(
+            "theorem1-nonuniform-bernoulli",
+            "Theorem 1",
+            theorem1,
+            nonuniform_bernoulli_instance,
+            kind="application",
+            n_steps=(100, 100),
+            description="isotropic, Bernoulli p = (0.1, 1), v = x*: L_S^max = 100 (0.91 early)",
+        ),
         Check(
             name="theorem1-logistic-synthetic",
             theorem="Theorem 1",
@@ -384,6 +416,11 @@ def _controls() -> tuple:
                     "neighbourhood times gamma/gamma_max (wrong only below gamma_max)",
                 ),
                 (
+                    "theorem1-LS_max-as-LD-muD",
+                    LS_max_as_LD_muD,
+                    "L_S^max replaced by L_D mu_D (wrong only for non-uniform laws)",
+                ),
+                (
                     "theorem1-rate-sqrt",
                     rate_sqrt,
                     "rate 1 - mu sqrt(gamma gamma_max) (wrong only below gamma_max)",
@@ -394,7 +431,17 @@ def _controls() -> tuple:
 
 
 def step_control(name: str, claim, change: str, fraction: float = 0.01) -> Control:
-    """A step-axis control of Theorem 1, held against ``theorem1-neighbourhood-step0.01``."""
+    """A control of Theorem 1 held against ``theorem1-neighbourhood-step0.01`` (the law-axis
+    one against ``theorem1-nonuniform-bernoulli``)."""
+    if "LD" in name:
+        return Control(
+            name=name,
+            theorem="Theorem 1",
+            claim=claim,
+            change=change,
+            family=_family(2),
+            killed_by="theorem1-nonuniform-bernoulli",
+        )
     return Control(
         name=name,
         theorem="Theorem 1",

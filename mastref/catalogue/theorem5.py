@@ -170,6 +170,37 @@ def opposed_instance() -> Instance:
     )
 
 
+def unequal_laws_instance() -> Instance:
+    """Two clients ``f_i = (x - 1)^2/2`` in ``d = 1`` with the same ``L_i`` and different laws,
+    Bernoulli(0.1) (``L_S^max = 100``) and the identity, started at 0: ``max_i L_i L_S_i^max``
+    is client 1's, ``(max_i L_i)(min_i L_S_i^max)`` is 100 times smaller."""
+    return Instance(
+        A=(np.eye(1), np.eye(1)),
+        b=(np.ones(1), np.ones(1)),
+        law=[Bernoulli(0.1, 1), Identity(1)],
+        v=np.zeros(1),
+        x0=np.zeros(1),
+        step_fraction=1.0,
+        distributed=True,
+    )
+
+
+def A_maxL_minLS(problem, *, gamma=None, **kw) -> Guarantee:
+    """Control (clients axis): the strongly convex form with ``A = (max_i L_i)(min_i
+    L_S_i^max)`` in the step limit and the neighbourhood."""
+    A = float(
+        max(c.problem.L for c in problem.clients) * min(c.sketch.L_S_max for c in problem.clients)
+    )
+    gam = 1.0 / A if gamma is None else gamma
+    g = quietly(theorem5, problem, strongly_convex=True, gamma=gam, **kw)
+    v = g.values
+    return rebound(
+        replace(g, gamma_max=1.0 / A),
+        floor=2 * gam * A * v["Delta_M"] / v["mu_F"],
+        values={"A": A},
+    )
+
+
 def A_mean(problem) -> float:
     """``(1/M) sum_i L_i L_{S_i}^max``: Theorem 5's ``A`` with the mean in place of the max."""
     return float(np.mean([c.L_max for c in problem.clients]))
@@ -293,6 +324,15 @@ def _checks() -> tuple:
             n_steps=(300, 300),
             description="f = (x -+ 1)^2/2, independent Bernoulli(1/2): Delta_M from the "
             "clients' optima alone",
+        ),
+        instance_check(
+            "theorem5-sc-unequal-laws",
+            "Theorem 5 (strongly convex)",
+            theorem5_sc,
+            unequal_laws_instance,
+            kind="application",
+            n_steps=(100, 100),
+            description="two clients, same f, laws Bernoulli(0.1) and the identity (0.17 early)",
         ),
         instance_check(
             "theorem5-sc-neighbourhood-two-clients",
@@ -451,6 +491,14 @@ def _controls() -> tuple:
             instance=opposed_instance,
             n_steps=300,
             killed_by="theorem5-sc-opposed-clients",
+        ),
+        Control(
+            name="theorem5-A-maxL-minLS",
+            theorem="Theorem 5 (strongly convex)",
+            claim=A_maxL_minLS,
+            change="A = (max_i L_i)(min_i L_S_i^max) (wrong only with unequal laws)",
+            family=_family(2, step_fraction=(0.05, 1.0)),
+            killed_by="theorem5-sc-unequal-laws",
         ),
     )
 
