@@ -296,7 +296,8 @@ def table(results: list[CheckResult]) -> str:
 
 
 def theorem_table(results: list[CheckResult], controls: list[ControlResult] | None) -> str:
-    """Per theorem: its best stress tightness against its promise, per part, and its controls."""
+    """Per theorem: its best stress tightness against its promise, per part (with the check
+    that reaches it), and its controls."""
     by_name = {r.name: r for r in results}
     lines = [
         "| theorem | relation | best tightness (late) | promised | per part | controls killed |",
@@ -305,11 +306,12 @@ def theorem_table(results: list[CheckResult], controls: list[ControlResult] | No
     for name, entry in registry().items():
         stress = [by_name[c.name] for c in entry.checks if c.kind == "stress" and c.name in by_name]
         best = max((r.late_tightness for r in stress), default=math.nan)
-        parts: dict[str, float] = {}
+        parts: dict[str, tuple[float, str]] = {}  # part -> (best late tightness, check)
         for r in stress:
             key = r.part or "whole"
-            parts[key] = max(parts.get(key, -math.inf), r.late_tightness)
-        per_part = ", ".join(f"{k} {v:.4g}" for k, v in parts.items()) or "-"
+            if r.late_tightness > parts.get(key, (-math.inf, ""))[0]:
+                parts[key] = (r.late_tightness, r.name)
+        per_part = ", ".join(f"{k} {v:.4g} ({c})" for k, (v, c) in parts.items()) or "-"
         killed = "-"
         if controls is not None:
             mine = [c for c in controls if c.name in {k.name for k in entry.controls}]
