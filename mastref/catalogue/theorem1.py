@@ -78,7 +78,7 @@ def _logistic(source: str):
         else:
             X, y = synthetic_a5a_like(400, 20, 5, rng=9)
             lr = LogisticRegression(X, y, 1e-2)
-            R, T = (200 if quick else 1000), (300 if quick else 2000)
+            R, T = (200 if quick else 400), (300 if quick else 1500)  # lean: an application
             inst = "synthetic a5a-like (n=400, d=20, lam=1e-2), Partition(4), v = 0"
         mast = MAST(lr, Partition(lr.n_features, 4, rng=0))
         g = theorem1(mast, x0=np.zeros(lr.n_features))

@@ -82,7 +82,7 @@ def _application(strongly_convex: bool):
                 instance=instance,
                 record={"geometric": 25},
             )
-        T = 200 if quick else 500
+        T = 200 if quick else 300
         g = theorem3(mast, x0=x0, n_steps=T, batch_size=8)
         return check(
             g,
