@@ -201,6 +201,40 @@ def A_maxL_minLS(problem, *, gamma=None, **kw) -> Guarantee:
     )
 
 
+def two_curvatures_instance() -> Instance:
+    """Two clients with the same minimiser and curvatures 1 and 0.01 in ``d = 2``: client 1
+    ``f_1 = 1/2 ||x - 3 1||^2`` with ``S = (1 +- 0.01) I``, client 2 ``0.01 f_1`` with the
+    identity, started 0.01 from ``x_D*`` (near the stationary distance): the noise is client
+    1's while ``min_i L_i L_{D_i} = 0.01``."""
+    one = near_scalar(0.01, offset=0.01)
+    return Instance(
+        A=(np.eye(2), 0.01 * np.eye(2)),
+        b=(one.b[0], 0.01 * one.b[0]),
+        law=[one.law, Identity(2)],
+        v=np.zeros(2),
+        x0=one.x0,
+        step_fraction=1.0,
+        distributed=True,
+    )
+
+
+def LF_min(problem, *, strongly_convex: bool = False, gamma=None, n_steps=None, **kw):
+    """Control (clients axis, nonconvex): ``L_F`` replaced by ``min_i L_i L_{D_i}`` in the
+    default step, the growth factor and the neighbourhood (strongly convex form unchanged)."""
+    if strongly_convex:
+        return quietly(theorem5, problem, strongly_convex=True, gamma=gamma, n_steps=n_steps, **kw)
+    L_F = float(min(c.L for c in problem.clients))
+    A = problem.A
+    gam = 1 / math.sqrt(L_F * A * n_steps) if gamma is None else gamma
+    g = quietly(theorem5, problem, gamma=gam, n_steps=n_steps, **kw)
+    return rebound(
+        g,
+        floor=L_F * A * gam * g.values["Delta_M"],
+        growth=1 + L_F * A * gam**2,
+        values={"L_F": L_F},
+    )
+
+
 def A_mean(problem) -> float:
     """``(1/M) sum_i L_i L_{S_i}^max``: Theorem 5's ``A`` with the mean in place of the max."""
     return float(np.mean([c.L_max for c in problem.clients]))
@@ -324,6 +358,16 @@ def _checks() -> tuple:
             n_steps=(300, 300),
             description="f = (x -+ 1)^2/2, independent Bernoulli(1/2): Delta_M from the "
             "clients' optima alone",
+        ),
+        instance_check(
+            "theorem5-nonconvex-two-curvatures",
+            "Theorem 5",
+            theorem5,
+            two_curvatures_instance,
+            floor=0.4,
+            n_steps=(300, 300),
+            description="nonconvex form, two clients with curvatures 1 and 0.01 and one "
+            "minimiser, near the stationary distance (late 0.43)",
         ),
         instance_check(
             "theorem5-sc-unequal-laws",
@@ -499,6 +543,14 @@ def _controls() -> tuple:
             change="A = (max_i L_i)(min_i L_S_i^max) (wrong only with unequal laws)",
             family=_family(2, step_fraction=(0.05, 1.0)),
             killed_by="theorem5-sc-unequal-laws",
+        ),
+        Control(
+            name="theorem5-nonconvex-L_F-min",
+            theorem="Theorem 5",
+            claim=LF_min,
+            change="L_F replaced by min_i L_i L_D_i (nonconvex; wrong only with unequal L_i)",
+            family=_family(2, step_fraction=(0.05, 1.0)),
+            killed_by="theorem5-nonconvex-two-curvatures",
         ),
     )
 
