@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 
-from ..theorems.claims import Guarantee
+from ..theorems.claims import (
+    Guarantee,
+    geometric,
+    geometric_parts,
+    sublinear,
+    sublinear_parts,
+)
 from ..verify.checker import check
 from ..verify.instances import claim_at
 from ..verify.result import CheckResult
@@ -36,7 +42,9 @@ class Check:
     ``"application"`` (a realistic instance: tightness reported, no floor),
     ``"prediction"`` (a qualitative prediction of THEORY.md §7) or ``"counterexample"`` (an
     instance on which a reconstructed form fails: ``violated`` is the expected outcome).
-    ``method`` is one of ``METHODS``.
+    ``method`` is one of ``METHODS``. ``against(claim, quick)``, where set, runs the same
+    instance, horizon and judgement with another claim in place of the theorem (how a negative
+    control is killed by this check).
 
     Examples
     --------
@@ -54,6 +62,7 @@ class Check:
     method: str = "exact"
     description: str = ""
     needs_data: bool = False
+    against: Callable | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -74,6 +83,8 @@ class Control:
     be made to fail carries in ``true_because`` a proof that it is in fact true, and is not
     counted; one that survived every search without being shown true says so in
     ``unresolved`` (it counts against the kill rate, but does not fail ``mastref verify``).
+    ``killed_by`` names the catalogue check whose instance and horizon (``Check.against``) the
+    control is held against (its ``instance``, ``n_steps`` and ``window`` are that check's).
     """
 
     name: str
@@ -87,6 +98,7 @@ class Control:
     window: str = "all"
     true_because: str = ""
     unresolved: str = ""
+    killed_by: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,6 +162,24 @@ def control_maker(
     return control
 
 
+def at_step(instance: Callable, fraction: float) -> Callable:
+    """``instance()`` taken at ``fraction`` of the claim's step limit (or of its default step).
+
+    Examples
+    --------
+    >>> from mastref.catalogue.base import at_step
+    >>> from mastref.verify.instances import near_scalar
+    >>> at_step(near_scalar, 0.1)().step_fraction
+    0.1
+    """
+
+    def build():
+        inst = instance()
+        return type(inst)(**{**inst.__dict__, "step_fraction": fraction})
+
+    return build
+
+
 def instance_check(
     name: str,
     theorem: str,
@@ -170,10 +200,10 @@ def instance_check(
     ``(quick, full)``; ``part``, ``floor`` and ``notes`` as in ``mastref.check``.
     """
 
-    def run(quick: bool, data=None) -> CheckResult:
+    def against(other: Callable[..., Guarantee], quick: bool = False) -> CheckResult:
         inst = instance() if callable(instance) else instance
         T = n_steps[0] if quick else n_steps[1]
-        obj, g = claim_at(claim, inst, T)
+        obj, g = claim_at(other, inst, T)
         return check(
             g,
             obj,
@@ -187,12 +217,59 @@ def instance_check(
             notes=notes,
         )
 
+    def run(quick: bool, data=None) -> CheckResult:
+        return against(claim, quick)
+
     return Check(
         name=name,
         theorem=theorem,
         run=run,
+        against=against,
         part=part,
         kind=kind,
         method="exact",
         description=description,
+    )
+
+
+def rebound(
+    g: Guarantee,
+    *,
+    floor: float,
+    rate: float | None = None,
+    growth: float | None = None,
+    values: dict | None = None,
+) -> Guarantee:
+    """``g`` with its neighbourhood ``floor`` (and its ``rate``, or with ``growth`` the
+    sublinear ``growth^t delta_0/(gamma t) + floor`` of the nonconvex forms) replaced: the
+    claims of the per-axis negative controls, which patch a theorem's guarantee.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> from mastref.catalogue.base import rebound
+    >>> g = mr.theorem1(mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1)))
+    >>> float(rebound(g, floor=0.0).bound(10**6))
+    0.0
+    """
+    v = {**g.values, **(values or {})}
+    if growth is not None:
+        d0 = v["delta_0"]
+        return replace(
+            g,
+            values=v,
+            floor=floor,
+            bound=sublinear(growth, d0, g.gamma, floor),
+            parts=sublinear_parts(growth, d0, g.gamma, floor),
+        )
+    rate = g.rate if rate is None else min(max(rate, 0.0), 1.0)
+    start = v["delta_0"] if g.quantity == "value_gap" else v.get("lyapunov_0", v.get("dist2_0"))
+    return replace(
+        g,
+        values=v,
+        floor=floor,
+        rate=rate,
+        bound=geometric(rate, start, floor),
+        parts=geometric_parts(rate, start, floor),
     )

@@ -16,7 +16,7 @@ from ..theorems.claims import (
     sublinear_parts,
 )
 from ..verify.instances import QuadraticFamily, near_scalar, near_scalar_spread
-from .base import TheoremEntry, control_maker, instance_check, stored
+from .base import Control, TheoremEntry, control_maker, instance_check, rebound, stored
 
 # ------------------------------------------------------------------------------------------------
 # Instances, checks and negative controls
@@ -30,7 +30,7 @@ def _family(d: int = 3, step_fraction=(1, 1), **kw):
     )
 
 
-def stationary_instance(n_steps: int, eps: float = 0.01):
+def stationary_instance(n_steps: int, eps: float = 0.01, fraction: float = 1.0):
     """Argued worst case: ``mastref.verify.instances.near_scalar(eps)`` started at the stationary
     distance of Theorem 2's default step for horizon ``n_steps``.
 
@@ -43,11 +43,28 @@ def stationary_instance(n_steps: int, eps: float = 0.01):
     to 1 as ``eps -> 0``. The transient ``a^T delta_0/(gamma T)`` adds about ``e/(2 sqrt(T))``
     of the neighbourhood to the bound (14 % at ``T = 100``, 8 % at ``T = 300``), so the
     tightness is ``1 - O(eps) - O(1/sqrt(T))``: 0.90 at ``T = 100``, 0.93 at ``T = 300``.
+    With ``fraction`` the instance is taken at ``fraction`` times the default step (and started
+    at that step's stationary distance); the transient then adds ``O(1/(gamma T))``.
     """
 
     base = near_scalar(eps)
-    gamma = theorem2(base.objective(), x0=base.x0, n_steps=n_steps).gamma
-    return near_scalar(eps, offset=math.sqrt(base.d * near_scalar_spread(eps, gamma)))
+    gamma = fraction * theorem2(base.objective(), x0=base.x0, n_steps=n_steps).gamma
+    inst = near_scalar(eps, offset=math.sqrt(base.d * near_scalar_spread(eps, gamma)))
+    return type(inst)(**{**inst.__dict__, "step_fraction": fraction})
+
+
+#: Step fraction (of the default step) -> horizon of the step-axis checks.
+_STEPS = {0.1: 3000, 0.01: 30000}
+
+
+def floor_step_squared(mast, **kw) -> Guarantee:
+    """Control (step axis): Theorem 2 with the neighbourhood times ``min(1, gamma/gamma_def)``,
+    ``gamma_def = 1/sqrt(L L_max T)`` (equal at the default step, quadratic below it)."""
+    g = quietly(theorem2, mast, **kw)
+    v = g.values
+    LL = v["L"] * v["L_max"]
+    gamma_def = 1.0 / math.sqrt(LL * g.n_steps)
+    return rebound(g, floor=g.floor * min(1.0, g.gamma / gamma_def), growth=1.0 + LL * g.gamma**2)
 
 
 def _checks() -> tuple:
@@ -71,6 +88,26 @@ def _checks() -> tuple:
             floor=0.9,
             n_steps=(300, 300),
             description="as theorem2-late, T = 300, where L L_max gamma Delta dominates",
+        ),
+        instance_check(
+            "theorem2-step0.1",
+            "Theorem 2",
+            theorem2,
+            lambda: stationary_instance(_STEPS[0.1], fraction=0.1),
+            part="neighbourhood",
+            floor=0.85,
+            n_steps=(_STEPS[0.1],) * 2,
+            description="as theorem2-late at 0.1 of the default step, T = 3000 (measured 0.90)",
+        ),
+        instance_check(
+            "theorem2-step0.01",
+            "Theorem 2",
+            theorem2,
+            lambda: stationary_instance(_STEPS[0.01], fraction=0.01),
+            floor=0.7,
+            n_steps=(_STEPS[0.01],) * 2,
+            description="as theorem2-late at 0.01 of the default step, T = 30000 (measured "
+            "0.76: the transient 1/(gamma T) still adds a third)",
         ),
     )
 
@@ -125,6 +162,16 @@ def _controls() -> tuple:
             family=_family(2, step_fraction=(0.05, 3.0)),
             n_steps=50,
             law_constant="L",
+        ),
+        Control(
+            name="theorem2-floor-step-squared",
+            theorem="Theorem 2",
+            claim=floor_step_squared,
+            change="neighbourhood times gamma/gamma_def (wrong only below the default step)",
+            family=_family(2, step_fraction=(0.01, 1.0)),
+            instance=lambda: stationary_instance(_STEPS[0.1], fraction=0.1),
+            n_steps=_STEPS[0.1],
+            killed_by="theorem2-step0.1",
         ),
     )
 

@@ -10,11 +10,15 @@ Checks and controls
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
 
 from ..mast import MAST
-from ..sketches import Partition
-from ..theorems import theorem3
+from ..problems import LeastSquares
+from ..sketches import Bernoulli, FiniteSketch, Identity, Partition
+from ..theorems import tau_nice_abc, theorem3
 from ..theorems.claims import (
     Guarantee,
     InvalidGuarantee,
@@ -24,8 +28,18 @@ from ..theorems.claims import (
 )
 from ..verify.checker import check
 from ..verify.instances import QuadraticFamily, near_scalar, random_logistic
-from .base import Check, TheoremEntry, control_maker, instance_check, stored
+from .base import (
+    Check,
+    Control,
+    TheoremEntry,
+    at_step,
+    control_maker,
+    instance_check,
+    rebound,
+    stored,
+)
 from .theorem1 import attained_instance
+from .theorem2 import stationary_instance
 
 # ------------------------------------------------------------------------------------------------
 # Instances, checks and negative controls
@@ -52,10 +66,10 @@ def _application(strongly_convex: bool):
         lr = random_logistic(rng=3)
         mast = MAST(lr, Partition(6, 3, rng=0), shift=0.5 * lr.argmin())
         x0 = np.zeros(6)
-        R = 200 if quick else 1000
+        R = 200 if quick else 300  # an application: the exact finite-sum checks carry the power
         instance = "logistic n=200 d=6, Partition(3), tau=8"
         if strongly_convex:
-            T = 500 if quick else 3000
+            T = 500 if quick else 1500
             g = theorem3(mast, x0=x0, batch_size=8, strongly_convex=True)
             return check(
                 g,
@@ -68,7 +82,7 @@ def _application(strongly_convex: bool):
                 instance=instance,
                 record={"geometric": 25},
             )
-        T = 200 if quick else 1000
+        T = 200 if quick else 300
         g = theorem3(mast, x0=x0, n_steps=T, batch_size=8)
         return check(
             g,
@@ -83,6 +97,155 @@ def _application(strongly_convex: bool):
         )
 
     return run
+
+
+def finite_sum(X, y, law, tau: int, x0: float = 3.0):
+    """A ``MAST`` of ``LeastSquares(X, y)`` (``f_i = 1/2 (a_i^T x - y_i)^2``) with ``v = 0``,
+    the tau-nice oracle's batch size and the start ``x0 1``, measured exactly by enumerating
+    the (sketch atom, batch) pairs (``expected_dsgd(..., oracle="minibatch")``)."""
+    f = LeastSquares(np.asarray(X, dtype=float), np.asarray(y, dtype=float))
+    return MAST(f, law, shift=np.zeros(f.n_features)), tau, np.full(f.n_features, x0)
+
+
+#: The finite-sum stress instances of Theorem 3, each isolating one ABC term:
+#: ``A``: six identical samples ``f_i = x^2/2``, Bernoulli(1/2), tau = 3 (``c_tau + B_tau = 1``,
+#: so ``A = L_S^max L`` and the bound is Theorem 3's attained exact-oracle form: equality);
+#: ``Delta``: six identical samples ``(x - 3)^2/2`` with ``S = 1 +- 0.01`` (``C = 2 A Delta``,
+#: ``Delta_data = 0``: the near-scalar neighbourhood, 0.96); ``Delta_data``: ``f_{1,2} =
+#: (x -+ 1)^2/2``, identity, tau = 1 (the step ``gamma = 1`` jumps to +-1: value gap 1/2, the
+#: floor ``L C gamma^2/(2 rho)`` exactly); ``L_i``: 19 samples ``(x - 1/19)^2/2`` and one
+#: ``(sqrt(19) x + 1/sqrt(19))^2/2`` (``x* = 0``, ``max_i L_i = 19`` against a mean of 1.9),
+#: identity, tau = 1: the ``A_tau Delta_data`` term with unequal ``L_i``.
+FINITE_SUMS = {
+    "A": lambda: finite_sum(np.ones((6, 1)), np.zeros(6), Bernoulli(0.5, 1), 3),
+    "Delta": lambda: finite_sum(
+        np.ones((6, 1)), np.full(6, 3.0), FiniteSketch(np.array([[0.99], [1.01]])), 3
+    ),
+    "Delta_data": lambda: finite_sum([[1.0], [1.0]], [1.0, -1.0], Identity(1), 1),
+    "L_i": lambda: finite_sum(
+        [[math.sqrt(19)]] + [[1.0]] * 19, [-1 / math.sqrt(19)] + [1 / 19] * 19, Identity(1), 1
+    ),
+}
+
+
+def _finite_sum_check(
+    name, term, claim, *, part="", floor=None, n_steps=100, kind="stress", description=""
+):
+    """A check of ``claim`` (Theorem 3's form) on ``FINITE_SUMS[term]`` with its tau-nice
+    oracle, measured exactly; ``against`` runs another claim there, at the theorem's step."""
+
+    def against(other, quick: bool = False):
+        mast, tau, x0 = FINITE_SUMS[term]()
+        gamma = claim(mast, x0=x0, batch_size=tau, n_steps=n_steps).gamma  # the theorem's step
+        g = other(mast, x0=x0, batch_size=tau, n_steps=n_steps, gamma=gamma)
+        return check(
+            g,
+            mast,
+            x0=x0,
+            n_steps=n_steps,
+            method="exact",
+            name=name,
+            instance=f"{mast.problem!r}, {mast.sketch!r}, tau = {tau}",
+            part=part,
+            floor=floor,
+        )
+
+    return Check(
+        name=name,
+        theorem="Theorem 3 (strongly convex)" if claim is theorem3_sc else "Theorem 3",
+        run=lambda quick, data=None: against(claim, quick),
+        against=against,
+        part=part,
+        kind=kind,
+        description=description,
+    )
+
+
+def _strongly_convex(claim):
+    """``claim`` in its strongly convex form (``strongly_convex=True``)."""
+
+    def sc(mast, **kw) -> Guarantee:
+        return claim(mast, strongly_convex=True, **kw)
+
+    sc.__name__ = claim.__name__
+    return sc
+
+
+def _tau_variant(mast, batch_size, abc, kw, constants_of):
+    """Theorem 3 with the tau-nice ``(A, C) = constants_of(mast, tau, tau_nice_abc)``
+    (``B = 0``), the oracle still the tau-nice one."""
+    if batch_size is None or abc is not None:
+        return theorem3(mast, batch_size=batch_size, abc=abc, **kw)
+    tn = tau_nice_abc(mast, batch_size)
+    A, C = constants_of(mast, int(batch_size), tn)
+    g = quietly(theorem3, mast, abc=(A, 0.0, C), **kw)
+    return replace(
+        g,
+        values={**g.values, **{k: v for k, v in tn.items() if k not in ("A", "B", "C")}},
+        options={"oracle": "minibatch", "batch_size": int(batch_size)},
+    )
+
+
+def tau_A_mean_L(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Control (tau axis): ``A_tau = c_tau max_i L_i`` with the mean of the ``L_i``."""
+
+    def constants(m, tau, tn):
+        LS, A_tau = m.sketch.L_S_max, tn["c_tau"] * float(np.mean(m.problem.L_i))
+        A = LS * (A_tau + tn["B_tau"] * m.problem.L)
+        return A, 2 * A * tn["Delta"] + 2 * LS * A_tau * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+def tau_c_without_bessel(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Control (tau axis): ``c_tau = (n - tau)/(tau n)`` (no Bessel factor) in C's data term."""
+
+    def constants(m, tau, tn):
+        n, LS = m.problem.n_samples, m.sketch.L_S_max
+        c = (n - tau) / (tau * n)
+        A_tau = c * float(np.max(m.problem.L_i))
+        return tn["A"], 2 * tn["A"] * tn["Delta"] + 2 * LS * A_tau * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+def tau_B_linear(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Control (tau axis): ``B_tau = (tau - 1)/(n - 1)`` for ``n (tau - 1)/(tau (n - 1))``."""
+
+    def constants(m, tau, tn):
+        n, LS = m.problem.n_samples, m.sketch.L_S_max
+        B = 1.0 if n == 1 else (tau - 1) / (n - 1)
+        A = LS * (tn["A_tau"] + B * m.problem.L)
+        return A, 2 * A * tn["Delta"] + 2 * LS * tn["A_tau"] * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+#: Step fraction (of gamma_max = 2 mu/(L A)) -> horizon of the step-axis checks.
+_STEPS = {0.1: 3000, 0.01: 3000}
+
+
+def floor_step_squared(mast, *, strongly_convex: bool = True, **kw) -> Guarantee:
+    """Control (step axis): the strongly convex form with the neighbourhood times
+    ``min(1, gamma/gamma_def)``, ``gamma_def = gamma_max/2`` the default step."""
+    g = quietly(theorem3, mast, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    return rebound(g, floor=g.floor * min(1.0, 2 * g.gamma / g.gamma_max))
+
+
+def nonconvex_floor_06(mast, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Control (nonconvex axis): the nonconvex form with its neighbourhood times 0.6."""
+    g = quietly(theorem3, mast, strongly_convex=strongly_convex, **kw)
+    if strongly_convex:
+        return g
+    v = g.values
+    return rebound(
+        g,
+        floor=0.6 * g.floor,
+        growth=1.0 + v["L"] * v["A"] * g.gamma**2,
+        values={"delta_0": v["delta_0"] / (1.0 - v["L"] * v["B"] * g.gamma / 2.0)},
+    )
 
 
 def _checks() -> tuple:
@@ -107,6 +270,77 @@ def _checks() -> tuple:
             floor=0.95,
             n_steps=(300, 300),
             description="S = (1 +- 0.01) I: L C gamma^2/(2 rho) attained up to 1 - O(eps)",
+        ),
+        *(
+            instance_check(
+                f"theorem3-sc-neighbourhood-step{fraction:g}",
+                "Theorem 3 (strongly convex)",
+                theorem3_sc,
+                at_step(near_scalar, fraction),
+                part="neighbourhood",
+                floor=0.95,
+                n_steps=(T, T),
+                description=f"S = (1 +- 0.01) I at {fraction:g} gamma_max: L C gamma^2/(2 rho)"
+                " (rho = 2 gamma mu - L A gamma^2 keeps it attained at small steps: 0.98)",
+            )
+            for fraction, T in _STEPS.items()
+        ),
+        _finite_sum_check(
+            "theorem3-tau-A",
+            "A",
+            theorem3_sc,
+            floor=0.99,
+            n_steps=30,
+            description="six identical samples x^2/2, Bernoulli(1/2), tau = 3: the A term, "
+            "equality at every step (exact over (atom, batch))",
+        ),
+        _finite_sum_check(
+            "theorem3-tau-Delta",
+            "Delta",
+            theorem3_sc,
+            part="neighbourhood",
+            floor=0.95,
+            n_steps=300,
+            description="six identical samples (x - 3)^2/2, S = 1 +- 0.01, tau = 3: C's Delta "
+            "term, up to 1 - O(eps)",
+        ),
+        _finite_sum_check(
+            "theorem3-tau-Delta-data",
+            "Delta_data",
+            theorem3_sc,
+            part="neighbourhood",
+            floor=0.99,
+            n_steps=100,
+            description="f_1,2 = (x -+ 1)^2/2, identity, tau = 1: C's Delta_data term, equality",
+        ),
+        _finite_sum_check(
+            "theorem3-tau-unequal-L",
+            "L_i",
+            theorem3_sc,
+            part="neighbourhood",
+            floor=0.33,
+            n_steps=300,
+            description="one sample with L_i = 19, nineteen with 1, identity, tau = 1: "
+            "A_tau = c_tau max_i L_i in C (0.357; the transient reaches 0.95)",
+        ),
+        _finite_sum_check(
+            "theorem3-nonconvex-tau-Delta-data",
+            "Delta_data",
+            theorem3,
+            kind="application",
+            n_steps=100,
+            description="nonconvex form on f_1,2 = (x -+ 1)^2/2, tau = 1 (0.41 early)",
+        ),
+        instance_check(
+            "theorem3-nonconvex-stationary",
+            "Theorem 3",
+            theorem3,
+            lambda: stationary_instance(300),
+            part="neighbourhood",
+            floor=0.9,
+            n_steps=(300, 300),
+            description="exact oracle (Theorem 2's bound): S = (1 +- 0.01) I at the stationary "
+            "distance, T = 300",
         ),
         Check(
             name="theorem3-sc-logistic-tau8",
@@ -183,6 +417,58 @@ def _controls() -> tuple:
             quad_term=0.0,
         ),
         control("theorem3-half-A", "ABC constant A halved", A_scale=0.5),
+        Control(
+            name="theorem3-sc-floor-step-squared",
+            theorem="Theorem 3 (strongly convex)",
+            claim=floor_step_squared,
+            change="neighbourhood times gamma/gamma_def (wrong only below the default step)",
+            family=_family(2, step_fraction=(0.01, 1.0)),
+            instance=at_step(near_scalar, 0.1),
+            n_steps=_STEPS[0.1],
+            killed_by="theorem3-sc-neighbourhood-step0.1",
+        ),
+        Control(
+            name="theorem3-nonconvex-floor-0.6",
+            theorem="Theorem 3",
+            claim=nonconvex_floor_06,
+            change="nonconvex neighbourhood times 0.6 (strongly convex form unchanged)",
+            family=_family(2, start="offset"),
+            instance=lambda: stationary_instance(300),
+            n_steps=300,
+            killed_by="theorem3-nonconvex-stationary",
+        ),
+        *(
+            Control(
+                name=name,
+                theorem="Theorem 3 (strongly convex)",
+                claim=_strongly_convex(claim),
+                change=change,
+                family=_family(2),
+                instance=None,
+                theta=None,
+                killed_by=by,
+            )
+            for name, claim, change, by in (
+                (
+                    "theorem3-tau-A-mean-L",
+                    tau_A_mean_L,
+                    "A_tau with the mean of the L_i in place of the max (wrong only for tau < n)",
+                    "theorem3-tau-unequal-L",
+                ),
+                (
+                    "theorem3-tau-c-without-Bessel",
+                    tau_c_without_bessel,
+                    "c_tau = (n - tau)/(tau n) in C's data term (wrong only for tau < n)",
+                    "theorem3-tau-Delta-data",
+                ),
+                (
+                    "theorem3-tau-B-linear",
+                    tau_B_linear,
+                    "B_tau = (tau - 1)/(n - 1) (wrong only for 1 < tau < n)",
+                    "theorem3-tau-A",
+                ),
+            )
+        ),
     )
 
 

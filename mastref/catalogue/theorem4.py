@@ -22,7 +22,7 @@ from ..theorems.claims import (
 )
 from ..verify.checker import check
 from ..verify.instances import Instance, QuadraticFamily, random_quadratic
-from .base import Check, Control, TheoremEntry, control_maker, instance_check, stored
+from .base import Check, Control, TheoremEntry, control_maker, instance_check, rebound, stored
 
 _INSTANCES = stored("theorem4", "instances")
 
@@ -109,6 +109,50 @@ def _variance_reduction(quick: bool, data=None):
     return r.replace(verdict=v)
 
 
+def branch_rate(name: str, rho_of, part: str):
+    """Control (branch axis): Theorem 4 with ``rho = rho_of(gamma mu, p)`` in part ``part``
+    (``"a"`` or ``"b"``; the other part unchanged); in (b) the neighbourhood's ``1/rho``
+    follows."""
+
+    def claim(mast, **kw) -> Guarantee:
+        g = quietly(theorem4, mast, **kw)
+        v = g.values
+        is_a = int(v["b"]) == int(v["N"])
+        if (part == "a") != is_a:
+            return g
+        rho = rho_of(g.gamma * v["mu"], v["p"])
+        floor = 0.0 if is_a else g.floor * v["rho"] / rho
+        return rebound(g, floor=floor, rate=1.0 - rho, values={"rho": rho})
+
+    claim.__name__ = name
+    return claim
+
+
+#: Branch controls: name -> (claim, change, the check that kills it).
+BRANCH_CONTROLS = {
+    "theorem4a-p-branch-1.5p": (
+        branch_rate("theorem4a-p-branch-1.5p", lambda gm, p: min(gm, 1.5 * p), "a"),
+        "(a) rho = min(gamma mu, 1.5 p) (wrong only in the p/2 branch)",
+        "theorem4a-p-branch-small-p",
+    ),
+    "theorem4a-gamma-mu-branch-2.5": (
+        branch_rate("theorem4a-gamma-mu-branch-2.5", lambda gm, p: min(2.5 * gm, p / 2), "a"),
+        "(a) rho = min(2.5 gamma mu, p/2) (wrong only in the gamma mu branch)",
+        "theorem4a-gamma-mu-branch",
+    ),
+    "theorem4b-gamma-mu-branch-2.5": (
+        branch_rate("theorem4b-gamma-mu-branch-2.5", lambda gm, p: min(2.5 * gm, p / 2), "b"),
+        "(b) rho = min(2.5 gamma mu, p/2) (wrong only in the gamma mu/2 branch)",
+        "theorem4b-gamma-mu-branch",
+    ),
+    "theorem4b-p-branch-1.5p": (
+        branch_rate("theorem4b-p-branch-1.5p", lambda gm, p: min(gm / 2, 1.5 * p), "b"),
+        "(b) rho = min(gamma mu/2, 1.5 p) (wrong only in the p/2 branch)",
+        "theorem4b-p-branch",
+    ),
+}
+
+
 def _checks() -> tuple:
 
     return (
@@ -141,6 +185,37 @@ def _checks() -> tuple:
                 "near-identity law (N = 16), b = 15, p = gamma mu: the largest E Psi / "
                 "neighbourhood found (the stationary ratio cannot reach 0.5)"
             ),
+        ),
+        instance_check(
+            "theorem4a-p-branch-small-p",
+            "Theorem 4a",
+            theorem4,
+            lambda: branch_instance("a-p"),
+            floor=0.07,
+            n_steps=(1000, 1000),
+            description="(a), two-atom law, p = 0.01 < 2 gamma mu, D_0 > 0: the p/2 branch "
+            "(late 0.083: E D_t decays like (1 - p)^t against the bound's (1 - p/2)^t)",
+        ),
+        instance_check(
+            "theorem4b-gamma-mu-branch",
+            "Theorem 4b",
+            theorem4,
+            lambda: branch_instance("b-gamma-mu"),
+            kind="application",
+            n_steps=(600, 600),
+            description="(b), near-identity law, v = x*, p = 1: the gamma mu/2 branch (0.93 "
+            "early; late -> 0: the mean decays like (1 - gamma mu)^(2t), the bound like "
+            "(1 - gamma mu/2)^t)",
+        ),
+        instance_check(
+            "theorem4b-p-branch",
+            "Theorem 4b",
+            theorem4,
+            lambda: branch_instance("b-p"),
+            floor=0.4,
+            n_steps=(600, 600),
+            description="(b), near-identity law, v = x*, p = gamma mu/10: the p/2 branch "
+            "(late 0.42)",
         ),
         Check(
             name="variance-reduction",
@@ -244,6 +319,17 @@ def _controls() -> tuple:
             instance=near_identity_instance,
             n_steps=1000,
         ),
+        *(
+            Control(
+                name=name,
+                theorem="Theorem 4",
+                claim=claim,
+                change=change,
+                family=_family(3, laws=("near-identity",), kappa=3.0),
+                killed_by=by,
+            )
+            for name, (claim, change, by) in BRANCH_CONTROLS.items()
+        ),
     )
 
 
@@ -262,4 +348,34 @@ def entry():
         checks=_checks(),
         controls=_controls(),
         search=lambda: (theorem4, _family(3), 100, "late"),
+    )
+
+
+def branch_instance(branch: str) -> Instance:
+    """Instances where one branch of a min is active.
+
+    ``"a-p"``: part (a) (``b = N``) with ``p/2 < gamma mu``: ``random_quadratic(d=3, mu=2)``
+    with the two-atom ``Partition``-like law ``{(2, 0, 2), (0, 2, 0)}`` and ``p = 0.01``,
+    started at ``x_0 != x*`` (``D_0 > 0``). ``"b-gamma-mu"`` and ``"b-p"``: part (b) on
+    ``near_identity_instance`` under interpolation (``v = x*``, no neighbourhood) with
+    ``p = 1`` (``gamma mu/2`` active) and ``p = gamma mu / 10`` (``p/2`` active).
+    """
+    if branch == "a-p":
+        q = random_quadratic(d=3, mu=2.0, rng=5)
+        law = FiniteSketch(np.array([[2.0, 0.0, 2.0], [0.0, 2.0, 0.0]]))
+        return Instance(
+            A=(q.A,),
+            b=(q.b,),
+            law=law,
+            v=np.zeros(3),
+            x0=q.argmin() + 1.0,
+            step_fraction=1.0,
+            claim_kwargs={"p": 0.01},
+        )
+    inst = near_identity_instance()
+    x_star = np.linalg.solve(inst.A[0], inst.b[0])
+    base = quietly(theorem4, Instance(**{**inst.__dict__, "v": x_star}).objective(), b=11)
+    p = 1.0 if branch == "b-gamma-mu" else base.gamma * base.values["mu"] / 10
+    return Instance(
+        **{**inst.__dict__, "v": x_star, "x0": x_star + 1.0, "claim_kwargs": {"b": 11, "p": p}}
     )

@@ -11,11 +11,12 @@ Checks and controls
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from ..distributed import DistributedProblem
-from ..sketches import PermutationSketch, RandK
+from ..sketches import Bernoulli, FiniteSketch, Identity, PermutationSketch, RandK
 from ..theorems import theorem5
 from ..theorems.claims import (
     Guarantee,
@@ -27,7 +28,16 @@ from ..theorems.claims import (
 )
 from ..verify.checker import check
 from ..verify.instances import Instance, QuadraticFamily, isotropic, near_scalar, random_quadratic
-from .base import Check, TheoremEntry, control_maker, instance_check, stored
+from .base import (
+    Check,
+    Control,
+    TheoremEntry,
+    at_step,
+    control_maker,
+    instance_check,
+    rebound,
+    stored,
+)
 from .theorem2 import stationary_instance
 
 # ------------------------------------------------------------------------------------------------
@@ -106,6 +116,191 @@ def _application(law: str):
     return run
 
 
+def heterogeneous_instance(eps: float = 0.1) -> Instance:
+    """Five clients with different spectra, laws and optima in ``d = 2``: client 1
+    ``f_1 = 1/2 ||x - 3 1||^2`` with ``S = (1 +- eps) I``, clients 2-5 flat diagonal spectra
+    (``L_i`` from 0.008 to 0.02) with Bernoulli(1/2), RandK(1), the identity and a two-atom
+    law, random optima; started at 0. ``A = max_i L_i L_{S_i}^max = 1.21`` is 4.4 times the
+    mean over clients (0.274), ``mu_F = 0.21`` and ``max_i mu_i mu_{D_i} = 1.01``.
+
+    Examples
+    --------
+    >>> from mastref.catalogue.theorem5 import heterogeneous_instance
+    >>> dp = heterogeneous_instance().objective()
+    >>> per = [c.L_max for c in dp.clients]
+    >>> round(max(per) / (sum(per) / len(per)), 2)
+    4.41
+    """
+    rng = np.random.default_rng(20)
+    ones = np.ones(2)
+    A = (np.eye(2), np.diag([0.02, 0.01]), np.diag([0.01, 0.015]), np.diag([0.005, 0.008]))
+    A = (*A, np.diag([0.01, 0.003]))
+    laws = [
+        FiniteSketch(np.array([(1 - eps) * ones, (1 + eps) * ones])),
+        Bernoulli(0.5, 2),
+        RandK(2, 1),
+        Identity(2),
+        FiniteSketch(np.array([[0.8, 1.2], [1.2, 0.8]])),
+    ]
+    optima = [3 * ones] + [rng.standard_normal(2) for _ in range(4)]
+    return Instance(
+        A=A,
+        b=tuple(a @ x for a, x in zip(A, optima, strict=True)),
+        law=laws,
+        v=np.zeros(2),
+        x0=np.zeros(2),
+        step_fraction=1.0,
+        distributed=True,
+    )
+
+
+def opposed_instance() -> Instance:
+    """Two clients ``f_{1,2} = 1/2 (x -+ 1)^2`` in ``d = 1`` with independent Bernoulli(1/2)
+    laws, ``v = 0``, started at 1: ``F`` and the unsketched average have the same infimum
+    (1/2, at 0), so the whole of ``Delta_M = 1/2`` comes from the clients' optima; at ``x_F*``
+    the oracle ``-(S_1 - S_2)/2`` still has variance 1."""
+    return Instance(
+        A=(np.eye(1), np.eye(1)),
+        b=(np.ones(1), -np.ones(1)),
+        law=[Bernoulli(0.5, 1), Bernoulli(0.5, 1)],
+        v=np.zeros(1),
+        x0=np.ones(1),
+        step_fraction=1.0,
+        distributed=True,
+    )
+
+
+def unequal_laws_instance() -> Instance:
+    """Two clients ``f_i = (x - 1)^2/2`` in ``d = 1`` with the same ``L_i`` and different laws,
+    Bernoulli(0.1) (``L_S^max = 100``) and the identity, started at 0: ``max_i L_i L_S_i^max``
+    is client 1's, ``(max_i L_i)(min_i L_S_i^max)`` is 100 times smaller."""
+    return Instance(
+        A=(np.eye(1), np.eye(1)),
+        b=(np.ones(1), np.ones(1)),
+        law=[Bernoulli(0.1, 1), Identity(1)],
+        v=np.zeros(1),
+        x0=np.zeros(1),
+        step_fraction=1.0,
+        distributed=True,
+    )
+
+
+def A_maxL_minLS(problem, *, gamma=None, **kw) -> Guarantee:
+    """Control (clients axis): the strongly convex form with ``A = (max_i L_i)(min_i
+    L_S_i^max)`` in the step limit and the neighbourhood."""
+    A = float(
+        max(c.problem.L for c in problem.clients) * min(c.sketch.L_S_max for c in problem.clients)
+    )
+    gam = 1.0 / A if gamma is None else gamma
+    g = quietly(theorem5, problem, strongly_convex=True, gamma=gam, **kw)
+    v = g.values
+    return rebound(
+        replace(g, gamma_max=1.0 / A),
+        floor=2 * gam * A * v["Delta_M"] / v["mu_F"],
+        values={"A": A},
+    )
+
+
+def two_curvatures_instance() -> Instance:
+    """Two clients with the same minimiser and curvatures 1 and 0.01 in ``d = 2``: client 1
+    ``f_1 = 1/2 ||x - 3 1||^2`` with ``S = (1 +- 0.01) I``, client 2 ``0.01 f_1`` with the
+    identity, started 0.01 from ``x_D*`` (near the stationary distance): the noise is client
+    1's while ``min_i L_i L_{D_i} = 0.01``."""
+    one = near_scalar(0.01, offset=0.01)
+    return Instance(
+        A=(np.eye(2), 0.01 * np.eye(2)),
+        b=(one.b[0], 0.01 * one.b[0]),
+        law=[one.law, Identity(2)],
+        v=np.zeros(2),
+        x0=one.x0,
+        step_fraction=1.0,
+        distributed=True,
+    )
+
+
+def LF_min(problem, *, strongly_convex: bool = False, gamma=None, n_steps=None, **kw):
+    """Control (clients axis, nonconvex): ``L_F`` replaced by ``min_i L_i L_{D_i}`` in the
+    default step, the growth factor and the neighbourhood (strongly convex form unchanged)."""
+    if strongly_convex:
+        return quietly(theorem5, problem, strongly_convex=True, gamma=gamma, n_steps=n_steps, **kw)
+    L_F = float(min(c.L for c in problem.clients))
+    A = problem.A
+    gam = 1 / math.sqrt(L_F * A * n_steps) if gamma is None else gamma
+    g = quietly(theorem5, problem, gamma=gam, n_steps=n_steps, **kw)
+    return rebound(
+        g,
+        floor=L_F * A * gam * g.values["Delta_M"],
+        growth=1 + L_F * A * gam**2,
+        values={"L_F": L_F},
+    )
+
+
+def A_mean(problem) -> float:
+    """``(1/M) sum_i L_i L_{S_i}^max``: Theorem 5's ``A`` with the mean in place of the max."""
+    return float(np.mean([c.L_max for c in problem.clients]))
+
+
+def theorem5_sc_mean(problem, *, gamma=None, **kw) -> Guarantee:
+    """Theorem 5 (strongly convex) with ``A_mean`` in place of ``A`` in the step limit
+    ``1/A_mean`` and the neighbourhood ``2 gamma A_mean Delta_M / mu_F``.
+
+    TRUE for any joint law (WAVE 2 finding, re-derived): by Minkowski in L2, P8 per client
+    and Cauchy-Schwarz, ``E||g||^2 <= 2 A_mean (F(x) - (1/M) sum_i f_i^inf)``, and the rest of
+    the proof of Theorem 5 is unchanged. Tested in ``tests/test_theorem5_mean.py`` (the ABC
+    inequality exactly, attained as ``||x|| -> inf``); not a negative control.
+    """
+    A = A_mean(problem)
+    gam = 1.0 / A if gamma is None else gamma
+    g = quietly(theorem5, problem, strongly_convex=True, gamma=gam, **kw)
+    v = g.values
+    return rebound(
+        replace(g, gamma_max=1.0 / A, name="theorem5_sc_mean"),
+        floor=2 * gam * A * v["Delta_M"] / v["mu_F"],
+        values={"A": A},
+    )
+
+
+def mu_max(problem, *, strongly_convex: bool = True, **kw) -> Guarantee:
+    """Control (clients axis): the strongly convex form with ``mu_F`` replaced by
+    ``max_i mu_i mu_{D_i}`` (rate and neighbourhood)."""
+    g = quietly(theorem5, problem, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    mu = float(max(c.mu for c in problem.clients))
+    v = g.values
+    return rebound(
+        g,
+        floor=2 * g.gamma * v["A"] * v["Delta_M"] / mu,
+        rate=1 - g.gamma * mu,
+        values={"mu_F": mu},
+    )
+
+
+def delta_sketch_only(problem, *, strongly_convex: bool = True, **kw) -> Guarantee:
+    """Control (clients axis): ``Delta_M`` replaced by ``F^inf - Fbar^inf``, ``Fbar`` the
+    unsketched average of the clients (the sketch's gap alone, without the clients' optima)."""
+    g = quietly(theorem5, problem, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    fbar = DistributedProblem(problem.problems, Identity(problem.d), shift=problem.v).inf
+    delta = max(problem.inf - fbar, 0.0)
+    v = g.values
+    return rebound(g, floor=2 * g.gamma * v["A"] * delta / v["mu_F"], values={"Delta_M": delta})
+
+
+#: Step fraction (of gamma_max = 1/A) -> horizon of the step-axis checks.
+_STEPS = {0.1: 3000, 0.01: 3000}
+
+
+def floor_step_squared(problem, *, strongly_convex: bool = True, **kw) -> Guarantee:
+    """Control (step axis): the strongly convex form with the neighbourhood times
+    ``gamma/gamma_max``."""
+    g = quietly(theorem5, problem, strongly_convex=strongly_convex, **kw)
+    if not strongly_convex:
+        return g
+    return rebound(g, floor=g.floor * min(1.0, g.gamma / g.gamma_max))
+
+
 def _checks() -> tuple:
 
     return (
@@ -128,6 +323,60 @@ def _checks() -> tuple:
             floor=0.95,
             n_steps=(300, 300),
             description="one client, S = (1 +- 0.01) I: 2 gamma A Delta_M/mu_F, up to 1 - O(eps)",
+        ),
+        *(
+            instance_check(
+                f"theorem5-sc-neighbourhood-step{fraction:g}",
+                "Theorem 5 (strongly convex)",
+                theorem5_sc,
+                at_step(near_scalar_client, fraction),
+                part="neighbourhood",
+                floor=0.45,
+                n_steps=(T, T),
+                description=f"one client, S = (1 +- 0.01) I at {fraction:g} gamma_max: the "
+                "neighbourhood up to Theorem 1's ceiling 1/(2 - gamma A) at small steps",
+            )
+            for fraction, T in _STEPS.items()
+        ),
+        instance_check(
+            "theorem5-sc-heterogeneous",
+            "Theorem 5 (strongly convex)",
+            theorem5_sc,
+            heterogeneous_instance,
+            kind="application",
+            n_steps=(300, 300),
+            description="five clients, different spectra, laws and optima, max/mean of "
+            "L_i L_S_i^max = 4.4 (measured: 0.75 of the bound early, 0.011 of the "
+            "neighbourhood late)",
+        ),
+        instance_check(
+            "theorem5-sc-opposed-clients",
+            "Theorem 5 (strongly convex)",
+            theorem5_sc,
+            opposed_instance,
+            kind="application",
+            n_steps=(300, 300),
+            description="f = (x -+ 1)^2/2, independent Bernoulli(1/2): Delta_M from the "
+            "clients' optima alone",
+        ),
+        instance_check(
+            "theorem5-nonconvex-two-curvatures",
+            "Theorem 5",
+            theorem5,
+            two_curvatures_instance,
+            floor=0.4,
+            n_steps=(300, 300),
+            description="nonconvex form, two clients with curvatures 1 and 0.01 and one "
+            "minimiser, near the stationary distance (late 0.43)",
+        ),
+        instance_check(
+            "theorem5-sc-unequal-laws",
+            "Theorem 5 (strongly convex)",
+            theorem5_sc,
+            unequal_laws_instance,
+            kind="application",
+            n_steps=(100, 100),
+            description="two clients, same f, laws Bernoulli(0.1) and the identity (0.17 early)",
         ),
         instance_check(
             "theorem5-sc-neighbourhood-two-clients",
@@ -256,6 +505,52 @@ def _controls() -> tuple:
             growth=False,
             n_steps=10,
             family=_family(2, step_fraction=(0.05, 20.0)),
+        ),
+        Control(
+            name="theorem5-sc-floor-step-squared",
+            theorem="Theorem 5 (strongly convex)",
+            claim=floor_step_squared,
+            change="neighbourhood times gamma/gamma_max (wrong only below gamma_max)",
+            family=_family(2, step_fraction=(0.01, 1.0)),
+            instance=at_step(near_scalar_client, 0.1),
+            n_steps=_STEPS[0.1],
+            killed_by="theorem5-sc-neighbourhood-step0.1",
+        ),
+        Control(
+            name="theorem5-sc-mu-max",
+            theorem="Theorem 5 (strongly convex)",
+            claim=mu_max,
+            change="mu_F replaced by max_i mu_i mu_D_i (wrong only with heterogeneous clients)",
+            family=_family(2, step_fraction=(0.05, 1.0)),
+            instance=heterogeneous_instance,
+            n_steps=300,
+            killed_by="theorem5-sc-heterogeneous",
+        ),
+        Control(
+            name="theorem5-delta-sketch-only",
+            theorem="Theorem 5 (strongly convex)",
+            claim=delta_sketch_only,
+            change="Delta_M replaced by F^inf - Fbar^inf (the clients' optima dropped)",
+            family=_family(2, step_fraction=(0.05, 1.0)),
+            instance=opposed_instance,
+            n_steps=300,
+            killed_by="theorem5-sc-opposed-clients",
+        ),
+        Control(
+            name="theorem5-A-maxL-minLS",
+            theorem="Theorem 5 (strongly convex)",
+            claim=A_maxL_minLS,
+            change="A = (max_i L_i)(min_i L_S_i^max) (wrong only with unequal laws)",
+            family=_family(2, step_fraction=(0.05, 1.0)),
+            killed_by="theorem5-sc-unequal-laws",
+        ),
+        Control(
+            name="theorem5-nonconvex-L_F-min",
+            theorem="Theorem 5",
+            claim=LF_min,
+            change="L_F replaced by min_i L_i L_D_i (nonconvex; wrong only with unequal L_i)",
+            family=_family(2, step_fraction=(0.05, 1.0)),
+            killed_by="theorem5-nonconvex-two-curvatures",
         ),
     )
 

@@ -12,6 +12,8 @@ Lyapunov function is measured here in both forms: ``svrdsg_lyapunov`` per Monte 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._validation import MissingCapability
@@ -43,6 +45,8 @@ def exact_available(g: Guarantee, obj) -> bool:
     if g.algorithm == "dsgd" and g.options.get("oracle", "exact") == "exact":
         caps = obj.sketch.capabilities()
         return obj.has_quadratic_form and obj.sketch.is_diagonal and "moments" in caps
+    if g.algorithm == "dsgd" and g.options.get("oracle") == "minibatch":
+        return _minibatch_exact(obj, g.options.get("batch_size"))
     if g.algorithm == "distributed_dsgd":
         return obj.has_quadratic_form and all(
             "moments" in c.sketch.capabilities() for c in obj.clients
@@ -56,6 +60,18 @@ def exact_available(g: Guarantee, obj) -> bool:
             and g.quantity in ("dist2", "value_gap", "lyapunov")
         )
     return False
+
+
+def _minibatch_exact(obj, batch_size) -> bool:
+    """Whether ``expected_dsgd(..., oracle="minibatch")`` applies: a finite sum of quadratics,
+    a diagonal law with finite support, and at most ``MAX_ATOMS`` (atom, batch) pairs."""
+    n = getattr(obj.problem, "n_samples", None)
+    law = obj.sketch
+    if n is None or batch_size is None or not obj.has_quadratic_form:
+        return False
+    if not (law.is_diagonal and law.has_finite_support):
+        return False
+    return law.support_size * math.comb(n, int(batch_size)) <= MAX_ATOMS
 
 
 def exact_curve(g: Guarantee, obj, x0: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -101,12 +117,15 @@ def expectation(
     >>> dist2.tolist()  # (1 - gamma mu)^t ||x0 - x*||^2 with equality (v = x*)
     [2.0, 1.0, 0.5, 0.25]
     """
+    oracle = g.options.get("oracle", "exact")
     if g.algorithm not in EXPECTATIONS or (
-        g.algorithm == "dsgd" and g.options.get("oracle", "exact") != "exact"
+        g.algorithm == "dsgd" and oracle not in ("exact", "minibatch")
     ):
         raise MissingCapability(f"no exact expectation for {g.algorithm} {g.options}")
     fn, extended = EXPECTATIONS[g.algorithm]
     kw = {} if dtype is None else {**extended, "dtype": dtype}
+    if g.algorithm == "dsgd" and oracle == "minibatch":  # enumerates (sketch atom, batch)
+        kw.update(oracle="minibatch", batch_size=g.options["batch_size"], method="atoms")
     if g.algorithm == "l_svrdsg":
         kw.update(p=g.options.get("p"), b=g.options.get("b"))
     e = fn(obj, x0, g.gamma, n_steps, **kw)
