@@ -93,24 +93,24 @@ def _logits(params, X):
     return h @ params[-1][0] + params[-1][1]
 
 
-def _train(params, v, law, X, Y, epochs: int, key):
+def _train(params, v, sketch, X, Y, epochs: int, key):
     """``epochs`` passes of SGD (momentum) over shuffled minibatches, the gradient being plain
-    (``law = None``) or MAST's ``S^T grad f_B(v + S(x - v))``."""
-    return _trainer(law, epochs)(params, v, X, Y, key)
+    (``sketch = None``) or MAST's ``S^T grad f_B(v + S(x - v))``."""
+    return _trainer(sketch, epochs)(params, v, X, Y, key)
 
 
 _TRAINERS: dict = {}
 
 
-def _trainer(law, epochs: int):
-    """The jitted training run for a law (``repr`` identifies Bernoulli and RandK) and a number
-    of epochs, compiled once per process and data shape and reused across seeds."""
+def _trainer(sketch, epochs: int):
+    """The jitted training run for a sketch law (``repr`` identifies Bernoulli and RandK) and a
+    number of epochs, compiled once per process and data shape and reused across seeds."""
     import jax
     import optax
 
     from .jax import mast_value_and_grad
 
-    name = (repr(law), epochs)
+    name = (repr(sketch), epochs)
     if name in _TRAINERS:
         return _TRAINERS[name]
     opt = optax.sgd(LR, momentum=MOMENTUM)
@@ -119,8 +119,8 @@ def _trainer(law, epochs: int):
     def run(params, v, X, Y, key):
         grad_fn = (
             (lambda p, b, k: jax.value_and_grad(_loss)(p, b))
-            if law is None
-            else mast_value_and_grad(_loss, law, v)
+            if sketch is None
+            else mast_value_and_grad(_loss, sketch, v)
         )
         n_batches = X.shape[0] // BATCH
 
@@ -200,7 +200,7 @@ def _deep_at(config: tuple, *, data, quick: bool, epochs: int, n_masks: int, see
         METHODS[2]: (RandK(d, d // 2), zero),
         METHODS[3]: (Bernoulli(0.5, d=d), v),
     }
-    trained = {m: _train(v, c, law, X, Y, epochs, k_train) for m, (law, c) in runs.items()}
+    trained = {m: _train(v, c, S, X, Y, epochs, k_train) for m, (S, c) in runs.items()}
     Xt, Yt = jnp.asarray(Xte), jnp.asarray(yte)
 
     def accuracies(flat, masks):

@@ -5,10 +5,10 @@ Two ways in:
 ``JaxProblem(loss, params, data)``
     any JAX loss over a parameter pytree as a ``mastref.Problem``: ``MAST``, ``dsgd``, the
     theorems with user-stated constants and ``check`` take it (THEORY.md §2).
-``mast_value_and_grad(loss, law, v)``
+``mast_value_and_grad(loss, sketch, v)``
     MAST inside a user's own training loop: a jitted drop-in for ``jax.value_and_grad(loss)``
     that returns ``f_S(x) = f(v + S(x - v))`` and ``grad f_S(x) = S^T grad f(v + S(x - v))``
-    with a fresh sketch ``S ~ law`` drawn from a JAX key (THEORY.md §0, §3 P1); the user keeps
+    with a fresh sketch ``S ~ sketch`` drawn from a JAX key (THEORY.md §0, §3 P1); the user keeps
     their model, data pipeline and optimizer (optax).
 
 Conventions
@@ -102,7 +102,7 @@ def rng_key(rng: int | np.random.Generator | None = None):
     return jax.random.PRNGKey(seed)
 
 
-def sketch_sampler(law, dtype: str = "float32") -> Callable:
+def sketch_sampler(sketch, dtype: str = "float32") -> Callable:
     """A jittable ``sample(key) -> s`` drawing the scale vector ``s`` of a diagonal law in JAX.
 
     The JAX law is built from the mastref law's parameters (THEORY.md §1); O(d) memory:
@@ -132,13 +132,14 @@ def sketch_sampler(law, dtype: str = "float32") -> Callable:
     jax, jnp = import_jax()
     if dtype not in ("float32", "float64"):
         raise ValueError(f"argument 'dtype' = {dtype!r} must be 'float32' or 'float64'")
+    law = sketch
     d = law.d
     if isinstance(law, Bernoulli):
         p = np.asarray(law.p, dtype=np.float64)
         b = next((b for b in (1, 2, 4, 8, 16) if np.all(p * 2**b == np.round(p * 2**b))), 32)
         t = np.round(p * 2**b)  # exact for b < 32; else p rounded to a multiple of 2^-32
         if np.any(t == 0):
-            raise ValueError(f"argument 'law' has a keep probability below 2^-33: {law!r}")
+            raise ValueError(f"argument 'sketch' has a keep probability below 2^-33: {law!r}")
         always = t >= 2**b  # p = 1
         scale = np.where(always, 1.0, 2.0**b / t)
         t = np.minimum(t, 2**b - 1).astype(np.uint32)
@@ -177,7 +178,7 @@ def sketch_sampler(law, dtype: str = "float32") -> Callable:
 
         return sample
     raise TypeError(
-        f"argument 'law' = {law!r}: the JAX sampler knows Bernoulli, RandK and Partition"
+        f"argument 'sketch' = {law!r}: the JAX sampler knows Bernoulli, RandK and Partition"
     )
 
 
@@ -240,14 +241,14 @@ def _subset_sampler(jax, jnp, d: int, k: int) -> Callable:
     return sample
 
 
-def mast_value_and_grad(loss: Callable, law, v=None) -> Callable:
+def mast_value_and_grad(loss: Callable, sketch, v=None) -> Callable:
     """MAST's sketched loss and gradient for a training loop: a drop-in for
     ``jax.value_and_grad(loss)`` with a key argument.
 
     Returns ``step(params, batch, key) -> (f_S, g)`` (one jitted computation) with
     ``f_S = loss(v + S(x - v), batch)`` and ``g = S^T grad loss(v + S(x - v), batch)``
     (THEORY.md §0, §3 P1), ``x`` the flattened ``params`` and ``S = Diag(s)``,
-    ``s = sketch_sampler(law)(key)`` fresh at every call; ``g`` has the pytree structure of
+    ``s = sketch_sampler(sketch)(key)`` fresh at every call; ``g`` has the pytree structure of
     ``params``. Feed ``g`` to any optimizer (plain SGD is Algorithm 1 with the minibatch
     oracle, Variant II). Split a new key per step (``jax.random.split``).
 
@@ -255,7 +256,7 @@ def mast_value_and_grad(loss: Callable, law, v=None) -> Callable:
     ----------
     loss : callable
         ``loss(params, batch) -> scalar`` in ``jax.numpy``.
-    law : Bernoulli, RandK or Partition
+    sketch : Bernoulli, RandK or Partition
         The sketch law ``D`` on the ``d`` flattened parameters (see ``sketch_sampler``).
     v : pytree, optional
         The centre ``v`` (shift), with the structure of ``params``; default 0 (with Bernoulli,
@@ -289,11 +290,13 @@ def mast_value_and_grad(loss: Callable, law, v=None) -> Callable:
 
     def sketched(params, centre, batch, key):
         flat, unravel = ravel_pytree(params)
-        if flat.size != law.d:
-            raise ValueError(f"argument 'law' has d = {law.d}, but params have {flat.size} entries")
+        if flat.size != sketch.d:
+            raise ValueError(
+                f"argument 'sketch' has d = {sketch.d}, but params have {flat.size} entries"
+            )
         dtype = str(flat.dtype)
         if dtype not in samplers:
-            samplers[dtype] = sketch_sampler(law, dtype)
+            samplers[dtype] = sketch_sampler(sketch, dtype)
         s = unravel(samplers[dtype](key))
         y = jax.tree_util.tree_map(lambda c, si, x: c + si * (x - c), centre, s, params)
         value, g = jax.value_and_grad(loss)(y, batch)
@@ -306,5 +309,5 @@ def mast_value_and_grad(loss: Callable, law, v=None) -> Callable:
         c = jax.tree_util.tree_map(jnp.zeros_like, params) if centre is None else centre
         return sketched(params, c, batch, key)
 
-    step.__doc__ = f"MAST step of {getattr(loss, '__name__', 'loss')} with {law!r}."
+    step.__doc__ = f"MAST step of {getattr(loss, '__name__', 'loss')} with {sketch!r}."
     return step

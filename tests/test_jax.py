@@ -277,3 +277,15 @@ def test_training_step_with_optax_is_sgd_on_the_sketched_gradient():
         np.array_equal(a, b)
         for a, b in zip(jax.tree_util.tree_leaves(g), jax.tree_util.tree_leaves(g2), strict=True)
     )
+
+
+def test_training_step_takes_the_sketch_by_keyword_and_checks_its_dimension():
+    rng = np.random.default_rng(7)
+    params, data = _mlp(rng)
+    d = sum(a.size for a in jax.tree_util.tree_leaves(params))
+    step = mast_value_and_grad(_mlp_loss, sketch=mr.RandK(d, 3))
+    _, g = step(params, data, rng_key(0))  # v = 0, RandK(d, 3): g is 0 off 3 coordinates
+    assert np.count_nonzero(np.asarray(jax.flatten_util.ravel_pytree(g)[0])) <= 3
+    with pytest.raises(ValueError, match=f"'sketch' has d = {d + 1}, but params have {d}"):
+        mast_value_and_grad(_mlp_loss, sketch=mr.RandK(d + 1, 3))(params, data, rng_key(0))
+    assert sketch_sampler(sketch=mr.RandK(4, 2))(rng_key(0)).shape == (4,)
