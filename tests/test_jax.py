@@ -202,6 +202,33 @@ def test_sampler_has_the_law_moments(x64, law):
     assert np.all(np.abs(S.T @ S / _N - second) <= 6 * se2 + 1e-12)
 
 
+_TREE = {"W": np.zeros((3, 37)), "b": np.zeros(3), "c": np.zeros(())}  # 115 entries
+
+
+@pytest.mark.parametrize(
+    "law", [mr.Bernoulli(np.linspace(0.2, 1.0, 115)), mr.Bernoulli(0.5, d=115)], ids=repr
+)
+def test_leafwise_sampler_has_the_law_moments(x64, law):
+    """The pytree sampler (bits in each leaf's shape, one key a leaf) has the law's moments on
+    coordinates of every leaf, across a word boundary (37 > 32) and on a scalar leaf."""
+    sampler = sketch_sampler(law, "float64", params=_TREE)
+    idx = np.array([0, 30, 31, 32, 33, 36, 37, 110, 111, 112, 113, 114])  # W, W, ..., b, c
+
+    def flat(key):
+        return jax.flatten_util.ravel_pytree(sampler(key))[0][idx]
+
+    S = np.asarray(jax.jit(lambda keys: jax.lax.map(flat, keys))(jax.random.split(rng_key(3), _N)))
+    unit = np.eye(law.d, dtype=int)
+    second = law.pair_moments()[np.ix_(idx, idx)]
+    fourth = np.array([[law.moment(2 * unit[i] + 2 * unit[j]) for j in idx] for i in idx])
+    se1 = np.sqrt(np.diag(second) - 1.0) / np.sqrt(_N)
+    assert np.all(np.abs(S.mean(axis=0) - 1.0) <= 6 * se1 + 1e-12)
+    se2 = np.sqrt(fourth - second**2) / np.sqrt(_N)
+    assert np.all(np.abs(S.T @ S / _N - second) <= 6 * se2 + 1e-12)
+    with pytest.raises(ValueError, match="'params' has 115 entries, but the sketch has d = 116"):
+        sketch_sampler(mr.Bernoulli(0.5, d=116), params=_TREE)
+
+
 def test_sampler_scales_and_support_exact():
     key = jax.random.PRNGKey(1)
     s = np.asarray(sketch_sampler(mr.RandK(10, 4))(key))
@@ -249,7 +276,10 @@ def test_training_step_is_the_sketched_gradient(x64):
         step = mast_value_and_grad(_mlp_loss, law, v)
         key = rng_key(11)
         value, g = step(f.unravel(jnp.asarray(x)), f.data, key)
-        s = np.asarray(sketch_sampler(law, "float64")(key))
+        s_tree = sketch_sampler(law, "float64", params=params)(key)  # the step's draw
+        s = np.asarray(jax.flatten_util.ravel_pytree(s_tree)[0])
+        if not isinstance(law, mr.Bernoulli):  # Partition, RandK: unravel of the flat draw
+            np.testing.assert_array_equal(s, sketch_sampler(law, "float64")(key))
         mast = mr.MAST(f, law, shift=v_flat)
         flat_g = np.asarray(jax.flatten_util.ravel_pytree(g)[0])
         np.testing.assert_allclose(flat_g, mast.sketched_grad(x, s), rtol=1e-12, atol=1e-14)
