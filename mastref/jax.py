@@ -207,14 +207,15 @@ def sketch_sampler(sketch, dtype: str = "float32", params=None) -> Callable:
             return jnp.where(subset(key), jnp.asarray(c, dtype), jnp.zeros((), dtype))
 
     elif isinstance(law, Partition):
-        block_of = np.empty(d, dtype=np.int32)
+        B = law.n_blocks
+        ids_dtype = np.uint8 if B <= 2**8 else np.uint16 if B <= 2**16 else np.int32
+        block_of = np.empty(d, dtype=ids_dtype)  # the block of each coordinate, 1 byte if B <= 256
         for blk, block in enumerate(law.blocks):
             block_of[block] = blk
-        B = law.n_blocks
 
         def scales(key, shape, sl):
-            blk = jax.random.randint(key, (), 0, B, dtype=jnp.int32)
-            ids = constant(block_of, sl, shape, jnp.int32)
+            blk = jax.random.randint(key, (), 0, B, dtype=jnp.int32).astype(ids_dtype)
+            ids = constant(block_of, sl, shape, ids_dtype)
             return jnp.where(ids == blk, jnp.asarray(B, dtype), jnp.zeros((), dtype))
 
     else:

@@ -14,6 +14,7 @@ from helpers import fd_grad, random_logistic
 
 jax = pytest.importorskip("jax", reason="JAX is an optional extra: pip install 'mastref[jax]'")
 jnp = pytest.importorskip("jax.numpy", reason="JAX is an optional extra")
+pytest.importorskip("jax.flatten_util", reason="JAX is an optional extra")  # jax.flatten_util.*
 
 import mastref as mr  # noqa: E402
 from mastref.jax import (  # noqa: E402
