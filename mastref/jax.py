@@ -199,9 +199,15 @@ def sketch_sampler(sketch, dtype: str = "float32", params=None) -> Callable:
 
     elif isinstance(law, RandK):
         subset, c = _subset_sampler(jax, jnp, d, law.k), d / law.k
-        if params is not None:
-            flat = sketch_sampler(law, dtype)
-            return lambda key: _unravel_like(jax, flat(key), shapes, offsets, treedef)
+        if params is not None:  # the boolean mask cut into leaves; scales made leaf by leaf
+
+            def sample_tree(key):
+                masks = _unravel_like(jax, subset(key), shapes, offsets, treedef)
+                return jax.tree_util.tree_map(
+                    lambda m: jnp.where(m, jnp.asarray(c, dtype), jnp.zeros((), dtype)), masks
+                )
+
+            return sample_tree
 
         def scales(key, shape, sl):
             return jnp.where(subset(key), jnp.asarray(c, dtype), jnp.zeros((), dtype))
