@@ -32,8 +32,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import experiments as ex
+from .backend import load_record
 from .experiments import _data_name, _data_setting, _sweep, _write_csv, base_seed
 from .experiments import load_a5a as _load_a5a
+from .jax import mast_value_and_grad, rng_key, single_thread_env
+from .sketches import Bernoulli, RandK
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -108,8 +111,6 @@ def _trainer(sketch, epochs: int):
     import jax
     import optax
 
-    from .jax import mast_value_and_grad
-
     name = (repr(sketch), epochs)
     if name in _TRAINERS:
         return _TRAINERS[name]
@@ -182,9 +183,6 @@ def _deep_at(config: tuple, *, data, quick: bool, epochs: int, n_masks: int, see
     import jax
     import jax.numpy as jnp
     from jax.flatten_util import ravel_pytree
-
-    from .jax import rng_key
-    from .sketches import Bernoulli, RandK
 
     name, s = config
     Xtr, ytr, Xte, yte, hidden = _dataset(name, data, quick, seed)
@@ -265,8 +263,6 @@ def run_deep(
     plots) to ``out/deep/``; returns the medians. ``n_seeds``, ``epochs``, ``n_masks`` and
     ``datasets`` override these; the other arguments are those of ``run_pruning``.
     """
-    from .jax import single_thread_env
-
     for key, value in single_thread_env().items():
         os.environ.setdefault(key, value)
     seed = base_seed(rng)
@@ -353,8 +349,6 @@ def summarise(by_config: dict, *, epochs: int, data_name: str = "a5a") -> tuple[
 def load_results(directory) -> tuple[dict, dict]:
     """``summarise`` of a finished run's records (``OUT/deep``, e.g.
     ``verification/experiments/deep``), without running anything."""
-    from .backend import load_record
-
     records = Path(directory) / "records"
     settings = load_record(records / "settings.json")
     by_config = {}
