@@ -14,6 +14,7 @@ from helpers import fd_grad, random_logistic
 
 jax = pytest.importorskip("jax", reason="JAX is an optional extra: pip install 'mastref[jax]'")
 jnp = pytest.importorskip("jax.numpy", reason="JAX is an optional extra")
+pytest.importorskip("jax.flatten_util", reason="JAX is an optional extra")  # jax.flatten_util.*
 
 import mastref as mr  # noqa: E402
 from mastref.jax import (  # noqa: E402
@@ -202,6 +203,33 @@ def test_sampler_has_the_law_moments(x64, law):
     assert np.all(np.abs(S.T @ S / _N - second) <= 6 * se2 + 1e-12)
 
 
+_TREE = {"W": np.zeros((3, 37)), "b": np.zeros(3), "c": np.zeros(())}  # 115 entries
+
+
+@pytest.mark.parametrize(
+    "law", [mr.Bernoulli(np.linspace(0.2, 1.0, 115)), mr.Bernoulli(0.5, d=115)], ids=repr
+)
+def test_leafwise_sampler_has_the_law_moments(x64, law):
+    """The pytree sampler (bits in each leaf's shape, one key a leaf) has the law's moments on
+    coordinates of every leaf, across a word boundary (37 > 32) and on a scalar leaf."""
+    sampler = sketch_sampler(law, "float64", params=_TREE)
+    idx = np.array([0, 30, 31, 32, 33, 36, 37, 110, 111, 112, 113, 114])  # W, W, ..., b, c
+
+    def flat(key):
+        return jax.flatten_util.ravel_pytree(sampler(key))[0][idx]
+
+    S = np.asarray(jax.jit(lambda keys: jax.lax.map(flat, keys))(jax.random.split(rng_key(3), _N)))
+    unit = np.eye(law.d, dtype=int)
+    second = law.pair_moments()[np.ix_(idx, idx)]
+    fourth = np.array([[law.moment(2 * unit[i] + 2 * unit[j]) for j in idx] for i in idx])
+    se1 = np.sqrt(np.diag(second) - 1.0) / np.sqrt(_N)
+    assert np.all(np.abs(S.mean(axis=0) - 1.0) <= 6 * se1 + 1e-12)
+    se2 = np.sqrt(fourth - second**2) / np.sqrt(_N)
+    assert np.all(np.abs(S.T @ S / _N - second) <= 6 * se2 + 1e-12)
+    with pytest.raises(ValueError, match="'params' has 115 entries, but the sketch has d = 116"):
+        sketch_sampler(mr.Bernoulli(0.5, d=116), params=_TREE)
+
+
 def test_sampler_scales_and_support_exact():
     key = jax.random.PRNGKey(1)
     s = np.asarray(sketch_sampler(mr.RandK(10, 4))(key))
@@ -249,7 +277,10 @@ def test_training_step_is_the_sketched_gradient(x64):
         step = mast_value_and_grad(_mlp_loss, law, v)
         key = rng_key(11)
         value, g = step(f.unravel(jnp.asarray(x)), f.data, key)
-        s = np.asarray(sketch_sampler(law, "float64")(key))
+        s_tree = sketch_sampler(law, "float64", params=params)(key)  # the step's draw
+        s = np.asarray(jax.flatten_util.ravel_pytree(s_tree)[0])
+        if not isinstance(law, mr.Bernoulli):  # Partition, RandK: unravel of the flat draw
+            np.testing.assert_array_equal(s, sketch_sampler(law, "float64")(key))
         mast = mr.MAST(f, law, shift=v_flat)
         flat_g = np.asarray(jax.flatten_util.ravel_pytree(g)[0])
         np.testing.assert_allclose(flat_g, mast.sketched_grad(x, s), rtol=1e-12, atol=1e-14)
@@ -277,3 +308,15 @@ def test_training_step_with_optax_is_sgd_on_the_sketched_gradient():
         np.array_equal(a, b)
         for a, b in zip(jax.tree_util.tree_leaves(g), jax.tree_util.tree_leaves(g2), strict=True)
     )
+
+
+def test_training_step_takes_the_sketch_by_keyword_and_checks_its_dimension():
+    rng = np.random.default_rng(7)
+    params, data = _mlp(rng)
+    d = sum(a.size for a in jax.tree_util.tree_leaves(params))
+    step = mast_value_and_grad(_mlp_loss, sketch=mr.RandK(d, 3))
+    _, g = step(params, data, rng_key(0))  # v = 0, RandK(d, 3): g is 0 off 3 coordinates
+    assert np.count_nonzero(np.asarray(jax.flatten_util.ravel_pytree(g)[0])) <= 3
+    with pytest.raises(ValueError, match=f"'sketch' has d = {d + 1}, but params have {d}"):
+        mast_value_and_grad(_mlp_loss, sketch=mr.RandK(d + 1, 3))(params, data, rng_key(0))
+    assert sketch_sampler(sketch=mr.RandK(4, 2))(rng_key(0)).shape == (4,)
