@@ -276,6 +276,10 @@ class DistributedProblem:
                 )
             except (ValueError, MissingCapability):  # CostLimitExceeded is a ValueError
                 pass
+        return self._bracket_bound()
+
+    def _bracket_bound(self) -> GapBound:
+        """The P5 bracket of ``gap_bound`` (convex clients, ``mu_F > 0``)."""
         probs = self.problems
         mu_F = self.mu_F
         if not all(p.is_convex for p in probs) or not mu_F > 0:

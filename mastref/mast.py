@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import ndtri, stdtrit
 
-from ._budget import SECONDS_PER_PYTHON_STEP, check_cost
+from ._budget import SECONDS_PER_PYTHON_STEP, CostLimitExceeded, check_cost
 from ._kernels import sketched_grad_kernel
 from ._validation import (
     MissingCapability,
@@ -410,7 +410,9 @@ class MAST:
         elif not sk.is_diagonal:
             finite = "its support is not diagonal"
         else:
-            finite = f"its {sk.support_size} atoms exceed exact_support_limit = "
+            size = sk.support_size
+            size = str(size) if size < 10**9 else f"~10^{math.log10(size):.0f}"
+            finite = f"its {size} atoms exceed exact_support_limit = "
             finite += str(self.exact_support_limit)
         raise MissingCapability(
             f"f_D has no exact form here: {closed}, and {finite}; use "
@@ -556,13 +558,27 @@ class MAST:
             gap = float(0.5 * g @ (_pinv_apply(*self._A_eigh, g) - AD_g))
             inf = float(self._f_v - 0.5 * g @ AD_g)
             return _exact_solution(self.v - AD_g, inf, gap, "closed form")
-        if self._is_interpolating():
-            f_inf = self.problem.inf
-            return _exact_solution(self.v.copy(), f_inf, 0.0, "interpolation (v = x*)")
+        if not np.any(self.problem.grad(self.v)):  # v = x*, no solve needed
+            return _exact_solution(self.v.copy(), self.problem.inf, 0.0, "interpolation (v = x*)")
         try:
             samples, weights = self._exact_support()
-        except MissingCapability:
+        except MissingCapability as err:
+            try:
+                self._saa_cost()  # refuse up front, before any solve
+            except CostLimitExceeded as cost:
+                raise CostLimitExceeded(
+                    f"MAST.solution: {err}. The sample-average approximation at its defaults "
+                    f"is refused: {cost} Call mast.saa_solution(n_samples=..., n_batches=...) "
+                    "with smaller values, or use mast.gap_bound (a certified bracket on Delta "
+                    "and a ball around x_D*, convex f), or pass Delta= to the theorems"
+                ) from None
+            if self._is_interpolating():
+                return _exact_solution(
+                    self.v.copy(), self.problem.inf, 0.0, "interpolation (v = x*)"
+                )
             return self.saa_solution()
+        if self._is_interpolating():
+            return _exact_solution(self.v.copy(), self.problem.inf, 0.0, "interpolation (v = x*)")
         if self.d > self.exact_solve_limit and self.mu > 0:
             return self._enumeration_lbfgs(samples, weights)
         x, _ = self.problem.minimize_sketched(samples, weights, self.v)
@@ -607,6 +623,17 @@ class MAST:
         except MissingCapability:
             return False
 
+    def _saa_cost(self, n_samples: int = 64, n_batches: int = 8) -> None:
+        """Refuse ``saa_solution(n_samples, n_batches)`` up front when over the cost budget."""
+        n_rows = n_samples * getattr(self.problem, "n_samples", 1)
+        check_cost(
+            f"saa_solution: n_batches = {n_batches} problems of n_samples = {n_samples} atoms "
+            f"({n_rows} weighted terms each)",
+            seconds=n_batches * n_rows * self.d * 1e-8,  # interior point: >= ~10 ns a nonzero
+            nbytes=8.0 * n_rows * self.d,
+            hint="Reduce n_samples or n_batches.",
+        )
+
     def saa_solution(
         self,
         *,
@@ -634,14 +661,7 @@ class MAST:
         confidence = check_real("confidence", confidence, positive=True)
         if confidence >= 1:
             raise ValueError(f"argument 'confidence' = {confidence} must lie in (0, 1)")
-        n_rows = n_samples * getattr(self.problem, "n_samples", 1)
-        check_cost(
-            f"saa_solution: n_batches = {n_batches} problems of n_samples = {n_samples} atoms "
-            f"({n_rows} weighted terms each)",
-            seconds=n_batches * n_rows * self.d * 1e-8,  # interior point: >= ~10 ns a nonzero
-            nbytes=8.0 * n_rows * self.d,
-            hint="Reduce n_samples or n_batches.",
-        )
+        self._saa_cost(n_samples, n_batches)
         rng = as_generator(rng)
         alpha = (1.0 - confidence) / 2
         xs, values = [], []
@@ -714,6 +734,17 @@ class MAST:
                 exact=lo == hi,
                 confidence=1.0,
                 method=sol.method,
+            )
+        if sol is None and np.array_equal(self.v, self.problem.argmin()):
+            return GapBound(
+                upper=0.0,
+                lower=0.0,
+                x=self.v.copy(),
+                radius=0.0,
+                inf_lower=erm_bracket(self.problem)[1],
+                exact=True,
+                confidence=1.0,
+                method="interpolation (v = x*)",
             )
         bracket = self._bracket_bound()
         if sol is not None and sol.gap_interval[1] < bracket.upper:

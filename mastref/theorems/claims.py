@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import MissingCapability, check_real, check_vector
+from ..mast import erm_bracket
 
 #: The measured quantities a guarantee can bound.
 QUANTITIES = ("dist2", "value_gap", "grad_norm2_min", "lyapunov")
@@ -329,6 +330,8 @@ def _bracket(obj):
     try:
         return obj.gap_bound
     except MissingCapability as err:
+        if "Delta=" in str(err):
+            raise
         raise MissingCapability(
             f"{err} (the theorem accepts Delta=, a value or an upper bound on Delta)"
         ) from None
@@ -383,7 +386,11 @@ def delta0(obj, x0: np.ndarray, notes: list) -> float:
     """``f_D(x_0) - f_D^inf``: ``f_D(x_0)`` exact, or its P5 upper bound
     ``f(x_0) + L_f(L_D-1)/2 ||x_0-v||^2``, minus the lower bound ``gap_bound.inf_lower`` of
     ``f_D^inf`` (exact where ``Delta`` is)."""
-    b = _bracket(obj)
+    try:
+        inf_lower = obj.gap_bound.inf_lower
+    except MissingCapability:  # f_D^inf >= f^inf (P6)
+        inf_lower = erm_bracket(obj.problem)[1]
+        notes.append("delta_0: f_D^inf bounded below by f^inf (P6)")
     try:
         fx = obj.value(x0)
     except (ValueError, MissingCapability):
@@ -391,7 +398,7 @@ def delta0(obj, x0: np.ndarray, notes: list) -> float:
         h2 = float(np.sum((x0 - obj.v) ** 2))
         notes.append("delta_0 bounded through P5: f(x0) + L_f(L_D-1)/2 ||x0-v||^2 - f_D^inf")
         fx = p.value(x0) + 0.5 * p.L * (obj.sketch.L_D - 1.0) * h2
-    return max(fx - b.inf_lower, 0.0)
+    return max(fx - inf_lower, 0.0)
 
 
 def geometric(rate: float, start_value: float, floor: float) -> Callable:
