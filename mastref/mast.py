@@ -163,7 +163,8 @@ def value_and_grad(problem: Problem):
 
 
 def erm_bracket(problem: Problem) -> tuple[np.ndarray, float, float]:
-    """``(x_hat, f_inf_lower, f_inf_upper)``: the problem's ``argmin()`` and a certified bracket on
+    """``(x_hat, f_inf_lower, f_inf_upper)``: the problem's ``argmin()`` (L-BFGS when it has none
+    and ``mu_f > 0``) and a certified bracket on
     ``f^inf``: ``f(x_hat) - ||grad f(x_hat)||^2 / (2 mu_f) <= f^inf <= f(x_hat)`` (``mu_f > 0``;
     with ``mu_f = 0`` the problem's ``inf`` is taken as exact).
 
@@ -175,9 +176,14 @@ def erm_bracket(problem: Problem) -> tuple[np.ndarray, float, float]:
     >>> bool(lo <= -1.0 <= hi), hi - lo < 1e-14
     (True, True)
     """
-    x_hat = problem.argmin()
-    f_hat, g = value_and_grad(problem)(x_hat)
     mu_f = problem.mu
+    try:
+        x_hat = problem.argmin()
+    except MissingCapability:  # e.g. a least-squares problem too large for its Gram matrix
+        if not mu_f > 0:
+            raise
+        x_hat, _, _ = minimize_lbfgs(value_and_grad(problem), np.zeros(problem.d), mu=mu_f)
+    f_hat, g = value_and_grad(problem)(x_hat)
     if mu_f > 0:
         return x_hat, float(f_hat - g @ g / (2 * mu_f) - _rounding(f_hat)), float(f_hat)
     return x_hat, problem.inf, problem.inf
@@ -735,18 +741,19 @@ class MAST:
                 confidence=1.0,
                 method=sol.method,
             )
-        if sol is None and np.array_equal(self.v, self.problem.argmin()):
+        erm = erm_bracket(self.problem) if sol is None else None
+        if erm is not None and np.array_equal(self.v, erm[0]):
             return GapBound(
                 upper=0.0,
                 lower=0.0,
                 x=self.v.copy(),
                 radius=0.0,
-                inf_lower=erm_bracket(self.problem)[1],
+                inf_lower=erm[1],
                 exact=True,
                 confidence=1.0,
                 method="interpolation (v = x*)",
             )
-        bracket = self._bracket_bound()
+        bracket = self._bracket_bound(erm)
         if sol is not None and sol.gap_interval[1] < bracket.upper:
             return GapBound(
                 upper=sol.gap_interval[1],
@@ -760,8 +767,9 @@ class MAST:
             )
         return bracket
 
-    def _bracket_bound(self) -> GapBound:
-        """The P5 bracket of ``gap_bound`` (convex ``f``, ``mu = mu_f mu_D > 0``)."""
+    def _bracket_bound(self, erm: tuple | None = None) -> GapBound:
+        """The P5 bracket of ``gap_bound`` (convex ``f``, ``mu = mu_f mu_D > 0``); ``erm``:
+        ``erm_bracket(problem)`` if already computed."""
         p = self.problem
         if not p.is_convex or not self.mu > 0:
             raise MissingCapability(
@@ -771,7 +779,7 @@ class MAST:
             )
         vg = value_and_grad(p)
         v = self.v
-        x_erm, f_lo, f_hi = erm_bracket(p)
+        x_erm, f_lo, f_hi = erm_bracket(p) if erm is None else erm
 
         def bracket(c):
             def fun(x):
