@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import ndtri, stdtrit
 
-from ._budget import SECONDS_PER_PYTHON_STEP, check_cost
+from ._budget import SECONDS_PER_PYTHON_STEP, CostLimitExceeded, check_cost
 from ._kernels import sketched_grad_kernel
 from ._validation import (
     MissingCapability,
@@ -39,6 +39,7 @@ from ._validation import (
 from .problems.base import Problem
 from .sketches.base import JointSketch, Sketch
 from .sketches.check import SketchCheck, builtin_certificate, check_sketch
+from .solvers import minimize_lbfgs
 
 
 def _pinv_apply(eig: np.ndarray, U: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -98,6 +99,96 @@ class Solution:
         return f"Solution(gap={self.gap:.6g}{interval}, inf={self.inf:.10g}, {self.method})"
 
 
+@dataclass(frozen=True, kw_only=True)
+class GapBound:
+    """A certified bracket on ``Delta = f_D^inf - f^inf`` and a ball around ``x_D*``.
+
+    ``lower <= Delta <= upper``, ``||x - x_D*|| <= radius`` and ``f_D^inf >= inf_lower``, with
+    probability ``confidence`` (1: deterministic, up to floating-point round-off, which is added
+    to the bracket).
+
+    Attributes
+    ----------
+    upper, lower : float
+        The bracket on ``Delta`` (equal when ``exact``).
+    x : ndarray
+        A point near ``x_D*`` (``x_D*`` itself when ``radius = 0``).
+    radius : float
+        ``||x - x_D*|| <= radius``.
+    inf_lower : float
+        A lower bound on ``f_D^inf`` (``delta_0 = f_D(x_0) - f_D^inf`` is bounded with it).
+    exact : bool
+        ``Delta`` known exactly (closed form, enumeration, interpolation).
+    confidence : float
+        1, or the confidence of a sample-average approximation.
+    method : str
+        How the numbers were obtained.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    >>> b = mast.gap_bound  # A_D = 2 I: Delta = 1/2 ||b||^2 (1 - 1/2)
+    >>> b.exact, b.upper, b.radius
+    (True, 0.5, 0.0)
+    """
+
+    upper: float
+    lower: float
+    x: np.ndarray
+    radius: float
+    inf_lower: float
+    exact: bool
+    confidence: float
+    method: str
+
+    def __repr__(self) -> str:
+        if self.exact:
+            return f"GapBound(Delta={self.upper:.6g}, {self.method})"
+        return f"GapBound({self.lower:.4g} <= Delta <= {self.upper:.4g}, {self.method})"
+
+
+def _rounding(*values: float) -> float:
+    """A floating-point margin for a difference of the ``values`` (8 ulp of the largest)."""
+    return 8.0 * np.finfo(float).eps * max(1.0, *(abs(v) for v in values))
+
+
+def value_and_grad(problem: Problem):
+    """``x -> (f(x), grad f(x))`` of a problem (its fused ``_value_and_grad`` when it has one)."""
+    fused = getattr(problem, "_value_and_grad", None)
+    if callable(fused):
+        return fused
+    return lambda x: (problem.value(x), problem.grad(x))
+
+
+def erm_bracket(problem: Problem) -> tuple[np.ndarray, float, float]:
+    """``(x_hat, f_inf_lower, f_inf_upper)``: the problem's ``argmin()`` (L-BFGS when it has none
+    and ``mu_f > 0``) and a certified bracket on
+    ``f^inf``: ``f(x_hat) - ||grad f(x_hat)||^2 / (2 mu_f) <= f^inf <= f(x_hat)`` (``mu_f > 0``;
+    with ``mu_f = 0`` the problem's ``inf`` is taken as exact).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> _, lo, hi = erm_bracket(mr.Quadratic(np.eye(2), np.ones(2)))  # f^inf = -1
+    >>> bool(lo <= -1.0 <= hi), hi - lo < 1e-14
+    (True, True)
+    """
+    mu_f = problem.mu
+    try:
+        x_hat = problem.argmin()
+    except MissingCapability:  # e.g. a least-squares problem too large for its Gram matrix
+        if not mu_f > 0:
+            raise
+        x_hat, _, _ = minimize_lbfgs(value_and_grad(problem), np.zeros(problem.d), mu=mu_f)
+    f_hat, g = value_and_grad(problem)(x_hat)
+    if mu_f > 0:
+        return x_hat, float(f_hat - g @ g / (2 * mu_f) - _rounding(f_hat)), float(f_hat)
+    return x_hat, problem.inf, problem.inf
+
+
 class MAST:
     """``f_D(x) = E_{S ~ D} f(v + S(x - v))`` for a problem ``f``, a law ``D`` and a shift ``v``.
 
@@ -138,6 +229,9 @@ class MAST:
 
     #: Largest number of atoms the exact finite-support path sums over.
     exact_support_limit: int = 4096
+    #: Largest ``d`` for ``minimize_sketched`` (dense Newton) on a finite support; above it,
+    #: L-BFGS on the exact finite sum with its strong-convexity certificate.
+    exact_solve_limit: int = 2000
 
     def __init__(self, problem: Problem, sketch: Sketch, shift=None):
         if isinstance(sketch, JointSketch):
@@ -322,7 +416,9 @@ class MAST:
         elif not sk.is_diagonal:
             finite = "its support is not diagonal"
         else:
-            finite = f"its {sk.support_size} atoms exceed exact_support_limit = "
+            size = sk.support_size
+            size = str(size) if size < 10**9 else f"~10^{math.log10(size):.0f}"
+            finite = f"its {size} atoms exceed exact_support_limit = "
             finite += str(self.exact_support_limit)
         raise MissingCapability(
             f"f_D has no exact form here: {closed}, and {finite}; use "
@@ -468,16 +564,61 @@ class MAST:
             gap = float(0.5 * g @ (_pinv_apply(*self._A_eigh, g) - AD_g))
             inf = float(self._f_v - 0.5 * g @ AD_g)
             return _exact_solution(self.v - AD_g, inf, gap, "closed form")
-        if self._is_interpolating():
-            f_inf = self.problem.inf
-            return _exact_solution(self.v.copy(), f_inf, 0.0, "interpolation (v = x*)")
+        if not np.any(self.problem.grad(self.v)):  # v = x*, no solve needed
+            return _exact_solution(self.v.copy(), self.problem.inf, 0.0, "interpolation (v = x*)")
         try:
             samples, weights = self._exact_support()
-        except MissingCapability:
+        except MissingCapability as err:
+            try:
+                self._saa_cost()  # refuse up front, before any solve
+            except CostLimitExceeded as cost:
+                raise CostLimitExceeded(
+                    f"MAST.solution: {err}. The sample-average approximation at its defaults "
+                    f"is refused: {cost} Call mast.saa_solution(n_samples=..., n_batches=...) "
+                    "with smaller values, or use mast.gap_bound (a certified bracket on Delta "
+                    "and a ball around x_D*, convex f), or pass Delta= to the theorems"
+                ) from None
+            if self._is_interpolating():
+                return _exact_solution(
+                    self.v.copy(), self.problem.inf, 0.0, "interpolation (v = x*)"
+                )
             return self.saa_solution()
+        if self._is_interpolating():
+            return _exact_solution(self.v.copy(), self.problem.inf, 0.0, "interpolation (v = x*)")
+        if self.d > self.exact_solve_limit and self.mu > 0:
+            return self._enumeration_lbfgs(samples, weights)
         x, _ = self.problem.minimize_sketched(samples, weights, self.v)
         inf = self.value(x)
         return _exact_solution(x, inf, inf - self.problem.inf, "enumeration")
+
+    def _enumeration_lbfgs(self, samples: np.ndarray, weights: np.ndarray) -> Solution:
+        """``x_D*`` of the exact finite sum by L-BFGS (large ``d``): with ``g = ||grad f_D(x)||``
+        and ``mu = mu_f mu_D``, ``f_D(x) - g^2/(2 mu) <= f_D^inf <= f_D(x)`` and
+        ``||x - x_D*|| <= g / mu``; ``inf`` is that lower bound."""
+        vg = value_and_grad(self.problem)
+        v = self.v
+
+        def f_D(x):
+            h = x - v
+            total, grad = 0.0, np.zeros(self.d)
+            for s, w in zip(samples, weights, strict=True):
+                val, g = vg(v + s * h)
+                total += w * val
+                grad += w * s * g
+            return total, grad
+
+        x_erm, f_lo, f_hi = erm_bracket(self.problem)
+        x, F, gnorm = minimize_lbfgs(f_D, x_erm, mu=self.mu)
+        slack = gnorm**2 / (2 * self.mu) + _rounding(F)
+        return Solution(
+            x=x,
+            inf=F - slack,
+            gap=F - f_hi,
+            gap_interval=(max(F - slack - f_hi, 0.0), max(F - f_lo, 0.0)),
+            dist2_bound=(gnorm / self.mu) ** 2,
+            confidence=1.0,
+            method=f"enumeration, L-BFGS (||grad f_D|| = {gnorm:.2g}, certified)",
+        )
 
     def _is_interpolating(self) -> bool:
         """``v`` is a minimiser of ``f``: its gradient vanishes or it is the stored ``x*``."""
@@ -487,6 +628,17 @@ class MAST:
             return bool(np.array_equal(self.v, self.problem.argmin()))
         except MissingCapability:
             return False
+
+    def _saa_cost(self, n_samples: int = 64, n_batches: int = 8) -> None:
+        """Refuse ``saa_solution(n_samples, n_batches)`` up front when over the cost budget."""
+        n_rows = n_samples * getattr(self.problem, "n_samples", 1)
+        check_cost(
+            f"saa_solution: n_batches = {n_batches} problems of n_samples = {n_samples} atoms "
+            f"({n_rows} weighted terms each)",
+            seconds=n_batches * n_rows * self.d * 1e-8,  # interior point: >= ~10 ns a nonzero
+            nbytes=8.0 * n_rows * self.d,
+            hint="Reduce n_samples or n_batches.",
+        )
 
     def saa_solution(
         self,
@@ -515,14 +667,7 @@ class MAST:
         confidence = check_real("confidence", confidence, positive=True)
         if confidence >= 1:
             raise ValueError(f"argument 'confidence' = {confidence} must lie in (0, 1)")
-        n_rows = n_samples * getattr(self.problem, "n_samples", 1)
-        check_cost(
-            f"saa_solution: n_batches = {n_batches} problems of n_samples = {n_samples} atoms "
-            f"({n_rows} weighted terms each)",
-            seconds=n_batches * n_rows * self.d * 1e-8,  # interior point: >= ~10 ns a nonzero
-            nbytes=8.0 * n_rows * self.d,
-            hint="Reduce n_samples or n_batches.",
-        )
+        self._saa_cost(n_samples, n_batches)
         rng = as_generator(rng)
         alpha = (1.0 - confidence) / 2
         xs, values = [], []
@@ -556,6 +701,113 @@ class MAST:
             dist2_bound=dist2,
             confidence=confidence,
             method="sample-average approximation",
+        )
+
+    @cached_property
+    def gap_bound(self) -> GapBound:
+        """A certified bracket on ``Delta`` and a ball around ``x_D*`` (see ``GapBound``).
+
+        ``solution`` where it is exact or certified (closed form, enumeration, interpolation).
+        Otherwise, for convex ``f`` (THEORY.md §3 P5-P6), with ``c = L_f (L_D - 1)`` and
+        ``c_lo = mu_f (mu_D - 1)``: ``f_D <= U = f + (c/2)||x - v||^2`` and
+        ``f_D >= f + (c_lo/2)||x - v||^2`` (P5), so
+        ``min U - f^inf >= Delta >= min (f + (c_lo/2)||. - v||^2) - f^inf``; both minima by
+        L-BFGS with their strong-convexity certificates, ``f^inf`` bracketed by ``erm_bracket``.
+        ``min U <= U(x*)`` makes the upper bound at most the P6 bound
+        ``L_f (L_D - 1)/2 ||x* - v||^2``. The ball: ``||x_U - x_D*||^2 <= 2 (f_D(x_U) -
+        f_D^inf)/mu <= 2 upper/mu``. Where the sample-average approximation of ``solution``
+        runs within the cost budget and its upper bound is smaller, it is used (with its
+        confidence). Cost: three L-BFGS solves of O(nnz) per iteration; nothing ``d x d``.
+
+        Raises
+        ------
+        MissingCapability
+            ``f`` not convex or ``mu_f mu_D = 0`` without an exact solution (pass ``Delta=``
+            to the theorem).
+        """
+        try:
+            sol = self.solution
+        except (ValueError, MissingCapability):  # CostLimitExceeded is a ValueError
+            sol = None
+        if sol is not None and sol.exact:
+            lo, hi = sol.gap_interval
+            return GapBound(
+                upper=max(hi, 0.0),
+                lower=max(lo, 0.0),
+                x=sol.x,
+                radius=math.sqrt(sol.dist2_bound),
+                inf_lower=sol.inf,
+                exact=lo == hi,
+                confidence=1.0,
+                method=sol.method,
+            )
+        erm = erm_bracket(self.problem) if sol is None else None
+        if erm is not None and np.array_equal(self.v, erm[0]):
+            return GapBound(
+                upper=0.0,
+                lower=0.0,
+                x=self.v.copy(),
+                radius=0.0,
+                inf_lower=erm[1],
+                exact=True,
+                confidence=1.0,
+                method="interpolation (v = x*)",
+            )
+        bracket = self._bracket_bound(erm)
+        if sol is not None and sol.gap_interval[1] < bracket.upper:
+            return GapBound(
+                upper=sol.gap_interval[1],
+                lower=max(sol.gap_interval[0], bracket.lower),
+                x=sol.x,
+                radius=math.sqrt(sol.dist2_bound),
+                inf_lower=bracket.inf_lower,
+                exact=False,
+                confidence=sol.confidence,
+                method=f"{sol.method} ({sol.confidence:g} confidence)",
+            )
+        return bracket
+
+    def _bracket_bound(self, erm: tuple | None = None) -> GapBound:
+        """The P5 bracket of ``gap_bound`` (convex ``f``, ``mu = mu_f mu_D > 0``); ``erm``:
+        ``erm_bracket(problem)`` if already computed."""
+        p = self.problem
+        if not p.is_convex or not self.mu > 0:
+            raise MissingCapability(
+                f"Delta has no exact form here and its P5 bracket needs a convex f with "
+                f"mu_f mu_D > 0 ({p!r}: convex = {p.is_convex}, mu = {self.mu:.3g}); pass "
+                "Delta= (a value or an upper bound) to the theorem"
+            )
+        vg = value_and_grad(p)
+        v = self.v
+        x_erm, f_lo, f_hi = erm_bracket(p) if erm is None else erm
+
+        def bracket(c):
+            def fun(x):
+                h = x - v
+                val, g = vg(x)
+                return val + 0.5 * c * float(h @ h), g + c * h
+
+            return minimize_lbfgs(fun, x_erm, mu=p.mu + c)
+
+        c_up = p.L * (self.sketch.L_D - 1.0)
+        x_u, U, _ = bracket(c_up)  # U(x_u) >= min U >= f_D^inf: no certificate needed
+        upper = max(U - f_lo + _rounding(U, f_lo), 0.0)
+        c_lo = p.mu * (self.sketch.mu_D - 1.0)
+        _, W, g_w = bracket(c_lo)
+        W_lo = W - g_w**2 / (2 * (p.mu + c_lo)) - _rounding(W, f_hi)
+        lower = max(W_lo - f_hi, 0.0)
+        return GapBound(
+            upper=upper,
+            lower=min(lower, upper),
+            x=x_u,
+            radius=math.sqrt(2 * upper / self.mu),
+            inf_lower=max(W_lo, f_lo),
+            exact=False,
+            confidence=1.0,
+            method=(
+                "P5 bracket: Delta <= min_x [f(x) + L_f (L_D - 1)/2 ||x - v||^2] - f^inf, "
+                ">= min_x [f(x) + mu_f (mu_D - 1)/2 ||x - v||^2] - f^inf (L-BFGS, certified)"
+            ),
         )
 
     def argmin(self) -> np.ndarray:

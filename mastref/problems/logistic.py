@@ -19,7 +19,7 @@ from .._kernels import (
     register_kernels,
 )
 from .._validation import check_array, check_data_scale, check_real, check_vector, finite_result
-from ..solvers import minimize_weighted_logistic
+from ..solvers import minimize_lbfgs, minimize_weighted_logistic
 from .base import FiniteSum
 
 
@@ -314,18 +314,40 @@ class LogisticRegression(FiniteSum):
         """cvxpy (Clarabel) on ``weighted_terms``, polished by Newton's method."""
         return minimize_weighted_logistic(*self.weighted_terms(atoms, weights, v))
 
+    #: Largest ``d`` for the cvxpy + Newton ERM path (dense ``d x d`` Hessian); above it
+    #: L-BFGS with the strong-convexity certificate (``solution_gradient_norm``).
+    newton_limit: int = 2000
+
     @cached_property
     def _solution(self) -> tuple[np.ndarray, float]:
         n = self.n_samples
+        if self.d > self.newton_limit:
+            x, value, _ = minimize_lbfgs(self._value_and_grad, np.zeros(self.d), mu=self.lam)
+            return x, value
         Z = (sp.diags(self.y) @ self.X) if self.is_sparse else self.y[:, None] * self.X
         x, _ = minimize_weighted_logistic(
             Z, np.full(n, 1.0 / n), np.full(self.d, self.lam), np.zeros(self.d)
         )
         return x, self.value(x)
 
+    def _value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """``f(x)`` and ``grad f(x)`` with one product ``X x`` (no input checks: solver loop)."""
+        z = self.y * (self.X @ x)
+        r = -self.y * expit(-z) / self.n_samples
+        value = float(np.mean(np.logaddexp(0.0, -z)) + 0.5 * self.lam * x @ x)
+        return value, np.asarray(self.X.T @ r).ravel() + self.lam * x
+
     def argmin(self) -> np.ndarray:
-        """``x*`` by cvxpy (Clarabel), polished by Newton's method to machine precision."""
+        """``x*``: cvxpy (Clarabel) polished by Newton's method to machine precision for
+        ``d <= newton_limit``; L-BFGS above it, certified by ``||x - x*|| <= ||grad f(x)|| / lam``
+        (``solution_gradient_norm``)."""
         return self._solution[0].copy()
+
+    @cached_property
+    def solution_gradient_norm(self) -> float:
+        """``||grad f(x_hat)||`` at the returned ``argmin()``: ``f(x_hat) - f^inf <= g^2/(2 lam)``
+        and ``||x_hat - x*|| <= g / lam`` (strong convexity)."""
+        return float(np.linalg.norm(self._value_and_grad(self._solution[0])[1]))
 
     @property
     def inf(self) -> float:

@@ -1,7 +1,8 @@
 """Baseline: gradient descent on ``f_D`` (Algorithm 2).
 
 Statement
-    ``f_D(x_T) - f_D^inf <= (1 - gamma mu)^T delta_0``.
+    ``f_D(x_T) - f_D^inf <= (1 - gamma mu)^T delta_0``. ``Delta`` (the value or an upper
+    bound, default ``mast.gap_bound``) is only reported: the bound does not use it.
 Conditions
     ``f_D`` ``L``-smooth and ``mu``-strongly convex.
 Step-size limit
@@ -40,9 +41,11 @@ def baseline_gd(
     n_steps: int | None = None,
     constants: str = "paper",
     strict: bool = True,
+    Delta: float | None = None,
 ) -> Guarantee:
     """Baseline (THEORY.md §5), Algorithm 2, ``gamma <= 1/L``:
-    ``f_D(x_T) - f_D^inf <= (1 - gamma mu)^T delta_0``.
+    ``f_D(x_T) - f_D^inf <= (1 - gamma mu)^T delta_0``. ``Delta`` (the value or an upper
+    bound, default ``mast.gap_bound``) is only reported: the bound does not use it.
 
     Examples
     --------
@@ -56,7 +59,7 @@ def baseline_gd(
     constants = check_constants(constants)
     x0 = start(mast, x0)
     notes: list[str] = []
-    c = mast_constants(mast, constants, notes)
+    c = mast_constants(mast, constants, notes, Delta)
     gamma_max = 1.0 / c["L"]
     gamma = gamma_or_default(gamma, gamma_max)
     conditions: dict[str, bool] = {}

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import MissingCapability, check_real, check_vector
+from ..mast import erm_bracket
 
 #: The measured quantities a guarantee can bound.
 QUANTITIES = ("dist2", "value_gap", "grad_norm2_min", "lyapunov")
@@ -294,8 +295,9 @@ def require_mast(mast) -> None:
         )
 
 
-def mast_constants(mast, constants: str, notes: list) -> dict:
-    """``L``, ``mu``, ``L_max`` of ``f_D`` (paper or exact); ``Delta`` (exact, else a bound)."""
+def mast_constants(mast, constants: str, notes: list, Delta=None) -> dict:
+    """``L``, ``mu``, ``L_max`` of ``f_D`` (paper or exact); ``Delta`` (exact, else an upper
+    bound, or the user's ``Delta``: see ``gap``)."""
     require_mast(mast)
     if constants == "paper":
         out = {"L": mast.L, "mu": mast.mu, "L_max": mast.L_max}
@@ -308,41 +310,95 @@ def mast_constants(mast, constants: str, notes: list) -> dict:
             L_max = mast.L_max
             notes.append("L_max: no enumerable support, the paper value L_f L_S_max is used")
         out = {"L": mast.L_exact, "mu": mast.mu_exact, "L_max": L_max}
-    out["Delta"] = gap(mast, notes)
+    out["Delta"] = gap(mast, notes, Delta)
     return out
 
 
-def gap(mast, notes: list) -> float:
-    """``Delta``: exact where possible; else the smaller of the P6 bound
-    ``L_f (L_D - 1)/2 ||x* - v||^2`` and the upper confidence bound of a sample-average
-    approximation (both upper bounds; the note says which was used)."""
-    try:
-        sol = mast.solution
-    except (ValueError, MissingCapability):
-        sol = None
-    if sol is not None and sol.exact:
-        return max(sol.gap, 0.0)
-    p = mast.problem
-    p6 = 0.5 * p.L * (mast.sketch.L_D - 1.0) * float(np.sum((p.argmin() - mast.v) ** 2))
-    if sol is not None and sol.gap_interval[1] < p6:
-        notes.append(
-            f"Delta: upper {sol.confidence:g}-confidence bound {sol.gap_interval[1]:.4g} of a "
-            f"sample-average approximation (the P6 bound is {p6:.4g})"
+def check_Delta(Delta) -> float:
+    """A user's ``Delta`` (or upper bound on it): a finite real number ``>= 0``."""
+    Delta = check_real("Delta", Delta)
+    if not (math.isfinite(Delta) and Delta >= 0):
+        raise ValueError(
+            f"argument 'Delta' = {Delta} must be finite and >= 0 (Delta = f_D^inf - f^inf, or an "
+            "upper bound on it)"
         )
-        return sol.gap_interval[1]
-    notes.append("Delta is not exactly computable here; its P6 upper bound is used")
-    return p6
+    return Delta
+
+
+def _bracket(obj):
+    """``obj.gap_bound``, with a refusal that names the theorems' argument ``Delta``."""
+    try:
+        return obj.gap_bound
+    except MissingCapability as err:
+        if "Delta=" in str(err):
+            raise
+        raise MissingCapability(
+            f"{err} (the theorem accepts Delta=, a value or an upper bound on Delta)"
+        ) from None
+
+
+def gap(obj, notes: list, Delta=None) -> float:
+    """``Delta`` the theorem uses, with a note saying which one.
+
+    * ``Delta`` given: the user's value or upper bound, checked to be finite, ``>= 0`` and not
+      below the certified lower bound of ``obj.gap_bound`` when that one is available;
+    * else ``obj.gap_bound.upper``: exact (closed form, enumeration, interpolation), a certified
+      upper bound (L-BFGS on the exact finite sum; the P5 bracket, at most the P6 bound
+      ``L_f (L_D - 1)/2 ||x* - v||^2``), or a sample-average upper confidence bound.
+    """
+    if Delta is not None:
+        Delta = check_Delta(Delta)
+        try:
+            b = obj.gap_bound
+        except (ValueError, MissingCapability):
+            b = None
+        if b is not None and b.confidence == 1.0 and Delta < b.lower * (1 - 1e-9):
+            raise ValueError(
+                f"argument 'Delta' = {Delta:.6g} is below the certified lower bound "
+                f"{b.lower:.6g} of Delta ({b.method}); Delta must be the value or an upper bound"
+            )
+        notes.append(f"Delta: user-supplied value or upper bound {Delta:.6g}")
+        return Delta
+    b = _bracket(obj)
+    if not b.exact:
+        notes.append(
+            f"Delta: upper bound {b.upper:.6g} (Delta in [{b.lower:.6g}, {b.upper:.6g}]; "
+            f"{b.method})"
+        )
+    return float(b.upper)
+
+
+def dist2(obj, x0: np.ndarray, notes: list) -> float:
+    """``||x_0 - x*||^2`` for the optimum ``x*`` of ``obj`` (``x_D*`` or ``x_F*``): exact, or the
+    upper bound ``(||x_0 - x|| + radius)^2`` of ``obj.gap_bound``'s ball."""
+    b = _bracket(obj)
+    r = float(np.linalg.norm(x0 - b.x))
+    if b.radius == 0:
+        return r * r
+    notes.append(
+        f"dist2_0: upper bound (||x_0 - x|| + {b.radius:.3g})^2 around a point within "
+        f"{b.radius:.3g} of the optimum ({b.method})"
+    )
+    return (r + b.radius) ** 2
 
 
 def delta0(obj, x0: np.ndarray, notes: list) -> float:
-    """``f_D(x_0) - f_D^inf``, or its upper bound ``f(x_0) + L_f(L_D-1)/2 ||x_0-v||^2 - f^inf``."""
+    """``f_D(x_0) - f_D^inf``: ``f_D(x_0)`` exact, or its P5 upper bound
+    ``f(x_0) + L_f(L_D-1)/2 ||x_0-v||^2``, minus the lower bound ``gap_bound.inf_lower`` of
+    ``f_D^inf`` (exact where ``Delta`` is)."""
     try:
-        return max(obj.value(x0) - obj.inf, 0.0)
+        inf_lower = obj.gap_bound.inf_lower
+    except MissingCapability:  # f_D^inf >= f^inf (P6)
+        inf_lower = erm_bracket(obj.problem)[1]
+        notes.append("delta_0: f_D^inf bounded below by f^inf (P6)")
+    try:
+        fx = obj.value(x0)
     except (ValueError, MissingCapability):
         p = obj.problem
         h2 = float(np.sum((x0 - obj.v) ** 2))
-        notes.append("delta_0 bounded through P5/P6: f(x0) + L_f(L_D-1)/2 ||x0-v||^2 - f^inf")
-        return p.value(x0) + 0.5 * p.L * (obj.sketch.L_D - 1.0) * h2 - p.inf
+        notes.append("delta_0 bounded through P5: f(x0) + L_f(L_D-1)/2 ||x0-v||^2 - f_D^inf")
+        fx = p.value(x0) + 0.5 * p.L * (obj.sketch.L_D - 1.0) * h2
+    return max(fx - inf_lower, 0.0)
 
 
 def geometric(rate: float, start_value: float, floor: float) -> Callable:

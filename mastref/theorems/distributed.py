@@ -31,9 +31,11 @@ from ..distributed import DistributedProblem
 from .claims import (
     Guarantee,
     check_constants,
+    dist2,
     finish,
     gamma_condition,
     gamma_or_default,
+    gap,
     geometric,
     geometric_parts,
     start,
@@ -51,6 +53,7 @@ def theorem5(
     strongly_convex: bool = False,
     constants: str = "paper",
     strict: bool = True,
+    Delta: float | None = None,
 ) -> Guarantee:
     """Theorem 5 (THEORY.md §5), Algorithm 4.
 
@@ -58,6 +61,9 @@ def theorem5(
     ``min_{t<T} E||grad F(x_t)||^2 <= (1 + L_F A gamma^2)^T delta_0/(gamma T)
     + L_F A gamma Delta_M``. ``strongly_convex=True``, ``gamma <= 1/A``:
     ``E||x_T - x_F*||^2 <= (1 - gamma mu_F)^T ||x_0 - x_F*||^2 + 2 gamma A Delta_M / mu_F``.
+    ``Delta``: ``Delta_M`` or an upper bound on it (checked finite, ``>= 0``, not below a
+    certified lower bound); default ``problem.gap_bound`` (exact where it can be, else a
+    certified upper bound; the notes say which, and ``||x_0 - x_F*||^2`` is then bounded too).
 
     Examples
     --------
@@ -86,8 +92,8 @@ def theorem5(
             notes.append("A: no enumerable support, the paper value max_i L_i L_S_i^max is used")
     else:
         L_F, mu_F, A = problem.L_F, problem.mu_F, problem.A
-    Delta_M = max(problem.gap, 0.0)
-    d0 = max(problem.value(x0) - problem.inf, 0.0)
+    Delta_M = gap(problem, notes, Delta)
+    d0 = _delta0(problem, x0, notes)
     values = {"L_F": L_F, "mu_F": mu_F, "A": A, "Delta_M": Delta_M, "delta_0": d0}
     finite = math.isfinite(A)
     conditions = {"L_S_i^max < inf": finite}
@@ -127,7 +133,7 @@ def theorem5(
     conditions["F strongly convex"] = mu_F > 0
     details["F strongly convex"] = f"mu_F = {mu_F:.6g}"
     gamma_condition(conditions, details, gamma, gamma_max)
-    r0 = float(np.sum((x0 - problem.argmin()) ** 2))
+    r0 = dist2(problem, x0, notes)
     rate = 1.0 - gamma * mu_F
     floor = 2 * gamma * A * Delta_M / mu_F if mu_F > 0 else math.inf
     values["dist2_0"] = r0
@@ -160,6 +166,7 @@ def theorem5_reconstructed(
     gamma: float | None = None,
     x0=None,
     n_steps: int | None = None,
+    Delta: float | None = None,
     **_,
 ) -> Guarantee:
     """A ``D_max`` form of Theorem 5 reconstructed from secondary summaries (THEORY.md §5).
@@ -194,8 +201,9 @@ def theorem5_reconstructed(
     T = check_int("n_steps", n_steps, 1)
     D_max = max(c.problem.L**2 * c.sketch.L_D * c.sketch.L_S_max for c in problem.clients)
     gamma = gamma_or_default(gamma, 1.0 / math.sqrt(D_max * T))
-    Delta_M = max(problem.gap, 0.0)
-    d0 = max(problem.value(x0) - problem.inf, 0.0)
+    notes: list[str] = []
+    Delta_M = gap(problem, notes, Delta)
+    d0 = _delta0(problem, x0, notes)
     a = 1.0 + D_max * gamma**2
     floor = D_max * gamma * Delta_M
     return Guarantee(
@@ -208,6 +216,7 @@ def theorem5_reconstructed(
         parts=sublinear_parts(a, d0, gamma, floor),
         floor=floor,
         conditions={"gamma > 0": gamma > 0},
+        notes=notes,
         values={
             "D_max": D_max,
             "L_F A": problem.L_F * problem.A,
@@ -217,3 +226,24 @@ def theorem5_reconstructed(
         x0=x0,
         n_steps=T,
     )
+
+
+def _delta0(problem: DistributedProblem, x0: np.ndarray, notes: list) -> float:
+    """``F(x_0) - F^inf``: ``F(x_0)`` exact, or its P5 upper bound
+    ``(1/M) sum_i [f_i(x_0) + L_i (L_D_i - 1)/2 ||x_0 - v||^2]``, minus the lower bound
+    ``gap_bound.inf_lower`` of ``F^inf``."""
+    b = problem.gap_bound
+    try:
+        Fx = problem.value(x0)
+    except (ValueError, MissingCapability):
+        h2 = float(np.sum((x0 - problem.v) ** 2))
+        notes.append("delta_0 bounded through P5: mean_i f_i(x0) + L_i(L_D_i-1)/2 ||x0-v||^2")
+        Fx = float(
+            np.mean(
+                [
+                    c.problem.value(x0) + 0.5 * c.problem.L * (c.sketch.L_D - 1.0) * h2
+                    for c in problem.clients
+                ]
+            )
+        )
+    return max(Fx - b.inf_lower, 0.0)

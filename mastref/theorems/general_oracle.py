@@ -9,7 +9,8 @@ Conditions
     strongly convex form: ``rho`` in ``(0, 1]``.
 Step-size limit
     ``0 < gamma < 2/(L B)``; strongly convex: ``gamma < 2 mu/(L B mu + L A)`` (default
-    ``mu/(L B mu + L A)``, the maximiser of ``rho``).
+    ``mu/(L B mu + L A)``, the maximiser of ``rho``). ``Delta``: the value or an upper bound
+    (default ``mast.gap_bound``; see ``theorem1``).
 Bound
     parts: transient and neighbourhood ``L C gamma/2`` (``L C gamma^2/(2 rho)``). tau-nice ABC
     constants: ``A = L_S_max (A_tau + B_tau L_f)``, ``B = 0``,
@@ -45,7 +46,7 @@ from .claims import (
 )
 
 
-def tau_nice_abc(mast, batch_size: int) -> dict[str, float]:
+def tau_nice_abc(mast, batch_size: int, Delta: float | None = None) -> dict[str, float]:
     """ABC constants of the tau-nice sketched oracle (THEORY.md §5, Theorem 3).
 
     ``c_tau = (n - tau)/(tau (n - 1))``, ``A_tau = c_tau max_i L_i``,
@@ -73,7 +74,7 @@ def tau_nice_abc(mast, batch_size: int) -> dict[str, float]:
     A_tau = c_tau * float(np.max(p.L_i))
     delta_data = p.inf - float(np.mean(p.inf_i))
     notes: list[str] = []
-    Delta = gap(mast, notes)
+    Delta = gap(mast, notes, Delta)
     L_S_max = mast.sketch.L_S_max
     A = L_S_max * (A_tau + B_tau * p.L)
     C = 2 * A * Delta + 2 * L_S_max * A_tau * delta_data
@@ -100,6 +101,7 @@ def theorem3(
     strongly_convex: bool = False,
     constants: str = "paper",
     strict: bool = True,
+    Delta: float | None = None,
 ) -> Guarantee:
     """Theorem 3 (THEORY.md §5), Algorithm 1-II with an ABC oracle.
 
@@ -110,7 +112,8 @@ def theorem3(
     / (1 - L B gamma/2)`` for ``0 < gamma < 2/(L B)``. ``strongly_convex=True``:
     ``E f_D(x_T) - f_D^inf <= (1 - rho)^T delta_0 + L C gamma^2/(2 rho)`` with
     ``rho = gamma mu (2 - L B gamma) - L A gamma^2`` in ``(0, 1]`` (default step
-    ``mu/(L B mu + L A)``, the maximiser of ``rho``).
+    ``mu/(L B mu + L A)``, the maximiser of ``rho``). ``Delta``: the value or an upper bound
+    (default ``mast.gap_bound``; see ``theorem1``).
 
     Examples
     --------
@@ -125,19 +128,18 @@ def theorem3(
     constants = check_constants(constants)
     x0 = start(mast, x0)
     notes: list[str] = []
-    c = mast_constants(mast, constants, notes)
+    c = mast_constants(mast, constants, notes, Delta)
     values = dict(c)
     options: dict = {"oracle": "exact"}
     if abc is not None:
         if isinstance(abc, (str, bytes)) or np.ndim(abc) != 1 or len(abc) != 3:
             raise ValueError(f"argument 'abc' = {abc!r} must be a triple (A, B, C) of numbers")
         A, B, C = (
-            check_real(f"abc[{n}]", v, nonnegative=True)
-            for n, v in zip("ABC", abc, strict=True)
+            check_real(f"abc[{n}]", v, nonnegative=True) for n, v in zip("ABC", abc, strict=True)
         )
         options = {"oracle": "custom"}
     elif batch_size is not None:
-        tn = tau_nice_abc(mast, batch_size)
+        tn = tau_nice_abc(mast, batch_size, Delta=Delta)
         if constants == "exact":
             notes.append("tau-nice ABC constants use the paper constants L_f, L_S_max")
         A, B, C = tn["A"], tn["B"], tn["C"]

@@ -58,13 +58,15 @@ def theorem2(
     n_steps: int | None = None,
     constants: str = "paper",
     strict: bool = True,
+    Delta: float | None = None,
 ) -> Guarantee:
     """Theorem 2 (THEORY.md §5): nonconvex DSGD, any ``gamma > 0``.
 
     ``min_{t<T} E||grad f_D(x_t)||^2 <= a^T delta_0/(gamma T) + L L_max gamma Delta``,
     ``a = 1 + L L_max gamma^2``; default step ``1/sqrt(L L_max T)`` (``n_steps`` = ``T`` is
     required), for which the bound is at most ``(e delta_0 + Delta) sqrt(L L_max / T)``
-    (``values["bound_simplified"]``).
+    (``values["bound_simplified"]``). ``Delta``: the value or an upper bound (default
+    ``mast.gap_bound``; see ``theorem1``).
 
     Examples
     --------
@@ -82,7 +84,7 @@ def theorem2(
         raise TypeError("theorem2 needs n_steps (the horizon T sets the default step)")
     T = check_int("n_steps", n_steps, 1)
     notes: list[str] = []
-    c = mast_constants(mast, constants, notes)
+    c = mast_constants(mast, constants, notes, Delta)
     LL = c["L"] * c["L_max"]
     finite = math.isfinite(LL)
     gamma = gamma_or_default(gamma, 1.0 / math.sqrt(LL * T) if finite else 0.0)

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .claims import (
     Guarantee,
     check_constants,
+    dist2,
     finish,
     gamma_condition,
     gamma_or_default,
@@ -44,6 +43,7 @@ def theorem1(
     n_steps: int | None = None,
     constants: str = "paper",
     strict: bool = True,
+    Delta: float | None = None,
 ) -> Guarantee:
     """Theorem 1 (THEORY.md §5): strongly convex DSGD, ``gamma <= 1/L_max``.
 
@@ -64,6 +64,11 @@ def theorem1(
         ``lambda_min(A_D)``.
     strict : bool
         Raise ``InvalidGuarantee`` when a condition fails (else warn and mark it invalid).
+    Delta : float, optional
+        ``Delta = f_D^inf - f^inf`` or an upper bound on it (the bound grows with ``Delta``);
+        checked finite, ``>= 0`` and not below a certified lower bound. Default:
+        ``mast.gap_bound`` (exact where it can be, else a certified upper bound; the notes say
+        which).
 
     Returns
     -------
@@ -87,7 +92,7 @@ def theorem1(
     constants = check_constants(constants)
     x0 = start(mast, x0)
     notes: list[str] = []
-    c = mast_constants(mast, constants, notes)
+    c = mast_constants(mast, constants, notes, Delta)
     gamma_max = 1.0 / c["L_max"] if math.isfinite(c["L_max"]) else 0.0
     gamma = gamma_or_default(gamma, gamma_max)
     conditions = {"L_S_max < inf": math.isfinite(c["L_max"]), "f_D strongly convex": c["mu"] > 0}
@@ -96,7 +101,7 @@ def theorem1(
         "f_D strongly convex": f"mu = {c['mu']:.6g}",
     }
     gamma_condition(conditions, details, gamma, gamma_max)
-    r0 = float(np.sum((x0 - mast.argmin()) ** 2))
+    r0 = dist2(mast, x0, notes)
     mu = c["mu"]
     rate = 1.0 - gamma * mu
     floor = 2 * gamma * c["L_max"] * c["Delta"] / mu if mu > 0 else math.inf

@@ -48,8 +48,10 @@ from .._validation import check_int, check_real
 from ..algorithms import uniform_atoms
 from .claims import (
     Guarantee,
+    _bracket,
     atom_grads,
     check_constants,
+    dist2,
     finish,
     gamma_condition,
     gamma_or_default,
@@ -100,11 +102,7 @@ def theorem4(
     c = mast_constants(mast, constants, notes)
     L, mu = c["L_max"], c["mu"]
     c_b = 0.0 if N == 1 else (N - b) / (b * (N - 1))
-    x_star = mast.argmin()
-    g_star = atom_grads(mast, x_star)
-    D0 = float(np.mean(np.sum((atom_grads(mast, x0) - g_star) ** 2, axis=1)))
-    sigma2 = float(np.mean(np.sum(g_star**2, axis=1)))
-    r0 = float(np.sum((x0 - x_star) ** 2))
+    D0, sigma2, r0 = _lyapunov_start(mast, x0, notes)
     conditions = {
         "uniform law": bool(np.ptp(weights) <= 1e-15),
         "f convex": bool(mast.problem.is_convex),
@@ -180,3 +178,22 @@ def theorem4(
         **common,
     )
     return finish(g, strict)
+
+
+def _lyapunov_start(mast, x0: np.ndarray, notes: list) -> tuple[float, float, float]:
+    """``D_0 = (1/N) sum_k ||grad f_k(x_0) - grad f_k(x*)||^2``, ``sigma*^2 = (1/N) sum_k
+    ||grad f_k(x*)||^2`` and ``||x_0 - x*||^2`` at ``x* = x_D*``: exact, or, from a point ``x``
+    with ``||x - x*|| <= r`` (``mast.gap_bound``), their upper bounds by the triangle
+    inequality and the ``L_f L_S_max``-smoothness of every ``f_k`` (P3):
+    ``||grad f_k(x*) - grad f_k(x)|| <= L_max r``."""
+    b = _bracket(mast)
+    g_x = atom_grads(mast, b.x)
+    g_0 = atom_grads(mast, x0)
+    e = mast.L_max * b.radius
+    D0 = float(np.mean((np.linalg.norm(g_0 - g_x, axis=1) + e) ** 2))
+    sigma2 = float(np.mean((np.linalg.norm(g_x, axis=1) + e) ** 2))
+    if b.radius > 0:
+        notes.append(
+            f"D_0, sigma*^2: upper bounds from a point within {b.radius:.3g} of x_D* ({b.method})"
+        )
+    return D0, sigma2, dist2(mast, x0, notes)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._validation import check_int, check_real, check_vector
+from ..problems import audit
 from ..theorems.claims import Guarantee
 from .measure import exact_available, exact_curve, monte_carlo_samples
 from .result import CheckResult, exact_result, monte_carlo_result
@@ -69,7 +70,10 @@ def check(
         The tightness the check promises: a check that holds below it is ``weak``.
 
     A bound that is ``nan`` at some ``t`` is refused (a ``ValueError`` naming the claim); a
-    negative bound is ``violated`` (every measured quantity is ``>= 0``).
+    negative bound is ``violated`` (every measured quantity is ``>= 0``). A ``violated`` run on
+    a problem whose stated constants ``mastref.problems.audit`` contradicts (e.g. a stated ``L``
+    below the measured curvature) raises a ``ValueError`` with that message instead: the
+    constant is at fault, not the claim.
 
     Returns
     -------
@@ -161,7 +165,22 @@ def check(
                 "false there",
             ),
         )
+    if result.verdict == "violated":
+        _refuse_contradicted_constants(g, obj)
     return result.replace(seconds=time.perf_counter() - started)
+
+
+def _refuse_contradicted_constants(g: Guarantee, obj) -> None:
+    """A ``ValueError`` when ``mastref.problems.audit`` contradicts a constant the user stated
+    (``L``, ``mu``, convexity, ``argmin``, ``inf``, ``grad``): the bound was computed from it, so a
+    run above the bound blames that constant, not the claim."""
+    problems = getattr(obj, "problems", None) or [obj.problem]
+    found = [f"{p!r}: {msg}" if len(problems) > 1 else msg for p in problems for msg in audit(p)]
+    if found:
+        raise ValueError(
+            f"{g.name} is not judged: the run exceeds its bound, but the bound used constants "
+            "that the samples contradict: " + "; ".join(found) + ". Fix the stated constant(s)"
+        )
 
 
 def _short(x) -> str:
