@@ -387,7 +387,7 @@ class _UserBernoulli(mr.DiagonalSketch):
 def bench_sampling(rows: list, quick: bool, notes: list) -> None:
     """The default ``sample_supports`` of a user's law vs the built-in vectorised one."""
     for d, n in ((8, 1000), (123, 1000), (123, 100)):
-        user, builtin = _UserBernoulli(d, 0.5), mr.Bernoulli(0.5, d)
+        user, builtin = _UserBernoulli(d, 0.5), mr.Bernoulli(d, 0.5)
         g = np.random.default_rng(0)
         times = back_to_back(
             {
@@ -555,7 +555,7 @@ def bench_construction(rows: list, quick: bool, notes: list) -> None:
             cells = []
             worst = 0.0
             for name, make in (
-                ("Bernoulli(0.1)", lambda d=d: mr.Bernoulli(0.1, d)),
+                ("Bernoulli(0.1)", lambda d=d: mr.Bernoulli(d, 0.1)),
                 ("RandK(d/100)", lambda d=d: mr.RandK(d, d // 100)),
                 ("Partition(100)", lambda d=d: mr.Partition(d, 100, rng=0)),
             ):

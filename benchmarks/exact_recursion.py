@@ -35,7 +35,7 @@ def _product_seconds(d: int, rng) -> float:
 def _laws(d: int) -> dict:
     return {
         "RandK(d, d/4)": mr.RandK(d, d // 4),
-        "Bernoulli(1/4)": mr.Bernoulli(0.25, d),
+        "Bernoulli(1/4)": mr.Bernoulli(d, 0.25),
         "Partition(d, 4)": mr.Partition(d, 4, rng=0),
     }
 

@@ -95,7 +95,7 @@ def bench(sizes, rounds: int, n: int) -> dict:
         return step
 
     laws = {
-        "Bernoulli(0.5)": mr.Bernoulli(0.5, d=d),
+        "Bernoulli(0.5)": mr.Bernoulli(d, 0.5),
         "RandK(d/2)": mr.RandK(d, d // 2),
         "Partition(4)": mr.Partition(d, 4, rng=0),
     }

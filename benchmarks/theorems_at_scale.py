@@ -76,11 +76,11 @@ def run(n: int, d: int, per_row: int) -> list[tuple]:
     )
     add(
         "theorem3, Bernoulli(0.1), tau = 100",
-        lambda: mr.MAST(f, mr.Bernoulli(0.1, d)),
+        lambda: mr.MAST(f, mr.Bernoulli(d, 0.1)),
         lambda m: mr.theorem3(m, n_steps=1000, batch_size=100),
     )
     add("theorem4, Partition(d, 10)", lambda: mr.MAST(f, mr.Partition(d, 10, rng=0)), mr.theorem4)
-    add("baseline_gd, Bernoulli(0.1)", lambda: mr.MAST(f, mr.Bernoulli(0.1, d)), mr.baseline_gd)
+    add("baseline_gd, Bernoulli(0.1)", lambda: mr.MAST(f, mr.Bernoulli(d, 0.1)), mr.baseline_gd)
     shards = np.array_split(np.arange(n), 4)
 
     def clients():
@@ -125,7 +125,7 @@ def slack(n: int, d: int, per_row: int) -> str:
     quad = mr.Quadratic(B @ B.T / 6 + 0.3 * np.eye(6), rng.standard_normal(6))
     cases = [
         ("logistic n=40 d=6 lam=0.1, RandK(6, 2), v ~ N(0, 1/4)", small, mr.RandK(6, 2), v),
-        ("same, Bernoulli(0.5)", small, mr.Bernoulli(0.5, 6), v),
+        ("same, Bernoulli(0.5)", small, mr.Bernoulli(6, 0.5), v),
         ("same, Partition(6, 3)", small, mr.Partition(6, 3, rng=0), v),
         ("same, RandK(6, 2), v = 0", small, mr.RandK(6, 2), None),
         ("quadratic d=6, RandK(6, 2), v ~ N(0, 1/4)", quad, mr.RandK(6, 2), v),

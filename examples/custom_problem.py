@@ -55,7 +55,7 @@ def main(out: Path) -> dict:
 
     # --- a Huber loss from two callables, Bernoulli(0.6) dropout on 5 coordinates ---------
     huber = huber_problem(5)
-    hmast = mr.MAST(huber, mr.Bernoulli(0.6, 5), shift=np.full(5, 2.0))
+    hmast = mr.MAST(huber, mr.Bernoulli(5, 0.6), shift=np.full(5, 2.0))
     print(f"huber: x_D* = {np.round(hmast.argmin(), 4)}, Delta = {hmast.gap:.6g}")
     rh = mr.check(mr.theorem1, hmast, x0=np.zeros(5), n_steps=300, n_runs=200, rng=3)
     print(rh)

@@ -484,7 +484,7 @@ def gd_mast(
     --------
     >>> import numpy as np
     >>> import mastref as mr
-    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Bernoulli(0.5, 2))
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Bernoulli(2, 0.5))
     >>> trace = mr.gd_mast(mast, np.zeros(2), 0.5, 60)
     >>> np.allclose(trace.final[0], mast.argmin())
     True

@@ -207,9 +207,9 @@ def _deep_at(config: tuple, *, data, quick: bool, epochs: int, n_masks: int, see
     zero = jax.tree_util.tree_map(jnp.zeros_like, v)
     runs = {
         METHODS[0]: (None, v),
-        METHODS[1]: (Bernoulli(0.5, d=d), zero),
+        METHODS[1]: (Bernoulli(d, 0.5), zero),
         METHODS[2]: (RandK(d, d // 2), zero),
-        METHODS[3]: (Bernoulli(0.5, d=d), v),
+        METHODS[3]: (Bernoulli(d, 0.5), v),
     }
     trained = {m: _train(v, c, S, X, Y, epochs, k_train) for m, (S, c) in runs.items()}
     Xt, Yt = jnp.asarray(Xte), jnp.asarray(yte)

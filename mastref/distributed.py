@@ -126,7 +126,7 @@ class DistributedProblem:
         >>> import mastref as mr
         >>> X = np.random.default_rng(0).standard_normal((8, 3))
         >>> y = np.array([1.0, -1.0] * 4)
-        >>> dp = mr.DistributedProblem.from_data(X, y, 0.1, 2, mr.Bernoulli(0.5, 3), rng=0)
+        >>> dp = mr.DistributedProblem.from_data(X, y, 0.1, 2, mr.Bernoulli(3, 0.5), rng=0)
         >>> [c.problem.n_samples for c in dp.clients]
         [4, 4]
         """

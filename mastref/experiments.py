@@ -563,7 +563,7 @@ def _distributed_at(
     for every configuration (common random numbers across the grid)."""
     M, split, p = config
     d = whole.n_features
-    law = Identity(d) if p == 1.0 else Bernoulli(p, d)
+    law = Identity(d) if p == 1.0 else Bernoulli(d, p)
     dp = DistributedProblem.from_data(Xtr, ytr, lam, M, law, split=split, rng=seed)
     gamma = 1.0 / np.sqrt(dp.L_F * dp.A * T)
     tr = distributed_dsgd(dp, np.zeros(d), gamma, T, rng=seed, n_runs=R, geometric=30)

@@ -135,7 +135,7 @@ def sketch_sampler(sketch, dtype: str = "float32", params=None) -> Callable:
     >>> s = sketch_sampler(mr.RandK(6, 2))(jax.random.PRNGKey(0))
     >>> sorted(s.tolist())
     [0.0, 0.0, 0.0, 0.0, 3.0, 3.0]
-    >>> tree = sketch_sampler(mr.Bernoulli(0.5, d=6), params={"W": jax.numpy.zeros((2, 3))})
+    >>> tree = sketch_sampler(mr.Bernoulli(6, 0.5), params={"W": jax.numpy.zeros((2, 3))})
     >>> tree(jax.random.PRNGKey(0))["W"].shape
     (2, 3)
     """
@@ -336,7 +336,7 @@ def mast_value_and_grad(loss: Callable, sketch, v=None) -> Callable:
     >>> def loss(params, batch):
     ...     return jnp.mean((batch[0] @ params["w"] + params["b"] - batch[1]) ** 2)
     >>> params = {"w": jnp.ones(3), "b": jnp.zeros(())}
-    >>> step = mast_value_and_grad(loss, mr.Bernoulli(0.5, d=4), v=params)
+    >>> step = mast_value_and_grad(loss, mr.Bernoulli(4, 0.5), v=params)
     >>> opt = optax.sgd(0.1)
     >>> state = opt.init(params)
     >>> value, grads = step(params, (jnp.ones((8, 3)), jnp.zeros(8)), rng_key(0))

@@ -220,7 +220,7 @@ class MAST:
     >>> import numpy as np
     >>> import mastref as mr
     >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
-    >>> mast = mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2))
+    >>> mast = mr.MAST(f, mr.Bernoulli(2, 0.5), shift=np.ones(2))
     >>> mast.L, mast.mu, mast.L_max
     (4.0, 2.0, 8.0)
     >>> mast.argmin(), mast.gap  # x_D* = v - A_D^{-1} grad f(v)

@@ -122,7 +122,7 @@ def _law(family: str, d: int, rng: np.random.Generator):
     if family == "identity":
         return Identity(d)
     if family == "bernoulli":
-        return Bernoulli(rng.uniform(0.15, 1.0, d))
+        return Bernoulli(p=rng.uniform(0.15, 1.0, d))
     if family == "randk":
         return RandK(d, int(rng.integers(1, d + 1)))
     if family == "partition":

@@ -54,7 +54,7 @@ def test_distributed_with_one_client_is_dsgd_bit_for_bit(oracle, sparse):
     rng = np.random.default_rng(3)
     lr = random_logistic(rng, 50, 6, lam=0.05, sparse=sparse)
     v = rng.standard_normal(6)
-    sketch = mr.Bernoulli(0.6, 6)
+    sketch = mr.Bernoulli(6, 0.6)
     kw = {"oracle": oracle, "batch_size": 7 if oracle == "minibatch" else None}
     a = mr.dsgd(mr.MAST(lr, sketch, shift=v), np.zeros(6), 0.2, 60, rng=11, n_runs=5, **kw)
     dp = mr.DistributedProblem([lr], [sketch], shift=v)
@@ -88,7 +88,7 @@ def test_l_svrdsg_exact_reference_on_logistic():
 
 
 def test_gd_mast_is_gradient_descent_on_f_D_and_converges():
-    mast, _ = _quadratic_mast(lambda d: mr.Bernoulli(0.5, d))
+    mast, _ = _quadratic_mast(lambda d: mr.Bernoulli(d, 0.5))
     gamma = 1.0 / mast.L_exact
     trace = mr.gd_mast(mast, np.zeros(6), gamma, 400, record_every=100)
     x = np.zeros(6)
@@ -103,7 +103,7 @@ def test_gd_mast_is_gradient_descent_on_f_D_and_converges():
 @pytest.mark.parametrize(
     "make",
     [
-        lambda d: mr.Bernoulli(np.linspace(0.3, 1.0, d)),
+        lambda d: mr.Bernoulli(p=np.linspace(0.3, 1.0, d)),
         lambda d: mr.RandK(d, 2),
         lambda d: mr.Partition(d, 3, rng=0),
         lambda d: mr.PermutationSketch(d, 4).marginal(),
@@ -133,7 +133,7 @@ def test_one_step_is_unbiased_for_gradient_descent_on_f_D(oracle):
     """E[x_1] = x_0 - gamma grad f_D(x_0) (P1), over R = 20000 runs, within 5 standard errors."""
     rng = np.random.default_rng(7)
     lr = random_logistic(rng, 12, 4, lam=0.1)
-    mast = mr.MAST(lr, mr.Bernoulli(np.array([0.3, 0.5, 0.8, 1.0])), shift=rng.standard_normal(4))
+    mast = mr.MAST(lr, mr.Bernoulli(p=np.array([0.3, 0.5, 0.8, 1.0])), shift=rng.standard_normal(4))
     x0 = rng.standard_normal(4)
     kw = {"oracle": oracle, "batch_size": 3} if oracle == "minibatch" else {}
     trace = mr.dsgd(mast, x0, 0.5, 1, rng=8, n_runs=20000, **kw)
@@ -221,7 +221,7 @@ def test_algorithm_bad_inputs():
     dense = mr.MAST(mast.problem, mr.Projection(6, 2))  # no finite support
     with pytest.raises(mr.MissingCapability, match="finite, uniform"):
         mr.l_svrdsg(dense, np.zeros(6), 0.1, 10)
-    skewed = mr.MAST(mast.problem, mr.Bernoulli(np.linspace(0.3, 0.9, 6)))  # unequal weights
+    skewed = mr.MAST(mast.problem, mr.Bernoulli(p=np.linspace(0.3, 0.9, 6)))  # unequal weights
     with pytest.raises(ValueError, match="unequal weights"):
         mr.l_svrdsg(skewed, np.zeros(6), 0.1, 10)
     with pytest.raises(ValueError, match="'n_runs'"):

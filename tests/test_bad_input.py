@@ -29,12 +29,12 @@ NAN_X = X_OK.copy()
 NAN_X[1, 1] = np.nan
 
 CASES = [
-    ("bernoulli p > 1", lambda: mr.Bernoulli(1.5, 3), ValueError, "'p'"),
-    ("bernoulli p = 0", lambda: mr.Bernoulli(np.array([0.5, 0.0])), ValueError, "'p'"),
-    ("bernoulli p nan", lambda: mr.Bernoulli(np.array([0.5, np.nan])), ValueError, "'p'"),
-    ("bernoulli p 2-d", lambda: mr.Bernoulli(np.ones((2, 2))), ValueError, "'p'"),
-    ("bernoulli scalar without d", lambda: mr.Bernoulli(0.5), TypeError, "'d'"),
-    ("bernoulli length mismatch", lambda: mr.Bernoulli(np.array([0.5, 0.5]), 3), ValueError, "'p'"),
+    ("bernoulli p > 1", lambda: mr.Bernoulli(3, 1.5), ValueError, "'p'"),
+    ("bernoulli p = 0", lambda: mr.Bernoulli(p=np.array([0.5, 0.0])), ValueError, "'p'"),
+    ("bernoulli p nan", lambda: mr.Bernoulli(p=np.array([0.5, np.nan])), ValueError, "'p'"),
+    ("bernoulli p 2-d", lambda: mr.Bernoulli(p=np.ones((2, 2))), ValueError, "'p'"),
+    ("bernoulli scalar without d", lambda: mr.Bernoulli(p=0.5), TypeError, "'d'"),
+    ("bernoulli length mismatch", lambda: mr.Bernoulli(3, np.array([0.5, 0.5])), ValueError, "'p'"),
     ("randk k = 0", lambda: mr.RandK(5, 0), ValueError, "'k'"),
     ("randk k > d", lambda: mr.RandK(5, 6), ValueError, "'k'"),
     ("randk float k", lambda: mr.RandK(5, 2.5), TypeError, "'k'"),
@@ -306,8 +306,14 @@ BY_ENTRY = {
         ("negative lam", lambda: mr.LeastSquares(X_OK, Y_OK, -1.0), ValueError, "'lam'"),
     ],
     "sketch laws": [
-        ("bernoulli complex p", lambda: mr.Bernoulli(np.array([0.5 + 0j, 0.5])), TypeError, "'p'"),
-        ("bernoulli ragged p", lambda: mr.Bernoulli([[0.5], [0.5, 0.5]]), TypeError, "'p'"),
+        (
+            "bernoulli complex p",
+            lambda: mr.Bernoulli(p=np.array([0.5 + 0j, 0.5])),
+            TypeError,
+            "'p'",
+        ),
+        ("bernoulli in the 0.2 order (p, d)", lambda: mr.Bernoulli(0.5, 4), TypeError, "'d'"),
+        ("bernoulli ragged p", lambda: mr.Bernoulli(p=[[0.5], [0.5, 0.5]]), TypeError, "'p'"),
         (
             "random subset negative size probability",
             lambda: mr.RandomSubset(4, [1, 2, 3], [0.5, -0.1, 0.6], 4 / 2.2),
@@ -331,7 +337,7 @@ BY_ENTRY = {
         ("sample_supports n = 0.5", lambda: mr.RandK(3, 1).sample_supports(0.5), TypeError, "n_"),
         (
             "dense d x d second moment beyond the memory budget",
-            lambda: mr.Bernoulli(0.5, 100_000).second_moment(),
+            lambda: mr.Bernoulli(100_000, 0.5).second_moment(),
             mr.CostLimitExceeded,
             "GiB",
         ),
@@ -998,7 +1004,7 @@ CONSTRUCTORS = {
     "LogisticRegression(X, y)": (lambda a: mr.LogisticRegression(a, Y_OK, 0.1), _check_problem),
     "LogisticRegression(X_OK, y)": (lambda a: mr.LogisticRegression(X_OK, a, 0.1), _check_problem),
     "LeastSquares(X, y)": (lambda a: mr.LeastSquares(a, Y_OK, 0.1), _check_problem),
-    "Bernoulli(p)": (lambda a: mr.Bernoulli(a), _check_sketch),
+    "Bernoulli(p)": (lambda a: mr.Bernoulli(p=a), _check_sketch),
     "FiniteSketch(diagonals)": (lambda a: mr.FiniteSketch(a), _check_sketch),
     "FiniteSketch(weights)": (lambda a: mr.FiniteSketch(np.eye(2) * 2, a), _check_sketch),
     "RandomSubset(size_probs)": (lambda a: mr.RandomSubset(2, [1, 2], a, 1.0), _check_sketch),

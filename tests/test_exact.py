@@ -46,7 +46,7 @@ def _compare(exact, brute):
 
 
 SKETCHES = {
-    "bernoulli": lambda: mr.Bernoulli(np.array([0.3, 0.6, 0.9])),
+    "bernoulli": lambda: mr.Bernoulli(p=np.array([0.3, 0.6, 0.9])),
     "randk": lambda: mr.RandK(3, 2),
     "randk1": lambda: mr.RandK(4, 1),
     "partition": lambda: mr.Partition(4, 2, rng=0),
@@ -108,7 +108,7 @@ def test_expected_distributed_permutation_equals_enumeration(d, M):
 def test_expected_distributed_independent_equals_enumeration():
     rng = np.random.default_rng(1)
     d = 3
-    laws = [mr.Bernoulli(np.array([0.5, 0.7, 1.0])), mr.RandK(3, 2)]
+    laws = [mr.Bernoulli(p=np.array([0.5, 0.7, 1.0])), mr.RandK(3, 2)]
     clients = [random_quadratic(rng, d, mu=0.3) for _ in laws]
     dp = mr.DistributedProblem(clients, laws, shift=rng.standard_normal(d))
     supports = [law.support() for law in laws]
@@ -124,7 +124,7 @@ def test_expected_distributed_independent_equals_enumeration():
     )
 
 
-@pytest.mark.parametrize("sketch", [mr.RandK(8, 3), mr.Bernoulli(0.5, 8)], ids=repr)
+@pytest.mark.parametrize("sketch", [mr.RandK(8, 3), mr.Bernoulli(8, 0.5)], ids=repr)
 def test_expected_dsgd_agrees_with_monte_carlo(sketch):
     """d = 8, T = 200, R = 4000 runs: each exact value within 5 standard errors of the MC mean."""
     rng = np.random.default_rng(2)
@@ -199,7 +199,7 @@ from mastref.exact import (  # noqa: E402
 
 def _law_of(kind: int, d: int, rng):
     if kind == 0:
-        return mr.Bernoulli(rng.uniform(0.1, 1.0, d))
+        return mr.Bernoulli(p=rng.uniform(0.1, 1.0, d))
     if kind == 1:
         return mr.RandK(d, int(rng.integers(1, d + 1)))
     if kind == 2:

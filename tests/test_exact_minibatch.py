@@ -57,7 +57,7 @@ CASES = {
         3,
         1,
         lambda d: (
-            mr.Bernoulli(np.array([0.4, 0.7, 1.0])),
+            mr.Bernoulli(p=np.array([0.4, 0.7, 1.0])),
             bernoulli_atoms(np.array([0.4, 0.7, 1.0])),
         ),
     ),
@@ -95,7 +95,7 @@ def test_minibatch_expectation_agrees_with_monte_carlo():
     """R = 4000 runs, fixed seed: each of the 12 exact values lies within 5 standard errors of
     the Monte Carlo mean (a false alarm has probability < 1e-5 under the normal approximation)."""
     problem, rng = _instance(6, 4, 5)
-    mast = mr.MAST(problem, mr.Bernoulli(0.5, 4), shift=rng.standard_normal(4))
+    mast = mr.MAST(problem, mr.Bernoulli(4, 0.5), shift=rng.standard_normal(4))
     x0, gamma, tau = np.zeros(4), 1.0 / mast.L_max, 2
     exact = mr.expected_dsgd(mast, x0, gamma, 60, oracle="minibatch", batch_size=tau)
     steps = [0, 5, 20, 60]

@@ -61,8 +61,8 @@ P_NONUNIFORM = np.array([0.3, 0.6, 0.9, 1.0, 0.45])
 
 #: name -> (law, its atoms from the definition)
 LAWS = {
-    "bernoulli-nonuniform": lambda: (mr.Bernoulli(P_NONUNIFORM), bernoulli_atoms(P_NONUNIFORM)),
-    "bernoulli-uniform": lambda: (mr.Bernoulli(0.5, 4), bernoulli_atoms(np.full(4, 0.5))),
+    "bernoulli-nonuniform": lambda: (mr.Bernoulli(p=P_NONUNIFORM), bernoulli_atoms(P_NONUNIFORM)),
+    "bernoulli-uniform": lambda: (mr.Bernoulli(4, 0.5), bernoulli_atoms(np.full(4, 0.5))),
     "randk": lambda: (mr.RandK(5, 2), randk_atoms(5, 2)),
     "randk1": lambda: (mr.RandK(4, 1), randk_atoms(4, 1)),
     "randk-full": lambda: (mr.RandK(3, 3), randk_atoms(3, 3)),
@@ -132,11 +132,11 @@ def test_permutation_moments_path_equals_enumeration(d, M):
 
 INDEPENDENT = {
     "bernoulli+randk": lambda: [
-        (mr.Bernoulli(P_NONUNIFORM[:4]), bernoulli_atoms(P_NONUNIFORM[:4])),
+        (mr.Bernoulli(p=P_NONUNIFORM[:4]), bernoulli_atoms(P_NONUNIFORM[:4])),
         (mr.RandK(4, 2), randk_atoms(4, 2)),
     ],
     "bernoulli+randk+partition": lambda: [
-        (mr.Bernoulli(P_NONUNIFORM[:4]), bernoulli_atoms(P_NONUNIFORM[:4])),
+        (mr.Bernoulli(p=P_NONUNIFORM[:4]), bernoulli_atoms(P_NONUNIFORM[:4])),
         (mr.RandK(4, 3), randk_atoms(4, 3)),
         (mr.Partition(blocks=[[0, 2], [1, 3]]), partition_atoms([[0, 2], [1, 3]], 4)),
     ],

@@ -101,7 +101,7 @@ def test_logistic_in_jax_equals_logistic_regression(x64):
         f.batch_grad(x, rows), lr.batch_grad(x, rows), rtol=1e-12, atol=1e-14
     )
     v = rng.standard_normal(f.d)
-    law = mr.Bernoulli(np.array([0.3, 0.5, 0.7, 0.9, 1.0]))
+    law = mr.Bernoulli(p=np.array([0.3, 0.5, 0.7, 0.9, 1.0]))
     m_jax, m_np = mr.MAST(f, law, shift=v), mr.MAST(lr, law, shift=v)
     for seed in range(5):
         S = law.sample(rng=seed)
@@ -172,8 +172,8 @@ _N = 40_000  # draws; every entry is held within 6 standard errors (normal appro
 @pytest.mark.parametrize(
     "law",
     [
-        mr.Bernoulli(np.linspace(0.2, 1.0, 8)),
-        mr.Bernoulli(0.3, d=8),
+        mr.Bernoulli(p=np.linspace(0.2, 1.0, 8)),
+        mr.Bernoulli(8, 0.3),
         mr.RandK(8, 3),  # small d: the permutation branch of the subset sampler
         mr.RandK(2000, 1000),  # the sort-free branch, dyadic p0 = 1/2
         mr.RandK(2000, 700),  # the sort-free branch, p0 = 90/256
@@ -207,7 +207,7 @@ _TREE = {"W": np.zeros((3, 37)), "b": np.zeros(3), "c": np.zeros(())}  # 115 ent
 
 
 @pytest.mark.parametrize(
-    "law", [mr.Bernoulli(np.linspace(0.2, 1.0, 115)), mr.Bernoulli(0.5, d=115)], ids=repr
+    "law", [mr.Bernoulli(p=np.linspace(0.2, 1.0, 115)), mr.Bernoulli(115, 0.5)], ids=repr
 )
 def test_leafwise_sampler_has_the_law_moments(x64, law):
     """The pytree sampler (bits in each leaf's shape, one key a leaf) has the law's moments on
@@ -227,7 +227,7 @@ def test_leafwise_sampler_has_the_law_moments(x64, law):
     se2 = np.sqrt(fourth - second**2) / np.sqrt(_N)
     assert np.all(np.abs(S.T @ S / _N - second) <= 6 * se2 + 1e-12)
     with pytest.raises(ValueError, match="'params' has 115 entries, but the sketch has d = 116"):
-        sketch_sampler(mr.Bernoulli(0.5, d=116), params=_TREE)
+        sketch_sampler(mr.Bernoulli(116, 0.5), params=_TREE)
 
 
 def test_sampler_scales_and_support_exact():
@@ -237,7 +237,7 @@ def test_sampler_scales_and_support_exact():
     part = mr.Partition(blocks=[[0, 3], [1, 2, 4]])
     s = np.asarray(sketch_sampler(part)(key))
     assert set(np.flatnonzero(s).tolist()) in ({0, 3}, {1, 2, 4}) and set(s[s > 0]) == {2.0}
-    s = np.asarray(sketch_sampler(mr.Bernoulli(np.array([1.0, 0.25, 0.25])))(key))
+    s = np.asarray(sketch_sampler(mr.Bernoulli(p=np.array([1.0, 0.25, 0.25])))(key))
     assert s[0] == 1.0 and set(s[1:].tolist()) <= {0.0, 4.0}
     with pytest.raises(TypeError, match="Bernoulli, RandK and Partition"):
         sketch_sampler(mr.Gaussian(3, 2))
@@ -245,7 +245,7 @@ def test_sampler_scales_and_support_exact():
 
 @pytest.mark.parametrize(
     "law",
-    [mr.Bernoulli(0.5, d=10**6), mr.RandK(10**6, 10**5), mr.Partition(10**6, 4, rng=0)],
+    [mr.Bernoulli(10**6, 0.5), mr.RandK(10**6, 10**5), mr.Partition(10**6, 4, rng=0)],
     ids=["bernoulli", "randk", "partition"],
 )
 def test_sampler_at_a_million_parameters(law):
@@ -273,7 +273,7 @@ def test_training_step_is_the_sketched_gradient(x64):
     v_flat = f.x0 + 0.3 * rng.standard_normal(f.d)
     v = f.unravel(jnp.asarray(v_flat))
     x = f.x0 + 0.2 * rng.standard_normal(f.d)
-    for law in (mr.Bernoulli(0.6, d=f.d), mr.RandK(f.d, 9), mr.Partition(f.d, 3, rng=1)):
+    for law in (mr.Bernoulli(f.d, 0.6), mr.RandK(f.d, 9), mr.Partition(f.d, 3, rng=1)):
         step = mast_value_and_grad(_mlp_loss, law, v)
         key = rng_key(11)
         value, g = step(f.unravel(jnp.asarray(x)), f.data, key)
@@ -292,7 +292,7 @@ def test_training_step_with_optax_is_sgd_on_the_sketched_gradient():
     rng = np.random.default_rng(6)
     params, data = _mlp(rng)
     params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float32), params)
-    law = mr.Bernoulli(0.5, d=sum(a.size for a in jax.tree_util.tree_leaves(params)))
+    law = mr.Bernoulli(sum(a.size for a in jax.tree_util.tree_leaves(params)), 0.5)
     step = mast_value_and_grad(_mlp_loss, law, params)
     opt = optax.sgd(0.05)
     state = opt.init(params)

@@ -74,7 +74,7 @@ def test_reference_is_the_sketched_gradient_formula():
 def test_mast_sketched_grad_uses_kernels_correctly(sparse):
     rng = np.random.default_rng(9)
     lr = random_logistic(rng, 50, 8, lam=0.05, sparse=sparse)
-    M = mr.MAST(lr, mr.Bernoulli(0.4, 8), shift=rng.standard_normal(8))
+    M = mr.MAST(lr, mr.Bernoulli(8, 0.4), shift=rng.standard_normal(8))
     for _ in range(5):
         x = rng.standard_normal(8)
         s = M.sketch.sample(rng)

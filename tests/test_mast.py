@@ -25,7 +25,7 @@ def test_quadratic_closed_form_equals_enumeration():
     v = rng.standard_normal(5)
     p = np.array([0.3, 0.5, 0.9, 1.0, 0.6])
     for sketch, atoms in (
-        (mr.Bernoulli(p), bernoulli_atoms(p)),
+        (mr.Bernoulli(p=p), bernoulli_atoms(p)),
         (mr.RandK(5, 2), randk_atoms(5, 2)),
     ):
         M = mr.MAST(q, sketch, shift=v)
@@ -55,7 +55,7 @@ def test_gap_vanishes_when_shift_is_optimal():
     """Delta = 0 for v = x* (THEORY.md §2): exactly, for every sketch."""
     rng = np.random.default_rng(2)
     q = random_quadratic(rng, 5, mu=0.1)
-    for sketch in (mr.Bernoulli(0.3, 5), mr.RandK(5, 1), mr.Projection(5, 2), mr.Gaussian(5, 2)):
+    for sketch in (mr.Bernoulli(5, 0.3), mr.RandK(5, 1), mr.Projection(5, 2), mr.Gaussian(5, 2)):
         M = mr.MAST(q, sketch, shift=q.argmin())
         assert abs(M.gap) <= 1e-12 * max(1.0, abs(q.inf))
         np.testing.assert_allclose(M.argmin(), q.argmin(), atol=1e-10)
@@ -66,7 +66,7 @@ def test_logistic_finite_support_exact(sparse):
     rng = np.random.default_rng(3)
     lr = random_logistic(rng, 40, 5, lam=0.05, sparse=sparse)
     v = rng.standard_normal(5)
-    sketch = mr.Bernoulli(np.array([0.5, 0.7, 1.0, 0.4, 0.8]))
+    sketch = mr.Bernoulli(p=np.array([0.5, 0.7, 1.0, 0.4, 0.8]))
     M = mr.MAST(lr, sketch, shift=v)
     fD = _enumerated_fD(lr, v, bernoulli_atoms(sketch.p))
     x = rng.standard_normal(5)
@@ -87,7 +87,7 @@ def test_sketched_grad_dense_sample_finite_differences():
     np.testing.assert_allclose(
         M.sketched_grad(x, S), fd_grad(lambda z: M.sketched_value(z, S), x), rtol=1e-6, atol=1e-8
     )
-    s = mr.Bernoulli(0.5, 4).sample(np.random.default_rng(3))
+    s = mr.Bernoulli(4, 0.5).sample(np.random.default_rng(3))
     np.testing.assert_allclose(
         M.sketched_grad(x, s), fd_grad(lambda z: M.sketched_value(z, s), x), rtol=1e-6, atol=1e-8
     )
@@ -108,7 +108,7 @@ def test_monte_carlo_estimators_agree_with_closed_form():
 def test_no_exact_form_names_the_estimator():
     rng = np.random.default_rng(6)
     lr = random_logistic(rng, 20, 30, lam=0.1)
-    for sketch in (mr.Gaussian(30, 3), mr.Bernoulli(0.5, 30)):
+    for sketch in (mr.Gaussian(30, 3), mr.Bernoulli(30, 0.5)):
         M = mr.MAST(lr, sketch)
         with pytest.raises(mr.MissingCapability, match="estimate_value"):
             M.value(np.zeros(30))
@@ -119,7 +119,7 @@ def test_no_exact_form_names_the_estimator():
 def test_paper_constants():
     rng = np.random.default_rng(7)
     q = random_quadratic(rng, 4, mu=0.3)
-    M = mr.MAST(q, mr.Bernoulli(np.array([0.2, 0.5, 0.5, 1.0])))
+    M = mr.MAST(q, mr.Bernoulli(p=np.array([0.2, 0.5, 0.5, 1.0])))
     assert M.L == pytest.approx(q.L * 5.0)
     assert M.mu == pytest.approx(q.mu * 1.0)
     assert M.L_max == pytest.approx(q.L * 25.0)
@@ -133,7 +133,7 @@ def test_batched_values_and_grads_equal_the_single_point_ones(kind):
         M = mr.MAST(random_quadratic(rng, 4, mu=0.2), mr.RandK(4, 2), shift=rng.standard_normal(4))
     else:
         lr = random_logistic(rng, 25, 4, lam=0.1, sparse=True)
-        M = mr.MAST(lr, mr.Bernoulli(0.5, 4), shift=rng.standard_normal(4))
+        M = mr.MAST(lr, mr.Bernoulli(4, 0.5), shift=rng.standard_normal(4))
     X = rng.standard_normal((5, 4))
     vals, grads = M.values_and_grads(X)
     np.testing.assert_allclose(vals, [M.value(x) for x in X], rtol=1e-13)
@@ -164,7 +164,7 @@ def test_construction_at_d_one_million_samples_nothing(kind, monkeypatch):
 
     d = 10**6
     problem = _sparse_problem(kind, 10**5, d, 10)
-    for law in (mr.Bernoulli(0.1, d), mr.RandK(d, 1000), mr.Partition(d, 100, rng=0)):
+    for law in (mr.Bernoulli(d, 0.1), mr.RandK(d, 1000), mr.Partition(d, 100, rng=0)):
 
         def refuse(*args, **kwargs):
             raise AssertionError("a built-in law was sampled on construction")

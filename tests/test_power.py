@@ -27,7 +27,7 @@ def _far_instance(law, d=4, seed=0, distance=160.0):
     return mr.MAST(q, law, shift=v)
 
 
-@pytest.mark.parametrize("law", [mr.RandK(4, 2), mr.Bernoulli(0.6, 4), mr.Partition(4, 2, rng=0)])
+@pytest.mark.parametrize("law", [mr.RandK(4, 2), mr.Bernoulli(4, 0.6), mr.Partition(4, 2, rng=0)])
 def test_error_coordinates_are_accurate_where_values_are_tiny(law):
     """||v|| = 160: float64 against extended precision, down to 1e-10 of the start."""
     mast = _far_instance(law)

@@ -172,7 +172,7 @@ def _huber(d=3, c=1.0, reg=0.1):
 
 def test_function_problem_f_D_is_the_enumerated_sum():
     huber = _huber()
-    law = mr.Bernoulli(np.array([0.3, 0.6, 0.9]))
+    law = mr.Bernoulli(p=np.array([0.3, 0.6, 0.9]))
     v = np.array([2.0, -1.0, 0.5])
     mast = mr.MAST(huber, law, shift=v)
     x = np.array([0.3, 1.7, -2.0])
@@ -293,7 +293,7 @@ def test_compiled_default_sample_supports_is_the_same_law_and_stream():
 def test_check_sketch_on_every_builtin_law():
     laws = [
         mr.Identity(4),
-        mr.Bernoulli(np.array([0.2, 0.5, 0.9, 1.0])),
+        mr.Bernoulli(p=np.array([0.2, 0.5, 0.9, 1.0])),
         mr.RandK(6, 2),
         mr.RandomSubset(6, [1, 3], [0.25, 0.75], 6 / 2.5),
         mr.Partition(7, 3, rng=0),
@@ -301,7 +301,7 @@ def test_check_sketch_on_every_builtin_law():
         mr.PermutationSketch(6, 3).marginal(),
         mr.Projection(4, 2),
         mr.Gaussian(3, 2),
-        mr.Bernoulli(0.5, 40),  # 2^40 atoms: first moments, not enumeration
+        mr.Bernoulli(40, 0.5),  # 2^40 atoms: first moments, not enumeration
     ]
     for law in laws:
         result = mr.check_sketch(law, rng=0)
@@ -329,7 +329,7 @@ def test_check_sketch_catches_a_wrong_closed_form():
         def pair_moments(self):
             return np.ones((self.d, self.d))  # forgets E[s_j^2] = 1/p_j
 
-    result = mr.check_sketch(WrongPairs(0.5, 3), rng=0)
+    result = mr.check_sketch(WrongPairs(3, 0.5), rng=0)
     failed = {i.name for i in result.items if not i.passed}
     assert "E[s s^T] = enumeration" in failed
 
@@ -363,7 +363,7 @@ def test_moment_only_law_gets_the_exact_recursion_of_its_builtin_twin():
     q = mr.Quadratic(B @ B.T + np.eye(4), rng.standard_normal(4))
     v = rng.standard_normal(4)
     user = mr.MAST(q, MomentBernoulli(p), shift=v)
-    twin = mr.MAST(q, mr.Bernoulli(p), shift=v)
+    twin = mr.MAST(q, mr.Bernoulli(p=p), shift=v)
     assert "moments" in MomentBernoulli(p).capabilities()
     assert not MomentBernoulli(p).has_finite_support
     a = mr.expected_dsgd(user, np.zeros(4), 0.02, 30)

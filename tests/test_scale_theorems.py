@@ -19,7 +19,7 @@ import mastref as mr
 
 LAWS = {
     "randk": lambda d: mr.RandK(d, max(1, d // 2)),
-    "bernoulli": lambda d: mr.Bernoulli(0.4, d),
+    "bernoulli": lambda d: mr.Bernoulli(d, 0.4),
     "partition": lambda d: mr.Partition(d, 2, rng=0),
 }
 
@@ -186,7 +186,7 @@ def test_check_blames_a_contradicted_stated_L_not_the_theorem():
             def argmin(self):
                 return np.zeros(2)
 
-        mast = mr.MAST(Steep(), mr.Bernoulli(0.5, 2), shift=np.ones(2))
+        mast = mr.MAST(Steep(), mr.Bernoulli(2, 0.5), shift=np.ones(2))
         return mr.check(mr.theorem1, mast, x0=np.zeros(2), n_steps=30)
 
     assert run(10.0).verdict == "holds"

@@ -26,11 +26,11 @@ def _finite_cases():
     cases = []
     for d in range(1, 11):
         p = 0.3 + 0.6 * (d % 3) / 2
-        cases.append((f"bern-scalar-d{d}", mr.Bernoulli(p, d), bernoulli_atoms(np.full(d, p))))
+        cases.append((f"bern-scalar-d{d}", mr.Bernoulli(d, p), bernoulli_atoms(np.full(d, p))))
     for d in (3, 6, 10):
         p = rng.uniform(0.1, 1.0, d)
         p[0] = 1.0  # a coordinate that is always kept
-        cases.append((f"bern-vector-d{d}", mr.Bernoulli(p), bernoulli_atoms(p)))
+        cases.append((f"bern-vector-d{d}", mr.Bernoulli(p=p), bernoulli_atoms(p)))
     for d in range(1, 8):
         for k in range(1, d + 1):
             cases.append((f"randk-{d}-{k}", mr.RandK(d, k), randk_atoms(d, k)))
@@ -151,9 +151,9 @@ def test_bernoulli_sandwich_formula():
     p = np.array([0.2, 0.5, 1.0, 0.9])
     A = np.random.default_rng(3).standard_normal((4, 4))
     expected = A + np.diag((1 / p - 1) * np.diag(A))
-    np.testing.assert_allclose(mr.Bernoulli(p).sandwich(A), expected, rtol=1e-12)
-    assert mr.Bernoulli(p).kappa_D == pytest.approx(5.0)
-    assert mr.Bernoulli(0.3, 6).kappa_D == pytest.approx(1.0)
+    np.testing.assert_allclose(mr.Bernoulli(p=p).sandwich(A), expected, rtol=1e-12)
+    assert mr.Bernoulli(p=p).kappa_D == pytest.approx(5.0)
+    assert mr.Bernoulli(6, 0.3).kappa_D == pytest.approx(1.0)
 
 
 def test_partition_random_balanced():

@@ -58,13 +58,13 @@ def test_support_sizes_are_exact_when_small_and_inf_when_huge():
 
 def test_huge_support_message_does_not_trip_int_to_str_limit():
     with pytest.raises(ValueError, match=r"~10\^6020\.6 atoms exceeds MAX_SUPPORT"):
-        mr.Bernoulli(0.5, 20000).support()
+        mr.Bernoulli(20000, 0.5).support()
 
 
 @pytest.mark.parametrize(
     "law",
     [
-        mr.Bernoulli(0.5, 10**5),
+        mr.Bernoulli(10**5, 0.5),
         mr.RandK(10**5, 10),
         mr.Partition(10**5, 10, rng=0),
         mr.Identity(10**5),
@@ -86,7 +86,7 @@ def test_pair_moments_at_scale_are_refused_up_front_naming_idx(law):
 def test_pair_moment_blocks_equal_the_full_matrix_at_small_d():
     rng = np.random.default_rng(0)
     for law in (
-        mr.Bernoulli(rng.uniform(0.2, 1, 7)),
+        mr.Bernoulli(p=rng.uniform(0.2, 1, 7)),
         mr.RandK(7, 3),
         mr.Partition(7, 3, rng=1),
         mr.Identity(7),
@@ -99,13 +99,13 @@ def test_pair_moment_blocks_equal_the_full_matrix_at_small_d():
     with pytest.raises(ValueError, match="argument 'idx' has entry -1"):
         mr.RandK(7, 3).pair_moments(idx=[-1, 2])
     with pytest.raises(ValueError, match="argument 'idx' has entry 7"):
-        mr.Bernoulli(0.5, 7).pair_moments(idx=[7])
+        mr.Bernoulli(7, 0.5).pair_moments(idx=[7])
 
 
 @pytest.mark.parametrize(
     "make",
     [
-        lambda d: mr.Bernoulli(0.1, d),
+        lambda d: mr.Bernoulli(d, 0.1),
         lambda d: mr.RandK(d, d // 10),
         lambda d: mr.Partition(d, 10, rng=0),
         lambda d: mr.Identity(d),

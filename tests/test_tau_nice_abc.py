@@ -45,7 +45,7 @@ def test_expected_smoothness_holds_on_random_finite_sums():
         X = rng.standard_normal((n, d)) * rng.uniform(0.2, 3.0, (n, 1))
         f = mr.LeastSquares(X, rng.standard_normal(n))
         law = [
-            mr.Bernoulli(0.5, d),
+            mr.Bernoulli(d, 0.5),
             mr.RandK(d, 1),
             mr.Identity(d),
             _unbiased(rng.uniform(0.5, 1.5, (3, d))),

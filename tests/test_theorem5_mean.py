@@ -58,7 +58,7 @@ def _random(rng, M, d, shared):
             mr.Quadratic(B @ B.T * rng.uniform(0.01, 2) + 0.1 * np.eye(d), rng.standard_normal(d))
         )
     pool = [
-        mr.Bernoulli(0.5, d),
+        mr.Bernoulli(d, 0.5),
         mr.RandK(d, 1),
         mr.Identity(d),
         _unbiased(rng.uniform(0.5, 1.5, (3, d))),

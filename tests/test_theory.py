@@ -26,7 +26,7 @@ def hand_mast(sketch) -> mr.MAST:
 
 
 def test_hand_instance_constants():
-    M = hand_mast(mr.Bernoulli(0.5, 2))
+    M = hand_mast(mr.Bernoulli(2, 0.5))
     assert (M.L, M.mu, M.L_max) == (4.0, 2.0, 8.0)
     np.testing.assert_allclose(M.argmin(), [0.5, 0.5], rtol=1e-14)
     assert M.gap == pytest.approx(0.75, rel=1e-14)
@@ -34,21 +34,21 @@ def test_hand_instance_constants():
 
 
 def test_theorem1_by_hand():
-    g = mr.theorem1(hand_mast(mr.Bernoulli(0.5, 2)), x0=X0)
+    g = mr.theorem1(hand_mast(mr.Bernoulli(2, 0.5)), x0=X0)
     assert g.gamma_max == g.gamma == 1 / 8
     assert g.rate == 0.75
     assert g.floor == pytest.approx(2 * (1 / 8) * 8 * 0.75 / 2, rel=1e-14)
     np.testing.assert_allclose(g.bound([0, 10]), [0.5 + 0.75, 0.75**10 * 0.5 + 0.75], rtol=1e-14)
     assert g.quantity == "dist2" and g.valid
     # a smaller step: rate 1 - gamma mu, neighbourhood 2 gamma L_max Delta / mu
-    g2 = mr.theorem1(hand_mast(mr.Bernoulli(0.5, 2)), x0=X0, gamma=1 / 16)
+    g2 = mr.theorem1(hand_mast(mr.Bernoulli(2, 0.5)), x0=X0, gamma=1 / 16)
     assert g2.rate == 1 - 2 / 16
     assert g2.floor == pytest.approx(2 / 16 * 8 * 0.75 / 2, rel=1e-14)
 
 
 def test_theorem2_by_hand():
     T = 100
-    g = mr.theorem2(hand_mast(mr.Bernoulli(0.5, 2)), x0=X0, n_steps=T)
+    g = mr.theorem2(hand_mast(mr.Bernoulli(2, 0.5)), x0=X0, n_steps=T)
     gamma = 1 / math.sqrt(32 * T)
     assert g.gamma == pytest.approx(gamma, rel=1e-14)
     expected = 1.01**T * 0.75 / (gamma * T) + 32 * gamma * 0.75
@@ -60,7 +60,7 @@ def test_theorem2_by_hand():
 
 
 def test_theorem3_by_hand():
-    M = hand_mast(mr.Bernoulli(0.5, 2))
+    M = hand_mast(mr.Bernoulli(2, 0.5))
     g = mr.theorem3(M, x0=X0, strongly_convex=True)
     # exact oracle: A = L_max = 8, B = 0, C = 2 L_max Delta = 12; gamma = mu/(L A) = 1/16
     assert (g.values["A"], g.values["B"], g.values["C"]) == (8.0, 0.0, 12.0)
@@ -164,7 +164,7 @@ def test_theorem5_by_hand():
 
 
 def test_baseline_by_hand_and_gd_obeys_it():
-    M = hand_mast(mr.Bernoulli(0.5, 2))
+    M = hand_mast(mr.Bernoulli(2, 0.5))
     g = mr.baseline_gd(M, x0=X0)
     assert g.gamma == 1 / 4 and g.rate == 0.5
     trace = mr.gd_mast(M, X0, g.gamma, 20)
@@ -201,7 +201,7 @@ def test_unbounded_sketch_has_no_theorem1():
 
 
 def test_step_above_the_limit_is_rejected():
-    M = hand_mast(mr.Bernoulli(0.5, 2))
+    M = hand_mast(mr.Bernoulli(2, 0.5))
     with pytest.raises(mr.InvalidGuarantee, match="gamma <= gamma_max"):
         mr.theorem1(M, x0=X0, gamma=0.2)
     with pytest.raises(mr.InvalidGuarantee, match="gamma <= gamma_max"):
@@ -238,7 +238,7 @@ def test_exact_constants_need_a_quadratic():
 
 
 @pytest.mark.parametrize(
-    "sketch", [mr.RandK(6, 2), mr.Bernoulli(0.4, 6)], ids=["randk", "bernoulli"]
+    "sketch", [mr.RandK(6, 2), mr.Bernoulli(6, 0.4)], ids=["randk", "bernoulli"]
 )
 @pytest.mark.parametrize("shift", ["random", "optimal"])
 def test_theorem1_monte_carlo(sketch, shift):

@@ -263,7 +263,7 @@ def _witness_cases(name: str) -> list:
     if name == "t5_A_maxL_minLS":
         dp = _clients(
             [mr.Quadratic(np.eye(2), c), mr.Quadratic(np.eye(2), c)],
-            [mr.Bernoulli(0.1, 2), mr.Identity(2)],
+            [mr.Bernoulli(2, 0.1), mr.Identity(2)],
         )
         return [
             (
@@ -290,7 +290,7 @@ def _witness_cases(name: str) -> list:
     if name == "t5_delta_sketch_only":
         dp = _clients(
             [mr.Quadratic(np.eye(1), np.ones(1)), mr.Quadratic(np.eye(1), -np.ones(1))],
-            [mr.Bernoulli(0.5, 1), mr.Bernoulli(0.5, 1)],
+            [mr.Bernoulli(1, 0.5), mr.Bernoulli(1, 0.5)],
             v=np.zeros(1),
         )
         return [
@@ -381,7 +381,7 @@ def _witness_cases(name: str) -> list:
         ]
     if name == "t1_LS_max_as_LD_muD":
         x_star = np.array([1.0, -1.0])
-        mast = mr.MAST(mr.Quadratic(np.eye(2), x_star), mr.Bernoulli([0.1, 1.0]), shift=x_star)
+        mast = mr.MAST(mr.Quadratic(np.eye(2), x_star), mr.Bernoulli(p=[0.1, 1.0]), shift=x_star)
         return [
             (
                 "isotropic, v = x*, Bernoulli(p = (0.1, 1)), variant's step, T=30",

@@ -28,7 +28,7 @@ Examples
 >>> import mastref as mr
 >>> from verification.axis_variants import VARIANTS
 >>> v = VARIANTS["t1_floor_step_squared"]
->>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Bernoulli(0.5, 2))
+>>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Bernoulli(2, 0.5))
 >>> g, g_var = mr.theorem1(mast), v.claim(mast)
 >>> bool(g_var.floor == g.floor)  # equal at gamma_max ...
 True

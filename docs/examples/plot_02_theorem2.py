@@ -23,7 +23,7 @@ rng = np.random.default_rng(5)
 d = 6
 B = rng.standard_normal((d, d))
 f = mr.Quadratic(B @ B.T / d + 0.2 * np.eye(d), rng.standard_normal(d))
-mast = mr.MAST(f, mr.Bernoulli(0.5, d), shift=rng.standard_normal(d))
+mast = mr.MAST(f, mr.Bernoulli(d, 0.5), shift=rng.standard_normal(d))
 x0 = np.zeros(d)
 
 # %%

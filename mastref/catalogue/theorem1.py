@@ -238,7 +238,7 @@ def rate_sqrt(mast, **kw) -> Guarantee:
 def nonuniform_bernoulli_instance():
     """Isotropic quadratic, Bernoulli with ``p = (0.1, 1)``, ``v = x*``: ``L_S^max = 100``
     while ``L_D mu_D = 10`` (they agree for uniform laws)."""
-    return isotropic(2, Bernoulli(np.array([0.1, 1.0]), 2), rng=0)
+    return isotropic(2, Bernoulli(2, np.array([0.1, 1.0])), rng=0)
 
 
 def LS_max_as_LD_muD(mast, *, gamma=None, **kw) -> Guarantee:

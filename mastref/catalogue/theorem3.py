@@ -117,7 +117,7 @@ def finite_sum(X, y, law, tau: int, x0: float = 3.0):
 #: ``(sqrt(19) x + 1/sqrt(19))^2/2`` (``x* = 0``, ``max_i L_i = 19`` against a mean of 1.9),
 #: identity, tau = 1: the ``A_tau Delta_data`` term with unequal ``L_i``.
 FINITE_SUMS = {
-    "A": lambda: finite_sum(np.ones((6, 1)), np.zeros(6), Bernoulli(0.5, 1), 3),
+    "A": lambda: finite_sum(np.ones((6, 1)), np.zeros(6), Bernoulli(1, 0.5), 3),
     "Delta": lambda: finite_sum(
         np.ones((6, 1)), np.full(6, 3.0), FiniteSketch(np.array([[0.99], [1.01]])), 3
     ),

@@ -137,7 +137,7 @@ def heterogeneous_instance(eps: float = 0.1) -> Instance:
     A = (*A, np.diag([0.01, 0.003]))
     laws = [
         FiniteSketch(np.array([(1 - eps) * ones, (1 + eps) * ones])),
-        Bernoulli(0.5, 2),
+        Bernoulli(2, 0.5),
         RandK(2, 1),
         Identity(2),
         FiniteSketch(np.array([[0.8, 1.2], [1.2, 0.8]])),
@@ -162,7 +162,7 @@ def opposed_instance() -> Instance:
     return Instance(
         A=(np.eye(1), np.eye(1)),
         b=(np.ones(1), -np.ones(1)),
-        law=[Bernoulli(0.5, 1), Bernoulli(0.5, 1)],
+        law=[Bernoulli(1, 0.5), Bernoulli(1, 0.5)],
         v=np.zeros(1),
         x0=np.ones(1),
         step_fraction=1.0,
@@ -177,7 +177,7 @@ def unequal_laws_instance() -> Instance:
     return Instance(
         A=(np.eye(1), np.eye(1)),
         b=(np.ones(1), np.ones(1)),
-        law=[Bernoulli(0.1, 1), Identity(1)],
+        law=[Bernoulli(1, 0.1), Identity(1)],
         v=np.zeros(1),
         x0=np.zeros(1),
         step_fraction=1.0,

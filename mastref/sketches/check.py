@@ -80,7 +80,7 @@ class SketchCheck:
     Examples
     --------
     >>> import mastref as mr
-    >>> result = mr.check_sketch(mr.Bernoulli(0.5, 3))
+    >>> result = mr.check_sketch(mr.Bernoulli(3, 0.5))
     >>> result.passed, result.method
     (True, 'exact (support)')
     """

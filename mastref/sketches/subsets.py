@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 
 import numpy as np
 
@@ -68,28 +69,40 @@ class Bernoulli(DiagonalSketch):
 
     Parameters
     ----------
-    p : float or array_like
-        Keep probabilities in ``(0, 1]``: one for all coordinates (then ``d`` is needed) or one
-        per coordinate.
     d : int, optional
-        The dimension, with a scalar ``p``.
+        The dimension (first, as in ``RandK(d, k)`` and every other law); it may be left out when
+        ``p`` is given per coordinate (``Bernoulli(p=[...])``).
+    p : float or array_like
+        Keep probabilities in ``(0, 1]``: one for all coordinates or one per coordinate.
 
     Raises
     ------
+    TypeError
+        ``d`` that is not an integer (the order before 0.3 was ``Bernoulli(p, d)``), or no ``p``.
     ValueError
         A probability outside ``(0, 1]`` or a length that disagrees with ``d``.
 
     Examples
     --------
     >>> import mastref as mr
-    >>> law = mr.Bernoulli(0.5, d=4)
+    >>> law = mr.Bernoulli(4, 0.5)
     >>> law.L_D, law.mu_D, law.L_S_max
     (2.0, 2.0, 4.0)
     >>> law.moment([2, 1, 0, 0])  # E[s_1^2 s_2] = p^{-1} p^0
     2.0
     """
 
-    def __init__(self, p, d: int | None = None):
+    def __init__(self, d: int | None = None, p=None):
+        if p is None:
+            raise TypeError("Bernoulli(d, p) needs the keep probabilities 'p'")
+        if d is not None and (
+            isinstance(d, bool) or not isinstance(d, numbers.Integral | np.integer)
+        ):
+            raise TypeError(
+                f"argument 'd' = {d!r} must be the dimension, a positive int: the signature is "
+                "Bernoulli(d, p), dimension first as in RandK(d, k) (before 0.3 it was "
+                "Bernoulli(p, d)); per-coordinate probabilities alone go as Bernoulli(p=[...])"
+            )
         if ndim_of("p", p) == 0:
             if d is None:
                 raise TypeError("Bernoulli with a scalar 'p' needs the dimension 'd'")
@@ -174,8 +187,8 @@ class Bernoulli(DiagonalSketch):
 
     def __repr__(self) -> str:
         if np.all(self.p == self.p[0]):
-            return f"Bernoulli(p={self.p[0]:g}, d={self.d})"
-        return f"Bernoulli(p=<{self.d} keep probabilities>)"
+            return f"Bernoulli(d={self.d}, p={self.p[0]:g})"
+        return f"Bernoulli(d={self.d}, p=<{self.d} keep probabilities>)"
 
 
 class RandomSubset(DiagonalSketch):

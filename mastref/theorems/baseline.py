@@ -52,7 +52,7 @@ def baseline_gd(
     >>> import numpy as np
     >>> import mastref as mr
     >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
-    >>> g = mr.baseline_gd(mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2)), x0=np.zeros(2))
+    >>> g = mr.baseline_gd(mr.MAST(f, mr.Bernoulli(2, 0.5), shift=np.ones(2)), x0=np.zeros(2))
     >>> g.gamma, g.rate, float(g.bound(0))
     (0.25, 0.5, 0.75)
     """

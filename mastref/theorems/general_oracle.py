@@ -120,7 +120,7 @@ def theorem3(
     >>> import numpy as np
     >>> import mastref as mr
     >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
-    >>> mast = mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2))
+    >>> mast = mr.MAST(f, mr.Bernoulli(2, 0.5), shift=np.ones(2))
     >>> g = mr.theorem3(mast, x0=np.zeros(2), strongly_convex=True)
     >>> g.gamma, g.values["rho"], g.quantity
     (0.0625, 0.125, 'value_gap')

@@ -73,7 +73,7 @@ def theorem2(
     >>> import numpy as np
     >>> import mastref as mr
     >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
-    >>> mast = mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2))
+    >>> mast = mr.MAST(f, mr.Bernoulli(2, 0.5), shift=np.ones(2))
     >>> g = mr.theorem2(mast, x0=np.zeros(2), n_steps=100)
     >>> round(g.gamma, 6), g.quantity
     (0.017678, 'grad_norm2_min')

@@ -85,7 +85,7 @@ def theorem1(
     >>> import numpy as np
     >>> import mastref as mr
     >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
-    >>> g = mr.theorem1(mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2)), x0=np.zeros(2))
+    >>> g = mr.theorem1(mr.MAST(f, mr.Bernoulli(2, 0.5), shift=np.ones(2)), x0=np.zeros(2))
     >>> g.gamma, g.rate, g.floor, float(g.bound(0))
     (0.125, 0.75, 0.75, 1.25)
     """

@@ -85,7 +85,7 @@ def check(
     >>> import numpy as np
     >>> import mastref as mr
     >>> f = mr.Quadratic(np.diag([1.0, 2.0]), np.zeros(2))
-    >>> mast = mr.MAST(f, mr.Bernoulli(0.5, 2), shift=np.ones(2))
+    >>> mast = mr.MAST(f, mr.Bernoulli(2, 0.5), shift=np.ones(2))
     >>> result = mr.check(mr.theorem1, mast, x0=np.zeros(2), n_steps=50)
     >>> result.verdict, result.method
     ('holds', 'exact (§6 recursion)')

@@ -238,11 +238,11 @@ class QuadraticFamily:
         if spec == "randk":
             return RandK(d, 1 + min(int(params[0] * d), d - 1))
         if spec == "bernoulli":
-            return Bernoulli(0.1 + 0.9 * params)
+            return Bernoulli(p=0.1 + 0.9 * params)
         if spec == "bernoulli-half":  # 2^d equally likely masks: a uniform finite law
-            return Bernoulli(0.5, d)
+            return Bernoulli(d, 0.5)
         if spec == "bernoulli-uniform":
-            return Bernoulli(0.1 + 0.9 * params[0], d)
+            return Bernoulli(d, 0.1 + 0.9 * params[0])
         if spec == "near-identity":  # atoms 1 + eps sigma, sigma in {-1, 1}^d, uniform
             eps = 0.02 + 0.58 * params[0]
             signs = np.array(list(itertools.product((-1.0, 1.0), repeat=d)))
