@@ -47,7 +47,7 @@ def attained_instance(kappa: float = 1e4):
 
 def _family(d: int = 2, step_fraction=(1, 1), laws=("randk", "bernoulli"), **kw):
 
-    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, **kw)
+    return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, **kw)
 
 
 def _checks() -> tuple:

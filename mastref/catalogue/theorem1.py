@@ -52,7 +52,7 @@ def attained_instance(d: int = 4, k: int = 1):
 
 def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
-    return QuadraticFamily(d=d, laws=_LAWS, step_fraction=step_fraction, **kw)
+    return QuadraticFamily(d=d, sketches=_LAWS, step_fraction=step_fraction, **kw)
 
 
 def _logistic(source: str):

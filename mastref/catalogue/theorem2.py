@@ -26,7 +26,7 @@ from .base import TheoremEntry, control_maker, instance_check, stored
 def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
     return QuadraticFamily(
-        d=d, laws=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
+        d=d, sketches=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
     )
 
 

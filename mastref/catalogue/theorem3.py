@@ -40,7 +40,7 @@ def theorem3_sc(mast, **kw) -> Guarantee:
 def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
     return QuadraticFamily(
-        d=d, laws=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
+        d=d, sketches=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
     )
 
 

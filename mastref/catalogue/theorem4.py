@@ -34,7 +34,7 @@ _INSTANCES = stored("theorem4", "instances")
 
 def _family(d: int = 3, step_fraction=(1, 1), laws=("randk", "partition"), **kw):
 
-    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, svrdsg=True, **kw)
+    return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, svrdsg=True, **kw)
 
 
 def _P_FAMILY():

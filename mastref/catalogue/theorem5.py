@@ -78,7 +78,7 @@ def near_scalar_client(clients: int = 1, eps: float = 0.01, start: int | None = 
 def _family(d: int = 3, step_fraction=(1, 1), clients=2, **kw):
 
     laws = kw.pop("laws", ("randk", "bernoulli"))
-    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, clients=clients, **kw)
+    return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, clients=clients, **kw)
 
 
 def _application(law: str):

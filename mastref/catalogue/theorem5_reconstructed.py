@@ -138,7 +138,7 @@ def entry() -> TheoremEntry:
         ),
         search=lambda: (
             theorem5_reconstructed,
-            _family(2, per_client_laws=True, laws=("bernoulli", "randk")),
+            _family(2, per_client_sketches=True, laws=("bernoulli", "randk")),
             100,
             "late",
         ),
