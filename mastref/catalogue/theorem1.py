@@ -28,7 +28,13 @@ from ..theorems.claims import (
     quietly,
 )
 from ..verify.checker import check
-from ..verify.instances import QuadraticFamily, isotropic, near_scalar, random_quadratic
+from ..verify.instances import (
+    QuadraticFamily,
+    default_family,
+    isotropic,
+    near_scalar,
+    random_quadratic,
+)
 from ..verify.result import RESOLUTION, CheckResult, verdict
 from .base import Check, Control, TheoremEntry, control_maker, instance_check, stored
 
@@ -336,5 +342,5 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem1, _family(3), 100, "late"),
+        search=lambda: (theorem1, default_family(), 100, "late"),
     )

@@ -15,7 +15,12 @@ from ..theorems.claims import (
     sublinear,
     sublinear_parts,
 )
-from ..verify.instances import QuadraticFamily, near_scalar, near_scalar_spread
+from ..verify.instances import (
+    QuadraticFamily,
+    default_family,
+    near_scalar,
+    near_scalar_spread,
+)
 from .base import TheoremEntry, control_maker, instance_check, stored
 
 # ------------------------------------------------------------------------------------------------
@@ -143,5 +148,5 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem2, _family(3), 100, "late"),
+        search=lambda: (theorem2, default_family(), 100, "late"),
     )

@@ -23,7 +23,7 @@ from ..theorems.claims import (
     quietly,
 )
 from ..verify.checker import check
-from ..verify.instances import QuadraticFamily, near_scalar, random_logistic
+from ..verify.instances import QuadraticFamily, default_family, near_scalar, random_logistic
 from .base import Check, TheoremEntry, control_maker, instance_check, stored
 from .theorem1 import attained_instance
 
@@ -200,5 +200,5 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem3_sc, _family(3), 100, "late"),
+        search=lambda: (theorem3_sc, default_family(), 100, "late"),
     )

@@ -21,7 +21,7 @@ from ..theorems.claims import (
     quietly,
 )
 from ..verify.checker import check
-from ..verify.instances import Instance, QuadraticFamily, random_quadratic
+from ..verify.instances import Instance, QuadraticFamily, default_family, random_quadratic
 from .base import Check, Control, TheoremEntry, control_maker, instance_check, stored
 
 _INSTANCES = stored("theorem4", "instances")
@@ -261,5 +261,10 @@ def entry():
         min_tightness=0.5,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem4, _family(3), 100, "late"),
+        search=lambda: (
+            theorem4,
+            default_family(sketches=("randk", "partition"), svrdsg=True),
+            100,
+            "late",
+        ),
     )

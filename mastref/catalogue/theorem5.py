@@ -26,7 +26,14 @@ from ..theorems.claims import (
     sublinear_parts,
 )
 from ..verify.checker import check
-from ..verify.instances import Instance, QuadraticFamily, isotropic, near_scalar, random_quadratic
+from ..verify.instances import (
+    Instance,
+    QuadraticFamily,
+    default_family,
+    isotropic,
+    near_scalar,
+    random_quadratic,
+)
 from .base import Check, TheoremEntry, control_maker, instance_check, stored
 from .theorem2 import stationary_instance
 
@@ -274,5 +281,10 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem5_sc, _family(3), 100, "late"),
+        search=lambda: (
+            theorem5_sc,
+            default_family(clients=2, per_client_sketches=True),
+            100,
+            "late",
+        ),
     )

@@ -399,6 +399,49 @@ class QuadraticFamily:
         return np.linalg.solve(sum(As), sum(bs))
 
 
+#: Sketch families that attain the neighbourhood terms (argued worst cases, see ``near_scalar``).
+ATTAINING = ("near-scalar", "near-identity")
+
+
+def default_family(
+    d: int = 2,
+    sketches=("randk", "bernoulli", "partition"),
+    *,
+    step_fraction=(1e-3, 1.0),
+    max_steps: int = 2000,
+    kappa: float = 10.0,
+    **kw,
+) -> QuadraticFamily:
+    """The default search family of the catalogue's theorems: ``sketches`` plus ``ATTAINING``,
+    the step a searched coordinate, log-uniform over ``step_fraction`` (``(0, gamma_max]``
+    down to ``1e-3 gamma_max``), the horizon scaled like ``1 / (gamma mu)`` up to
+    ``max_steps`` (a cost guard; see ``QuadraticFamily``), and ``x_0`` at a searched distance
+    ``[1e-4, box]`` from the optimum (``start="offset"``), so that both a start on the floor
+    and a start two decades above it are reachable.
+
+    A ratio below 1 counts as a tightness only where the bound has fallen two decades from
+    ``t = 0`` or is within 5 % of its floor.
+
+    Examples
+    --------
+    >>> from mastref.verify.instances import default_family
+    >>> fam = default_family()
+    >>> fam.sketches[-2:], fam.step_scale, fam.max_steps
+    (('near-scalar', 'near-identity'), 'log', 2000)
+    """
+    sketches = tuple(sketches) + tuple(a for a in ATTAINING if a not in sketches)
+    kw.setdefault("start", "offset")
+    return QuadraticFamily(
+        d=d,
+        sketches=sketches,
+        step_fraction=step_fraction,
+        step_scale="log",
+        max_steps=max_steps,
+        kappa=kappa,
+        **kw,
+    )
+
+
 def claim_at(claim, inst: Instance, n_steps: int):
     """The claim on ``inst`` at its step: ``inst.step_fraction`` times the claim's step limit
     (or its default step when it has none)."""
