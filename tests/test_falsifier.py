@@ -110,6 +110,9 @@ def test_the_horizon_scales_like_one_over_gamma_mu_and_is_capped():
     assert T2 / T1 == pytest.approx(10, rel=0.01)
     assert scaled_horizon(mr.theorem1, at(0.001, cap=50), 2)[2] == 50
     assert scaled_horizon(mr.theorem1, at(1.0), 40)[2] == 40  # never below the given horizon
+    # Theorem 2 (a 1/t bound, no rate): 200 steps, so that 1/t has fallen two decades by T/2
+    assert math.isnan(mr.theorem2(inst.objective(), n_steps=100).rate)
+    assert scaled_horizon(mr.theorem2, at(1.0), 100)[2] == 200
 
 
 def test_a_tightness_counts_only_after_two_decades_or_at_the_floor():

@@ -462,7 +462,9 @@ def scaled_horizon(claim, inst: Instance, n_steps: int):
     ``T = n_steps`` unless the instance has a ``max_steps`` (a scaled family): then ``T =
     max(n_steps, ceil(HORIZON_DECADES ln(10) / -ln(rate)))`` capped at ``max_steps``, where
     ``rate`` is the guarantee's contraction factor (``1 - gamma mu`` for Theorem 1: ``T ~ 1 /
-    (gamma mu)``); a claim without a rate in ``(0, 1)`` keeps ``n_steps``.
+    (gamma mu)``); a claim without a rate in ``(0, 1)`` (a ``1/t`` bound) gets ``T =
+    max(n_steps, 200)`` capped likewise, so that its transient has fallen two decades by
+    ``T/2``.
 
     Examples
     --------
@@ -475,9 +477,12 @@ def scaled_horizon(claim, inst: Instance, n_steps: int):
     True
     """
     obj, g = claim_at(claim, inst, n_steps)
-    if inst.max_steps is None or not 0 < g.rate < 1:
+    if inst.max_steps is None:
         return obj, g, n_steps
-    T = math.ceil(HORIZON_DECADES * math.log(10) / -math.log(g.rate))
+    if 0 < g.rate < 1:
+        T = math.ceil(HORIZON_DECADES * math.log(10) / -math.log(g.rate))
+    else:  # a 1/t transient falls HORIZON_DECADES / 2 decades by T / 2
+        T = 2 * math.ceil(10 ** (HORIZON_DECADES / 2))
     T = int(min(inst.max_steps, max(n_steps, T)))
     if T != n_steps:
         obj, g = claim_at(claim, inst, T)
