@@ -39,6 +39,8 @@ LAWS = (
 #: transient falls by ``2 * HORIZON_DECADES / 2`` decades over the first half), capped by
 #: ``max_steps``.
 HORIZON_DECADES = 4.0
+#: The shortest scaled horizon.
+MIN_STEPS = 10
 
 
 def givens(d: int, angles: np.ndarray) -> np.ndarray:
@@ -133,8 +135,8 @@ class QuadraticFamily:
         ``log10(gamma / gamma_max)``), which reaches steps decades below the limit.
     max_steps : int or None
         ``None``: the search's horizon ``T`` is used as given. An integer: the horizon is
-        scaled with the step, ``T = max(T, HORIZON_DECADES ln(10) / -ln(rate))`` capped at
-        ``max_steps`` (a cost guard; ``rate = 1 - gamma mu`` for Theorem 1, so ``T ~ 1 /
+        scaled with the step, ``T = HORIZON_DECADES ln(10) / -ln(rate)`` (``scaled_horizon``)
+        capped at ``max_steps`` (a cost guard; ``rate = 1 - gamma mu`` for Theorem 1, so ``T ~ 1 /
         (gamma mu)``), so that late terms are reached at small steps; and a ratio below 1
         counts as a tightness only at steps where the bound has fallen by at least two
         decades from ``t = 0`` or is within 5 % of its floor (``Guarantee.floor``).
@@ -460,11 +462,12 @@ def scaled_horizon(claim, inst: Instance, n_steps: int):
     """``(objective, guarantee, T)``: the claim on ``inst`` (``claim_at``) at the horizon ``T``.
 
     ``T = n_steps`` unless the instance has a ``max_steps`` (a scaled family): then ``T =
-    max(n_steps, ceil(HORIZON_DECADES ln(10) / -ln(rate)))`` capped at ``max_steps``, where
+    max(MIN_STEPS, ceil(HORIZON_DECADES ln(10) / -ln(rate)))`` capped at ``max_steps``, where
     ``rate`` is the guarantee's contraction factor (``1 - gamma mu`` for Theorem 1: ``T ~ 1 /
-    (gamma mu)``); a claim without a rate in ``(0, 1)`` (a ``1/t`` bound) gets ``T =
-    max(n_steps, 200)`` capped likewise, so that its transient has fallen two decades by
-    ``T/2``.
+    (gamma mu)``), so that the late window ``[T/2, T]`` starts two decades down whatever the
+    step (a longer horizon would push a fast bound below the resolution); a claim without a
+    rate in ``(0, 1)`` (a ``1/t`` bound) gets ``T = max(n_steps, 200)`` capped likewise, so
+    that its transient has fallen two decades by ``T/2``.
 
     Examples
     --------
@@ -480,10 +483,10 @@ def scaled_horizon(claim, inst: Instance, n_steps: int):
     if inst.max_steps is None:
         return obj, g, n_steps
     if 0 < g.rate < 1:
-        T = math.ceil(HORIZON_DECADES * math.log(10) / -math.log(g.rate))
+        T = max(MIN_STEPS, math.ceil(HORIZON_DECADES * math.log(10) / -math.log(g.rate)))
     else:  # a 1/t transient falls HORIZON_DECADES / 2 decades by T / 2
-        T = 2 * math.ceil(10 ** (HORIZON_DECADES / 2))
-    T = int(min(inst.max_steps, max(n_steps, T)))
+        T = max(n_steps, 2 * math.ceil(10 ** (HORIZON_DECADES / 2)))
+    T = int(min(inst.max_steps, T))
     if T != n_steps:
         obj, g = claim_at(claim, inst, T)
     return obj, g, T
