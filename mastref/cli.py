@@ -203,12 +203,30 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_claim(spec: str):
+    """The callable named by ``module:function`` (a user's claim), or a ``UsageError``."""
+    import importlib
+
+    module, _, name = spec.partition(":")
+    if not module or not name:
+        raise UsageError(f"argument '--claim' = {spec!r} must be 'module:function'")
+    try:
+        claim = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as err:
+        raise UsageError(f"argument '--claim' = {spec!r}: {err}") from err
+    if not callable(claim):
+        raise UsageError(f"argument '--claim' = {spec!r} is not callable")
+    return claim
+
+
 def _worst(args: argparse.Namespace) -> int:
     entries = registry()
     if args.name not in entries or entries[args.name].search is None:
         names = [n for n, e in entries.items() if e.search is not None]
         raise UsageError(f"unknown theorem {args.name!r}; choose from {', '.join(names)}")
     claim, family, n_steps, window = entries[args.name].search()
+    if args.claim:
+        claim = _user_claim(args.claim)
     window = args.window or window
     n_steps = args.steps or n_steps
     if window.startswith("late:"):
@@ -223,8 +241,11 @@ def _worst(args: argparse.Namespace) -> int:
         rng=args.seed,
         window=window,
         progress=_progress(args),
+        seeds=family.landmarks() if args.seeded else None,
     )
     print(found)
+    if found.instance is None:
+        return 0
     print(found.instance.describe())
     path = out / f"worst-{args.name}.png"
     write_atomic(path, found.plot)
@@ -362,6 +383,17 @@ def build_parser() -> argparse.ArgumentParser:
     worst.add_argument("--steps", type=_positive_int, help="horizon T")
     worst.add_argument("--window", type=_window, help="late, all or late:PART (default late)")
     worst.add_argument("--seed", type=_seed, default=0)
+    worst.add_argument(
+        "--claim",
+        metavar="MODULE:FUNCTION",
+        help="search a claim of your own (a function with a theorem's signature returning a "
+        "Guarantee) in the theorem's default family",
+    )
+    worst.add_argument(
+        "--seeded",
+        action="store_true",
+        help="put the family's argued worst cases (landmarks) in the initial population",
+    )
     worst.add_argument("--out", default="mastref-worst", help="output directory for the plot")
     worst.set_defaults(func=_worst)
     exp = sub.add_parser(

@@ -716,12 +716,12 @@ BY_ENTRY = {
             TypeError,
             "'family'",
         ),
-        ("family: unknown law name", lambda: _family(laws=("randK",)), ValueError, "'randK'"),
+        ("family: unknown law name", lambda: _family(sketches=("randK",)), ValueError, "'randK'"),
         (
             "family: law of another dimension",
-            lambda: _family(laws=(mr.RandK(3, 1),)),
+            lambda: _family(sketches=(mr.RandK(3, 1),)),
             ValueError,
-            "'laws'.*d = 3",
+            "'sketches'.*d = 3",
         ),
         (
             "family: step range reversed",

@@ -23,7 +23,7 @@ def _claim(bound, name="mine"):
 
 
 def _family():
-    return QuadraticFamily(d=2, laws=("randk",))
+    return QuadraticFamily(d=2, sketches=("randk",))
 
 
 CASES = [
@@ -84,7 +84,7 @@ CASES = [
     ),
     (
         "family step fraction zero",
-        lambda: QuadraticFamily(d=2, laws=("randk",), step_fraction=(0.0, 1.0)),
+        lambda: QuadraticFamily(d=2, sketches=("randk",), step_fraction=(0.0, 1.0)),
         ValueError,
         r"argument 'step_fraction' = 0.0",
     ),

@@ -257,7 +257,7 @@ def test_a_monte_carlo_check_shows_its_band_and_where_it_is_inconclusive():
 
 
 def test_worst_case_plot_marks_the_worst_point(tmp_path):
-    family = QuadraticFamily(d=2, laws=("randk",), step_fraction=(1, 1))
+    family = QuadraticFamily(d=2, sketches=("randk",), step_fraction=(1, 1))
     w = mr.worst_case(mr.theorem1, family, n_steps=40, budget=40, rng=0, progress=False)
     fig = worst_case_figure(w)
     (ax,) = fig.axes

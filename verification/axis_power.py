@@ -2,14 +2,15 @@
 ``verification/axis_variants.py`` patched in as a new user would (issue 20).
 
 For each variant the statement it patches is replaced everywhere a user can reach it
-(``mastref.theorems.<key>.<key>``, ``mastref.theorems.<key>``, ``mastref.<key>`` and
-``mastref.theorems.REGISTRY``; ``registry()`` rebuilds its entries from the module, so its
+(``mastref.theorems.<module>.<key>``, ``mastref.theorems.<key>``, ``mastref.<key>``,
+``mastref.theorems.REGISTRY`` and ``mastref.catalogue.<key>.<key>``; ``registry()`` rebuilds its
+entries from the catalogue module, so its
 ``statement``, checks and ``search`` see the variant), and four routes are tried in this process
 (serially: patches do not reach worker processes):
 
 * ``quick`` and ``full``: the catalogue checks of that theorem's registry entries (the entry
   itself and ``<key>-...`` entries, counterexample checks and a5a checks left out), run as
-  ``mastref verify --quick`` / ``mastref verify`` run them (``mastref.verify.run_check``), exact
+  ``mastref verify --quick`` / ``mastref verify`` run them (``mastref.report.run_check``), exact
   checks first; killed = some check ``violated`` (the route stops there). Checks of other
   theorems do not call the statement and are not run.
 * ``search``: ``worst_case`` with the entry's own default search (``registry()[key].search()``:
@@ -45,13 +46,14 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
-from mastref.verify.report import method_of
 
 import mastref as mr
+import mastref.catalogue as catalogue
 import mastref.theorems as theorems
-from mastref.verify import run_check, worst_case
+from mastref.report import run_check
+from mastref.verify import worst_case
 from mastref.verify.instances import isotropic, near_scalar
-from verification.axis_variants import VARIANTS, Variant
+from verification.axis_variants import MODULE_OF, VARIANTS, Variant
 
 ROUTES = ("quick", "full", "search", "witness")
 BUDGET = 512
@@ -62,7 +64,8 @@ def patched(variant: Variant, calls: list):
     """Replace the statement ``variant.statement`` by the variant everywhere a user reaches it;
     ``calls`` gets one entry per call."""
     key = variant.statement
-    module = sys.modules[f"mastref.theorems.{key}"]
+    module = sys.modules[f"mastref.theorems.{MODULE_OF[key]}"]
+    entry_module = sys.modules[f"mastref.catalogue.{key}"]  # its checks and search call this
 
     @functools.wraps(variant.claim)
     def claim(*args, **kw):
@@ -71,6 +74,7 @@ def patched(variant: Variant, calls: list):
 
     with (
         mock.patch.object(module, key, claim),
+        mock.patch.object(entry_module, key, claim),
         mock.patch.object(theorems, key, claim),
         mock.patch.object(mr, key, claim),
         mock.patch.dict(theorems.REGISTRY, {key: claim}),
@@ -82,12 +86,12 @@ def entry_checks(key: str) -> list:
     """The catalogue checks of ``key``'s registry entries, exact checks first."""
     checks = [
         c
-        for name, e in theorems.registry().items()
+        for name, e in catalogue.registry().items()
         if name == key or name.startswith(key + "-")
         for c in e.checks
         if not c.needs_data and c.kind != "counterexample"
     ]
-    return sorted(checks, key=lambda c: method_of(c) == "Monte Carlo")
+    return sorted(checks, key=lambda c: c.method == "Monte Carlo")
 
 
 def catalogue_route(variant: Variant, quick: bool) -> dict:
@@ -99,7 +103,7 @@ def catalogue_route(variant: Variant, quick: bool) -> dict:
     with patched(variant, calls):
         for check in entry_checks(variant.statement):
             try:
-                r = run_check(check.name, quick)
+                r = run_check(check.name, quick=quick)
                 verdicts[check.name] = r.verdict
                 tight = float(getattr(r, "max_tightness", math.nan))
                 verdicts[check.name] += f" ({tight:.3g})"
@@ -123,7 +127,7 @@ def search_route(variant: Variant, budget: int = BUDGET) -> dict:
     calls: list = []
     start = time.perf_counter()
     with patched(variant, calls):
-        entry = theorems.registry()[variant.statement]
+        entry = catalogue.registry()[variant.statement]
         claim, family, n_steps, window = entry.search()
         try:
             found = worst_case(

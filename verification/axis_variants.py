@@ -58,8 +58,17 @@ from mastref.theorems.claims import (
 )
 
 #: The original statements, captured at import (before any patching).
+#: Statement name -> its module in ``mastref.theorems``.
+MODULE_OF = {
+    "theorem1": "strongly_convex",
+    "theorem2": "nonconvex",
+    "theorem3": "general_oracle",
+    "theorem4": "svrdsg",
+    "theorem5": "distributed",
+    "baseline": "baseline",
+}
 _MODULES = {
-    n: importlib.import_module(f"mastref.theorems.{n}")
+    n: importlib.import_module(f"mastref.theorems.{MODULE_OF[n]}")
     for n in ("theorem1", "theorem2", "theorem3", "theorem4", "theorem5")
 }
 _T1 = _MODULES["theorem1"].theorem1

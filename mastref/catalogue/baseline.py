@@ -16,7 +16,7 @@ from ..theorems.claims import (
     geometric_parts,
     quietly,
 )
-from ..verify.instances import Instance, QuadraticFamily
+from ..verify.instances import Instance, QuadraticFamily, default_family
 from .base import TheoremEntry, control_maker, instance_check, stored
 
 # ------------------------------------------------------------------------------------------------
@@ -47,7 +47,7 @@ def attained_instance(kappa: float = 1e4):
 
 def _family(d: int = 2, step_fraction=(1, 1), laws=("randk", "bernoulli"), **kw):
 
-    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, **kw)
+    return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, **kw)
 
 
 def _checks() -> tuple:
@@ -134,5 +134,5 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (baseline_gd, _family(kappa=1e4), 100, "late"),
+        search=lambda: (baseline_gd, default_family(kappa=1e4), 100, "late"),
     )

@@ -29,7 +29,13 @@ from ..theorems.claims import (
     quietly,
 )
 from ..verify.checker import check
-from ..verify.instances import QuadraticFamily, isotropic, near_scalar, random_quadratic
+from ..verify.instances import (
+    QuadraticFamily,
+    default_family,
+    isotropic,
+    near_scalar,
+    random_quadratic,
+)
 from ..verify.result import RESOLUTION, CheckResult, verdict
 from .base import (
     Check,
@@ -62,7 +68,7 @@ def attained_instance(d: int = 4, k: int = 1):
 
 def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
-    return QuadraticFamily(d=d, laws=_LAWS, step_fraction=step_fraction, **kw)
+    return QuadraticFamily(d=d, sketches=_LAWS, step_fraction=step_fraction, **kw)
 
 
 def _logistic(source: str):
@@ -468,5 +474,5 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem1, _family(3), 100, "late"),
+        search=lambda: (theorem1, default_family(), 100, "late"),
     )

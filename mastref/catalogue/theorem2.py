@@ -15,7 +15,12 @@ from ..theorems.claims import (
     sublinear,
     sublinear_parts,
 )
-from ..verify.instances import QuadraticFamily, near_scalar, near_scalar_spread
+from ..verify.instances import (
+    QuadraticFamily,
+    default_family,
+    near_scalar,
+    near_scalar_spread,
+)
 from .base import Control, TheoremEntry, control_maker, instance_check, rebound, stored
 
 # ------------------------------------------------------------------------------------------------
@@ -26,7 +31,7 @@ from .base import Control, TheoremEntry, control_maker, instance_check, rebound,
 def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
     return QuadraticFamily(
-        d=d, laws=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
+        d=d, sketches=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
     )
 
 
@@ -190,5 +195,5 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem2, _family(3), 100, "late"),
+        search=lambda: (theorem2, default_family(), 100, "late"),
     )

@@ -27,7 +27,12 @@ from ..theorems.claims import (
     quietly,
 )
 from ..verify.checker import check
-from ..verify.instances import QuadraticFamily, near_scalar, random_logistic
+from ..verify.instances import (
+    QuadraticFamily,
+    default_family,
+    near_scalar,
+    random_logistic,
+)
 from .base import (
     Check,
     Control,
@@ -54,7 +59,7 @@ def theorem3_sc(mast, **kw) -> Guarantee:
 def _family(d: int = 3, step_fraction=(1, 1), **kw):
 
     return QuadraticFamily(
-        d=d, laws=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
+        d=d, sketches=("randk", "bernoulli", "partition"), step_fraction=step_fraction, **kw
     )
 
 
@@ -486,5 +491,5 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem3_sc, _family(3), 100, "late"),
+        search=lambda: (theorem3_sc, default_family(), 100, "late"),
     )

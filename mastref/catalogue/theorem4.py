@@ -21,7 +21,12 @@ from ..theorems.claims import (
     quietly,
 )
 from ..verify.checker import check
-from ..verify.instances import Instance, QuadraticFamily, random_quadratic
+from ..verify.instances import (
+    Instance,
+    QuadraticFamily,
+    default_family,
+    random_quadratic,
+)
 from .base import Check, Control, TheoremEntry, control_maker, instance_check, rebound, stored
 
 _INSTANCES = stored("theorem4", "instances")
@@ -34,7 +39,7 @@ _INSTANCES = stored("theorem4", "instances")
 
 def _family(d: int = 3, step_fraction=(1, 1), laws=("randk", "partition"), **kw):
 
-    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, svrdsg=True, **kw)
+    return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, svrdsg=True, **kw)
 
 
 def _P_FAMILY():
@@ -347,7 +352,12 @@ def entry():
         min_tightness=0.5,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem4, _family(3), 100, "late"),
+        search=lambda: (
+            theorem4,
+            default_family(sketches=("randk", "partition"), svrdsg=True),
+            100,
+            "late",
+        ),
     )
 
 

@@ -27,7 +27,14 @@ from ..theorems.claims import (
     sublinear_parts,
 )
 from ..verify.checker import check
-from ..verify.instances import Instance, QuadraticFamily, isotropic, near_scalar, random_quadratic
+from ..verify.instances import (
+    Instance,
+    QuadraticFamily,
+    default_family,
+    isotropic,
+    near_scalar,
+    random_quadratic,
+)
 from .base import (
     Check,
     Control,
@@ -88,7 +95,7 @@ def near_scalar_client(clients: int = 1, eps: float = 0.01, start: int | None = 
 def _family(d: int = 3, step_fraction=(1, 1), clients=2, **kw):
 
     laws = kw.pop("laws", ("randk", "bernoulli"))
-    return QuadraticFamily(d=d, laws=laws, step_fraction=step_fraction, clients=clients, **kw)
+    return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, clients=clients, **kw)
 
 
 def _application(law: str):
@@ -569,5 +576,10 @@ def entry():
         min_tightness=0.9,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem5_sc, _family(3), 100, "late"),
+        search=lambda: (
+            theorem5_sc,
+            default_family(clients=2, per_client_sketches=True),
+            100,
+            "late",
+        ),
     )

@@ -20,9 +20,8 @@ from ..sketches import Bernoulli, RandK
 from ..theorems import theorem5
 from ..theorems.claims import Guarantee, sublinear, sublinear_parts
 from ..theorems.distributed import theorem5_reconstructed
-from ..verify.instances import Instance
+from ..verify.instances import Instance, default_family
 from .base import TheoremEntry, instance_check, stored
-from .theorem5 import _family
 
 
 def counterexample_instance() -> Instance:
@@ -138,7 +137,7 @@ def entry() -> TheoremEntry:
         ),
         search=lambda: (
             theorem5_reconstructed,
-            _family(2, per_client_laws=True, laws=("bernoulli", "randk")),
+            default_family(clients=2, per_client_sketches=True, sketches=("bernoulli", "randk")),
             100,
             "late",
         ),

@@ -26,7 +26,21 @@ from ..mast import MAST
 from ..problems import LogisticRegression, Quadratic
 from ..sketches import Bernoulli, FiniteSketch, Partition, PermutationSketch, RandK
 
-LAWS = ("randk", "bernoulli", "bernoulli-uniform", "bernoulli-half", "partition", "near-identity")
+LAWS = (
+    "randk",
+    "bernoulli",
+    "bernoulli-uniform",
+    "bernoulli-half",
+    "partition",
+    "near-identity",
+    "near-scalar",
+)
+#: Horizon of a scaled family: ``T = HORIZON_DECADES * ln(10) / -ln(rate)`` steps (the bound's
+#: transient falls by ``2 * HORIZON_DECADES / 2`` decades over the first half), capped by
+#: ``max_steps``.
+HORIZON_DECADES = 4.0
+#: The shortest scaled horizon.
+MIN_STEPS = 10
 
 
 def givens(d: int, angles: np.ndarray) -> np.ndarray:
@@ -54,6 +68,7 @@ class Instance:
     step_fraction: float
     claim_kwargs: dict = field(default_factory=dict)
     distributed: bool = False
+    max_steps: int | None = None
 
     @property
     def d(self) -> int:
@@ -75,6 +90,7 @@ class Instance:
             "v": self.v.tolist(),
             "x0": self.x0.tolist(),
             "step_fraction": self.step_fraction,
+            "max_steps": self.max_steps,
             "claim_kwargs": {
                 k: v.item() if hasattr(v, "item") else v for k, v in self.claim_kwargs.items()
             },
@@ -90,14 +106,15 @@ class Instance:
 
 
 class QuadraticFamily:
-    """Quadratic instances of dimension ``d`` with a law from ``laws`` (see the module docstring).
+    """Quadratic instances of dimension ``d`` with a sketch from ``sketches`` (see the module
+    docstring).
 
     Parameters
     ----------
     d : int
         Dimension (``d <= 8`` keeps the exact recursion fast).
-    laws : sequence of str or Sketch
-        Law families (``LAWS``) or fixed laws; the first parameter picks one.
+    sketches : sequence of str or Sketch
+        Sketch families (``LAWS``) or fixed sketches; the first parameter picks one.
     basis : {"free", "aligned"}
         Givens-parametrised eigenbasis, or the coordinate axes.
     kappa : float
@@ -113,20 +130,40 @@ class QuadraticFamily:
     step_fraction : (float, float)
         Range of the step ``gamma`` as a fraction of the claim's step limit (equal ends: a
         fixed step; ``(1, 1)`` is the theorem's own step).
+    step_scale : {"linear", "log"}
+        How the step fraction is searched: uniformly, or log-uniformly (the coordinate is
+        ``log10(gamma / gamma_max)``), which reaches steps decades below the limit.
+    max_steps : int or None
+        ``None``: the search's horizon ``T`` is used as given. An integer: the horizon is
+        scaled with the step, ``T = HORIZON_DECADES ln(10) / -ln(rate)`` (``scaled_horizon``)
+        capped at ``max_steps`` (a cost guard; ``rate = 1 - gamma mu`` for Theorem 1, so ``T ~ 1 /
+        (gamma mu)``), so that late terms are reached at small steps; and a ratio below 1
+        counts as a tightness only at steps where the bound has fallen by at least two
+        decades from ``t = 0`` or is within 5 % of its floor (``Guarantee.floor``).
     clients : int
         Number of quadratic clients (``> 1``: a ``DistributedProblem``).
     joint : bool
-        With clients: one permutation sketch instead of independent laws.
+        With clients: one permutation sketch instead of independent sketches.
     svrdsg : bool
         Also search L-SVRDSG's ``p`` (in ``[1/N, 1]``) and ``b`` (in ``[1, N]``).
-    per_client_laws : bool
-        With clients: each client draws its own law (else one law, shared).
+    per_client_sketches : bool
+        With clients: each client draws its own sketch (else one sketch, shared).
+
+    Examples
+    --------
+    >>> from mastref.verify.instances import QuadraticFamily
+    >>> fam = QuadraticFamily(d=2, sketches=("near-scalar",), step_fraction=(1e-3, 1),
+    ...                       step_scale="log", max_steps=2000)
+    >>> fam.bounds[-1]  # the searched log10 step fraction
+    (-3.0, 0.0)
+    >>> round(fam.build(fam.landmarks()[0]).step_fraction, 6)
+    1.0
     """
 
     def __init__(
         self,
         d: int = 4,
-        laws=("randk",),
+        sketches=("randk",),
         *,
         basis: str = "free",
         kappa: float = 100.0,
@@ -134,30 +171,33 @@ class QuadraticFamily:
         shift: str = "free",
         start: str = "free",
         step_fraction=(0.05, 1.0),
+        step_scale: str = "linear",
+        max_steps: int | None = None,
         clients: int = 1,
         joint: bool = False,
         svrdsg: bool = False,
-        per_client_laws: bool = False,
+        per_client_sketches: bool = False,
     ):
         self.d = check_int("d", d, 1)
-        self.laws = tuple([laws] if isinstance(laws, str) else laws)
-        if not self.laws:
-            raise ValueError(f"argument 'laws' = {laws!r} must name at least one law")
-        for law in self.laws:
+        self.sketches = tuple([sketches] if isinstance(sketches, str) else sketches)
+        if not self.sketches:
+            raise ValueError(f"argument 'sketches' = {sketches!r} must name at least one sketch")
+        for law in self.sketches:
             if isinstance(law, str):
                 if law not in LAWS:
                     raise ValueError(
-                        f"argument 'laws': unknown law family {law!r}; choose from {LAWS}"
+                        f"argument 'sketches': unknown sketch family {law!r}; choose from {LAWS}"
                     )
             elif getattr(law, "d", None) != self.d:
                 raise ValueError(
-                    f"argument 'laws': {law!r} has d = {getattr(law, 'd', None)}, "
+                    f"argument 'sketches': {law!r} has d = {getattr(law, 'd', None)}, "
                     f"the family has d = {self.d}"
                 )
         for name, value, allowed in (
             ("basis", basis, ("free", "aligned")),
             ("shift", shift, ("free", "zero", "optimal")),
             ("start", start, ("free", "zero", "offset")),
+            ("step_scale", step_scale, ("linear", "log")),
         ):
             if value not in allowed:
                 raise ValueError(f"argument '{name}' = {value!r} must be one of {allowed}")
@@ -181,15 +221,16 @@ class QuadraticFamily:
                 "low <= high"
             )
         self.step_fraction = (lo, hi)
+        self.step_scale = step_scale
+        self.max_steps = None if max_steps is None else check_int("max_steps", max_steps, 2)
         self.clients = check_int("clients", clients, 1)
         self.joint, self.svrdsg = bool(joint), bool(svrdsg)
-        self.per_client_laws = bool(per_client_laws) and self.clients > 1
-        per_client_laws = self.per_client_laws
+        self.per_client_sketches = bool(per_client_sketches) and self.clients > 1
         d, M = self.d, self.clients
-        n_laws = M if per_client_laws else 1
+        n_laws = M if self.per_client_sketches else 1
         blocks = []
         for i in range(n_laws):
-            blocks.append((f"law{i}", [(0.0, len(self.laws) - 1e-9)]))
+            blocks.append((f"law{i}", [(0.0, len(self.sketches) - 1e-9)]))
             blocks.append((f"law_params{i}", [(0.0, 1.0)] * d))
         for i in range(M):
             blocks.append((f"spectrum{i}", [(-math.log(self.kappa), 0.0)] * (d - 1)))
@@ -203,7 +244,10 @@ class QuadraticFamily:
         elif start == "offset":
             blocks.append(("x0", [(-4.0, math.log10(self.box))] + [(-1.0, 1.0)] * d))
         if self.step_fraction[0] < self.step_fraction[1]:
-            blocks.append(("step_fraction", [self.step_fraction]))
+            step_box = self.step_fraction
+            if step_scale == "log":
+                step_box = (math.log10(lo), math.log10(hi))
+            blocks.append(("step_fraction", [step_box]))
         if svrdsg:
             blocks.append(("svrdsg", [(0.0, 1.0), (0.0, 1.0)]))
         self._blocks = blocks
@@ -215,10 +259,11 @@ class QuadraticFamily:
         return len(self.bounds)
 
     def __repr__(self) -> str:
-        laws = ", ".join(x if isinstance(x, str) else repr(x) for x in self.laws)
+        laws = ", ".join(x if isinstance(x, str) else repr(x) for x in self.sketches)
         extra = f", {self.clients} clients" + (" (permutation)" if self.joint else "")
         return (
-            f"QuadraticFamily(d={self.d}, laws=[{laws}], basis={self.basis}, kappa={self.kappa:g}"
+            f"QuadraticFamily(d={self.d}, sketches=[{laws}], basis={self.basis}, "
+            f"kappa={self.kappa:g}"
             f"{extra if self.clients > 1 else ''}, {self.dim} parameters)"
         )
 
@@ -231,7 +276,7 @@ class QuadraticFamily:
         return out
 
     def _law(self, which: int, params: np.ndarray):
-        spec = self.laws[which]
+        spec = self.sketches[which]
         d = self.d
         if not isinstance(spec, str):
             return spec
@@ -247,6 +292,9 @@ class QuadraticFamily:
             eps = 0.02 + 0.58 * params[0]
             signs = np.array(list(itertools.product((-1.0, 1.0), repeat=d)))
             return FiniteSketch(1.0 + eps * signs)
+        if spec == "near-scalar":  # (1 - eps) I or (1 + eps) I, probability 1/2 each
+            eps = 0.005 + 0.295 * params[0]
+            return FiniteSketch(np.array([(1.0 - eps) * np.ones(d), (1.0 + eps) * np.ones(d)]))
         if spec == "partition":
             n_blocks = 1 + min(int(params[0] * d), d - 1)
             return Partition(blocks=[np.arange(j, d, n_blocks) for j in range(n_blocks)])
@@ -271,9 +319,9 @@ class QuadraticFamily:
         else:
             laws = [
                 self._law(int(p[f"law{i}"][0]), p[f"law_params{i}"])
-                for i in range(M if self.per_client_laws else 1)
+                for i in range(M if self.per_client_sketches else 1)
             ]
-            law = laws[0] if M == 1 else (laws if self.per_client_laws else [laws[0]] * M)
+            law = laws[0] if M == 1 else (laws if self.per_client_sketches else [laws[0]] * M)
         if self.shift == "free":
             v = p["v"]
         elif self.shift == "zero":
@@ -292,11 +340,10 @@ class QuadraticFamily:
             law=law,
             v=np.asarray(v, float),
             x0=np.asarray(x0, float),
-            step_fraction=(
-                float(p["step_fraction"][0]) if "step_fraction" in p else self.step_fraction[0]
-            ),
+            step_fraction=self._step(p),
             claim_kwargs=kwargs,
             distributed=M > 1,
+            max_steps=self.max_steps,
         )
         if self.start == "offset":  # x_0 = x_D* + 10^r u/||u||: starts at any distance
             u = p["x0"][1:]
@@ -305,9 +352,96 @@ class QuadraticFamily:
             inst = Instance(**{**inst.__dict__, "x0": x0})
         return inst
 
+    def _step(self, p: dict) -> float:
+        if "step_fraction" not in p:
+            return self.step_fraction[0]
+        x = float(p["step_fraction"][0])
+        return 10.0**x if self.step_scale == "log" else x
+
+    def landmarks(self) -> list[np.ndarray]:
+        """Parameter vectors of the argued worst cases the family holds, one per sketch family,
+        for seeding a search (``worst_case(..., seeds=family.landmarks())``).
+
+        Each has ``A = I`` in every client (spectrum 0, basis angles 0), ``x* = (box/2) 1``,
+        the smallest law parameter (``near-scalar``: ``eps = 0.005``, ``near-identity``:
+        ``eps = 0.02``; ``randk``: ``k = 1``), the step at the limit, and ``x_0`` far from
+        the optimum: ``v = 0`` for the near-scalar and near-identity sketches (the
+        ``near_scalar`` instance, neighbourhood tight), ``v = x*`` for the others
+        (``Delta = 0``: the transient of an isotropic RandK instance is tight).
+        """
+        out = []
+        for k, spec in enumerate(self.sketches):
+            theta = []
+            noisy = spec in ("near-scalar", "near-identity")
+            for name, bs in self._blocks:
+                n = len(bs)
+                if name.startswith("law_params"):
+                    theta += [0.0] * n
+                elif name.startswith("law"):
+                    theta += [k + 0.5]
+                elif name.startswith(("spectrum", "basis")):
+                    theta += [0.0] * n
+                elif name.startswith("x_star"):
+                    theta += [self.box / 2] * n
+                elif name == "v":
+                    theta += [0.0 if noisy else self.box / 2] * n
+                elif name == "x0" and self.start == "free":
+                    theta += [-self.box] * n
+                elif name == "x0":  # offset: the largest distance
+                    theta += [bs[0][1]] + [1.0] * (n - 1)
+                elif name == "step_fraction":
+                    theta += [bs[0][1]]
+                else:
+                    theta += [0.5 * (a + b) for a, b in bs]
+            out.append(np.clip(np.array(theta), *np.array(self.bounds).T))
+        return out
+
     @staticmethod
     def _optimum(As, bs) -> np.ndarray:
         return np.linalg.solve(sum(As), sum(bs))
+
+
+#: Sketch families that attain the neighbourhood terms (argued worst cases, see ``near_scalar``).
+ATTAINING = ("near-scalar", "near-identity")
+
+
+def default_family(
+    d: int = 2,
+    sketches=("randk", "bernoulli", "partition"),
+    *,
+    step_fraction=(1e-3, 1.0),
+    max_steps: int = 2000,
+    kappa: float = 10.0,
+    **kw,
+) -> QuadraticFamily:
+    """The default search family of the catalogue's theorems: ``sketches`` plus ``ATTAINING``,
+    the step a searched coordinate, log-uniform over ``step_fraction`` (``(0, gamma_max]``
+    down to ``1e-3 gamma_max``), the horizon scaled like ``1 / (gamma mu)`` up to
+    ``max_steps`` (a cost guard; see ``QuadraticFamily``), and ``x_0`` at a searched distance
+    ``[1e-4, box]`` from the optimum (``start="offset"``), so that both a start on the floor
+    and a start two decades above it are reachable.
+
+    A ratio below 1 counts as a tightness only where the bound has fallen two decades from
+    ``t = 0`` or is within 5 % of its floor.
+
+    Examples
+    --------
+    >>> from mastref.verify.instances import default_family
+    >>> fam = default_family()
+    >>> fam.sketches[-2:], fam.step_scale, fam.max_steps
+    (('near-scalar', 'near-identity'), 'log', 2000)
+    """
+    sketches = tuple(sketches) + tuple(a for a in ATTAINING if a not in sketches)
+    kw.setdefault("start", "offset")
+    return QuadraticFamily(
+        d=d,
+        sketches=sketches,
+        step_fraction=step_fraction,
+        step_scale="log",
+        max_steps=max_steps,
+        kappa=kappa,
+        **kw,
+    )
 
 
 def claim_at(claim, inst: Instance, n_steps: int):
@@ -322,6 +456,40 @@ def claim_at(claim, inst: Instance, n_steps: int):
         obj, gamma=inst.step_fraction * limit, x0=inst.x0, n_steps=n_steps, **inst.claim_kwargs
     )
     return obj, g
+
+
+def scaled_horizon(claim, inst: Instance, n_steps: int):
+    """``(objective, guarantee, T)``: the claim on ``inst`` (``claim_at``) at the horizon ``T``.
+
+    ``T = n_steps`` unless the instance has a ``max_steps`` (a scaled family): then ``T =
+    max(MIN_STEPS, ceil(HORIZON_DECADES ln(10) / -ln(rate)))`` capped at ``max_steps``, where
+    ``rate`` is the guarantee's contraction factor (``1 - gamma mu`` for Theorem 1: ``T ~ 1 /
+    (gamma mu)``), so that the late window ``[T/2, T]`` starts two decades down whatever the
+    step (a longer horizon would push a fast bound below the resolution); a claim without a
+    rate in ``(0, 1)`` (a ``1/t`` bound) gets ``T = max(n_steps, 200)`` capped likewise, so
+    that its transient has fallen two decades by ``T/2``.
+
+    Examples
+    --------
+    >>> import mastref as mr
+    >>> from mastref.verify.instances import near_scalar, scaled_horizon
+    >>> inst = near_scalar(0.01)
+    >>> inst = Instance(**{**inst.__dict__, "step_fraction": 0.01, "max_steps": 5000})
+    >>> _, g, T = scaled_horizon(mr.theorem1, inst, 100)
+    >>> T == math.ceil(4 * math.log(10) / -math.log(g.rate))  # about 9.2 / (gamma mu)
+    True
+    """
+    obj, g = claim_at(claim, inst, n_steps)
+    if inst.max_steps is None:
+        return obj, g, n_steps
+    if 0 < g.rate < 1:
+        T = max(MIN_STEPS, math.ceil(HORIZON_DECADES * math.log(10) / -math.log(g.rate)))
+    else:  # a 1/t transient falls HORIZON_DECADES / 2 decades by T / 2
+        T = max(n_steps, 2 * math.ceil(10 ** (HORIZON_DECADES / 2)))
+    T = int(min(inst.max_steps, T))
+    if T != n_steps:
+        obj, g = claim_at(claim, inst, T)
+    return obj, g, T
 
 
 def isotropic(

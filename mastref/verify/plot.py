@@ -221,7 +221,7 @@ def worst_case_figure(worst: WorstPoint) -> Figure:
     >>> import mastref as mr
     >>> from mastref.verify.plot import worst_case_figure
     >>> from mastref.verify.instances import QuadraticFamily
-    >>> w = mr.worst_case(mr.theorem1, QuadraticFamily(d=2, laws=("randk",)), n_steps=20,
+    >>> w = mr.worst_case(mr.theorem1, QuadraticFamily(d=2, sketches=("randk",)), n_steps=20,
     ...                   budget=20, progress=False)
     >>> worst_case_figure(w).axes[0].get_title().startswith("worst case of Theorem 1")
     True

@@ -7,10 +7,18 @@ resolution. Measurements are exact expectations (§6; the L-SVRDSG moments), so 
 deterministic. It is maximised by ``scipy.optimize.differential_evolution``: the objective is a
 maximum over steps (non-smooth where the arg-max switches), the parameters live in a box, and the
 landscape has many local maxima, so a population method that needs neither gradients nor a
-starting point is the robust choice; a Nelder-Mead polish from the best point then refines it.
+starting point is the robust choice; a bounded Powell polish from the best point then refines
+it (coordinate line searches: a step or a sketch parameter pushed to the end of its range).
 
 A ratio above 1 is re-measured in extended precision (``np.longdouble``, enumeration path):
-the claim is ``violated`` only if the extended-precision ratio exceeds ``1 + tol``.
+the claim is ``violated`` only if the extended-precision ratio exceeds ``1 + tol``. Otherwise
+the answer is ``no counterexample found`` with the best ratio and the number of evaluations:
+a search that found nothing proves nothing, so it never says ``holds``.
+
+Families with a scaled horizon (``QuadraticFamily(max_steps=...)``, the catalogue's default
+families) measure each instance over ``T ~ 1/(gamma mu)`` steps (``instances.scaled_horizon``)
+and count a ratio below 1 only where the bound has fallen by at least two decades from
+``t = 0`` or is within 5 % of its floor; a ratio above 1 counts at every step of the window.
 """
 
 from __future__ import annotations
@@ -29,12 +37,22 @@ from tqdm import tqdm
 from .._validation import MissingCapability, as_generator, check_int
 from ..theorems.claims import Guarantee, InvalidGuarantee
 from .checker import check
-from .instances import Instance, claim_at
+from .instances import Instance, scaled_horizon
 from .measure import exact_curve, expectation
 from .result import RESOLUTION, CheckResult
 
 #: Extended-precision ratios above 1 + TOL are violations.
 TOL = 1e-9
+#: Verdict of a search that found no ratio above ``1 + TOL``.
+NOT_FOUND = "no counterexample found"
+#: A counted tightness needs the bound this far below its value at ``t = 0`` (two decades) ...
+DECADES = 1e-2
+#: ... or within this relative distance of its floor.
+FLOOR_SHARE = 0.05
+#: Reason given for instances whose ratio was not counted.
+UNCOUNTED = "not counted (the bound neither fell two decades nor reached its floor)"
+#: An uncounted ratio still guides the search, at this weight.
+UNCOUNTED_WEIGHT = 0.1
 #: The largest ``budget`` of ``worst_case`` (objective evaluations, each one exact recursion of
 #: ``n_steps`` steps: about an hour at a few ms each); a larger search is refused up front.
 MAX_BUDGET = 1_000_000
@@ -49,24 +67,31 @@ class WorstCase:
     claim : str
         The claim's name.
     ratio : float
-        The largest ``measured / bound`` found (float64 exact expectations).
+        The largest ``measured / bound`` found (float64 exact expectations; ``nan`` when the
+        claim applied to no instance).
     ratio_extended : float
         The same ratio at the best instance in extended precision (``nan`` where no
         enumeration path exists).
     t : int
         The iteration at which it is attained.
-    instance : Instance
+    instance : Instance or None
         The best instance (``instance.describe()`` gives plain arrays).
-    theta : tuple
+    theta : tuple or None
         Its parameter vector (``family.build(theta)`` rebuilds it).
-    result : CheckResult
+    result : CheckResult or None
         The check of the claim on that instance (curves, tightness).
     verdict : str
-        ``"violated"`` (a counterexample) or ``"holds"`` (best ratio found within the budget).
+        ``"violated"`` (a counterexample) or ``"no counterexample found"`` (``NOT_FOUND``:
+        the best ratio within the budget was at most ``1 + TOL``; this proves nothing).
     evaluations : int
         Objective evaluations.
     seconds : float
         Wall time.
+    n_steps : int
+        The horizon at the best instance (scaled families lengthen it at small steps).
+    message : str
+        What else the search learned, like ``scipy.optimize.OptimizeResult.message``: the
+        reasons instances were skipped (e.g. a sketch without exact moments), with counts.
     """
 
     claim: str
@@ -79,11 +104,21 @@ class WorstCase:
     verdict: str
     evaluations: int
     seconds: float
+    n_steps: int = 0
+    message: str = ""
 
     def __repr__(self) -> str:
+        if self.verdict == "violated":
+            head = f"violated, ratio {self.ratio:.6g} at t = {self.t}"
+        else:
+            head = (
+                f"{NOT_FOUND} (best ratio {self.ratio:.6g} after {self.evaluations} "
+                "evaluations)"
+            )
+        tail = f"; {self.message}" if self.message else ""
         return (
-            f"WorstCase({self.claim}: {self.verdict}, ratio {self.ratio:.6g} at t = {self.t}, "
-            f"{self.evaluations} evaluations, {self.seconds:.1f} s; {self.instance!r})"
+            f"WorstCase({self.claim}: {head}, {self.evaluations} evaluations, "
+            f"{self.seconds:.1f} s; {self.instance!r}{tail})"
         )
 
     def plot(self, path) -> None:
@@ -133,26 +168,47 @@ def ratio_curve(g: Guarantee, steps, measured) -> tuple[np.ndarray, np.ndarray]:
     return steps, ratio
 
 
-def _ratio(claim, inst: Instance, n_steps: int, window: str) -> tuple[float, int]:
-    obj, g = claim_at(claim, inst, n_steps)
-    steps, measured = exact_curve(g, obj, inst.x0, n_steps)
+def _counted(g: Guarantee, inst: Instance, steps: np.ndarray) -> np.ndarray:
+    """Steps where a ratio below 1 counts as a tightness: all, except on scaled families
+    (``inst.max_steps`` set), where the bound must have fallen two decades from ``t = 0`` (or
+    from its first finite value: ``1/t`` bounds) or be within ``FLOOR_SHARE`` of its floor."""
+    if inst.max_steps is None:
+        return np.ones(steps.shape, bool)
+    bound = g.bound(steps)
+    finite = np.isfinite(bound) & (bound > 0)
+    b0 = float(bound[finite][0]) if np.any(finite) else math.inf  # t = 0, or the first finite
+    fell = bound <= DECADES * b0
+    at_floor = (g.floor > 0) & (bound <= (1 + FLOOR_SHARE) * g.floor)
+    return fell | at_floor
+
+
+def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False):
+    """``(ratio, t)``: the largest ratio above 1 in the window, else the largest counted one
+    (``-inf`` if none). With ``guide``: ``(ratio, t, counted)``, where an uncounted instance
+    gives its largest ratio in the window with ``counted = False``."""
+    obj, g, T = scaled_horizon(claim, inst, n_steps)
+    steps, measured = exact_curve(g, obj, inst.x0, T)
     steps, ratio = ratio_curve(g, steps, measured)
-    sel = _window(g, steps, n_steps, window) & np.isfinite(ratio)
-    if not np.any(sel):
-        return -np.inf, 0
-    k = int(np.flatnonzero(sel)[np.argmax(ratio[sel])])
+    sel = _window(g, steps, T, window) & np.isfinite(ratio)
+    counted = sel & (ratio > 1) if np.any(sel & (ratio > 1)) else sel & _counted(g, inst, steps)
+    use = counted if np.any(counted) or not guide else sel
+    if not np.any(use):
+        return (-np.inf, 0, False) if guide else (-np.inf, 0)
+    k = int(np.flatnonzero(use)[np.argmax(ratio[use])])
+    if guide:
+        return float(ratio[k]), int(steps[k]), bool(np.any(counted))
     return float(ratio[k]), int(steps[k])
 
 
 def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> float:
     """The ratio with every expectation in ``np.longdouble`` (enumeration path), or nan."""
-    obj, g = claim_at(claim, inst, n_steps)
+    obj, g, T = scaled_horizon(claim, inst, n_steps)
     try:
-        _, measured = expectation(g, obj, inst.x0, n_steps, dtype=np.longdouble)
+        _, measured = expectation(g, obj, inst.x0, T, dtype=np.longdouble)
     except MissingCapability:
         return float("nan")
-    steps, ratio = ratio_curve(g, np.arange(n_steps + 1), measured)
-    sel = _window(g, steps, n_steps, window) & np.isfinite(ratio)
+    steps, ratio = ratio_curve(g, np.arange(T + 1), measured)
+    sel = _window(g, steps, T, window) & np.isfinite(ratio)
     return float(np.max(ratio[sel])) if np.any(sel) else float("nan")
 
 
@@ -166,6 +222,7 @@ def worst_case(
     window: str = "late",
     popsize: int = 10,
     progress: bool | None = None,
+    seeds=None,
 ) -> WorstCase:
     """Search ``family`` for the instance that maximises ``measured / bound`` of ``claim``.
 
@@ -195,11 +252,16 @@ def worst_case(
     progress : bool or None
         A progress bar over the evaluations (``None``: only when standard error is a
         terminal).
+    seeds : sequence of parameter vectors or None
+        Known instances placed in the initial population (e.g. ``family.landmarks()``, the
+        argued worst cases); ``None``: a Sobol population only.
 
     Returns
     -------
     WorstCase
-        The ratio, the instance, its check and the verdict.
+        The ratio, the instance, its check, the verdict (``"violated"`` or ``"no
+        counterexample found"``, never "holds") and a ``message`` with the reasons instances
+        were skipped.
 
     Examples
     --------
@@ -213,10 +275,15 @@ def worst_case(
     ...     r0 = g.values["dist2_0"]
     ...     return mr.Guarantee(name="naive", quantity="dist2", gamma=g.gamma,
     ...                         gamma_max=g.gamma_max, bound=lambda t: g.rate**t * r0)
-    >>> family = QuadraticFamily(d=2, laws=("bernoulli",))
+    >>> family = QuadraticFamily(d=2, sketches=("bernoulli",))
     >>> found = mr.worst_case(naive, family, n_steps=50, budget=60)
     >>> found.verdict, bool(found.ratio > 1)
     ('violated', True)
+
+    Theorem 1 itself is not falsified; the answer says how far the search got:
+
+    >>> mr.worst_case(mr.theorem1, family, n_steps=30, budget=40).verdict
+    'no counterexample found'
     """
     n_steps = check_int("n_steps", n_steps, 2)
     budget = check_int("budget", budget, 4, MAX_BUDGET)
@@ -244,26 +311,42 @@ def worst_case(
         dynamic_ncols=True,
     )
 
+    skipped: dict[str, int] = {}
+
     def objective(theta):
         nonlocal evaluations
         evaluations += 1
         bar.update(1)
         try:
-            r, _ = _ratio(claim, family.build(theta), n_steps, window)
+            r, _, counted = _ratio(claim, family.build(theta), n_steps, window, guide=True)
         except (
             InvalidGuarantee,
             MissingCapability,
             np.linalg.LinAlgError,
             ValueError,
             ArithmeticError,
-        ):
-            return 1e3  # the claim does not apply here (or is undefined there)
-        if not np.isfinite(r):
+        ) as err:  # the claim does not apply here (or is undefined there): say why at the end
+            reason = f"{type(err).__name__}: {err}"
+            skipped[reason] = skipped.get(reason, 0) + 1
             return 1e3
+        if not counted:  # still a guide for the search, never reported as a tightness
+            skipped[UNCOUNTED] = skipped.get(UNCOUNTED, 0) + 1
+            return 1e3 if not np.isfinite(r) else -UNCOUNTED_WEIGHT * r
         if r > best["ratio"]:
             best.update(ratio=r, theta=np.array(theta))
         return -r
 
+    init = "sobol"
+    if seeds is not None and len(seeds):
+        lo, hi = np.array(family.bounds).T
+        init = lo + (hi - lo) * qmc_sobol(dim, population, seed)
+        seeds = np.clip(np.atleast_2d(np.asarray(seeds, float)), lo, hi)[:population]
+        if seeds.shape[1] != dim:
+            raise ValueError(
+                f"argument 'seeds' has vectors of length {seeds.shape[1]}, the family has "
+                f"{dim} parameters"
+            )
+        init[: len(seeds)] = seeds
     with bar:
         so.differential_evolution(
             objective,
@@ -273,7 +356,7 @@ def worst_case(
             seed=seed,
             tol=0.0,
             polish=False,
-            init="sobol",
+            init=init,
             updating="immediate",
         )
         if best["theta"] is not None and budget - evaluations > 0:
@@ -281,18 +364,36 @@ def worst_case(
             so.minimize(
                 lambda th: objective(np.clip(th, lo, hi)),
                 best["theta"],
-                method="Nelder-Mead",
-                options={"maxfev": budget - evaluations, "xatol": 1e-10, "fatol": 1e-14},
+                method="Powell",
+                bounds=family.bounds,
+                options={"maxfev": budget - evaluations, "xtol": 1e-10, "ftol": 1e-14},
             )
+    message = "; ".join(
+        f"{count} of {evaluations} instances skipped: {reason}"
+        for reason, count in sorted(skipped.items(), key=lambda kv: -kv[1])
+    )
     if best["theta"] is None:
-        raise InvalidGuarantee(f"the claim applies to no instance found in {family!r}")
+        return WorstCase(
+            claim=getattr(claim, "__name__", "claim"),
+            ratio=math.nan,
+            ratio_extended=math.nan,
+            t=0,
+            instance=None,
+            theta=None,
+            result=None,
+            verdict=NOT_FOUND,
+            evaluations=evaluations,
+            seconds=time.perf_counter() - started,
+            n_steps=n_steps,
+            message=f"the claim applied to no instance of {family!r}; {message}",
+        )
     inst = family.build(best["theta"])
     ratio, t_at = _ratio(claim, inst, n_steps, window)
     extended = _extended_ratio(claim, inst, n_steps, window) if ratio > 1 - 1e-6 else math.nan
     decisive = extended if np.isfinite(extended) else ratio
-    verdict = "violated" if decisive > 1 + TOL else "holds"
-    obj, g = claim_at(claim, inst, n_steps)
-    result = check(g, obj, x0=inst.x0, n_steps=n_steps, method="exact", instance=repr(inst))
+    verdict = "violated" if decisive > 1 + TOL else NOT_FOUND
+    obj, g, T = scaled_horizon(claim, inst, n_steps)
+    result = check(g, obj, x0=inst.x0, n_steps=T, method="exact", instance=repr(inst))
     return WorstCase(
         claim=g.name,
         ratio=ratio,
@@ -304,7 +405,16 @@ def worst_case(
         verdict=verdict,
         evaluations=evaluations,
         seconds=time.perf_counter() - started,
+        n_steps=T,
+        message=message,
     )
+
+
+def qmc_sobol(dim: int, n: int, seed: int) -> np.ndarray:
+    """``n`` scrambled Sobol points in ``[0, 1)^dim`` (``scipy.stats.qmc``)."""
+    from scipy.stats import qmc
+
+    return qmc.Sobol(dim, scramble=True, seed=seed).random(n)
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)

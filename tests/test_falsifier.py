@@ -1,0 +1,154 @@
+"""The falsifier says what it knows (issue 20): ``violated`` or ``no counterexample found``,
+never ``holds``; skipped instances' reasons in the message; the step axis searched with a
+horizon scaled like ``1/(gamma mu)``; a user's claim from the command line."""
+
+import math
+import sys
+
+import numpy as np
+import pytest
+
+import mastref as mr
+from mastref.catalogue import registry
+from mastref.cli import main
+from mastref.verify.instances import (
+    Instance,
+    QuadraticFamily,
+    default_family,
+    near_scalar,
+    scaled_horizon,
+)
+from mastref.verify.search import NOT_FOUND, _ratio
+
+
+def half_neighbourhood(mast, **kw):
+    """Theorem 1 with its neighbourhood ``2 gamma L_max Delta / mu`` halved: false, since
+    ``near_scalar(eps)`` reaches ``1 - O(eps)`` of the full neighbourhood at ``gamma_max``."""
+    g = mr.theorem1(mast, **kw)
+    r0, rate, floor = g.values["dist2_0"], g.rate, g.floor / 2
+    return mr.Guarantee(
+        name="half neighbourhood",
+        quantity="dist2",
+        gamma=g.gamma,
+        gamma_max=g.gamma_max,
+        bound=lambda t: rate**t * r0 + floor,
+        floor=floor,
+        rate=rate,
+    )
+
+
+def test_the_new_user_search_never_answers_holds():
+    # The README's family (fixed step, no attaining sketch) cannot reach the neighbourhood:
+    # the answer must say that nothing was found, not that the claim holds.
+    family = QuadraticFamily(d=2, sketches=("randk", "bernoulli"), step_fraction=(1, 1))
+    w = mr.worst_case(half_neighbourhood, family, n_steps=60, budget=40, popsize=2)
+    assert w.verdict in ("violated", NOT_FOUND)
+    assert "holds" not in repr(w)
+    if w.verdict == NOT_FOUND:
+        assert f"{NOT_FOUND} (best ratio" in repr(w) and f"after {w.evaluations}" in repr(w)
+
+
+def test_the_default_family_holds_an_attaining_instance_that_kills_the_halved_neighbourhood():
+    # near_scalar(eps = 0.005) at gamma_max is a landmark of the default family: there the
+    # measured spread is 1 - O(eps) of Theorem 1's neighbourhood (near_scalar's docstring),
+    # so about twice the halved one.
+    family = default_family()
+    theta = family.landmarks()[family.sketches.index("near-scalar")]
+    r_true, _ = _ratio(mr.theorem1, family.build(theta), 100, "late")
+    r_half, _ = _ratio(half_neighbourhood, family.build(theta), 100, "late")
+    assert 0.95 < r_true <= 1 + 1e-9
+    assert r_half == pytest.approx(2 * r_true, rel=1e-9)
+    w = mr.worst_case(
+        half_neighbourhood, family, n_steps=100, budget=8, popsize=1, seeds=family.landmarks()
+    )
+    assert w.verdict == "violated" and w.ratio > 1.9
+
+
+def test_cli_worst_with_a_user_claim_finds_the_halved_neighbourhood_violated(capsys):
+    status = main(
+        ["worst", "theorem1", "--claim", f"{__name__}:half_neighbourhood", "--quick", "--seeded"]
+        + ["--out", str(_tmp()), "--quiet"]
+    )
+    out = capsys.readouterr().out
+    assert status == 1 and "violated" in out
+
+
+def test_cli_rejects_a_claim_that_is_not_module_function(capsys):
+    assert main(["worst", "theorem1", "--claim", "no_colon"]) == 2
+    assert "'module:function'" in capsys.readouterr().err
+
+
+def test_a_swallowed_reason_is_passed_on_in_the_message():
+    # A user law with sampling only: Theorem 1 needs its constants, which it lacks; every
+    # instance is skipped and the result says why instead of "applies to no instance".
+    class Sampled(mr.DiagonalSketch):
+        d = 2
+
+        def sample_support(self, rng=None):
+            rng = mr.as_generator(rng)
+            idx = np.flatnonzero(rng.random(2) < 0.5)
+            return idx, np.full(idx.size, 2.0)
+
+    family = QuadraticFamily(d=2, sketches=(Sampled(),), step_fraction=(1, 1))
+    w = mr.worst_case(mr.theorem1, family, n_steps=10, budget=4, popsize=1)
+    assert w.verdict == NOT_FOUND and w.instance is None and math.isnan(w.ratio)
+    assert "MissingCapability" in w.message and f"of {w.evaluations} instances" in w.message
+
+
+def test_the_horizon_scales_like_one_over_gamma_mu_and_is_capped():
+    inst = near_scalar(0.01)
+    mu = inst.objective().mu
+
+    def at(fraction, cap=10**6):
+        return Instance(**{**inst.__dict__, "step_fraction": fraction, "max_steps": cap})
+
+    _, g1, T1 = scaled_horizon(mr.theorem1, at(0.01), 2)
+    _, g2, T2 = scaled_horizon(mr.theorem1, at(0.001), 2)
+    # rate = 1 - gamma mu, so T = 4 ln 10 / -ln(1 - gamma mu) ~ 9.21 / (gamma mu)
+    assert T1 == math.ceil(4 * math.log(10) / -math.log(1 - g1.gamma * mu))
+    assert T1 * g1.gamma * mu == pytest.approx(4 * math.log(10), rel=0.01)
+    assert T2 / T1 == pytest.approx(10, rel=0.01)
+    assert scaled_horizon(mr.theorem1, at(0.001, cap=50), 2)[2] == 50
+    # at gamma_max (gamma mu ~ 0.98) the bound falls 4 decades in 3 steps: MIN_STEPS = 10
+    assert scaled_horizon(mr.theorem1, at(1.0), 400)[2] == 10
+    # Theorem 2 (a 1/t bound, no rate): 200 steps, so that 1/t has fallen two decades by T/2
+    assert math.isnan(mr.theorem2(inst.objective(), n_steps=100).rate)
+    assert scaled_horizon(mr.theorem2, at(1.0), 100)[2] == 200
+
+
+def test_a_tightness_counts_only_after_two_decades_or_at_the_floor():
+    # At 1e-3 gamma_max over at most 50 steps the bound falls by less than 1 % from a start
+    # far above its floor: nothing counts on a scaled instance, the same steps count on a
+    # fixed-horizon one.
+    inst = Instance(**{**near_scalar(0.01).__dict__, "step_fraction": 1e-3})
+    assert _ratio(mr.theorem1, Instance(**{**inst.__dict__, "max_steps": 50}), 50, "late")[0] == (
+        -math.inf
+    )
+    assert 0 < _ratio(mr.theorem1, inst, 50, "late")[0] < 1
+
+
+def test_the_step_is_searched_log_uniformly():
+    family = default_family()
+    assert family.bounds[-1] == (-3.0, 0.0)
+    theta = family.landmarks()[0].copy()
+    theta[-1] = -2.0
+    assert family.build(theta).step_fraction == pytest.approx(0.01)
+
+
+def test_every_catalogue_search_uses_a_scaled_family_with_the_attaining_sketches():
+    for name, entry in registry().items():
+        if entry.search is None:
+            continue
+        _, family, _, _ = entry.search()
+        assert family.step_scale == "log" and family.max_steps is not None, name
+        assert {"near-scalar", "near-identity"} <= set(family.sketches), name
+
+
+def _tmp():
+    import tempfile
+
+    return tempfile.mkdtemp()
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-q"]))
