@@ -156,7 +156,7 @@ class BadDraws(mr.DiagonalSketch):
 @pytest.mark.parametrize(
     ("idx", "sc", "message"),
     [
-        ([-1, 2], [2.0, 2.0], r"BadDraws\(d=5\)\.sample_support returned index -1"),
+        ([-1, 2], [2.0, 2.0], r"'sample_support' of the law BadDraws\(d=5\) returned index -1"),
         ([0, 5], [2.0, 2.0], r"returned index 5; indices must lie in \[0, d = 5\)"),
         ([0, 1], [2.0], r"indices of shape \(2,\) and scales of shape \(1,\)"),
         ([0.0, 1.0], [2.0, 2.0], "dtype float64"),

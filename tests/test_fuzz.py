@@ -148,10 +148,6 @@ _IDX = st.lists(st.sampled_from([-1, 0, 1, 2, 3, 10**6]), min_size=0, max_size=4
 _SC = st.lists(st.sampled_from([1.0, 3.0, 0.0, -1.0, np.nan, np.inf]), min_size=0, max_size=4)
 
 
-@pytest.mark.xfail(
-    reason="output checks of user laws at every sampling door: sketch owner's part of issue 21",
-    strict=False,
-)
 @FUZZ
 @given(idx=_IDX, sc=_SC)
 def test_a_malformed_user_law_gives_a_clear_error_or_a_failed_check(idx, sc):
@@ -170,10 +166,6 @@ def test_a_malformed_user_law_gives_a_clear_error_or_a_failed_check(idx, sc):
     assert valid or not report.passed, f"{idx}, {sc}: {report}"
 
 
-@pytest.mark.xfail(
-    reason="shape/finiteness/sign checks of Guarantee bounds: verify owner's part of issue 21",
-    strict=False,
-)
 @FUZZ
 @given(kind=st.sampled_from(["nan", "negative", "matrix", "text", "inf"]))
 def test_a_malformed_guarantee_bound_is_refused_or_not_held(kind):

@@ -295,7 +295,7 @@ def check_draw(law, idx, sc, where: str) -> tuple[np.ndarray, np.ndarray]:
     """A user law's draw ``(idx, sc)`` checked at the door, in O(K): 1-d, equal lengths,
     integer indices in ``[0, d)`` (index -1 must not wrap to the last coordinate), distinct,
     finite scales. The message names the law, the method and the value."""
-    name = f"{law!r}.{where}"
+    name = f"'{where}' of the law {law!r}"
     idx, sc = np.asarray(idx), np.asarray(sc)
     if idx.ndim != 1 or sc.ndim != 1 or idx.shape != sc.shape:
         raise ValueError(
@@ -321,7 +321,7 @@ def check_draw(law, idx, sc, where: str) -> tuple[np.ndarray, np.ndarray]:
 def check_draws(law, ptr, idx, sc, n_samples: int, where: str) -> tuple:
     """``n_samples`` draws in CSR layout checked at the door in O(total K + d) (``check_draw``
     per row, and no index twice in one row)."""
-    name = f"{law!r}.{where}"
+    name = f"'{where}' of the law {law!r}"
     ptr = np.asarray(ptr)
     if ptr.shape != (n_samples + 1,) or not np.issubdtype(ptr.dtype, np.integer):
         raise ValueError(

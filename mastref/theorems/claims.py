@@ -61,7 +61,14 @@ class _Bound:
         if not np.all(t >= 0):
             raise ValueError(f"argument 't' = {t} must be >= 0 (iterations; nan refused)")
         with np.errstate(over="ignore"):
-            out = np.asarray(self.fn(t), dtype=float)
+            out = self.fn(t)
+        try:
+            out = np.asarray(out, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{self.claim or 'the claim'}: bound(t) returned {out!r}; it must give real "
+                "numbers, one per t"
+            ) from None
         if out.shape == () and t.shape != ():
             return np.full(t.shape, float(out))
         if out.shape != t.shape:

@@ -124,6 +124,8 @@ def check(
         raise TypeError(f"argument 'claim' = {claim!r} must be a Guarantee or a callable")
     t = np.arange(n_steps + 1)
     bound = g.bound(t)
+    if np.all(np.isposinf(bound)):
+        raise ValueError(f"{g.name}: bound(t) is inf at every step checked; it bounds nothing")
     if np.any(np.isnan(bound)):
         raise ValueError(
             f"{g.name}: bound(t) is nan at t = {_short(t[np.isnan(bound)])}; a claim must bound "
