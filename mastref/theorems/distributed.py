@@ -13,7 +13,8 @@ Bound
     ``L_F = (1/M) sum_i L_i L_{D_i}``, ``A = max_i L_i L_{S_i}^max``,
     ``Delta_M = F^inf - (1/M) sum_i f_i^inf``; parts: transient and neighbourhood.
 Reference
-    THEORY.md §5, Theorem 5 (the paper's distributed theorem, in this package's constants).
+    THEORY.md §5, Theorem 5 (derived in THEORY.md with the constants above; the paper's own
+    statement of its distributed theorem has not been read).
     ``theorem5_reconstructed`` is a form with ``D_max = max_i L_i^2 L_{D_i} L_{S_i}^max``
     reconstructed from secondary summaries (THEORY.md §5), not the paper's statement.
 Checks and controls
