@@ -38,7 +38,7 @@ def attained_instance(kappa: float = 1e4):
     return Instance(
         A=(A,),
         b=(A @ x_star,),
-        law=RandK(2, 1),
+        sketch=RandK(2, 1),
         v=v,
         x0=mast_x + np.array([0.0, 1.0]),
         step_fraction=1.0,

@@ -63,7 +63,7 @@ def near_identity_instance():
     return Instance(
         A=(q.A,),
         b=(q.b,),
-        law=FiniteSketch(atoms),
+        sketch=FiniteSketch(atoms),
         v=np.random.default_rng(5).standard_normal(3),
         x0=np.zeros(3),
         step_fraction=1.0,
@@ -376,7 +376,7 @@ def branch_instance(branch: str) -> Instance:
         return Instance(
             A=(q.A,),
             b=(q.b,),
-            law=law,
+            sketch=law,
             v=np.zeros(3),
             x0=q.argmin() + 1.0,
             step_fraction=1.0,

@@ -84,7 +84,7 @@ def near_scalar_client(clients: int = 1, eps: float = 0.01, start: int | None = 
     return Instance(
         A=one.A * clients,
         b=one.b * clients,
-        law=one.law,
+        sketch=one.sketch,
         v=one.v,
         x0=one.x0,
         step_fraction=1.0,
@@ -153,7 +153,7 @@ def heterogeneous_instance(eps: float = 0.1) -> Instance:
     return Instance(
         A=A,
         b=tuple(a @ x for a, x in zip(A, optima, strict=True)),
-        law=laws,
+        sketch=laws,
         v=np.zeros(2),
         x0=np.zeros(2),
         step_fraction=1.0,
@@ -169,7 +169,7 @@ def opposed_instance() -> Instance:
     return Instance(
         A=(np.eye(1), np.eye(1)),
         b=(np.ones(1), -np.ones(1)),
-        law=[Bernoulli(1, 0.5), Bernoulli(1, 0.5)],
+        sketch=[Bernoulli(1, 0.5), Bernoulli(1, 0.5)],
         v=np.zeros(1),
         x0=np.ones(1),
         step_fraction=1.0,
@@ -184,7 +184,7 @@ def unequal_laws_instance() -> Instance:
     return Instance(
         A=(np.eye(1), np.eye(1)),
         b=(np.ones(1), np.ones(1)),
-        law=[Bernoulli(1, 0.1), Identity(1)],
+        sketch=[Bernoulli(1, 0.1), Identity(1)],
         v=np.zeros(1),
         x0=np.zeros(1),
         step_fraction=1.0,
@@ -217,7 +217,7 @@ def two_curvatures_instance() -> Instance:
     return Instance(
         A=(np.eye(2), 0.01 * np.eye(2)),
         b=(one.b[0], 0.01 * one.b[0]),
-        law=[one.law, Identity(2)],
+        sketch=[one.sketch, Identity(2)],
         v=np.zeros(2),
         x0=one.x0,
         step_fraction=1.0,

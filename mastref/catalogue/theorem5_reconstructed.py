@@ -38,14 +38,14 @@ def counterexample_instance() -> Instance:
     --------
     >>> from mastref.catalogue.theorem5_reconstructed import counterexample_instance
     >>> inst = counterexample_instance()
-    >>> inst.objective().n_clients, inst.law
+    >>> inst.objective().n_clients, inst.sketch
     (2, [Bernoulli(d=2, p=0.018632), RandK(d=2, k=2)])
     """
     data = stored("theorem5_reconstructed", "counterexample")
     return Instance(
         A=tuple(np.array(a) for a in data["A"]),
         b=tuple(np.array(b) for b in data["b"]),
-        law=[Bernoulli(2, 0.018632), RandK(2, 2)],
+        sketch=[Bernoulli(2, 0.018632), RandK(2, 2)],
         v=np.array(data["v"]),
         x0=np.array(data["x0"]),
         step_fraction=1.0,

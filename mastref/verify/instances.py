@@ -58,11 +58,12 @@ def givens(d: int, angles: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class Instance:
-    """One instance: quadratic(s) ``(A_i, b_i)``, law, shift ``v``, start ``x0``, step fraction."""
+    """One instance: quadratic(s) ``(A_i, b_i)``, sketch law, shift ``v``, start ``x0``, step
+    fraction."""
 
     A: tuple
     b: tuple
-    law: object
+    sketch: object
     v: np.ndarray
     x0: np.ndarray
     step_fraction: float
@@ -78,15 +79,15 @@ class Instance:
         """The ``MAST`` objective (one quadratic) or the ``DistributedProblem`` (several)."""
         problems = [Quadratic(A, b) for A, b in zip(self.A, self.b, strict=True)]
         if len(problems) == 1 and not self.distributed:
-            return MAST(problems[0], self.law, shift=self.v)
-        return DistributedProblem(problems, self.law, shift=self.v)
+            return MAST(problems[0], self.sketch, shift=self.v)
+        return DistributedProblem(problems, self.sketch, shift=self.v)
 
     def describe(self) -> dict:
         """Plain arrays and the law's ``repr``: enough to rebuild the instance."""
         return {
             "A": [a.tolist() for a in self.A],
             "b": [b.tolist() for b in self.b],
-            "law": repr(self.law),
+            "law": repr(self.sketch),
             "v": self.v.tolist(),
             "x0": self.x0.tolist(),
             "step_fraction": self.step_fraction,
@@ -99,7 +100,7 @@ class Instance:
     def __repr__(self) -> str:
         eig = np.linalg.eigvalsh(self.A[0])
         return (
-            f"Instance(d={self.d}, clients={len(self.A)}, {self.law!r}, spectrum "
+            f"Instance(d={self.d}, clients={len(self.A)}, {self.sketch!r}, spectrum "
             f"[{eig[0]:.3g}, {eig[-1]:.3g}], ||v|| = {np.linalg.norm(self.v):.3g}, "
             f"step {self.step_fraction:.3g} gamma_max)"
         )
@@ -337,7 +338,7 @@ class QuadraticFamily:
         inst = Instance(
             A=tuple(As),
             b=tuple(bs),
-            law=law,
+            sketch=law,
             v=np.asarray(v, float),
             x0=np.asarray(x0, float),
             step_fraction=self._step(p),
@@ -517,7 +518,12 @@ def isotropic(
     A = scale * np.eye(d)
     v = x_star.copy() if shift == "optimal" else rng.standard_normal(d)
     return Instance(
-        A=(A,), b=(A @ x_star,), law=law, v=v, x0=x_star + rng.standard_normal(d), step_fraction=1.0
+        A=(A,),
+        b=(A @ x_star,),
+        sketch=law,
+        v=v,
+        x0=x_star + rng.standard_normal(d),
+        step_fraction=1.0,
     )
 
 
@@ -550,7 +556,9 @@ def near_scalar(eps: float = 0.01, d: int = 2, *, c: float = 3.0, offset: float 
     if offset is None:
         offset = c
     x0 = x_star / (1.0 + eps**2) + offset * ones / math.sqrt(d)
-    return Instance(A=(np.eye(d),), b=(x_star,), law=law, v=np.zeros(d), x0=x0, step_fraction=1.0)
+    return Instance(
+        A=(np.eye(d),), b=(x_star,), sketch=law, v=np.zeros(d), x0=x0, step_fraction=1.0
+    )
 
 
 def near_scalar_spread(eps: float, gamma: float, c: float = 3.0) -> float:
