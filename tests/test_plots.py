@@ -136,7 +136,7 @@ def test_check_plot_invariants(results, name, tmp_path):
     finite = np.isfinite(r.bound)
     np.testing.assert_allclose(bound_line.get_ydata(), r.bound[finite])
     floor = np.atleast_1d(np.asarray(r.neighbourhood, float))
-    has_floor = bool(np.any(np.isfinite(floor) & (floor > 0)))
+    has_floor = bool(np.any(np.isfinite(floor) & (floor > r.resolution)))
     assert any(lab.startswith("its neighbourhood") for lab in labels) == has_floor
     if has_floor:
         drawn = np.asarray(_line(ax, "its neighbourhood").get_ydata(), float)

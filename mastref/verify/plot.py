@@ -137,8 +137,11 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
         frame_data = [measured[~off], r.bound[finite_bound]]
     if monte_carlo:
         frame_data += [r.upper[checked], r.lower[checked]]
-    if r.neighbourhood is not None:  # the bound's floor: where the bound levels off
-        frame_data.append(r.neighbourhood)
+    floor = r.neighbourhood  # the bound's floor: where the bound levels off
+    if floor is not None and np.all(np.asarray(floor, dtype=float) <= r.resolution):
+        floor = None  # at or below the numerical resolution: zero at this scale, not drawn
+    if floor is not None:
+        frame_data.append(floor)
     show_res = r.resolution > 0 and bool(
         below.any() or np.any(np.isfinite(measured) & (measured <= r.resolution))
     )
@@ -158,7 +161,7 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
     )
     if over_steps:
         shade_not_checked(ax, x, checked, "not checked: " + " or ".join(reasons))
-    draw_bound(ax, x, r.bound, neighbourhood=r.neighbourhood, label=f"bound ({r.theorem})")
+    draw_bound(ax, x, r.bound, neighbourhood=floor, label=f"bound ({r.theorem})")
     verdicts, _ = r.point_verdicts()
     marks = {
         "violated": ("x", "tab:red", "violated: lower confidence bound above the bound"),
