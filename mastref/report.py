@@ -118,19 +118,24 @@ def select_checks(only: Sequence[str] | None, data=None) -> list[str]:
 
 
 def checks_table(with_data: bool = True) -> str:
-    """The catalogue as a Markdown table: name, theorem, instance, method, kind and part.
+    """The catalogue as a Markdown table: name, theorem, instance, method, kind, part, branch
+    and proved ceiling.
 
     Examples
     --------
     >>> from mastref.report import checks_table
     >>> print(checks_table().splitlines()[0])
-    | check | theorem | instance | method | kind | part |
+    | check | theorem | instance | method | kind | part | branch | ceiling |
     """
-    lines = ["| check | theorem | instance | method | kind | part |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| check | theorem | instance | method | kind | part | branch | ceiling |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, check in catalogue(with_data=with_data).items():
+        ceiling = check.ceiling.lemma if check.ceiling is not None else "-"
         lines.append(
             f"| {name} | {check.theorem} | {_md(check.description)} | {check.method} | "
-            f"{check.kind} | {check.part or 'whole'} |"
+            f"{check.kind} | {check.part or 'whole'} | {check.branch or '-'} | {ceiling} |"
         )
     return "\n".join(lines)
 
@@ -266,11 +271,11 @@ def _gamma_cells(r: CheckResult) -> tuple[str, str]:
 
 def table(results: list[CheckResult]) -> str:
     """The checks as a Markdown table; a cell that is not a finite number says why."""
-    kinds = {name: c.kind for name, c in catalogue(with_data=True).items()}
+    checks = catalogue(with_data=True)
     lines = [
-        "| check | kind | part | instance | gamma | gamma/gamma_max | measured at T* "
-        "| bound at T* | tightness (late) | bound decay | floor | verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| check | kind | part | branch | instance | gamma | gamma/gamma_max | measured at T* "
+        "| bound at T* | tightness (late) | bound decay | ceiling | floor | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         ok = r.checked()
@@ -287,40 +292,97 @@ def table(results: list[CheckResult]) -> str:
             "not a curve over steps" if r.xlabel != "step t" else "no checked point",
         )
         floor = "-" if r.floor is None else f"{r.floor:g}"
+        chk = checks.get(r.name)
+        kind = chk.kind if chk is not None else "user"
+        branch = (chk.branch if chk is not None else "") or "-"
+        ceiling = ceiling_cell(r, chk) if chk is not None else "-"
         lines.append(
-            f"| {r.name} | {kinds.get(r.name, 'user')} | {r.part or 'whole'} | {_md(r.instance)} | "
-            f"{gamma} | {ratio} | {measured} | {bound} | {late} | {decay} | {floor} | "
-            f"{r.verdict} |"
+            f"| {r.name} | {kind} | {r.part or 'whole'} | {branch} | {_md(r.instance)} | "
+            f"{gamma} | {ratio} | {measured} | {bound} | {late} | {decay} | {ceiling} | "
+            f"{floor} | {r.verdict} |"
         )
     return "\n".join(lines)
 
 
+def ceiling_cell(r: CheckResult, check=None) -> str:
+    """The check's proved ceiling (``Check.ceiling``) as a table cell: ``c (lemma); t/c``, or
+    ``-`` where the check has none."""
+    check = check if check is not None else catalogue(with_data=True).get(r.name)
+    if check is None or check.ceiling is None:
+        return "-"
+    c = check.ceiling(r)
+    if not np.isfinite(c) or c <= 0:
+        return f"- ({check.ceiling.lemma}: no counted point)"
+    return f"{c:.4g} ({check.ceiling.lemma}); tightness/ceiling {r.late_tightness / c:.3g}"
+
+
+def _status(best: float, ceilings: list[tuple[float, float, str, str]]) -> str:
+    """A row's status: attained (>= 0.9), reached (>= 0.5), ceiling-limited (a check of the row
+    within 0.9 of its proved ceiling), else open."""
+    if best >= 0.9:
+        return "attained (>= 0.9)"
+    if best >= 0.5:
+        return "reached (>= 0.5)"
+    met = [x for x in ceilings if x[0] >= 0.9 * x[1]]
+    if met:
+        t, c, lemma, name = max(met, key=lambda x: x[0] / x[1])
+        return f"ceiling {c:.4g} (proved: {lemma}); {name} reaches {t / c:.3g} of it"
+    return "OPEN: below 0.5 and no proved ceiling met"
+
+
 def theorem_table(results: list[CheckResult], controls: list[ControlResult] | None) -> str:
-    """Per theorem: its best stress tightness against its promise, per part (with the check
-    that reaches it), and its controls."""
+    """Per theorem, one row per ``(form, part, branch)``: the best late stress tightness, the
+    check and the instance that reach it, and the row's status (attained, reached, or limited
+    by a proved ceiling, ``Check.ceiling``, reported as tightness/ceiling); the theorem's
+    first row also gives its relation (where it is not a plain upper bound), promise and
+    controls killed. A row listed in
+    ``TheoremEntry.terms`` with no stress check says so.
+
+    Examples
+    --------
+    >>> from mastref.report import theorem_table
+    >>> theorem_table([], None).splitlines()[0].split(" | ")[:5]
+    ['| theorem', 'form', 'part', 'branch', 'best tightness (late)']
+    """
     by_name = {r.name: r for r in results}
     lines = [
-        "| theorem | relation | best tightness (late) | promised | per part | controls killed |",
-        "|---|---|---|---|---|---|",
+        "| theorem | form | part | branch | best tightness (late) | check | instance | status "
+        "| promised | controls killed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, entry in registry().items():
-        stress = [by_name[c.name] for c in entry.checks if c.kind == "stress" and c.name in by_name]
-        best = max((r.late_tightness for r in stress), default=math.nan)
-        parts: dict[str, tuple[float, str]] = {}  # part -> (best late tightness, check)
-        for r in stress:
-            key = r.part or "whole"
-            if r.late_tightness > parts.get(key, (-math.inf, ""))[0]:
-                parts[key] = (r.late_tightness, r.name)
-        per_part = ", ".join(f"{k} {v:.4g} ({c})" for k, (v, c) in parts.items()) or "-"
+        rows: dict[tuple[str, str, str], list] = {k: [] for k in entry.terms}
+        for c in entry.checks:
+            if c.kind == "stress" and c.name in by_name:
+                rows.setdefault((c.theorem, c.part or "whole", c.branch), []).append(c)
         killed = "-"
         if controls is not None:
             mine = [c for c in controls if c.name in {k.name for k in entry.controls}]
             counted = [c for c in mine if c.verdict != "true (not counted)"]
             killed = f"{sum(c.verdict == 'violated' for c in counted)}/{len(counted)}"
-        lines.append(
-            f"| {name} | {entry.relation} | {_cell(best, 'no stress check run')} | "
-            f"{entry.min_tightness:g} | {per_part} | {killed} |"
-        )
+        first = f"{entry.min_tightness:g} | {killed}"
+        label = name if entry.relation == "upper bound" else f"{name} ({entry.relation})"
+        if not rows:
+            lines.append(f"| {label} | - | - | - | - (no stress check run) | - | - | - | {first} |")
+        for (form, part, branch), checks in rows.items():
+            measured = [(by_name[c.name].late_tightness, c) for c in checks]
+            measured = [(t, c) for t, c in measured if np.isfinite(t)]
+            if not measured:
+                cells = "- (no stress check run) | - | - | OPEN: no check"
+            else:
+                best, chk = max(measured, key=lambda x: x[0])
+                ceilings = [
+                    (t, c.ceiling(by_name[c.name]), c.ceiling.lemma, c.name)
+                    for t, c in measured
+                    if c.ceiling is not None
+                ]
+                ceilings = [x for x in ceilings if np.isfinite(x[1]) and x[1] > 0]
+                cells = (
+                    f"{best:.4g} | {chk.name} | {_md(by_name[chk.name].instance)} | "
+                    f"{_status(best, ceilings)}"
+                )
+            lines.append(f"| {label} | {form} | {part} | {branch or '-'} | {cells} | {first} |")
+            first, label = " | ", name
     return "\n".join(lines)
 
 
@@ -329,9 +391,7 @@ def controls_table(controls: list[ControlResult]) -> str:
     lines = ["| control | change | verdict | ratio | at t | how |", "|---|---|---|---|---|---|"]
     for c in controls:
         ratio = _cell(c.ratio, "proved true, not measured")
-        lines.append(
-            f"| {c.name} | {_md(c.change)} | {c.verdict} | {ratio} | {c.t} | {c.method} |"
-        )
+        lines.append(f"| {c.name} | {_md(c.change)} | {c.verdict} | {ratio} | {c.t} | {c.method} |")
     return "\n".join(lines)
 
 

@@ -1,10 +1,11 @@
 """A theorem's checks and negative controls as data, and its stored counterexamples.
 
 ``Check`` (one instance and how the theorem is held against it), ``Control`` (a statement
-stronger than the theorem, which must come out violated) and ``TheoremEntry`` (a theorem in the
-registry) are filled in by the catalogue's theorem files; ``stored(name)`` loads the parameter
-vectors and instances the worst-case search found, kept as JSON data files in
-``mastref/catalogue/data`` (shipped with the package).
+stronger than the theorem, which must come out violated), ``Ceiling`` (a proved upper bound on
+a check's tightness) and ``TheoremEntry`` (a theorem in the registry) are filled in by the
+catalogue's theorem files; ``stored(name)`` loads the parameter vectors and instances the
+worst-case search found, kept as JSON data files in ``mastref/catalogue/data`` (shipped with
+the package).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
+
+import numpy as np
 
 from ..theorems.claims import (
     Guarantee,
@@ -34,6 +37,32 @@ KINDS = ("stress", "application", "prediction", "counterexample")
 
 
 @dataclass(frozen=True, kw_only=True)
+class Ceiling:
+    """A proved upper bound on a check's late tightness, where the statement is provably not
+    attained (it replaces the ">= 0.5 of the bound" requirement for that check).
+
+    ``value(result) -> float``: the ceiling on ``result.late_tightness`` computed from the
+    check's own result (its bound, neighbourhood, step ratio and counted window), so that it
+    holds for the horizon the check ran; ``lemma``: where the proof is written (a lemma of
+    ``docs/theory/theorems.rst``), held by a test of ``tests/test_ceilings.py``.
+    ``ceiling(result)`` is ``value(result)``.
+
+    Examples
+    --------
+    >>> from mastref.catalogue import catalogue
+    >>> c = catalogue()["theorem1-neighbourhood-step0.01"]
+    >>> c.ceiling.lemma
+    'Lemma C1 (the dropped term)'
+    """
+
+    value: Callable[[CheckResult], float]
+    lemma: str
+
+    def __call__(self, result: CheckResult) -> float:
+        return float(self.value(result))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Check:
     """One check of a theorem: an instance and how the theorem is held against it.
 
@@ -46,18 +75,35 @@ class Check:
     instance, horizon and judgement with another claim in place of the theorem (how a negative
     control is killed by this check).
 
+    Parts and branches. ``part`` is a key of the theorem's ``Guarantee.parts`` (``""``: the
+    whole bound): the tightness is counted only where that part dominates. ``branch`` names a
+    branch of a ``min``/``max`` inside the statement, or a term of a sum inside a constant: a
+    key of ``Guarantee.branches`` (``"GROUP: NAME"``, built with
+    ``mastref.theorems.claims.min_branches`` or ``term_branches``; ``""``: none). A check that
+    names a branch is ``not-checked`` (a failure of ``mastref verify``) unless that branch is
+    active on its instance (``on_branch``), and a branch the guarantee does not declare is a
+    ``ValueError``: so a wrong attribution fails. ``ceiling`` (a ``Ceiling``), where set, is a
+    proved upper bound on the check's tightness. The report's theorem table has one row per
+    ``(theorem, part, branch)`` of the stress checks (and of ``TheoremEntry.terms``) with the
+    best late tightness, the check and the instance, and marks a ceiling-limited check as
+    ``tightness / ceiling``. Checks without ``branch`` or ``ceiling`` behave as before.
+
     Examples
     --------
     >>> from mastref.catalogue import catalogue
     >>> c = catalogue()["theorem1-attained"]
-    >>> c.kind, c.method, c.part
-    ('stress', 'exact', 'transient')
+    >>> c.kind, c.method, c.part, c.branch
+    ('stress', 'exact', 'transient', '')
+    >>> catalogue()["theorem3-tau-Delta-data"].branch
+    'C: 2 L_S A_tau Delta_data'
     """
 
     name: str
     theorem: str
     run: Callable
     part: str = ""
+    branch: str = ""
+    ceiling: Ceiling | None = None
     kind: str = "stress"
     method: str = "exact"
     description: str = ""
@@ -69,6 +115,109 @@ class Check:
             raise ValueError(f"argument 'kind' = {self.kind!r} must be one of {list(KINDS)}")
         if self.method not in METHODS:
             raise ValueError(f"argument 'method' = {self.method!r} must be one of {list(METHODS)}")
+        if self.ceiling is not None and not isinstance(self.ceiling, Ceiling):
+            raise TypeError(f"argument 'ceiling' = {self.ceiling!r} must be a Ceiling or None")
+
+
+def on_branch(result: CheckResult, g: Guarantee, branch: str) -> CheckResult:
+    """``result`` judged for ``branch`` of ``g`` (``Check.branch``): unchanged without a
+    branch; a note where the branch is active; ``not-checked`` with the reason where it is
+    not (the check then tests another branch, not the one it names); a ``ValueError`` naming
+    the declared branches where ``g`` has no such branch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> from mastref.verify import CheckResult
+    >>> from mastref.catalogue.base import on_branch
+    >>> g = mr.Guarantee(name="c", quantity="dist2", gamma=1.0, bound=lambda t: 1.0 + 0 * t,
+    ...     branches={"rho: a": False, "rho: b": True})
+    >>> m = np.ones(3)
+    >>> r = CheckResult(name="x", theorem="c", instance="i", quantity="dist2",
+    ...     method="exact", gamma_ratio=1.0, steps=np.arange(3), measured=m, lower=m, upper=m,
+    ...     bound=m, verdict="holds")
+    >>> on_branch(r, g, "rho: a").verdict
+    'not-checked'
+    """
+    if not branch:
+        return result
+    if branch not in g.branches:
+        raise ValueError(
+            f"check {result.name!r}: {g.name} has no branch {branch!r}; its branches: "
+            f"{list(g.branches)}"
+        )
+    active = [k for k, v in g.branches.items() if v]
+    if g.branches[branch]:
+        return result.replace(notes=tuple(result.notes) + (f"branch {branch} is active",))
+    return result.replace(
+        verdict="not-checked",
+        notes=tuple(result.notes)
+        + (
+            f"branch {branch} is not active on this instance (active: {active or 'none'}): "
+            "the check does not test the branch it names",
+        ),
+    )
+
+
+def dropped_term_ceiling(result: CheckResult) -> float:
+    """Lemma C1 (``docs/theory/theorems.rst``): the ceiling on the late tightness of a
+    strongly convex distance bound ``r(t) + N`` (Theorem 1, Theorem 5) whose proof drops
+    ``-2 gamma (1 - gamma L_max) (f - f^inf)``: with ``k = 1/(2 - gamma/gamma_max)`` the
+    measured value is at most ``r(t) + k N``, so ``measured/bound <= 1 - (1 - k) N / bound``,
+    maximised over the counted points (``N = result.neighbourhood``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mastref.verify import CheckResult
+    >>> from mastref.catalogue.base import dropped_term_ceiling
+    >>> b = np.full(4, 2.0)  # the bound on its neighbourhood N = 2, at gamma = 0.01 gamma_max
+    >>> r = CheckResult(name="x", theorem="T", instance="i", quantity="dist2",
+    ...     method="exact", gamma_ratio=0.01, steps=np.arange(4), measured=b / 2, lower=b / 2,
+    ...     upper=b / 2, bound=b, neighbourhood=2.0)
+    >>> round(dropped_term_ceiling(r), 6)  # 1/(2 - 0.01)
+    0.502513
+    """
+    if not isinstance(result.neighbourhood, float):
+        return float("nan")  # no single neighbourhood recorded: no ceiling of this form
+    k = 1.0 / (2.0 - min(float(result.gamma_ratio), 1.0))
+    counted = result.late_mask() & result.checked() & (result.bound > 0)
+    if not counted.any():
+        return float("nan")
+    bound = result.bound[counted]
+    return float(np.max(1.0 - (1.0 - k) * float(result.neighbourhood) / bound))
+
+
+def decay_ceiling(result: CheckResult) -> float:
+    """Lemma C2 (``docs/theory/theorems.rst``): the ceiling on the late tightness of the
+    baseline ``(1 - gamma mu)^t delta_0`` for GD at ``gamma <= 1/L``, whose exact worst case
+    is ``(1 - gamma mu)^(2t) delta_0``: ``measured/bound <= (1 - gamma mu)^t =
+    bound(t)/bound(0)``, maximised over the counted points (the first of them). Under the
+    two-decade rule (``bound(T) <= 0.01 bound(0)``) it is at most ``0.1`` over the last half of
+    the horizon.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mastref.verify import CheckResult
+    >>> from mastref.catalogue.base import decay_ceiling
+    >>> b = 0.5 ** np.arange(5.0)
+    >>> r = CheckResult(name="x", theorem="T", instance="i", quantity="value_gap",
+    ...     method="exact", gamma_ratio=1.0, steps=np.arange(5), measured=b**2, lower=b**2,
+    ...     upper=b**2, bound=b)
+    >>> decay_ceiling(r)  # counted from t = 2: (1/2)^2
+    0.25
+    """
+    counted = result.late_mask() & result.checked() & (result.bound > 0)
+    if not counted.any() or not result.bound[0] > 0:
+        return float("nan")
+    return float(np.max(result.bound[counted]) / result.bound[0])
+
+
+#: The proved ceilings of the catalogue (lemmas of ``docs/theory/theorems.rst``).
+DROPPED_TERM = Ceiling(value=dropped_term_ceiling, lemma="Lemma C1 (the dropped term)")
+GD_DECAY = Ceiling(value=decay_ceiling, lemma="Lemma C2 (GD's exact rate)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,13 +254,17 @@ class Control:
 class TheoremEntry:
     """A theorem in the registry: its statement, relation, promised tightness, checks,
     controls, and ``search``: a callable returning ``(claim, family, n_steps, window)``, the
-    default worst-case search of ``mastref worst NAME``."""
+    default worst-case search of ``mastref worst NAME``. ``terms``: ``(form, part, branch)``
+    triples (``form`` a ``Check.theorem`` name, ``branch`` ``""`` for none) that the report's
+    theorem table must list even when no stress check covers them (it then says so); the rows
+    of the stress checks are listed in any case."""
 
     name: str
     statement: Callable
     reference: str
     relation: str = "upper bound"
     min_tightness: float = 0.5
+    terms: tuple = ()
     checks: tuple = ()
     controls: tuple = ()
     search: Callable | None = None
@@ -187,6 +340,8 @@ def instance_check(
     instance,
     *,
     part: str = "",
+    branch: str = "",
+    ceiling: Ceiling | None = None,
     floor: float | None = None,
     n_steps: tuple[int, int] = (100, 300),
     kind: str = "stress",
@@ -197,14 +352,16 @@ def instance_check(
 
     ``instance``: an ``Instance`` or a callable returning one (built when the check runs); the
     claim is taken at the instance's step (``claim_at``); ``n_steps`` is the horizon
-    ``(quick, full)``; ``part``, ``floor`` and ``notes`` as in ``mastref.check``.
+    ``(quick, full)``; ``part``, ``floor`` and ``notes`` as in ``mastref.check``; ``branch``
+    and ``ceiling`` as in ``Check`` (the branch is judged on the theorem's own run,
+    ``on_branch``; ``against`` a control's claim it is not).
     """
 
-    def against(other: Callable[..., Guarantee], quick: bool = False) -> CheckResult:
+    def measure(other: Callable[..., Guarantee], quick: bool) -> tuple[CheckResult, Guarantee]:
         inst = instance() if callable(instance) else instance
         T = n_steps[0] if quick else n_steps[1]
         obj, g = claim_at(other, inst, T)
-        return check(
+        result = check(
             g,
             obj,
             x0=inst.x0,
@@ -216,9 +373,14 @@ def instance_check(
             floor=floor,
             notes=notes,
         )
+        return result, g
+
+    def against(other: Callable[..., Guarantee], quick: bool = False) -> CheckResult:
+        return measure(other, quick)[0]
 
     def run(quick: bool, data=None) -> CheckResult:
-        return against(claim, quick)
+        result, g = measure(claim, quick)
+        return on_branch(result, g, branch)
 
     return Check(
         name=name,
@@ -226,6 +388,8 @@ def instance_check(
         run=run,
         against=against,
         part=part,
+        branch=branch,
+        ceiling=ceiling,
         kind=kind,
         method="exact",
         description=description,

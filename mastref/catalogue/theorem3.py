@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..exact import expected_dsgd
 from ..mast import MAST
 from ..problems import LeastSquares
 from ..sketches import Bernoulli, FiniteSketch, Identity, Partition
@@ -40,6 +41,7 @@ from .base import (
     at_step,
     control_maker,
     instance_check,
+    on_branch,
     rebound,
     stored,
 )
@@ -120,7 +122,13 @@ def finite_sum(X, y, law, tau: int, x0: float = 3.0):
 #: (x -+ 1)^2/2``, identity, tau = 1 (the step ``gamma = 1`` jumps to +-1: value gap 1/2, the
 #: floor ``L C gamma^2/(2 rho)`` exactly); ``L_i``: 19 samples ``(x - 1/19)^2/2`` and one
 #: ``(sqrt(19) x + 1/sqrt(19))^2/2`` (``x* = 0``, ``max_i L_i = 19`` against a mean of 1.9),
-#: identity, tau = 1: the ``A_tau Delta_data`` term with unequal ``L_i``.
+#: identity, tau = 1: the ``A_tau Delta_data`` term with unequal ``L_i`` (0.357);
+#: ``max_L``: two samples ``(x -+ 1)^2/2`` (``L_i = 1``) and eight flat ones ``0.01 x^2/2``
+#: (``max_i L_i = 1``, mean 0.208), identity, tau = 1: the loss gap sits on the samples with the
+#: largest ``L_i``, so the stationary gap ``(L/2) gamma^2 E[L_i^2 d_i^2]/(2 gamma L - gamma^2
+#: E L_i^2)`` at ``gamma = 1/max_i L_i`` is ``L max L/(2 L max L - E L_i^2) = 0.963`` of the floor
+#: ``Delta_data`` (``d_i = x* - a_i``; ``E L_i^2 = 0.2``); ``B_tau``: ``A``'s samples at
+#: tau = 5 (``B_tau = 0.96``: the ``B_tau L_f`` term of A; ``c_tau + B_tau = 1``, equality).
 FINITE_SUMS = {
     "A": lambda: finite_sum(np.ones((6, 1)), np.zeros(6), Bernoulli(1, 0.5), 3),
     "Delta": lambda: finite_sum(
@@ -130,20 +138,54 @@ FINITE_SUMS = {
     "L_i": lambda: finite_sum(
         [[math.sqrt(19)]] + [[1.0]] * 19, [-1 / math.sqrt(19)] + [1 / 19] * 19, Identity(1), 1
     ),
+    "max_L": lambda: finite_sum(
+        [[1.0], [1.0]] + [[0.1]] * 8, [1.0, -1.0] + [0.0] * 8, Identity(1), 1
+    ),
+    "B_tau": lambda: finite_sum(np.ones((6, 1)), np.zeros(6), Bernoulli(1, 0.5), 5),
 }
 
 
-def _finite_sum_check(
-    name, term, claim, *, part="", floor=None, n_steps=100, kind="stress", description=""
-):
-    """A check of ``claim`` (Theorem 3's form) on ``FINITE_SUMS[term]`` with its tau-nice
-    oracle, measured exactly; ``against`` runs another claim there, at the theorem's step."""
+def stationary(term: str, n_steps: int):
+    """``FINITE_SUMS[term]`` started at ``x_D* + sqrt(s)``, ``s`` the stationary
+    ``E||x - x_D*||^2`` of the nonconvex default step ``1/sqrt(L A T)`` for ``T = n_steps``
+    (the exact recursion run from ``x_D*`` for ``20/(gamma mu)`` steps): started there, the
+    running minimum of ``E||grad f_D||^2`` is its stationary value from the first step, and the
+    transient ``a^T delta_0/(gamma T)`` is ``O(1/sqrt(T))`` of the neighbourhood ``L C gamma/2``
+    (as Theorem 2's ``stationary_instance``)."""
 
-    def against(other, quick: bool = False):
-        mast, tau, x0 = FINITE_SUMS[term]()
+    def build():
+        mast, tau, _ = FINITE_SUMS[term]()
+        x_star = mast.argmin()
+        g = theorem3(mast, x0=x_star, batch_size=tau, n_steps=n_steps)
+        T = int(math.ceil(20.0 / (g.gamma * g.values["mu"])))
+        e = expected_dsgd(mast, x_star, g.gamma, T, oracle="minibatch", batch_size=tau)
+        return mast, tau, x_star + math.sqrt(float(e.dist2[-1]))
+
+    return build
+
+
+def _finite_sum_check(
+    name,
+    term,
+    claim,
+    *,
+    part="",
+    branch="",
+    floor=None,
+    n_steps=100,
+    kind="stress",
+    description="",
+):
+    """A check of ``claim`` (Theorem 3's form) on ``FINITE_SUMS[term]`` (or on ``term()``, a
+    callable returning ``(mast, tau, x0)``) with its tau-nice oracle, measured exactly;
+    ``against`` runs another claim there, at the theorem's step; ``branch`` is judged on the
+    theorem's own run (``on_branch``)."""
+
+    def measure(other, quick: bool = False):
+        mast, tau, x0 = term() if callable(term) else FINITE_SUMS[term]()
         gamma = claim(mast, x0=x0, batch_size=tau, n_steps=n_steps).gamma  # the theorem's step
         g = other(mast, x0=x0, batch_size=tau, n_steps=n_steps, gamma=gamma)
-        return check(
+        return g, check(
             g,
             mast,
             x0=x0,
@@ -155,12 +197,20 @@ def _finite_sum_check(
             floor=floor,
         )
 
+    def against(other, quick: bool = False):
+        return measure(other, quick)[1]
+
+    def run(quick: bool, data=None):
+        g, result = measure(claim, quick)
+        return on_branch(result, g, branch)
+
     return Check(
         name=name,
         theorem="Theorem 3 (strongly convex)" if claim is theorem3_sc else "Theorem 3",
-        run=lambda quick, data=None: against(claim, quick),
+        run=run,
         against=against,
         part=part,
+        branch=branch,
         kind=kind,
         description=description,
     )
@@ -300,10 +350,21 @@ def _checks() -> tuple:
             "equality at every step (exact over (atom, batch))",
         ),
         _finite_sum_check(
+            "theorem3-tau-B-term",
+            "B_tau",
+            theorem3_sc,
+            branch="A: L_S B_tau L_f",
+            floor=0.99,
+            n_steps=30,
+            description="six identical samples x^2/2, Bernoulli(1/2), tau = 5: A's B_tau L_f "
+            "term (0.96 of A), equality at every step",
+        ),
+        _finite_sum_check(
             "theorem3-tau-Delta",
             "Delta",
             theorem3_sc,
             part="neighbourhood",
+            branch="C: 2 A Delta",
             floor=0.95,
             n_steps=300,
             description="six identical samples (x - 3)^2/2, S = 1 +- 0.01, tau = 3: C's Delta "
@@ -314,6 +375,7 @@ def _checks() -> tuple:
             "Delta_data",
             theorem3_sc,
             part="neighbourhood",
+            branch="C: 2 L_S A_tau Delta_data",
             floor=0.99,
             n_steps=100,
             description="f_1,2 = (x -+ 1)^2/2, identity, tau = 1: C's Delta_data term, equality",
@@ -323,10 +385,45 @@ def _checks() -> tuple:
             "L_i",
             theorem3_sc,
             part="neighbourhood",
-            floor=0.33,
+            kind="application",
             n_steps=300,
             description="one sample with L_i = 19, nineteen with 1, identity, tau = 1: "
-            "A_tau = c_tau max_i L_i in C (0.357; the transient reaches 0.95)",
+            "A_tau = c_tau max_i L_i in C (0.357; the transient reaches 0.95; the gap sits on "
+            "the flat samples: theorem3-tau-max-L is the stress check)",
+        ),
+        _finite_sum_check(
+            "theorem3-tau-max-L",
+            "max_L",
+            theorem3_sc,
+            part="neighbourhood",
+            branch="A: L_S A_tau",
+            floor=0.9,
+            n_steps=100,
+            description="two samples (x -+ 1)^2/2 and eight 0.01 x^2/2, identity, tau = 1: "
+            "A_tau = c_tau max_i L_i with max/mean L_i = 4.8 and the loss gap on the largest "
+            "L_i (measured 0.963)",
+        ),
+        _finite_sum_check(
+            "theorem3-nonconvex-tau-Delta",
+            stationary("Delta", 300),
+            theorem3,
+            part="neighbourhood",
+            branch="C: 2 A Delta",
+            floor=0.9,
+            n_steps=300,
+            description="nonconvex form on six samples (x - 3)^2/2, S = 1 +- 0.01, tau = 3, "
+            "started at the stationary distance: L C gamma/2 with C = 2 A Delta (0.93)",
+        ),
+        _finite_sum_check(
+            "theorem3-nonconvex-tau-max-L",
+            stationary("max_L", 1000),
+            theorem3,
+            part="neighbourhood",
+            branch="C: 2 L_S A_tau Delta_data",
+            floor=0.9,
+            n_steps=1000,
+            description="nonconvex form on theorem3-tau-max-L's samples, tau = 1, started at "
+            "the stationary distance: L C gamma/2 with C's Delta_data term and max_i L_i (0.94)",
         ),
         _finite_sum_check(
             "theorem3-nonconvex-tau-Delta-data",
@@ -458,7 +555,7 @@ def _controls() -> tuple:
                     "theorem3-tau-A-mean-L",
                     tau_A_mean_L,
                     "A_tau with the mean of the L_i in place of the max (wrong only for tau < n)",
-                    "theorem3-tau-unequal-L",
+                    "theorem3-tau-max-L",
                 ),
                 (
                     "theorem3-tau-c-without-Bessel",

@@ -115,6 +115,12 @@ class Guarantee:
     parts : dict
         name -> callable of ``t``: the bound's parts (``"transient"``, ``"neighbourhood"``),
         which sum to ``bound``; a check stresses a part where that part dominates.
+    branches : dict
+        name -> bool: the branches of each ``min`` or ``max`` inside the statement and the
+        terms of each sum inside a constant, ``True`` where that branch or term decides the
+        bound on this instance (``min_branches``, ``term_branches``: keys ``"GROUP: NAME"``,
+        e.g. ``"rho: p/2"`` or ``"C: 2 A Delta"``). A catalogue check that names a branch
+        (``Check.branch``) is counted for it only where it is ``True``.
     notes : tuple of str
         Remarks (e.g. a constant replaced by an upper bound).
     x0 : ndarray or None
@@ -153,6 +159,7 @@ class Guarantee:
     details: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
     parts: dict = field(default_factory=dict)
+    branches: dict = field(default_factory=dict)
     notes: tuple = ()
     x0: np.ndarray | None = None
     n_steps: int | None = None
@@ -184,6 +191,13 @@ class Guarantee:
             for k, f in self.parts.items()
         }
         object.__setattr__(self, "parts", parts)
+        bad = {k: v for k, v in self.branches.items() if not isinstance(v, (bool, np.bool_))}
+        if bad or not all(isinstance(k, str) and k for k in self.branches):
+            raise TypeError(
+                f"argument 'branches' = {self.branches!r} must map branch names (non-empty "
+                "str) to bool (the branch decides the bound here)"
+            )
+        object.__setattr__(self, "branches", {k: bool(v) for k, v in self.branches.items()})
         object.__setattr__(self, "notes", tuple(self.notes))
 
     def dominant(self, part: str, t, share: float = 0.9) -> np.ndarray:
@@ -450,6 +464,47 @@ def sublinear_parts(a: float, delta0: float, gamma: float, floor: float) -> dict
         return np.full(np.shape(t), float(floor))
 
     return {"transient": transient, "neighbourhood": neighbourhood}
+
+
+def min_branches(group: str, terms: dict[str, float], kind: str = "min") -> dict[str, bool]:
+    """The branches of ``group = min(terms)`` (``kind="max"``: ``max``) as
+    ``Guarantee.branches``: ``"group: name" -> True`` where that term alone attains the min
+    (max), strictly, by more than a relative ``1e-9`` (at a tie no branch decides: a wrong
+    constant in one of them would change nothing there).
+
+    Examples
+    --------
+    >>> from mastref.theorems.claims import min_branches
+    >>> min_branches("rho", {"gamma mu": 0.01, "p/2": 0.05})
+    {'rho: gamma mu': True, 'rho: p/2': False}
+    >>> min_branches("rho", {"gamma mu": 0.05, "p/2": 0.05})
+    {'rho: gamma mu': False, 'rho: p/2': False}
+    """
+    if kind not in ("min", "max"):
+        raise ValueError(f"argument 'kind' = {kind!r} must be 'min' or 'max'")
+    sign = 1.0 if kind == "min" else -1.0
+    out = {}
+    for name, value in terms.items():
+        others = [sign * w for k, w in terms.items() if k != name]
+        out[f"{group}: {name}"] = bool(
+            all(sign * value < w - 1e-9 * max(abs(w), abs(value)) for w in others)
+        )
+    return out
+
+
+def term_branches(group: str, terms: dict[str, float], share: float = 0.9) -> dict[str, bool]:
+    """The terms of the sum ``group = sum(terms)`` (nonnegative) as ``Guarantee.branches``:
+    ``"group: name" -> True`` where that term is at least ``share`` of the sum (so that a
+    measurement near the bound tests that term, not the others).
+
+    Examples
+    --------
+    >>> from mastref.theorems.claims import term_branches
+    >>> term_branches("C", {"2 A Delta": 0.0, "2 L_S A_tau Delta_data": 1.5})
+    {'C: 2 A Delta': False, 'C: 2 L_S A_tau Delta_data': True}
+    """
+    total = float(sum(terms.values()))
+    return {f"{group}: {k}": bool(total > 0 and v >= share * total) for k, v in terms.items()}
 
 
 def atom_grads(mast, x: np.ndarray) -> np.ndarray:

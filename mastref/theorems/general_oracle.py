@@ -14,7 +14,10 @@ Step-size limit
 Bound
     parts: transient and neighbourhood ``L C gamma/2`` (``L C gamma^2/(2 rho)``). tau-nice ABC
     constants: ``A = L_S_max (A_tau + B_tau L_f)``, ``B = 0``,
-    ``C = 2 A Delta + 2 L_S_max A_tau Delta^data`` (``tau_nice_abc``).
+    ``C = 2 A Delta + 2 L_S_max A_tau Delta^data`` (``tau_nice_abc``). Branches (the terms of
+    the sums, ``Guarantee.branches``, with the tau-nice constants): ``"A: L_S A_tau"``,
+    ``"A: L_S B_tau L_f"``, ``"C: 2 A Delta"``, ``"C: 2 L_S A_tau Delta_data"``, each True
+    where that term is at least 0.9 of its sum.
 Reference
     THEORY.md §5, Theorem 3 (the paper's general-oracle theorem).
 Checks and controls
@@ -43,6 +46,7 @@ from .claims import (
     start,
     sublinear,
     sublinear_parts,
+    term_branches,
 )
 
 
@@ -131,6 +135,7 @@ def theorem3(
     c = mast_constants(mast, constants, notes, Delta)
     values = dict(c)
     options: dict = {"oracle": "exact"}
+    branches: dict[str, bool] = {}
     if abc is not None:
         if isinstance(abc, (str, bytes)) or np.ndim(abc) != 1 or len(abc) != 3:
             raise ValueError(f"argument 'abc' = {abc!r} must be a triple (A, B, C) of numbers")
@@ -143,6 +148,20 @@ def theorem3(
         if constants == "exact":
             notes.append("tau-nice ABC constants use the paper constants L_f, L_S_max")
         A, B, C = tn["A"], tn["B"], tn["C"]
+        LS = mast.sketch.L_S_max
+        branches = {
+            **term_branches(
+                "A",
+                {"L_S A_tau": LS * tn["A_tau"], "L_S B_tau L_f": LS * tn["B_tau"] * mast.problem.L},
+            ),
+            **term_branches(
+                "C",
+                {
+                    "2 A Delta": 2 * A * tn["Delta"],
+                    "2 L_S A_tau Delta_data": 2 * LS * tn["A_tau"] * tn["Delta_data"],
+                },
+            ),
+        }
         values.update({k: v for k, v in tn.items() if k not in ("A", "B", "C")})
         options = {"oracle": "minibatch", "batch_size": int(batch_size)}
     else:
@@ -161,6 +180,7 @@ def theorem3(
         "constants": constants,
         "notes": notes,
         "x0": x0,
+        "branches": branches,
     }
     if not strongly_convex:
         if n_steps is None:
