@@ -162,31 +162,43 @@ def on_branch(result: CheckResult, g: Guarantee, branch: str) -> CheckResult:
 
 def dropped_term_ceiling(result: CheckResult) -> float:
     """Lemma C1 (``docs/theory/theorems.rst``): the ceiling on the late tightness of a
-    strongly convex distance bound ``r(t) + N`` (Theorem 1, Theorem 5) whose proof drops
-    ``-2 gamma (1 - gamma L_max) (f - f^inf)``: with ``k = 1/(2 - gamma/gamma_max)`` the
-    measured value is at most ``r(t) + k N``, so ``measured/bound <= 1 - (1 - k) N / bound``,
-    maximised over the counted points (``N = result.neighbourhood``).
+    strongly convex distance bound ``(1 - gamma mu)^t r_0 + N`` (Theorem 1; Theorem 5 with
+    ``A`` for ``L_max``) whose proof drops ``-2 gamma (1 - gamma L_max)(f - f^inf)``. Keeping
+    it, ``E r_t <= q^t r_0 + (1 - q^t) k N`` with ``q = 1 - gamma mu (2 - gamma L_max)`` and
+    ``k = 1/(2 - gamma L_max)``, ``gamma L_max = gamma/gamma_max``; the ceiling is the largest
+    ratio of that bound to the stated one over the counted points. ``N`` is
+    ``result.neighbourhood``, ``r_0 = bound(0) - N`` and ``1 - gamma mu = (bound(1) - N) /
+    r_0`` are read off the recorded bound (``nan`` when it has no steps 0 and 1).
 
     Examples
     --------
     >>> import numpy as np
     >>> from mastref.verify import CheckResult
     >>> from mastref.catalogue.base import dropped_term_ceiling
-    >>> b = np.full(4, 2.0)  # the bound on its neighbourhood N = 2, at gamma = 0.01 gamma_max
+    >>> t = np.arange(2001)
+    >>> b = 0.99**t + 2.0  # r_0 = 1, gamma mu = 0.01, N = 2, at gamma = 0.01 gamma_max
     >>> r = CheckResult(name="x", theorem="T", instance="i", quantity="dist2",
-    ...     method="exact", gamma_ratio=0.01, steps=np.arange(4), measured=b / 2, lower=b / 2,
+    ...     method="exact", gamma_ratio=0.01, steps=t, measured=b / 2, lower=b / 2,
     ...     upper=b / 2, bound=b, neighbourhood=2.0)
-    >>> round(dropped_term_ceiling(r), 6)  # 1/(2 - 0.01)
-    0.502513
+    >>> round(dropped_term_ceiling(r), 4)  # about 1/(2 - 0.01) once the transient is gone
+    0.5025
     """
-    if not isinstance(result.neighbourhood, float):
-        return float("nan")  # no single neighbourhood recorded: no ceiling of this form
-    k = 1.0 / (2.0 - min(float(result.gamma_ratio), 1.0))
-    counted = result.late_mask() & result.checked() & (result.bound > 0)
-    if not counted.any():
+    if not isinstance(result.neighbourhood, float) or result.xlabel != "step t":
+        return float("nan")  # no single neighbourhood over steps: no ceiling of this form
+    steps, bound, N = result.steps, result.bound, float(result.neighbourhood)
+    if not (np.any(steps == 0) and np.any(steps == 1)):
         return float("nan")
-    bound = result.bound[counted]
-    return float(np.max(1.0 - (1.0 - k) * float(result.neighbourhood) / bound))
+    r0 = float(bound[steps == 0][0]) - N
+    ratio = min(float(result.gamma_ratio), 1.0)
+    k = 1.0 / (2.0 - ratio)
+    counted = result.late_mask() & result.checked() & (bound > 0)
+    if not counted.any() or not r0 > 0:
+        return float("nan")
+    gamma_mu = 1.0 - (float(bound[steps == 1][0]) - N) / r0
+    q = 1.0 - gamma_mu * (2.0 - ratio)
+    t = steps[counted].astype(float)
+    sharp = q**t * r0 + (1.0 - q**t) * k * N
+    return float(np.max(sharp / bound[counted]))
 
 
 def decay_ceiling(result: CheckResult) -> float:

@@ -36,6 +36,7 @@ from ..verify.instances import (
     random_quadratic,
 )
 from .base import (
+    DROPPED_TERM,
     Check,
     Control,
     TheoremEntry,
@@ -338,10 +339,11 @@ def _checks() -> tuple:
                 theorem5_sc,
                 at_step(near_scalar_client, fraction),
                 part="neighbourhood",
+                ceiling=DROPPED_TERM,
                 floor=0.45,
                 n_steps=(T, T),
                 description=f"one client, S = (1 +- 0.01) I at {fraction:g} gamma_max: the "
-                "neighbourhood up to Theorem 1's ceiling 1/(2 - gamma A) at small steps",
+                "neighbourhood up to its proved ceiling 1/(2 - gamma A) (Lemma C1)",
             )
             for fraction, T in _STEPS.items()
         ),
