@@ -132,7 +132,7 @@ def test_checks_lists_theorem_instance_and_method(capsys):
 
     assert main(["checks"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "| check | theorem | instance | method | kind | part |"
+    assert lines[0] == "| check | theorem | instance | method | kind | part | branch | ceiling |"
     rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in lines[2:]}
     assert set(rows) == set(catalogue(with_data=True))
     methods = {name: cells[3] for name, cells in rows.items()}

@@ -65,7 +65,7 @@ def test_quick_catalogue_holds_and_writes_outputs(tmp_path):
     } <= names
     report = (tmp_path / "report.md").read_text()
     assert "| check |" in report and all(f"{n}.png" in report for n in names)
-    assert "| theorem | relation |" in report
+    assert "| theorem | form | part | branch |" in report
     with (tmp_path / "results.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert {r["check"] for r in rows} == names

@@ -1,0 +1,159 @@
+"""Parts and branches: ``Guarantee.branches``, ``Check.branch`` and the report's theorem table
+(one row per (form, part, branch), with the ceiling-limited rows marked)."""
+
+from __future__ import annotations
+
+import pytest
+
+import mastref as mr
+from mastref.catalogue import catalogue, registry
+from mastref.catalogue.base import instance_check, on_branch
+from mastref.catalogue.theorem3 import FINITE_SUMS, _finite_sum_check, theorem3_sc
+from mastref.report import VerifyRun, run_check, theorem_table
+from mastref.theorems.claims import min_branches, term_branches
+from mastref.verify.instances import near_scalar
+
+
+def test_min_branches_strict_and_tie():
+    assert min_branches("rho", {"gamma mu": 0.01, "p/2": 0.05}) == {
+        "rho: gamma mu": True,
+        "rho: p/2": False,
+    }
+    assert not any(min_branches("rho", {"a": 0.05, "b": 0.05}).values())  # a tie decides none
+    assert min_branches("m", {"a": 1.0, "b": 2.0}, kind="max") == {"m: a": False, "m: b": True}
+    with pytest.raises(ValueError, match="kind"):
+        min_branches("m", {"a": 1.0}, kind="mean")
+
+
+def test_term_branches_share():
+    assert term_branches("C", {"x": 0.9, "y": 0.1}) == {"C: x": True, "C: y": False}
+    assert term_branches("C", {"x": 0.89, "y": 0.11}) == {"C: x": False, "C: y": False}
+    assert not any(term_branches("C", {"x": 0.0, "y": 0.0}).values())
+
+
+def test_guarantee_branches_must_be_bool():
+    with pytest.raises(TypeError, match="branches"):
+        mr.Guarantee(name="c", quantity="dist2", gamma=1.0, bound=lambda t: t, branches={"a": 1})
+
+
+def _n_tau(n, tau):
+    c = (n - tau) / (tau * (n - 1))
+    B = n * (tau - 1) / (tau * (n - 1))
+    return c, B
+
+
+@pytest.mark.parametrize(
+    ("term", "active"),
+    [
+        ("A", set()),  # n = 6, tau = 3: c = 0.2, B = 0.8 (neither >= 0.9); C = 0
+        ("B_tau", {"A: L_S B_tau L_f"}),  # tau = 5: B = 24/25
+        ("Delta", {"C: 2 A Delta"}),  # tau = 3: c = 0.2, B = 0.8; Delta_data = 0
+        ("Delta_data", {"A: L_S A_tau", "C: 2 L_S A_tau Delta_data"}),  # tau = 1: B = 0
+        ("max_L", {"A: L_S A_tau", "C: 2 L_S A_tau Delta_data"}),
+    ],
+)
+def test_theorem3_tau_nice_branches_by_hand(term, active):
+    """The term branches of Theorem 3's tau-nice constants on the finite sums of the catalogue,
+    from c_tau, B_tau and the samples by hand."""
+    mast, tau, x0 = FINITE_SUMS[term]()
+    n = mast.problem.n_samples
+    c, B = _n_tau(n, tau)
+    if term in ("A", "Delta"):  # six identical samples, L_i = L_f = 1: A's terms 0.2 : 0.8
+        assert (c, B) == pytest.approx((0.2, 0.8))
+    if term == "B_tau":
+        assert B == pytest.approx(24 / 25)
+    g = theorem3_sc(mast, x0=x0, batch_size=tau)
+    assert {k for k, v in g.branches.items() if v} == active
+    assert set(g.branches) == {
+        "A: L_S A_tau",
+        "A: L_S B_tau L_f",
+        "C: 2 A Delta",
+        "C: 2 L_S A_tau Delta_data",
+    }
+    assert mr.theorem3(mast, x0=x0, strongly_convex=True).branches == {}  # exact oracle
+
+
+def test_on_branch_wrong_attribution_fails():
+    """A check naming a branch that is not active is not-checked (a failure of verify); one
+    naming an undeclared branch raises."""
+    wrong = _finite_sum_check(
+        "wrong-branch", "Delta_data", theorem3_sc, part="neighbourhood", branch="C: 2 A Delta"
+    )
+    r = wrong.run(True)
+    assert r.verdict == "not-checked"
+    assert any("not active" in n for n in r.notes)
+    assert "wrong-branch" in VerifyRun(checks=[r]).failures
+    right = _finite_sum_check(
+        "right-branch",
+        "Delta_data",
+        theorem3_sc,
+        part="neighbourhood",
+        branch="C: 2 L_S A_tau Delta_data",
+    )
+    assert right.run(True).verdict == "holds"
+    undeclared = instance_check(
+        "undeclared", "Theorem 1", mr.theorem1, near_scalar, branch="rho: p/2", n_steps=(5, 5)
+    )
+    with pytest.raises(ValueError, match="no branch 'rho: p/2'"):
+        undeclared.run(True)
+    g = mr.theorem1(near_scalar().objective())
+    r = undeclared.against(mr.theorem1, True)  # a control's run is not judged by branch
+    assert on_branch(r, g, "") is r
+
+
+def test_every_catalogue_branch_is_declared_and_active():
+    """Every check that names a branch runs with it active (a note says so)."""
+    named = [c for c in catalogue().values() if c.branch and c.name.startswith("theorem3")]
+    assert {c.branch for c in named} == {
+        "A: L_S A_tau",
+        "A: L_S B_tau L_f",
+        "C: 2 A Delta",
+        "C: 2 L_S A_tau Delta_data",
+    }
+    for c in named:
+        r = c.run(True)
+        assert r.verdict == "holds", c.name
+        assert f"branch {c.branch} is active" in r.notes
+        assert r.late_tightness >= 0.9, c.name
+
+
+def test_theorem_table_rows_per_part_and_branch():
+    names = [
+        "theorem1-neighbourhood",
+        "theorem1-neighbourhood-step0.01",
+        "theorem3-tau-Delta-data",
+        "theorem3-tau-max-L",
+        "theorem3-tau-unequal-L",
+        "baseline-two-decades",
+    ]
+    results = [run_check(n, quick=True) for n in names]
+    table = theorem_table(results, None)
+    rows = [line.split(" | ") for line in table.splitlines()[2:]]
+    keyed = {(r[1], r[2], r[3]): r for r in rows}
+    # theorem1's neighbourhood row: the best check (0.96 at gamma_max) attains it
+    t1 = keyed[("Theorem 1", "neighbourhood", "-")]
+    assert t1[5] == "theorem1-neighbourhood" and t1[7] == "attained (>= 0.9)"
+    assert float(t1[4]) >= 0.95
+    # one row per branch of Theorem 3's constants; the application check is not a row
+    assert ("Theorem 3 (strongly convex)", "neighbourhood", "A: L_S A_tau") in keyed
+    assert ("Theorem 3 (strongly convex)", "neighbourhood", "C: 2 L_S A_tau Delta_data") in keyed
+    assert "theorem3-tau-unequal-L" not in table
+    # the baseline row is limited by its proved ceiling, met exactly
+    b = keyed[("Baseline GD", "whole", "-")]
+    assert b[5] == "baseline-two-decades"
+    assert b[7].startswith("ceiling 0.07179 (proved: Lemma C2")
+    assert "reaches 1 of it" in b[7]
+    # every registry entry appears
+    assert {r[0].strip("| ").split(" (")[0] for r in rows} == set(registry())
+
+
+def test_ceiling_limited_row_status_on_the_step_check_alone():
+    """A row whose only check is capped by Lemma C1 shows the ceiling and the share reached."""
+    r = run_check("theorem1-neighbourhood-step0.01", quick=True)
+    table = theorem_table([r], None)
+    row = next(line for line in table.splitlines() if "theorem1-neighbourhood-step0.01" in line)
+    c = 1.0 / (2.0 - 0.01)
+    assert f"ceiling {c:.4g} (proved: Lemma C1" in row
+    share = float(row.split("reaches ")[1].split(" of it")[0])
+    assert share == pytest.approx(r.late_tightness / c, abs=1e-3) and share >= 0.9
+    assert r.late_tightness < 0.5  # the uncapped ">= 0.5" requirement fails here
