@@ -46,7 +46,7 @@ from .base import (
     stored,
 )
 from .theorem1 import attained_instance
-from .theorem2 import stationary_instance
+from .theorem2 import stationary_instance, transient_check
 
 # ------------------------------------------------------------------------------------------------
 # Instances, checks and negative controls
@@ -444,6 +444,7 @@ def _checks() -> tuple:
             description="exact oracle (Theorem 2's bound): S = (1 +- 0.01) I at the stationary "
             "distance, T = 300",
         ),
+        transient_check("theorem3-nonconvex-transient", "Theorem 3", theorem3),
         Check(
             name="theorem3-sc-logistic-tau8",
             theorem="Theorem 3 (strongly convex)",

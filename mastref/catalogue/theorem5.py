@@ -406,6 +406,16 @@ def _checks() -> tuple:
             n_steps=(100, 100),
             description="one client, S = (1 +- 0.01) I at the stationary distance (Theorem 2's)",
         ),
+        instance_check(
+            "theorem5-nonconvex-neighbourhood",
+            "Theorem 5",
+            theorem5,
+            lambda: near_scalar_client(start=300),
+            part="neighbourhood",
+            floor=0.9,
+            n_steps=(300, 300),
+            description="as theorem5-nonconvex, T = 300, where L_F A gamma Delta_M dominates",
+        ),
         Check(
             name="theorem5-sc-permutation",
             theorem="Theorem 5 (strongly convex)",
