@@ -316,6 +316,22 @@ def ceiling_cell(r: CheckResult, check=None) -> str:
     return f"{c:.4g} ({check.ceiling.lemma}); tightness/ceiling {r.late_tightness / c:.3g}"
 
 
+def counts(r: CheckResult) -> bool:
+    """Whether a check's late tightness counts for the theorem table (the counting rule of the
+    search families): the bound has fallen two decades where the tightness is counted
+    (``bound_decay <= 0.01``), or sits within 5 % of its floor (the neighbourhood) at the last
+    counted point; a check whose x-axis is not the step counts."""
+    if r.xlabel != "step t":
+        return True
+    if r.bound_decay <= 0.01:
+        return True
+    nb = r.neighbourhood
+    counted = r.late_mask() & r.checked()
+    if not isinstance(nb, float) or not nb > 0 or not counted.any():
+        return False
+    return bool(r.bound[np.flatnonzero(counted)[-1]] <= 1.05 * nb)
+
+
 def _status(best: float, ceilings: list[tuple[float, float, str, str]]) -> str:
     """A row's status: attained (>= 0.9), reached (>= 0.5), ceiling-limited (a check of the row
     within 0.9 of its proved ceiling), else open."""
@@ -331,12 +347,13 @@ def _status(best: float, ceilings: list[tuple[float, float, str, str]]) -> str:
 
 
 def theorem_table(results: list[CheckResult], controls: list[ControlResult] | None) -> str:
-    """Per theorem, one row per ``(form, part, branch)``: the best late stress tightness, the
-    check and the instance that reach it, and the row's status (attained, reached, or limited
-    by a proved ceiling, ``Check.ceiling``, reported as tightness/ceiling); the theorem's
-    first row also gives its relation (where it is not a plain upper bound), promise and
-    controls killed. A row listed in
-    ``TheoremEntry.terms`` with no stress check says so.
+    """Per theorem, one row per ``(form, part, branch)``: the best late stress tightness among
+    the checks that ``counts`` (the two-decade rule; a row where none does says so), the
+    bound's decay where it is counted, the check and the instance that reach it, the row's
+    status (attained, reached, or limited by a proved ceiling, ``Check.ceiling``), and every
+    ceiling-limited check of the row as ``tightness = share of ceiling c (lemma)``; the
+    theorem's first row also gives its relation (where it is not a plain upper bound), promise
+    and controls killed. A row listed in ``TheoremEntry.terms`` with no stress check says so.
 
     Examples
     --------
@@ -346,9 +363,9 @@ def theorem_table(results: list[CheckResult], controls: list[ControlResult] | No
     """
     by_name = {r.name: r for r in results}
     lines = [
-        "| theorem | form | part | branch | best tightness (late) | check | instance | status "
-        "| promised | controls killed |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| theorem | form | part | branch | best tightness (late) | bound decay | check | instance "
+        "| status | ceiling-limited checks | promised | controls killed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, entry in registry().items():
         rows: dict[tuple[str, str, str], list] = {k: [] for k in entry.terms}
@@ -363,23 +380,38 @@ def theorem_table(results: list[CheckResult], controls: list[ControlResult] | No
         first = f"{entry.min_tightness:g} | {killed}"
         label = name if entry.relation == "upper bound" else f"{name} ({entry.relation})"
         if not rows:
-            lines.append(f"| {label} | - | - | - | - (no stress check run) | - | - | - | {first} |")
+            lines.append(
+                f"| {label} | - | - | - | - (no stress check run) | - | - | - | - | - | {first} |"
+            )
         for (form, part, branch), checks in rows.items():
             measured = [(by_name[c.name].late_tightness, c) for c in checks]
             measured = [(t, c) for t, c in measured if np.isfinite(t)]
+            counted = [(t, c) for t, c in measured if counts(by_name[c.name])]
             if not measured:
-                cells = "- (no stress check run) | - | - | OPEN: no check"
+                cells = "- (no stress check run) | - | - | - | OPEN: no check | -"
             else:
-                best, chk = max(measured, key=lambda x: x[0])
+                best, chk = max(counted or measured, key=lambda x: x[0])
+                r = by_name[chk.name]
                 ceilings = [
                     (t, c.ceiling(by_name[c.name]), c.ceiling.lemma, c.name)
                     for t, c in measured
                     if c.ceiling is not None
                 ]
                 ceilings = [x for x in ceilings if np.isfinite(x[1]) and x[1] > 0]
+                capped = "; ".join(
+                    f"{n}: {t:.4g} = {t / c:.3g} of ceiling {c:.4g} ({lemma})"
+                    for t, c, lemma, n in ceilings
+                )
+                decay = _cell(r.bound_decay, "not a curve over steps")
+                status = _status(best, ceilings)
+                if not counted:
+                    status = (
+                        f"EARLY ONLY: the bound falls to {r.bound_decay:.3g} of its start and is "
+                        f"not at its floor (two-decade rule not met); {status}"
+                    )
                 cells = (
-                    f"{best:.4g} | {chk.name} | {_md(by_name[chk.name].instance)} | "
-                    f"{_status(best, ceilings)}"
+                    f"{best:.4g} | {decay} | {chk.name} | {_md(r.instance)} | {status} | "
+                    f"{capped or '-'}"
                 )
             lines.append(f"| {label} | {form} | {part} | {branch or '-'} | {cells} | {first} |")
             first, label = " | ", name

@@ -146,6 +146,7 @@ def entry():
         statement=baseline_gd,
         reference="THEORY.md §5, Baseline (Algorithm 2)",
         min_tightness=0.9,
+        terms=(("Baseline GD", "whole", ""),),
         checks=_checks(),
         controls=_controls(),
         search=lambda: (baseline_gd, default_family(kappa=1e4), 100, "late"),

@@ -479,6 +479,7 @@ def entry():
         statement=theorem1,
         reference="THEORY.md §5, Theorem 1",
         min_tightness=0.9,
+        terms=tuple(("Theorem 1", p, "") for p in ("transient", "neighbourhood")),
         checks=_checks(),
         controls=_controls(),
         search=lambda: (theorem1, default_family(), 100, "late"),

@@ -579,6 +579,22 @@ def _controls() -> tuple:
 CONTROL_THETA: dict = stored("theorem3")
 
 
+_SC, _NC = "Theorem 3 (strongly convex)", "Theorem 3"
+#: The rows of the theorem table (form, part, branch): both forms' parts, and each term of the
+#: tau-nice A and C where a measurement can see it (A's terms through the rate of the strongly
+#: convex form; C's through either neighbourhood).
+TERMS = (
+    *((form, p, "") for form in (_SC, _NC) for p in ("transient", "neighbourhood")),
+    (_SC, "whole", "A: L_S B_tau L_f"),
+    (_SC, "neighbourhood", "A: L_S A_tau"),
+    *(
+        (form, "neighbourhood", b)
+        for form in (_SC, _NC)
+        for b in ("C: 2 A Delta", "C: 2 L_S A_tau Delta_data")
+    ),
+)
+
+
 def entry():
     """Theorem 3 in the registry."""
 
@@ -587,6 +603,7 @@ def entry():
         statement=theorem3,
         reference="THEORY.md §5, Theorem 3",
         min_tightness=0.9,
+        terms=TERMS,
         checks=_checks(),
         controls=_controls(),
         search=lambda: (theorem3_sc, default_family(), 100, "late"),

@@ -46,7 +46,7 @@ from .base import (
     rebound,
     stored,
 )
-from .theorem2 import stationary_instance
+from .theorem2 import huber, stationary_instance, transient_check
 
 # ------------------------------------------------------------------------------------------------
 # Instances, checks and negative controls
@@ -309,6 +309,14 @@ def floor_step_squared(problem, *, strongly_convex: bool = True, **kw) -> Guaran
     return rebound(g, floor=g.floor * min(1.0, g.gamma / g.gamma_max))
 
 
+def huber_client() -> DistributedProblem:
+    """One client ``theorem2.huber(0.01, mu=1e-4)`` with the identity sketch (``mu_F > 0`` so
+    that ``Delta_M`` has its certified bracket, ``[0, 4e-15]``): Theorem 5's nonconvex bound is
+    then Theorem 2's on the Huber function (``theorem2.transient_check``)."""
+    mast = huber(0.01, mu=1e-4)
+    return DistributedProblem([mast.problem], [mast.sketch], shift=mast.v)
+
+
 def _checks() -> tuple:
 
     return (
@@ -405,6 +413,9 @@ def _checks() -> tuple:
             floor=0.88,
             n_steps=(100, 100),
             description="one client, S = (1 +- 0.01) I at the stationary distance (Theorem 2's)",
+        ),
+        transient_check(
+            "theorem5-nonconvex-transient", "Theorem 5", theorem5, objective=huber_client
         ),
         instance_check(
             "theorem5-nonconvex-neighbourhood",
@@ -586,6 +597,11 @@ def entry():
         statement=theorem5,
         reference="THEORY.md §5, Theorem 5",
         min_tightness=0.9,
+        terms=tuple(
+            (form, p, "")
+            for form in ("Theorem 5 (strongly convex)", "Theorem 5")
+            for p in ("transient", "neighbourhood")
+        ),
         checks=_checks(),
         controls=_controls(),
         search=lambda: (
