@@ -87,9 +87,9 @@ def test_quick_catalogue_holds_and_writes_outputs(tmp_path):
     checks = report.split("## Checks")[1].split("\n\n")[1]
     for line in checks.splitlines()[2:]:
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip("|"))]
-        assert len(cells) == 12, line
+        assert len(cells) == 14, line
         assert "nan" not in cells and "inf" not in cells, line
-        for cell in cells[4:10]:  # gamma ... bound decay
+        for cell in cells[5:11]:  # gamma ... bound decay
             assert cell.startswith("- (") or np.isfinite(float(cell)), (cell, line)
     assert "no step limit: the claim holds for every gamma > 0" in checks  # Theorem 2, 5 (nc)
 
