@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import mastref as mr
@@ -161,3 +162,33 @@ def test_ceiling_limited_row_status_on_the_step_check_alone():
     share = float(row.split("reaches ")[1].split(" of it")[0])
     assert share == pytest.approx(r.late_tightness / c, abs=1e-3) and share >= 0.9
     assert r.late_tightness < 0.5  # the uncapped ">= 0.5" requirement fails here
+
+
+def test_theorem3_max_L_reaches_its_argued_ratio():
+    """theorem3-tau-max-L: with the loss gap on the samples of largest L_i, tau = 1 and the
+    default step 1/max_i L_i, the stationary gap over the floor Delta_data is
+    L_bar M / (2 L_bar M - E L_i^2) (docs/theory/theorems.rst, Theorem 3, Terms)."""
+    mast, tau, x0 = FINITE_SUMS["max_L"]()
+    L_i = np.asarray(mast.problem.L_i, dtype=float)
+    L_bar, M, EL2 = L_i.mean(), L_i.max(), np.mean(L_i**2)
+    assert M / L_bar > 4  # max and mean differ by more than 4x
+    r = run_check("theorem3-tau-max-L", quick=True)
+    assert r.late_tightness == pytest.approx(L_bar * M / (2 * L_bar * M - EL2), rel=1e-4)
+
+
+def test_nonconvex_transient_reaches_its_argued_ratio():
+    """theorem2-transient: on the linear part of the Huber function the running minimum of
+    ||grad f||^2 stays 1 up to T, against a^T delta_0/(gamma T) with delta_0 = gamma T +
+    width/2: the ratio at T is 1/(a^T (1 + width/(2 gamma T)))."""
+    from mastref.catalogue.theorem2 import TRANSIENT, huber
+
+    T = TRANSIENT["n_steps"][0]
+    mast = huber()
+    gamma = TRANSIENT["fraction"] * mr.theorem2(mast, x0=np.ones(1), n_steps=T).gamma
+    L = 1.0 / 0.01  # L = L_max = 1/width (identity sketch)
+    a = 1.0 + L * L * gamma**2
+    predicted = 1.0 / (a**T * (1.0 + 0.01 / (2.0 * gamma * T)))
+    for name in ("theorem2-transient", "theorem3-nonconvex-transient"):
+        r = run_check(name, quick=True)
+        assert r.verdict == "holds" and r.late_tightness == pytest.approx(predicted, rel=1e-6)
+    assert predicted > 0.85
