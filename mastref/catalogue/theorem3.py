@@ -4,8 +4,10 @@ Checks and controls
     strongly convex form attained with equality (isotropic RandK, ``v = x*``); the
     neighbourhood within ``1 - O(eps)`` under ``S = (1 +- eps) I``
     (``mastref.verify.instances.near_scalar``: there ``rho -> 1`` at the default step and the
-    stationary gap ``(mu/2) E||x - x_D*||^2`` meets ``L C gamma^2 / (2 rho)``); tau-nice
-    logistic applications; five negative controls.
+    stationary gap ``(mu/2) E||x - x_D*||^2`` meets ``L C gamma^2 / (2 rho)``); exact finite-sum
+    checks of each term of the tau-nice A and C (``FINITE_SUMS``, ``Check.branch``), in both
+    forms; the nonconvex transient on a Huber function; tau-nice logistic applications; the
+    negative controls.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Checks and controls
     attained with equality by one client; the neighbourhood within ``1 - O(eps)`` on one
     client with ``S = (1 +- eps) I`` (``near_scalar_client``), and half of it with two clients
     and independent laws (the bound does not credit averaging over independent sketches); the
-    nonconvex bound on the same client at its stationary distance;
+    nonconvex bound on the same client at its stationary distance (whole and neighbourhood) and
+    its transient on one Huber client (``huber_client``); the neighbourhood at small steps up
+    to its proved ceiling (Lemma C1, ``base.DROPPED_TERM``);
     three-client applications; six negative controls.
 """
 
