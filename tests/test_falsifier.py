@@ -12,6 +12,7 @@ import mastref as mr
 from mastref.catalogue import registry
 from mastref.cli import main
 from mastref.verify.instances import (
+    SNAP,
     Instance,
     QuadraticFamily,
     default_family,
@@ -127,12 +128,18 @@ def test_a_tightness_counts_only_after_two_decades_or_at_the_floor():
     assert 0 < _ratio(mr.theorem1, inst, 50, "late")[0] < 1
 
 
-def test_the_step_is_searched_log_uniformly():
+def test_the_step_is_searched_log_uniformly_with_a_slab_at_the_limit():
+    # log10(gamma / gamma_max) in [-3, 0], extended by SNAP / (1 - SNAP) of its length above
+    # 0, where every value is the limit itself
     family = default_family()
-    assert family.bounds[-1] == (-3.0, 0.0)
+    lo, hi = family.bounds[-1]
+    assert lo == -3.0 and (hi - 0.0) / (hi - lo) == pytest.approx(SNAP)
     theta = family.landmarks()[0].copy()
     theta[-1] = -2.0
     assert family.build(theta).step_fraction == pytest.approx(0.01)
+    for x in (0.0, 0.5 * hi, hi):
+        theta[-1] = x
+        assert family.build(theta).step_fraction == 1.0
 
 
 def test_every_catalogue_search_uses_a_scaled_family_with_the_attaining_sketches():
