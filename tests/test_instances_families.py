@@ -210,3 +210,21 @@ def test_theorem3_search_family_reaches_finite_sums_with_tau_below_n_in_both_for
         for inst in map(union.build, union.landmarks())
     }
     assert (True, None) in kinds and (True, 1) in kinds and (False, 1) in kinds
+
+
+def test_gd_value_gaps_keep_their_relative_accuracy_far_below_the_infimum():
+    # GD on a quadratic f_D contracts the mode lambda by (1 - gamma lambda)^2 a step; started
+    # 1e-6 from x_D* along the flat eigenvector, the gap 1/2 lambda (1 - gamma lambda)^(2t) 1e-12
+    # is followed to 1e-12 relative accuracy down to 1e-40, where f_D(x) - f_D^inf from the
+    # iterates is pure round-off (|f_D^inf| ~ 1).
+    from mastref.verify.measure import exact_curve
+
+    A = np.diag([1.0, 0.5])
+    mast = mr.MAST(mr.Quadratic(A, A @ np.array([1.0, 2.0])), mr.Identity(2), shift=np.zeros(2))
+    x0 = mast.argmin() + np.array([0.0, 1e-6])
+    g = mr.baseline_gd(mast, x0=x0)
+    steps, gap = exact_curve(g, mast, x0, 60)
+    e0 = (x0 - mast.argmin())[1]  # 1e-6 up to the rounding of 2 + 1e-6
+    expected = 0.5 * 0.5 * (1 - g.gamma * 0.5) ** (2 * steps) * e0**2
+    assert gap[-1] < 1e-40
+    assert np.allclose(gap, expected, rtol=1e-12, atol=0)
