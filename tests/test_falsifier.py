@@ -65,6 +65,35 @@ def test_the_default_family_holds_an_attaining_instance_that_kills_the_halved_ne
     assert w.verdict == "violated" and w.ratio > 1.9
 
 
+def test_the_default_family_finds_the_halved_neighbourhood_violated_without_seeding():
+    # The attaining slabs (kappa = 1, smallest eps, gamma_max) have positive measure, so a
+    # small unseeded search lands near near_scalar, where the ratio is about 2 (r_true ~ 0.98
+    # of the full neighbourhood). Horizon capped at 200 steps to keep the test fast.
+    for rng in (0, 1):
+        w = mr.worst_case(
+            half_neighbourhood,
+            default_family(max_steps=200),
+            n_steps=100,
+            budget=32,
+            popsize=1,
+            rng=rng,
+            progress=False,
+        )
+        assert w.verdict == "violated" and w.ratio > 1.5, (rng, w)
+
+
+def test_delta0_of_a_quadratic_keeps_its_relative_accuracy_near_the_optimum():
+    # f = 1/2 (x - x*)^T A (x - x*) with f^inf = -1/2 x*^T A x* ~ -2 (b = A x*): started 1e-6
+    # from x* along e_2, delta_0 = 1/2 a_2 e^2 to 1e-12 relative, where f(x0) - f^inf from the
+    # values would lose eps |f^inf| / delta_0 ~ 1e-3.
+    A = np.diag([1.0, 0.5])
+    mast = mr.MAST(mr.Quadratic(A, A @ np.array([1.0, 2.0])), mr.Identity(2), shift=np.zeros(2))
+    x0 = mast.argmin() + np.array([0.0, 1e-6])
+    e = (x0 - mast.argmin())[1]
+    g = mr.theorem3(mast, x0=x0, strongly_convex=True)
+    assert g.values["delta_0"] == pytest.approx(0.25 * e**2, rel=1e-12)
+
+
 def test_cli_worst_with_a_user_claim_finds_the_halved_neighbourhood_violated(capsys):
     status = main(
         ["worst", "theorem1", "--claim", f"{__name__}:half_neighbourhood", "--quick", "--seeded"]
