@@ -12,6 +12,7 @@ import mastref as mr
 from mastref.catalogue import registry
 from mastref.cli import main
 from mastref.verify.instances import (
+    SNAP,
     Instance,
     QuadraticFamily,
     default_family,
@@ -62,6 +63,35 @@ def test_the_default_family_holds_an_attaining_instance_that_kills_the_halved_ne
         half_neighbourhood, family, n_steps=100, budget=8, popsize=1, seeds=family.landmarks()
     )
     assert w.verdict == "violated" and w.ratio > 1.9
+
+
+def test_the_default_family_finds_the_halved_neighbourhood_violated_without_seeding():
+    # The attaining slabs (kappa = 1, smallest eps, gamma_max) have positive measure, so a
+    # small unseeded search lands near near_scalar, where the ratio is about 2 (r_true ~ 0.98
+    # of the full neighbourhood). Horizon capped at 200 steps to keep the test fast.
+    for rng in (0, 1):
+        w = mr.worst_case(
+            half_neighbourhood,
+            default_family(max_steps=200),
+            n_steps=100,
+            budget=32,
+            popsize=1,
+            rng=rng,
+            progress=False,
+        )
+        assert w.verdict == "violated" and w.ratio > 1.5, (rng, w)
+
+
+def test_delta0_of_a_quadratic_keeps_its_relative_accuracy_near_the_optimum():
+    # f = 1/2 (x - x*)^T A (x - x*) with f^inf = -1/2 x*^T A x* ~ -2 (b = A x*): started 1e-6
+    # from x* along e_2, delta_0 = 1/2 a_2 e^2 to 1e-12 relative, where f(x0) - f^inf from the
+    # values would lose eps |f^inf| / delta_0 ~ 1e-3.
+    A = np.diag([1.0, 0.5])
+    mast = mr.MAST(mr.Quadratic(A, A @ np.array([1.0, 2.0])), mr.Identity(2), shift=np.zeros(2))
+    x0 = mast.argmin() + np.array([0.0, 1e-6])
+    e = (x0 - mast.argmin())[1]
+    g = mr.theorem3(mast, x0=x0, strongly_convex=True)
+    assert g.values["delta_0"] == pytest.approx(0.25 * e**2, rel=1e-12)
 
 
 def test_cli_worst_with_a_user_claim_finds_the_halved_neighbourhood_violated(capsys):
@@ -127,12 +157,18 @@ def test_a_tightness_counts_only_after_two_decades_or_at_the_floor():
     assert 0 < _ratio(mr.theorem1, inst, 50, "late")[0] < 1
 
 
-def test_the_step_is_searched_log_uniformly():
+def test_the_step_is_searched_log_uniformly_with_a_slab_at_the_limit():
+    # log10(gamma / gamma_max) in [-3, 0], extended by SNAP / (1 - SNAP) of its length above
+    # 0, where every value is the limit itself
     family = default_family()
-    assert family.bounds[-1] == (-3.0, 0.0)
+    lo, hi = family.bounds[-1]
+    assert lo == -3.0 and (hi - 0.0) / (hi - lo) == pytest.approx(SNAP)
     theta = family.landmarks()[0].copy()
     theta[-1] = -2.0
     assert family.build(theta).step_fraction == pytest.approx(0.01)
+    for x in (0.0, 0.5 * hi, hi):
+        theta[-1] = x
+        assert family.build(theta).step_fraction == 1.0
 
 
 def test_every_catalogue_search_uses_a_scaled_family_with_the_attaining_sketches():

@@ -265,6 +265,11 @@ def _controls() -> tuple:
 CONTROL_THETA: dict = stored("theorem2")
 
 
+#: Horizon of the default search: a ``1/T`` bound needs ``gamma T >> 1`` at the default step
+#: ``1/sqrt(L L_max T)`` before its transient is within 5 % of the floor (the counting rule).
+SEARCH_STEPS = 2000
+
+
 def entry():
     """Theorem 2 in the registry."""
 
@@ -276,5 +281,5 @@ def entry():
         terms=tuple(("Theorem 2", p, "") for p in ("transient", "neighbourhood")),
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (theorem2, default_family(), 100, "late"),
+        search=lambda: (theorem2, default_family(max_steps=SEARCH_STEPS), SEARCH_STEPS, "late"),
     )

@@ -32,6 +32,7 @@ from ..verify.checker import check
 from ..verify.instances import (
     Instance,
     QuadraticFamily,
+    UnionFamily,
     default_family,
     isotropic,
     near_scalar,
@@ -592,6 +593,19 @@ def _controls() -> tuple:
 CONTROL_THETA: dict = stored("theorem5")
 
 
+def search_family() -> UnionFamily:
+    """The default search family of Theorem 5: two heterogeneous clients (own spectra,
+    optima and laws), and one client as a ``DistributedProblem`` -- ``M`` identical clients
+    that share one sketch draw, where the single-client neighbourhood is attained
+    (``near_scalar_client``); independent draws average the noise (about ``1/M`` of it)."""
+    return UnionFamily(
+        [
+            default_family(clients=2, per_client_sketches=True),
+            default_family(clients=1, distributed=True),
+        ]
+    )
+
+
 def entry():
     """Theorem 5 in the registry."""
 
@@ -607,10 +621,5 @@ def entry():
         ),
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (
-            theorem5_sc,
-            default_family(clients=2, per_client_sketches=True),
-            100,
-            "late",
-        ),
+        search=lambda: (theorem5_sc, search_family(), 100, "late"),
     )

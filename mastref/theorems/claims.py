@@ -406,7 +406,16 @@ def dist2(obj, x0: np.ndarray, notes: list) -> float:
 def delta0(obj, x0: np.ndarray, notes: list) -> float:
     """``f_D(x_0) - f_D^inf``: ``f_D(x_0)`` exact, or its P5 upper bound
     ``f(x_0) + L_f(L_D-1)/2 ||x_0-v||^2``, minus the lower bound ``gap_bound.inf_lower`` of
-    ``f_D^inf`` (exact where ``Delta`` is)."""
+    ``f_D^inf`` (exact where ``Delta`` is). A quadratic ``f_D`` (or ``F``): ``1/2 e^T H e``,
+    ``e = x_0 - x*``, ``H`` its Hessian, accurate relative to ``delta_0`` however small (the
+    difference of values loses ``eps |f_D^inf|``)."""
+    if getattr(obj, "has_quadratic_form", False):
+        try:
+            H = obj.A_F if hasattr(obj, "A_F") else obj.A_D
+            e = np.asarray(x0, dtype=float) - obj.argmin()
+            return max(0.5 * float(e @ H @ e), 0.0)
+        except MissingCapability:
+            pass
     try:
         inf_lower = obj.gap_bound.inf_lower
     except MissingCapability:  # f_D^inf >= f^inf (P6)

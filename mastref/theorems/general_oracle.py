@@ -54,7 +54,8 @@ def tau_nice_abc(mast, batch_size: int, Delta: float | None = None) -> dict[str,
     """ABC constants of the tau-nice sketched oracle (THEORY.md §5, Theorem 3).
 
     ``c_tau = (n - tau)/(tau (n - 1))``, ``A_tau = c_tau max_i L_i``,
-    ``B_tau = n (tau - 1)/(tau (n - 1))``, ``Delta_data = f^inf - (1/n) sum_i f_i^inf``,
+    ``B_tau = n (tau - 1)/(tau (n - 1))``, ``Delta_data = f^inf - (1/n) sum_i f_i^inf`` (an
+    upper bound: plus 8 ulp of the infima, so that round-off never makes ``C`` negative),
     ``A = L_S_max (A_tau + B_tau L_f)``, ``B = 0``, ``C = 2 A Delta + 2 L_S_max A_tau Delta_data``.
 
     Examples
@@ -76,7 +77,11 @@ def tau_nice_abc(mast, batch_size: int, Delta: float | None = None) -> dict[str,
     c_tau = 0.0 if n == 1 else (n - tau) / (tau * (n - 1))
     B_tau = 1.0 if n == 1 else n * (tau - 1) / (tau * (n - 1))
     A_tau = c_tau * float(np.max(p.L_i))
-    delta_data = p.inf - float(np.mean(p.inf_i))
+    # an upper bound: the difference plus 8 ulp of its terms (never below 0, its true range),
+    # so that round-off cannot make C negative (identical samples: Delta_data = 0 exactly)
+    inf_i = np.asarray(p.inf_i, dtype=float)
+    scale = max(1.0, abs(p.inf), float(np.max(np.abs(inf_i))))
+    delta_data = max(p.inf - float(np.mean(inf_i)) + 8.0 * np.finfo(float).eps * scale, 0.0)
     notes: list[str] = []
     Delta = gap(mast, notes, Delta)
     L_S_max = mast.sketch.L_S_max

@@ -23,7 +23,7 @@ import numpy as np
 from .._validation import as_generator, check_int, check_real
 from ..distributed import DistributedProblem
 from ..mast import MAST
-from ..problems import LogisticRegression, Quadratic
+from ..problems import LeastSquares, LogisticRegression, Quadratic
 from ..sketches import Bernoulli, FiniteSketch, Partition, PermutationSketch, RandK
 
 LAWS = (
@@ -106,6 +106,32 @@ class Instance:
         )
 
 
+def sketch_of(spec, params: np.ndarray, d: int):
+    """The sketch of family ``spec`` (one of ``LAWS``, or a fixed sketch, returned as is) at
+    parameters ``params`` in ``[0, 1]^d``."""
+    if not isinstance(spec, str):
+        return spec
+    if spec == "randk":
+        return RandK(d, 1 + min(int(params[0] * d), d - 1))
+    if spec == "bernoulli":
+        return Bernoulli(p=0.1 + 0.9 * params)
+    if spec == "bernoulli-half":  # 2^d equally likely masks: a uniform finite law
+        return Bernoulli(d, 0.5)
+    if spec == "bernoulli-uniform":
+        return Bernoulli(d, 0.1 + 0.9 * params[0])
+    if spec == "near-identity":  # atoms 1 + eps sigma, sigma in {-1, 1}^d, uniform
+        eps = 0.02 + 0.58 * params[0]
+        signs = np.array(list(itertools.product((-1.0, 1.0), repeat=d)))
+        return FiniteSketch(1.0 + eps * signs)
+    if spec == "near-scalar":  # (1 - eps) I or (1 + eps) I, probability 1/2 each
+        eps = 0.005 + 0.295 * params[0]
+        return FiniteSketch(np.array([(1.0 - eps) * np.ones(d), (1.0 + eps) * np.ones(d)]))
+    if spec == "partition":
+        n_blocks = 1 + min(int(params[0] * d), d - 1)
+        return Partition(blocks=[np.arange(j, d, n_blocks) for j in range(n_blocks)])
+    raise ValueError(f"unknown law family {spec!r}; choose from {LAWS}")
+
+
 class QuadraticFamily:
     """Quadratic instances of dimension ``d`` with a sketch from ``sketches`` (see the module
     docstring).
@@ -148,7 +174,21 @@ class QuadraticFamily:
     svrdsg : bool
         Also search L-SVRDSG's ``p`` (in ``[1/N, 1]``) and ``b`` (in ``[1, N]``).
     per_client_sketches : bool
-        With clients: each client draws its own sketch (else one sketch, shared).
+        With clients: each client draws its own sketch (else one law for every client, drawn
+        independently by each).
+    snap : float
+        Share in ``[0, 1)`` of a coordinate's range that maps onto its argued-attaining end, so
+        that the attaining instances have positive measure in the box: a slab of each spectrum
+        coordinate gives the eigenvalue ``L_f`` (``kappa = 1`` when all do), a slab of each
+        law parameter the family's smallest one (``eps = 0.005`` for ``near-scalar``, ``k = 1``
+        for ``randk``), a slab of the step coordinate the upper end of ``step_fraction``, and
+        (``shift="free"``) a slab of an extra coordinate ``v_optimal`` puts ``v`` at the
+        optimum (``Delta = 0``). ``0``: no slabs (every coordinate continuous).
+    distributed : bool or None
+        A one-client ``DistributedProblem`` instead of a ``MAST`` (``None``: only with
+        ``clients > 1``); one client is ``M`` identical clients sharing one sketch draw.
+    claim_kwargs : dict or None
+        Keyword arguments passed to the claim on every instance (e.g. ``strongly_convex``).
 
     Examples
     --------
@@ -178,6 +218,9 @@ class QuadraticFamily:
         joint: bool = False,
         svrdsg: bool = False,
         per_client_sketches: bool = False,
+        snap: float = 0.0,
+        distributed: bool | None = None,
+        claim_kwargs: dict | None = None,
     ):
         self.d = check_int("d", d, 1)
         self.sketches = tuple([sketches] if isinstance(sketches, str) else sketches)
@@ -227,28 +270,40 @@ class QuadraticFamily:
         self.clients = check_int("clients", clients, 1)
         self.joint, self.svrdsg = bool(joint), bool(svrdsg)
         self.per_client_sketches = bool(per_client_sketches) and self.clients > 1
+        self.snap = check_real("snap", snap, nonnegative=True)
+        if self.snap >= 1:
+            raise ValueError(f"argument 'snap' = {snap} must be in [0, 1) (a share of a range)")
+        self.distributed = self.clients > 1 if distributed is None else bool(distributed)
+        if self.clients > 1 and not self.distributed:
+            raise ValueError(
+                f"argument 'distributed' = {distributed!r}: {self.clients} clients are a "
+                "DistributedProblem"
+            )
+        self.claim_kwargs = dict(claim_kwargs or {})
         d, M = self.d, self.clients
+        grow = self.snap / (1.0 - self.snap)  # the snapping slab's length per unit of range
         n_laws = M if self.per_client_sketches else 1
         blocks = []
         for i in range(n_laws):
             blocks.append((f"law{i}", [(0.0, len(self.sketches) - 1e-9)]))
-            blocks.append((f"law_params{i}", [(0.0, 1.0)] * d))
+            blocks.append((f"law_params{i}", [(-grow, 1.0)] * d))
         for i in range(M):
-            blocks.append((f"spectrum{i}", [(-math.log(self.kappa), 0.0)] * (d - 1)))
+            log_kappa = math.log(self.kappa)
+            blocks.append((f"spectrum{i}", [(-log_kappa, grow * log_kappa)] * (d - 1)))
             if basis == "free":
                 blocks.append((f"basis{i}", [(-math.pi, math.pi)] * (d * (d - 1) // 2)))
             blocks.append((f"x_star{i}", [(-self.box, self.box)] * d))
         if shift == "free":
             blocks.append(("v", [(-self.box, self.box)] * d))
+            if self.snap > 0:  # a slab of this coordinate puts v at the optimum (Delta = 0)
+                blocks.append(("v_optimal", [(0.0, 1.0)]))
         if start == "free":
             blocks.append(("x0", [(-self.box, self.box)] * d))
         elif start == "offset":
             blocks.append(("x0", [(-4.0, math.log10(self.box))] + [(-1.0, 1.0)] * d))
         if self.step_fraction[0] < self.step_fraction[1]:
-            step_box = self.step_fraction
-            if step_scale == "log":
-                step_box = (math.log10(lo), math.log10(hi))
-            blocks.append(("step_fraction", [step_box]))
+            a, b = (math.log10(lo), math.log10(hi)) if step_scale == "log" else (lo, hi)
+            blocks.append(("step_fraction", [(a, b + grow * (b - a))]))
         if svrdsg:
             blocks.append(("svrdsg", [(0.0, 1.0), (0.0, 1.0)]))
         self._blocks = blocks
@@ -277,37 +332,15 @@ class QuadraticFamily:
         return out
 
     def _law(self, which: int, params: np.ndarray):
-        spec = self.sketches[which]
-        d = self.d
-        if not isinstance(spec, str):
-            return spec
-        if spec == "randk":
-            return RandK(d, 1 + min(int(params[0] * d), d - 1))
-        if spec == "bernoulli":
-            return Bernoulli(p=0.1 + 0.9 * params)
-        if spec == "bernoulli-half":  # 2^d equally likely masks: a uniform finite law
-            return Bernoulli(d, 0.5)
-        if spec == "bernoulli-uniform":
-            return Bernoulli(d, 0.1 + 0.9 * params[0])
-        if spec == "near-identity":  # atoms 1 + eps sigma, sigma in {-1, 1}^d, uniform
-            eps = 0.02 + 0.58 * params[0]
-            signs = np.array(list(itertools.product((-1.0, 1.0), repeat=d)))
-            return FiniteSketch(1.0 + eps * signs)
-        if spec == "near-scalar":  # (1 - eps) I or (1 + eps) I, probability 1/2 each
-            eps = 0.005 + 0.295 * params[0]
-            return FiniteSketch(np.array([(1.0 - eps) * np.ones(d), (1.0 + eps) * np.ones(d)]))
-        if spec == "partition":
-            n_blocks = 1 + min(int(params[0] * d), d - 1)
-            return Partition(blocks=[np.arange(j, d, n_blocks) for j in range(n_blocks)])
-        raise ValueError(f"unknown law family {spec!r}; choose from {LAWS}")
+        return sketch_of(self.sketches[which], params, self.d)
 
     def build(self, theta) -> Instance:
         """The instance at ``theta``."""
         p = self._split(theta)
         d, M = self.d, self.clients
         As, bs, x_stars = [], [], []
-        for i in range(M):
-            eig = np.exp(np.concatenate([[0.0], p[f"spectrum{i}"]]))
+        for i in range(M):  # a spectrum coordinate in the slab above 0 is an eigenvalue L_f
+            eig = np.exp(np.concatenate([[0.0], np.minimum(p[f"spectrum{i}"], 0.0)]))
             Q = givens(d, p[f"basis{i}"]) if self.basis == "free" else np.eye(d)
             A = (Q * eig) @ Q.T
             A = 0.5 * (A + A.T)
@@ -318,23 +351,26 @@ class QuadraticFamily:
         if self.joint and M > 1:
             law = PermutationSketch(d, M)
         else:
-            laws = [
-                self._law(int(p[f"law{i}"][0]), p[f"law_params{i}"])
+            laws = [  # a law parameter in the slab below 0 is the family's smallest (eps, k)
+                self._law(int(p[f"law{i}"][0]), np.maximum(p[f"law_params{i}"], 0.0))
                 for i in range(M if self.per_client_sketches else 1)
             ]
             law = laws[0] if M == 1 else (laws if self.per_client_sketches else [laws[0]] * M)
-        if self.shift == "free":
-            v = p["v"]
-        elif self.shift == "zero":
-            v = np.zeros(d)
-        else:
+        optimal = self.shift == "optimal" or (
+            "v_optimal" in p and p["v_optimal"][0] >= 1.0 - self.snap
+        )
+        if optimal:
             v = np.mean(x_stars, axis=0) if M == 1 else self._optimum(As, bs)
+        elif self.shift == "free":
+            v = p["v"]
+        else:
+            v = np.zeros(d)
         x0 = p["x0"] if self.start == "free" else np.zeros(d)
-        kwargs = {}
+        kwargs = dict(self.claim_kwargs)
         if self.svrdsg:
             N = law.support_size
             a, c = p["svrdsg"]
-            kwargs = {"p": 1.0 / N + a * (1 - 1.0 / N), "b": 1 + min(int(c * N), N - 1)}
+            kwargs.update(p=1.0 / N + a * (1 - 1.0 / N), b=1 + min(int(c * N), N - 1))
         inst = Instance(
             A=tuple(As),
             b=tuple(bs),
@@ -343,7 +379,7 @@ class QuadraticFamily:
             x0=np.asarray(x0, float),
             step_fraction=self._step(p),
             claim_kwargs=kwargs,
-            distributed=M > 1,
+            distributed=self.distributed,
             max_steps=self.max_steps,
         )
         if self.start == "offset":  # x_0 = x_D* + 10^r u/||u||: starts at any distance
@@ -356,8 +392,9 @@ class QuadraticFamily:
     def _step(self, p: dict) -> float:
         if "step_fraction" not in p:
             return self.step_fraction[0]
+        hi = self.step_fraction[1]  # the slab above the limit is the limit
         x = float(p["step_fraction"][0])
-        return 10.0**x if self.step_scale == "log" else x
+        return min(10.0**x, hi) if self.step_scale == "log" else min(x, hi)
 
     def landmarks(self) -> list[np.ndarray]:
         """Parameter vectors of the argued worst cases the family holds, one per sketch family,
@@ -386,6 +423,8 @@ class QuadraticFamily:
                     theta += [self.box / 2] * n
                 elif name == "v":
                     theta += [0.0 if noisy else self.box / 2] * n
+                elif name == "v_optimal":
+                    theta += [0.0 if noisy else 1.0]
                 elif name == "x0" and self.start == "free":
                     theta += [-self.box] * n
                 elif name == "x0":  # offset: the largest distance
@@ -404,6 +443,9 @@ class QuadraticFamily:
 
 #: Sketch families that attain the neighbourhood terms (argued worst cases, see ``near_scalar``).
 ATTAINING = ("near-scalar", "near-identity")
+#: Share of each snapping coordinate's range that maps onto its attaining end in the default
+#: families (``QuadraticFamily(snap=...)``).
+SNAP = 0.4
 
 
 def default_family(
@@ -413,6 +455,7 @@ def default_family(
     step_fraction=(1e-3, 1.0),
     max_steps: int = 2000,
     kappa: float = 10.0,
+    snap: float | None = None,
     **kw,
 ) -> QuadraticFamily:
     """The default search family of the catalogue's theorems: ``sketches`` plus ``ATTAINING``,
@@ -420,7 +463,11 @@ def default_family(
     down to ``1e-3 gamma_max``), the horizon scaled like ``1 / (gamma mu)`` up to
     ``max_steps`` (a cost guard; see ``QuadraticFamily``), and ``x_0`` at a searched distance
     ``[1e-4, box]`` from the optimum (``start="offset"``), so that both a start on the floor
-    and a start two decades above it are reachable.
+    and a start two decades above it are reachable. The argued attaining instances have
+    positive measure (``snap = SNAP`` of each snapping coordinate's range, see
+    ``QuadraticFamily``): ``kappa = 1``, the smallest ``eps``, ``gamma = gamma_max`` and
+    ``v = x*`` are each a slab of their coordinate, so that a search without seeding lands on
+    ``near_scalar`` and on the isotropic RandK instance.
 
     A ratio below 1 counts as a tightness only where the bound has fallen two decades from
     ``t = 0`` or is within 5 % of its floor.
@@ -441,8 +488,315 @@ def default_family(
         step_scale="log",
         max_steps=max_steps,
         kappa=kappa,
+        snap=SNAP if snap is None else snap,
         **kw,
     )
+
+
+class UnionFamily:
+    """The union of instance families: the first parameter picks a member, the others are
+    the unit cube mapped onto that member's box (its first ``members[k].dim`` of them).
+
+    The members keep their own parametrisation (``build``, ``landmarks``); a search over the
+    union spends about ``1/K`` of its population in each of the ``K`` members.
+
+    Parameters
+    ----------
+    members : sequence of families
+        Each with ``bounds``, ``build`` and ``landmarks`` (``QuadraticFamily``,
+        ``FiniteSumQuadraticFamily``, or a union).
+
+    Examples
+    --------
+    >>> from mastref.verify.instances import UnionFamily, default_family
+    >>> fam = UnionFamily([default_family(clients=1, distributed=True),
+    ...                    default_family(clients=2, per_client_sketches=True)])
+    >>> fam.dim == 1 + max(m.dim for m in fam.members)
+    True
+    >>> [len(fam.build(th).A) for th in fam.landmarks()[::5]]  # one client, then two
+    [1, 2]
+    """
+
+    def __init__(self, members):
+        self.members = tuple(members)
+        if not self.members:
+            raise ValueError("argument 'members' must hold at least one family")
+        for k, m in enumerate(self.members):
+            if not hasattr(m, "build") or not hasattr(m, "bounds"):
+                raise TypeError(f"argument 'members'[{k}] = {m!r} is not an instance family")
+        self.bounds = [(0.0, len(self.members) - 1e-9)] + [(0.0, 1.0)] * max(
+            len(m.bounds) for m in self.members
+        )
+
+    @property
+    def dim(self) -> int:
+        """Number of parameters."""
+        return len(self.bounds)
+
+    @property
+    def sketches(self) -> tuple:
+        """The members' sketch families (in order, without repeats)."""
+        return tuple(dict.fromkeys(s for m in self.members for s in m.sketches))
+
+    @property
+    def step_scale(self) -> str:
+        """The members' step scale (``"mixed"`` if they differ)."""
+        scales = {m.step_scale for m in self.members}
+        return scales.pop() if len(scales) == 1 else "mixed"
+
+    @property
+    def max_steps(self) -> int | None:
+        """The largest horizon cap of the members (``None`` if one has none)."""
+        caps = [m.max_steps for m in self.members]
+        return None if None in caps else max(caps)
+
+    def __repr__(self) -> str:
+        return f"UnionFamily({', '.join(map(repr, self.members))})"
+
+    def _member(self, theta):
+        theta = np.clip(np.asarray(theta, float), *np.array(self.bounds).T)
+        k = int(theta[0])
+        lo, hi = np.array(self.members[k].bounds).T
+        return self.members[k], lo + (hi - lo) * theta[1 : 1 + lo.size]
+
+    def build(self, theta):
+        """The instance at ``theta``: member ``int(theta[0])`` at the mapped parameters."""
+        member, inner = self._member(theta)
+        return member.build(inner)
+
+    def landmarks(self) -> list[np.ndarray]:
+        """Every member's landmarks, mapped into the union's box."""
+        out = []
+        for k, m in enumerate(self.members):
+            lo, hi = np.array(m.bounds).T
+            span = np.where(hi > lo, hi - lo, 1.0)
+            for theta in m.landmarks():
+                unit = np.zeros(self.dim - 1)
+                unit[: lo.size] = (np.asarray(theta, float) - lo) / span
+                out.append(np.concatenate([[k + 0.5], unit]))
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class FiniteSumInstance(Instance):
+    """A finite sum ``f = (1/n) sum_i f_i``, ``f_i(x) = 1/2 (a_i^T x - y_i)^2 + (lam/2)
+    ||x||^2`` (``LeastSquares(X, y, lam)``), with its quadratic form in ``A``, ``b`` (``A =
+    X^T X / n + lam I``, ``b = X^T y / n``); the claim gets the batch size in
+    ``claim_kwargs``."""
+
+    X: np.ndarray = None
+    y: np.ndarray = None
+    lam: float = 0.0
+
+    def objective(self):
+        """The ``MAST`` of ``LeastSquares(X, y, lam)``."""
+        return MAST(LeastSquares(self.X, self.y, self.lam), self.sketch, shift=self.v)
+
+    def describe(self) -> dict:
+        """``Instance.describe()`` plus the samples ``X``, ``y`` and ``lam``."""
+        return {
+            **super().describe(),
+            "X": self.X.tolist(),
+            "y": self.y.tolist(),
+            "lam": self.lam,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"FiniteSumInstance(n={self.y.size}, d={self.d}, {self.sketch!r}, lam = "
+            f"{self.lam:.3g}, {self.claim_kwargs}, step {self.step_fraction:.3g} of the limit)"
+        )
+
+
+class FiniteSumQuadraticFamily:
+    """Finite sums of ``n`` quadratics ``f_i(x) = 1/2 (a_i^T x - y_i)^2 + (lam/2)||x||^2`` in
+    ``R^d`` with a sketch and the tau-nice oracle (Algorithm 1-II), for Theorem 3.
+
+    Searched: the sketch (``LAWS``; in ``d = 1`` ``randk`` is the identity), the rows ``a_i``
+    in ``[-2, 2]^d``, the targets ``y_i`` in ``[-box, box]``, ``log10 lam`` in ``[-3, 0]``,
+    the batch size ``tau`` in ``taus`` (default ``1 .. n-1``: a subsampled oracle), the claim's
+    form in ``forms`` (dicts of claim arguments, e.g. ``strongly_convex``), the shift ``v``,
+    ``x_0`` at a log-distance ``[1e-4, box]`` from the optimum, and the step (log-uniform over
+    ``step_fraction`` of the claim's limit, horizon scaled as in ``QuadraticFamily``). The
+    claim is called with ``batch_size=tau`` and the form's arguments; every expectation is
+    exact (``expected_dsgd(..., oracle="minibatch")`` enumerates the (sketch atom, batch)
+    pairs).
+
+    ``snap`` (share of a range, as in ``QuadraticFamily``): slabs give the smallest law
+    parameter, ``lam = 0``, the step limit, ``v = x*``, identical rows ``a_i = a_1`` (a slab
+    of the ``homogeneity`` coordinate) and identical samples (half of that slab): the
+    argued attaining finite sums of Theorem 3 (``catalogue.theorem3.FINITE_SUMS``).
+
+    Examples
+    --------
+    >>> from mastref.verify.instances import FiniteSumQuadraticFamily
+    >>> fam = FiniteSumQuadraticFamily(n=4, snap=0.4)
+    >>> inst = fam.build(fam.landmarks()[0])
+    >>> inst.X.ravel().tolist(), inst.lam, inst.claim_kwargs
+    ([1.0, 1.0, 1.0, 1.0], 0.0, {'strongly_convex': True, 'batch_size': 1})
+    """
+
+    def __init__(
+        self,
+        d: int = 1,
+        n: int = 4,
+        sketches=("randk", "bernoulli", "near-scalar"),
+        *,
+        taus=None,
+        forms=({"strongly_convex": True}, {"strongly_convex": False}),
+        box: float = 3.0,
+        step_fraction=(1e-3, 1.0),
+        max_steps: int | None = 2000,
+        snap: float = 0.0,
+    ):
+        self.d = check_int("d", d, 1)
+        self.n = check_int("n", n, 2)
+        self.sketches = tuple([sketches] if isinstance(sketches, str) else sketches)
+        for law in self.sketches:
+            if isinstance(law, str) and law not in LAWS:
+                raise ValueError(
+                    f"argument 'sketches': unknown sketch family {law!r}; choose from {LAWS}"
+                )
+        self.taus = tuple(range(1, self.n)) if taus is None else tuple(taus)
+        for tau in self.taus:
+            check_int("taus", tau, 1, self.n)
+        self.forms = tuple(dict(f) for f in forms)
+        if not self.sketches or not self.taus or not self.forms:
+            raise ValueError("arguments 'sketches', 'taus' and 'forms' must each be non-empty")
+        self.box = check_real("box", box, positive=True)
+        lo, hi = (check_real("step_fraction", x, positive=True) for x in step_fraction)
+        if lo > hi:
+            raise ValueError(f"argument 'step_fraction' = {step_fraction} must have low <= high")
+        self.step_fraction = (lo, hi)
+        self.step_scale = "log"
+        self.max_steps = None if max_steps is None else check_int("max_steps", max_steps, 2)
+        self.snap = check_real("snap", snap, nonnegative=True)
+        if self.snap >= 1:
+            raise ValueError(f"argument 'snap' = {snap} must be in [0, 1) (a share of a range)")
+        grow = self.snap / (1.0 - self.snap)
+        d, n = self.d, self.n
+        a, b = math.log10(lo), math.log10(hi)
+        blocks = [
+            ("law", [(0.0, len(self.sketches) - 1e-9)]),
+            ("law_params", [(-grow, 1.0)] * d),
+            ("rows", [(-2.0, 2.0)] * (n * d)),
+            ("targets", [(-self.box, self.box)] * n),
+            ("lam", [(-3.0 - 3.0 * grow, 0.0)]),
+            ("tau", [(0.0, len(self.taus) - 1e-9)]),
+            ("form", [(0.0, len(self.forms) - 1e-9)]),
+            ("v", [(-self.box, self.box)] * d),
+            ("x0", [(-4.0, math.log10(self.box))] + [(-1.0, 1.0)] * d),
+        ]
+        if self.snap > 0:
+            blocks += [("homogeneity", [(0.0, 1.0)]), ("v_optimal", [(0.0, 1.0)])]
+        if lo < hi:
+            blocks.append(("step_fraction", [(a, b + grow * (b - a))]))
+        self._blocks = blocks
+        self.bounds = [x for _, bs in blocks for x in bs]
+
+    @property
+    def dim(self) -> int:
+        """Number of parameters."""
+        return len(self.bounds)
+
+    def __repr__(self) -> str:
+        laws = ", ".join(x if isinstance(x, str) else repr(x) for x in self.sketches)
+        return (
+            f"FiniteSumQuadraticFamily(d={self.d}, n={self.n}, sketches=[{laws}], taus="
+            f"{list(self.taus)}, {len(self.forms)} forms, {self.dim} parameters)"
+        )
+
+    def _split(self, theta) -> dict:
+        theta = np.clip(np.asarray(theta, float), *np.array(self.bounds).T)
+        out, k = {}, 0
+        for name, bs in self._blocks:
+            out[name] = theta[k : k + len(bs)]
+            k += len(bs)
+        return out
+
+    def build(self, theta) -> FiniteSumInstance:
+        """The instance at ``theta``."""
+        p = self._split(theta)
+        d, n = self.d, self.n
+        X = p["rows"].reshape(n, d).copy()
+        y = p["targets"].copy()
+        h = float(p["homogeneity"][0]) if "homogeneity" in p else 0.0
+        if h >= 1.0 - self.snap:  # identical rows: only the targets differ
+            X[:] = X[0]
+        if h >= 1.0 - self.snap / 2:  # identical samples
+            y[:] = y[0]
+        lam = 0.0 if p["lam"][0] < -3.0 else float(10.0 ** p["lam"][0])
+        law = sketch_of(
+            self.sketches[int(p["law"][0])], np.maximum(p["law_params"], 0.0), d
+        )
+        A = X.T @ X / n + lam * np.eye(d)
+        b = X.T @ y / n
+        kwargs = {
+            **self.forms[int(p["form"][0])],
+            "batch_size": self.taus[int(p["tau"][0])],
+        }
+        if "v_optimal" in p and p["v_optimal"][0] >= 1.0 - self.snap:
+            v = np.linalg.lstsq(A, b, rcond=None)[0]
+        else:
+            v = p["v"].copy()
+        step = self.step_fraction[0]
+        if "step_fraction" in p:
+            step = min(10.0 ** float(p["step_fraction"][0]), self.step_fraction[1])
+        inst = FiniteSumInstance(
+            A=(A,),
+            b=(b,),
+            sketch=law,
+            v=v,
+            x0=np.zeros(d),
+            step_fraction=step,
+            claim_kwargs=kwargs,
+            max_steps=self.max_steps,
+            X=X,
+            y=y,
+            lam=lam,
+        )
+        u = p["x0"][1:]
+        x_D = inst.objective().argmin()
+        x0 = x_D + 10.0 ** p["x0"][0] * u / max(float(np.linalg.norm(u)), 1e-12)
+        return FiniteSumInstance(**{**inst.__dict__, "x0": x0})
+
+    def landmarks(self) -> list[np.ndarray]:
+        """The argued attaining finite sums, one per sketch family and form: identical samples
+        ``f_i = 1/2 (x - box/2)^2`` (rows 1, ``lam = 0``), the smallest law parameter, the
+        first batch size ``tau``, the step limit, ``x_0`` at the largest distance; ``v = 0``
+        for ``near-scalar`` and ``near-identity`` (the neighbourhood), ``v = x*`` for the
+        others (the transient)."""
+        out = []
+        for k, spec in enumerate(self.sketches):
+            for j in range(len(self.forms)):
+                noisy = spec in ATTAINING
+                theta = []
+                for name, bs in self._blocks:
+                    m = len(bs)
+                    if name == "law":
+                        theta += [k + 0.5]
+                    elif name == "form":
+                        theta += [j + 0.5]
+                    elif name == "rows":
+                        theta += [1.0] * m
+                    elif name == "targets":
+                        theta += [self.box / 2] * m
+                    elif name in ("law_params", "v"):
+                        theta += [0.0] * m
+                    elif name == "lam":
+                        theta += [bs[0][0]]
+                    elif name == "tau":
+                        theta += [0.5]
+                    elif name == "x0":
+                        theta += [bs[0][1]] + [1.0] * (m - 1)
+                    elif name == "homogeneity":
+                        theta += [1.0]
+                    elif name == "v_optimal":
+                        theta += [0.0 if noisy else 1.0]
+                    else:  # the step
+                        theta += [bs[0][1]]
+                out.append(np.clip(np.array(theta), *np.array(self.bounds).T))
+        return out
 
 
 def claim_at(claim, inst: Instance, n_steps: int):

@@ -77,6 +77,8 @@ def _minibatch_exact(obj, batch_size) -> bool:
 def exact_curve(g: Guarantee, obj, x0: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     """``(steps, E quantity_t)`` for ``t = 0..n_steps`` (before any running minimum)."""
     if g.algorithm == "gd_mast":
+        if g.quantity == "value_gap" and getattr(obj, "has_quadratic_form", False):
+            return np.arange(n_steps + 1), _gd_value_gap(obj, x0, g.gamma, n_steps)
         tr = gd_mast(obj, x0, g.gamma, n_steps, record_every=1)
         if g.quantity == "value_gap":  # f_D point by point: round-off floors below 0 are 0
             values = np.array([obj.value(x) for x in tr.iterates[:, 0]]) - obj.inf
@@ -88,6 +90,19 @@ def exact_curve(g: Guarantee, obj, x0: np.ndarray, n_steps: int) -> tuple[np.nda
             "use method='monte_carlo'"
         )
     return expectation(g, obj, x0, n_steps)
+
+
+def _gd_value_gap(mast, x0: np.ndarray, gamma: float, n_steps: int) -> np.ndarray:
+    """``f_D(x_t) - f_D^inf = 1/2 e_t^T A_D e_t`` of GD on a quadratic ``f_D``, run in error
+    coordinates ``e_{t+1} = (I - gamma A_D) e_t``, ``e_0 = x_0 - x_D*``: relative accuracy at
+    any size (``f_D(x) - f_D^inf`` from the iterates loses everything below ``eps |f_D^inf|``)."""
+    A_D = mast.A_D
+    e = np.asarray(x0, dtype=float) - mast.argmin()
+    out = np.empty(n_steps + 1)
+    for t in range(n_steps + 1):
+        out[t] = 0.5 * float(e @ A_D @ e)
+        e = e - gamma * (A_D @ e)
+    return out
 
 
 #: Algorithm -> its exact expectation (``mastref.exact``) and the options that select the
