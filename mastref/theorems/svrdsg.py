@@ -352,13 +352,26 @@ def paper_ceiling(paper: Guarantee, sharp: Guarantee) -> float:
             f"p ({paper.values['p']}, {sharp.values['p']})"
         )
     v = sharp.values
-    args = (sharp.gamma, v["L_max"], v["mu"], v["L_fD"], v["p"])
-    t2 = math.log(100) / -math.log(paper.rate)
+    return ceiling_a(sharp.gamma, v["L_max"], v["mu"], v["L_fD"], v["p"], 1.0 - paper.rate)
+
+
+def ceiling_a(gamma: float, L: float, mu: float, L_fD: float, p: float, rho: float) -> float:
+    """``paper_ceiling`` from the constants: the ceiling on the counted late tightness of a
+    bound ``(1 - rho)^t Phi_0``, ``Phi = r + (4 gamma^2/p) D``, that Lemma A proves with the
+    constants ``L``, ``mu``, ``L_fD`` (``rho <= min(gamma mu, p/2)`` for the statement).
+
+    Examples
+    --------
+    >>> from mastref.theorems.svrdsg import ceiling_a
+    >>> round(ceiling_a(1.0, 0.1 / 6, 0.01, 0.01, 0.002, 0.001), 3)  # p/2 branch, 0.1 gamma_max
+    0.063
+    """
+    t2 = math.log(100) / -math.log(1 - rho)
+    k0 = sharp_rate_a(gamma, L, mu, L_fD, p).kappa
     best = 1.0
-    for kappa in (v["kappa"], *np.geomspace(1.05, 4 * v["kappa"] + 16, 200)):
-        rho = _best_beta(*args, kappa)
-        C = max(4 / kappa, kappa / 4)
-        best = min(best, C * ((1 - rho) / paper.rate) ** t2)
+    for kappa in (k0, *np.geomspace(1.05, 4 * k0 + 16, 200)):
+        rate = _best_beta(gamma, L, mu, L_fD, p, kappa)
+        best = min(best, max(4 / kappa, kappa / 4) * ((1 - rate) / (1 - rho)) ** t2)
     return float(best)
 
 
