@@ -121,10 +121,11 @@ def test_lemma_b_at_the_ceiling_parameters_and_its_power():
             "near-identity",
             lambda: catalogue4._B_FAMILY().build(catalogue4.NEAR_IDENTITY_THETA),
             600,
-            0.7,
+            0.58,
         ),
-        ("b-p", lambda: catalogue4.branch_instance("b-p"), 600, 0.55),
-        ("b-gamma-mu", lambda: catalogue4.branch_instance("b-gamma-mu"), 600, 0.45),
+        ("b-p", lambda: catalogue4.branch_instance("b-p"), 600, 0.46),
+        ("b-gamma-mu", lambda: catalogue4.branch_instance("b-gamma-mu"), 600, 0.39),
+        ("near-identity-instance", catalogue4.near_identity_instance, 1000, 0.47),
     ],
 )
 def test_statement_b_late_tightness_below_the_proved_ceiling(name, make, T, ceiling_at_most):

@@ -390,8 +390,9 @@ def lemma_rate_b(
 
     ``params = (theta, beta, eta, beta2, c, c_e)``: Young's parameters for ``<e, x - x*>``
     (``theta`` in (0, 1)), for ``D`` (``beta``), for ``e`` (``eta``) and for the refreshed
-    error (``beta2``), and the two weights. With ``s = gamma L (1 + max(beta, eta)) + (L/gamma)
-    (c p + c_e p c_b (1 + beta2))``:
+    error (``beta2``), and the two weights. With ``s = gamma L (1 + max(beta, eta)) + L c p/gamma
+    + (L - mu) c_e p c_b (1 + beta2)/gamma`` (``L - mu``: the refresh variance keeps
+    ``-||grad f_D(x)||^2 <= -2 mu delta``, as the independent derivation pointed out):
 
         rho = min(rho_x(s), p - gamma^2 (1 + 1/beta)/c,
                   p - (gamma^2 (1 + 1/eta) + gamma/(mu theta))/c_e),
@@ -413,7 +414,11 @@ def lemma_rate_b(
     (True, 1.0)
     """
     theta, beta, eta, beta2, c, c_e = params
-    s = gamma * L * (1 + max(beta, eta)) + (L / gamma) * (c * p + c_e * p * c_b * (1 + beta2))
+    s = (
+        gamma * L * (1 + max(beta, eta))
+        + L * c * p / gamma
+        + (L - mu) * c_e * p * c_b * (1 + beta2) / gamma
+    )
     if s <= 1:
         rho_x = gamma * mu * (2 - theta - s)
     else:
