@@ -80,8 +80,9 @@ GAMMA_MU_THETA: tuple = _INSTANCES["gamma-mu-branch"]
 #: pinned at 1), atoms ``1 +- 0.3``, ``b = 15`` of ``N = 16``, ``p = gamma mu`` (where the two
 #: branches of ``rho = min(gamma mu/2, p/2)`` meet), ``x_0 = (3, 3, 3, 3)``. Late tightness
 #: 0.294, the stationary ``E Psi / neighbourhood``; the search (``worst_case`` over the family
-#: with ``b = N - 1``, 2048 evaluations) found 0.288. Why 0.5 is out of reach once the
-#: transient has decayed: see "Ceiling of (b)" in the module docstring.
+#: with ``b = N - 1``, 2048 evaluations) found 0.288. The proved ceiling of the statement
+#: here is 0.568 (``mastref.theorems.svrdsg.ceiling_b``, Lemma B of
+#: docs/theory/theorem4_proof.rst): 0.5 is not excluded by a proof.
 NEAR_IDENTITY_THETA: tuple = _INSTANCES["near-identity"]
 P_HALF_THETA: tuple = _INSTANCES["p-branch"]
 

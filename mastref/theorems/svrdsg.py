@@ -19,23 +19,19 @@ Reference
     THEORY.md §5, Theorem 4 (derived there; Kovalev, Horvath & Richtarik 2020 for L-SVRG).
 Checks and controls
     ``mastref.catalogue.theorem4`` (the instances, the checks and the negative controls).
-Ceiling of (b)
-    Once the transient has decayed, ``E Psi`` stays near 0.3 of the neighbourhood
-    ``F = 4 c_b (3 gamma^2 + 2 gamma/mu) sigma*^2 / rho``, and a cruder bound on the terms below
-    keeps it under about 0.35 (a heuristic estimate, not a proof). The three parts of ``Psi``,
-    each against ``F``:
-
-    * the reference error ``c_h E||h - grad f_D(w)||^2`` is ``(rho/(2p)) (1 + phi)``, with
-      ``rho/(2p) <= 1/4`` and a feedback ``phi < 1/8``. The halving at a refresh
-      (``||a + b||^2 <= 2||a||^2 + 2||b||^2``) and ``rho <= p/2`` are the proof's own;
-    * ``||x - x*||^2`` is at most about ``1/32``, at ``p = gamma mu``;
-    * ``c_D D`` is at most about ``3 gamma L / 8 < 1/24``.
-
-    The best instance, ``NEAR_IDENTITY_THETA``, measures 0.294 (parts 0.250, 0.029 and 0.015,
-    from the exact moments); the search found 0.288. Above that only the transient helps. On
-    that family the measured late tightness is 0.51 at ``rho T = 0.5``, where the bound has
-    fallen only to 0.62 of its start, and 0.34 at ``rho T = 1`` (0.37 of its start). A tightness
-    of 0.5 is thus found only where the bound has hardly decayed, and does not test the rate.
+Sharpened (a)
+    ``theorem4(..., constants="sharp")``: the proof's own constants (Lemma A of
+    docs/theory/theorem4_proof.rst; ``lemma_rate``, ``sharp_rate_a``), rate ``rho* >= min(gamma
+    mu, p/2)``, attained by the exact moments below the step limit on both sides (catalogue
+    ``theorem4a-sharp-*``). Re-derived independently (the weights and rate agree).
+Ceilings of the statement
+    (a): ``paper_ceiling`` / ``ceiling_a``, a proved bound on the counted late tightness of the
+    statement from Lemma A: at most 0.125 at ``gamma <= 0.3/(6L)`` over a grid of constants
+    (each value proved, the maximum sampled); at the step limit
+    it is near 1 where the branches meet and up to 0.89 in the ``p/2`` branch for an
+    ill-conditioned ``f_D``. (b): ``ceiling_b`` from Lemma B (``lemma_rate_b``): 0.568 on the
+    best known instance (``NEAR_IDENTITY_THETA``, measured 0.294; the earlier heuristic estimate
+    was 0.35), 0.453 on the ``p/2`` branch instance (measured 0.423).
 """
 
 from __future__ import annotations
