@@ -390,11 +390,12 @@ def lemma_rate_b(
     + (L - mu) c_e p c_b (1 + beta2)/gamma`` (``L - mu``: the refresh variance keeps
     ``-||grad f_D(x)||^2 <= -2 mu delta``, as the independent derivation pointed out):
 
-        rho = min(rho_x(s), p - gamma^2 (1 + 1/beta)/c,
-                  p - (gamma^2 (1 + 1/eta) + gamma/(mu theta))/c_e),
-        rho_x(s) = gamma mu (2 - theta - s) (s <= 1),
-                   gamma mu (1 - theta) - gamma (s - 1) L_fD (s > 1),
-        K = c_e p c_b (1 + 1/beta2).
+        rho = min(rho_x(s), rho_D, rho_e)
+        rho_x(s) = gamma mu (2 - theta - s)                   (s <= 1)
+        rho_x(s) = gamma mu (1 - theta) - gamma (s - 1) L_fD  (s > 1)
+        rho_D = p - gamma^2 (1 + 1/beta)/c
+        rho_e = p - (gamma^2 (1 + 1/eta) + gamma/(mu theta))/c_e
+        K = c_e p c_b (1 + 1/beta2)
 
     The paper's proof is ``theta = 1/2``, ``beta = eta = 2`` (weaker: it has 3 where this has
     ``1 + 1/beta = 1.5``), ``beta2 = 1``, ``c = 6 gamma^2/p``, ``c_e = 2 (3 gamma^2 + 2
