@@ -23,8 +23,9 @@ import numpy as np
 import pytest
 
 import mastref as mr
+from mastref.catalogue import theorem4 as catalogue4
 from mastref.theorems.svrdsg import ceiling_a, lemma_rate, paper_ceiling, sharp_rate_a
-from mastref.verify.instances import QuadraticFamily
+from mastref.verify.instances import QuadraticFamily, claim_at
 from mastref.verify.search import worst_case
 
 
@@ -213,3 +214,29 @@ def test_statement_ceiling_below_0_13_at_0_3_of_the_step_limit():
         worst = max(worst, ceiling_a(1.0, gL, gmu, L_fD, p, min(gmu, p / 2)))
     assert worst < 0.13
     assert ceiling_a(1.0, 1 / 6, 0.01, 0.01, 0.02, 0.01) > 0.9  # step limit, branches meet
+
+
+@pytest.mark.parametrize(
+    "make, ceiling_about",
+    [
+        (lambda: catalogue4._family().build(catalogue4.GAMMA_MU_THETA), 0.39),
+        (lambda: catalogue4._P_FAMILY().build(catalogue4.P_HALF_THETA), 0.38),
+        (lambda: catalogue4.branch_instance("a-p"), 0.10),
+    ],
+)
+def test_catalogue_paper_instances_below_their_ceilings(make, ceiling_about):
+    """The statement's checks in the catalogue (their descriptions quote these ceilings): the
+    exact ``E Phi_t / bound_t`` over ``t_2 <= t <= 3 decades`` stays under ``paper_ceiling``."""
+    inst = make()
+    obj, g = claim_at(mr.theorem4, inst, 100)
+    p = g.values["p"]
+    sharp = mr.theorem4(obj, x0=inst.x0, gamma=g.gamma, p=p, constants="sharp")
+    ceiling = paper_ceiling(g, sharp)
+    assert ceiling == pytest.approx(ceiling_about, abs=0.006)
+    rho = 1 - g.rate
+    T = int(math.ceil(3 * math.log(10) / rho))
+    e = mr.expected_svrdsg(obj, inst.x0, g.gamma, T, p=p)
+    phi = e.dist2 + 4 * g.gamma**2 / p * e.extra["D"]
+    t = np.arange(T + 1)
+    ratio = phi / ((1 - rho) ** t * phi[0])
+    assert np.max(ratio[t >= math.log(100) / -math.log(1 - rho)]) <= ceiling
