@@ -132,6 +132,12 @@ def test_sharp_rate_hand_limit_isotropic():
     assert g.values["c_D"] == pytest.approx(r.kappa * g.gamma**2 / 1e-7, rel=1e-12)
 
 
+def test_constants_argument_names_its_choices():
+    mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.Partition(blocks=[[0], [1]]))
+    with pytest.raises(ValueError, match="'paper', 'exact' or 'sharp'"):
+        mr.theorem4(mast, x0=np.zeros(2), constants="tight")
+
+
 def test_sharp_refuses_part_b():
     law = mr.FiniteSketch(np.array([[1.1, 0.9], [0.9, 1.1], [1.1, 1.1], [0.9, 0.9]]))
     mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), law)

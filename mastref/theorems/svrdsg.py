@@ -95,6 +95,10 @@ def theorem4(
     >>> g.gamma, g.name, g.floor
     (0.020833333333333332, 'Theorem 4a', 0.0)
     """
+    if constants not in ("paper", "exact", "sharp"):
+        raise ValueError(
+            f"argument 'constants' = {constants!r} must be 'paper', 'exact' or 'sharp'"
+        )
     sharp = constants == "sharp"
     constants = (
         "exact"
