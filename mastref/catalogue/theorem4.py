@@ -259,7 +259,8 @@ def _checks() -> tuple:
             n_steps=(600, 600),
             description=(
                 "near-identity law (N = 16), b = 15, p = gamma mu: the largest E Psi / "
-                "neighbourhood found (the stationary ratio cannot reach 0.5)"
+                "neighbourhood found (proved ceiling on this instance 0.568, ceiling_b; "
+                "0.5 is not excluded by a proof)"
             ),
         ),
         instance_check(
