@@ -137,3 +137,29 @@ def test_statement_b_late_tightness_below_the_proved_ceiling(name, make, T, ceil
     r = mr.check(g, obj, x0=inst.x0, n_steps=T, method="exact")
     assert r.late_tightness <= ceiling
     assert ceiling <= ceiling_at_most
+
+
+def test_statement_b_under_its_ceiling_on_random_family_instances():
+    """Random instances of the (b) search family (near-identity law, ``N = 16``, ``b = 15``):
+    the exact ``E Psi_t / bound_t`` at the counted steps (bound fallen two decades or within
+    5 % of its floor) stays under ``ceiling_b``."""
+    fam = catalogue4._B_FAMILY()
+    lo, hi = np.array(fam.bounds).T
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        theta = lo + (hi - lo) * rng.random(len(lo))
+        theta[-1] = 0.88 + 0.05 * rng.random()  # b = 1 + int(theta N) = 15
+        inst = fam.build(theta)
+        obj, g = claim_at(mr.theorem4, inst, 400)
+        v = g.values
+        e = mr.theorem4(obj, x0=inst.x0, gamma=g.gamma, constants="exact", **inst.claim_kwargs)
+        ex = mr.expected_svrdsg(obj, inst.x0, g.gamma, 400, p=v["p"], b=int(v["b"]))
+        psi = ex.dist2 + v["c_D"] * ex.extra["D"] + v["c_h"] * ex.extra["h_error"]
+        bound = g.bound(np.arange(401))
+        counted = (bound <= 0.01 * bound[0]) | (bound <= 1.05 * g.floor)
+        assert counted.any()
+        ev = e.values
+        ceiling, _ = ceiling_b(
+            g.gamma, ev["L_max"], ev["mu"], ev["L_fD"], v["p"], v["c_b"], v["mu"]
+        )
+        assert np.max((psi / bound)[counted]) <= ceiling < 0.5

@@ -458,9 +458,9 @@ def ceiling_b(
     """
     for name, value_ in (("gamma", gamma), ("L", L), ("mu", mu), ("L_fD", L_fD), ("p", p)):
         check_real(name, value_, positive=True)
-    if not (p <= 1 and 0 <= c_b and 0 < mu_paper <= mu * (1 + 1e-12)):
+    if not (p <= 1 and 0 < c_b and 0 < mu_paper <= mu * (1 + 1e-12)):
         raise ValueError(
-            f"ceiling_b needs 0 < p <= 1, c_b >= 0 and 0 < mu_paper <= mu; got p = {p}, "
+            f"ceiling_b needs 0 < p <= 1, c_b > 0 (part (b)) and 0 < mu_paper <= mu; got p = {p}, "
             f"c_b = {c_b}, mu_paper = {mu_paper}, mu = {mu}"
         )
     rho = min(gamma * mu_paper / 2, p / 2)
