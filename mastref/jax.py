@@ -251,7 +251,9 @@ def _subset_sampler(jax, jnp, shapes: list, k: int, n_draws: int | None = None) 
     coordinate, in uint32 words laid out in each leaf's shape, see ``_fields``); given
     ``m = |C0|``, ``C0`` is a uniform m-subset. (2) ``r = |m - k|`` coordinates are removed from
     ``C0`` (``m > k``) or added from its complement (``m < k``): the first ``r`` distinct of
-    ``N`` iid positions (``B`` random bits each, ``2^B >= d``, those ``>= d`` rejected) that
+    ``N`` iid positions uniform on ``{0, ..., d-1}`` (Lemire's multiply-shift of a uniform
+    uint32 ``u``: ``floor(u d / 2^32)``, exactly uniform once the ``2^32 mod d`` values of ``u``
+    whose low product word falls below ``2^32 mod d`` are rejected, probability ``< d/2^32``) that
     land in that set, which is a uniform r-subset of it given that at least ``r`` distinct land
     there (an event invariant under relabelling). Removing (adding) a uniform r-subset of a
     uniform m-subset (of its complement) gives a uniform k-subset. The first landing at each
@@ -273,10 +275,9 @@ def _subset_sampler(jax, jnp, shapes: list, k: int, n_draws: int | None = None) 
     b = next((b for b in (1, 2, 4, 8) if (k * 2**b) % d == 0), 8)
     t = min(max(round(k * 2**b / d), 1), 2**b - 1)
     p0 = t / 2**b
-    B = max(1, math.ceil(math.log2(d)))
     if n_draws is None:
         r_cap = abs(d * p0 - k) + 4.5 * math.sqrt(d * p0 * (1 - p0)) + 8
-        n_draws = math.ceil(1.3 * r_cap * 2**B / min(k, d - k)) + 64
+        n_draws = math.ceil(1.3 * r_cap * d / min(k, d - k) / (1 - d / 2**32)) + 64
     table = jnp.int16 if n_draws < 2**15 else jnp.int32  # first draw at each position
     per_word = 32 // b
     word_shapes = [_word_shape(sh, b) for sh in shapes]
@@ -289,11 +290,9 @@ def _subset_sampler(jax, jnp, shapes: list, k: int, n_draws: int | None = None) 
 
     def word_of(pos):
         """Word index (in the concatenated layout) and field shift of flat coordinates."""
-        i = (
-            jnp.searchsorted(jnp.asarray(offsets[1:-1], jnp.int32), pos, side="right")
-            if len(shapes) > 1
-            else jnp.zeros_like(pos)
-        )
+        bounds = jnp.asarray(offsets[1:-1], jnp.int32)
+        method = "compare_all" if len(shapes) <= 64 else "scan"  # fused, for a few leaves
+        i = jnp.searchsorted(bounds, pos, side="right", method=method) if len(shapes) > 1 else 0
         local = pos - first_coord[i]
         row, col = local // row_len[i], local % row_len[i]
         word = first_word[i] + row * row_words[i] + col // per_word
@@ -317,21 +316,30 @@ def _subset_sampler(jax, jnp, shapes: list, k: int, n_draws: int | None = None) 
             _fields(jnp, w, sh, b) != 0
             for w, sh in zip(leaves_of(by_permutation(key)), shapes, strict=True)
         ]
-    field, low = jnp.uint32(2**b - 1), jnp.uint32(2**B - 1)
+    field, reject_below = jnp.uint32(2**b - 1), jnp.uint32(2**32 % d)
+    valid_bits = [  # b = 1: the bits of each word column that hold a coordinate
+        jnp.asarray([2**32 - 1] * (w[-1] - 1) + [2 ** (sh[-1] - 32 * (w[-1] - 1)) - 1], jnp.uint32)
+        for w, sh in zip(word_shapes, shapes, strict=True)
+    ]
+
+    def count(w, i):
+        """``|C0|`` in leaf ``i``: for one bit a coordinate (``t = 1``: kept on a 0 bit) by
+        population counts of the words, otherwise by comparing each field with ``t``."""
+        if b == 1:
+            ones = jnp.sum(jax.lax.population_count(w & valid_bits[i]), dtype=jnp.int32)
+            return math.prod(shapes[i]) - ones
+        return jnp.sum(_fields(jnp, w, shapes[i], b) < t, dtype=jnp.int32)
 
     def sample(key):
         k_keep, k_pos, k_perm = jax.random.split(key, 3)
         keys = jax.random.split(k_keep, len(shapes))
         words = [jax.random.bits(keys[i], w, jnp.uint32) for i, w in enumerate(word_shapes)]
-        m = sum(
-            jnp.sum(_fields(jnp, w, sh, b) < t, dtype=jnp.int32)
-            for w, sh in zip(words, shapes, strict=True)
-        )
+        m = sum(count(w, i) for i, w in enumerate(words))
         remove = m > k
         r = jnp.abs(m - k)
-        pos = (jax.random.bits(k_pos, (n_draws,), dtype=jnp.uint32) & low).astype(jnp.int32)
-        valid = pos < d
-        pos = jnp.where(valid, pos, 0)
+        u = jax.random.bits(k_pos, (n_draws,), dtype=jnp.uint32)
+        valid = u * jnp.uint32(d) >= reject_below  # the low word of u d (mod 2^32)
+        pos = jnp.where(valid, jax.lax.mulhi(u, jnp.uint32(d)), 0).astype(jnp.int32)
         word, shift = word_of(pos)
         flat = jnp.concatenate([w.reshape(-1) for w in words])
         landed = valid & ((((flat[word] >> shift) & field) < t) == remove)
