@@ -320,6 +320,7 @@ def _subset_sampler(jax, jnp, shapes: list, k: int, n_draws: int | None = None) 
     valid_bits = [  # b = 1: the bits of each word column that hold a coordinate
         jnp.asarray([2**32 - 1] * (w[-1] - 1) + [2 ** (sh[-1] - 32 * (w[-1] - 1)) - 1], jnp.uint32)
         for w, sh in zip(word_shapes, shapes, strict=True)
+        if b == 1
     ]
 
     def count(w, i):
