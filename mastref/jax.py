@@ -332,8 +332,7 @@ def _subset_sampler(jax, jnp, shapes: list, k: int, n_draws: int | None = None) 
         return jnp.sum(_fields(jnp, w, shapes[i], b) < t, dtype=jnp.int32)
 
     def sample(key):
-        k_keep, k_pos, k_perm = jax.random.split(key, 3)
-        keys = jax.random.split(k_keep, len(shapes))
+        k_pos, k_perm, *keys = jax.random.split(key, 2 + len(shapes))  # one split a step
         words = [jax.random.bits(keys[i], w, jnp.uint32) for i, w in enumerate(word_shapes)]
         m = sum(count(w, i) for i, w in enumerate(words))
         remove = m > k
