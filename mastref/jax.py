@@ -416,10 +416,12 @@ def mast_value_and_grad(loss: Callable, sketch, v=None) -> Callable:
             )
         # s as a pytree, leaf by leaf (no flat vector in the step), built once per trace
         s = sketch_sampler(sketch, str(flat.dtype), params=params)(key)
-        # a centre baked into the caller's jit is a constant: the barrier stops XLA folding
-        # -v into a second d-vector constant, read at every step next to v
-        centre = jax.lax.optimization_barrier(centre)
-        y = jax.tree_util.tree_map(lambda c, si, x: c + si * (x - c), centre, s, params)
+        if centre is None:  # v = 0: y = S x
+            y = jax.tree_util.tree_map(lambda si, x: si * x, s, params)
+        else:  # a centre baked into the caller's jit is a constant: the barrier stops XLA
+            # folding -v into a second d-vector constant, read at every step next to v
+            centre = jax.lax.optimization_barrier(centre)
+            y = jax.tree_util.tree_map(lambda c, si, x: c + si * (x - c), centre, s, params)
         value, g = jax.value_and_grad(loss)(y, batch)
         return value, jax.tree_util.tree_map(lambda si, gi: si * gi, s, g)
 
@@ -427,8 +429,7 @@ def mast_value_and_grad(loss: Callable, sketch, v=None) -> Callable:
     centre = None if v is None else jax.tree_util.tree_map(jnp.asarray, v)
 
     def step(params, batch, key):
-        c = jax.tree_util.tree_map(jnp.zeros_like, params) if centre is None else centre
-        return sketched(params, c, batch, key)
+        return sketched(params, centre, batch, key)
 
     step.__doc__ = f"MAST step of {getattr(loss, '__name__', 'loss')} with {sketch!r}."
     return step
