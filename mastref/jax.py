@@ -114,18 +114,20 @@ def sketch_sampler(sketch, dtype: str = "float32", params=None) -> Callable:
       ``b = 32`` and the keep probability is ``p_j`` rounded to a multiple of ``2^-32``.
       Either way ``E[s_j] = 1`` and ``E[s_j^2] = 2^b / t_j`` (``1/p_j``, to a relative
       ``2^-33 / p_j`` when rounded); ``p_j = 1`` is always kept;
-    * ``RandK(d, k)``: ``s = (d/k) 1_C`` with ``C`` a uniform k-subset, drawn without a sort
-      of ``d`` keys (see ``_subset_sampler``);
-    * ``Partition``: ``s = B 1_{P_b}`` with ``b`` uniform in ``{0, ..., B-1}``.
+    * ``RandK(d, k)``: ``s = (d/k) 1_C`` with ``C`` an exactly uniform k-subset, drawn without a
+      sort of ``d`` keys and without a ``d``-vector of indices (see ``_subset_sampler``);
+    * ``Partition``: ``s = B 1_{P_b}`` with ``b`` uniform in ``{0, ..., B-1}`` (one draw a call).
 
-    The scales are then cast to ``dtype`` (float32: ``1/p`` to a relative ``6e-8``).
+    The random bits are JAX's default generator (Threefry-2x32) from ``key``: the same key
+    gives the same ``s``. The scales are then cast to ``dtype`` (float32: ``1/p`` to a relative
+    ``6e-8``).
 
     With ``params`` (a pytree whose leaves hold ``d`` entries in all, in ``ravel_pytree``
-    order), ``sample(key)`` returns ``s`` as a pytree like ``params`` (what ``unravel`` of the
-    flat ``s`` would give), built leaf by leaf with no flat vector: Bernoulli draws each leaf's
-    bits in the leaf's own shape (``32/b`` coordinates a word along its last axis, one key a
-    leaf from ``jax.random.split``), an iid draw of the same law but another stream than the
-    flat sampler; Partition and RandK give exactly ``unravel`` of the flat draw.
+    order), ``sample(key)`` returns ``s`` as a pytree like ``params``, built leaf by leaf with no
+    flat vector: Bernoulli and RandK draw their bits in each leaf's own shape (``32/b``
+    coordinates a word along its last axis; Bernoulli one key a leaf from
+    ``jax.random.split``), the same law as the flat sampler but another stream; Partition gives
+    exactly ``unravel`` of the flat draw.
 
     Examples
     --------
@@ -144,29 +146,25 @@ def sketch_sampler(sketch, dtype: str = "float32", params=None) -> Callable:
         raise ValueError(f"argument 'dtype' = {dtype!r} must be 'float32' or 'float64'")
     law = sketch
     d = law.d
-    leaves, treedef = jax.tree_util.tree_flatten(params)
-    shapes = [tuple(np.shape(a)) for a in leaves]
-    offsets = np.cumsum([0] + [math.prod(sh) for sh in shapes])
-    if params is not None and offsets[-1] != d:
-        raise ValueError(f"argument 'params' has {offsets[-1]} entries, but the sketch has d = {d}")
+    if params is None:
+        shapes, treedef = [(d,)], None
+    else:
+        leaves, treedef = jax.tree_util.tree_flatten(params)
+        shapes = [tuple(np.shape(a)) for a in leaves]
+        if sum(math.prod(sh) for sh in shapes) != d:
+            raise ValueError(
+                f"argument 'params' has {sum(math.prod(sh) for sh in shapes)} entries, but the "
+                f"sketch has d = {d}"
+            )
+    flat_shapes = [sh or (1,) for sh in shapes]  # a scalar leaf is drawn as one coordinate
+    offsets = np.cumsum([0] + [math.prod(sh) for sh in flat_shapes])
 
-    def per_leaf(leaf_scales: Callable) -> Callable:
-        """``key -> pytree`` from ``leaf_scales(key_i, shape, slice of coordinates)``."""
-        one_key = not isinstance(law, Bernoulli)  # one draw shared by all leaves
+    def constant(values: np.ndarray, i: int, dt):
+        """Leaf ``i``'s coordinates of a per-coordinate constant, in the leaf's shape."""
+        return jnp.asarray(values[offsets[i] : offsets[i + 1]].reshape(flat_shapes[i]), dt)
 
-        def sample(key):
-            keys = [key] * len(shapes) if one_key else list(jax.random.split(key, len(shapes)))
-            out = [
-                leaf_scales(k_i, sh or (1,), slice(offsets[i], offsets[i + 1])).reshape(sh)
-                for i, (k_i, sh) in enumerate(zip(keys, shapes, strict=True))
-            ]
-            return jax.tree_util.tree_unflatten(treedef, out)
-
-        return sample
-
-    def constant(values: np.ndarray, sl: slice, shape: tuple, dt):
-        """The coordinates ``sl`` of a per-coordinate constant, in a leaf's shape."""
-        return jnp.asarray(values[sl].reshape(shape), dt)
+    def scales_of(mask, value):
+        return jnp.where(mask, jnp.asarray(value, dtype), jnp.zeros((), dtype))
 
     if isinstance(law, Bernoulli):
         p = np.asarray(law.p, dtype=np.float64)
@@ -178,39 +176,28 @@ def sketch_sampler(sketch, dtype: str = "float32", params=None) -> Callable:
         scale = np.where(always, 1.0, 2.0**b / t)
         t = np.minimum(t, 2**b - 1).astype(np.uint32)
         uniform = bool(np.all(p == p[0]))
-        per_word = 32 // b
-        shifts = jnp.arange(per_word, dtype=jnp.uint32) * jnp.uint32(b)
-        field = jnp.uint32(2**b - 1)
 
-        def scales(key, shape, sl):
-            """iid scales in ``shape``: ``32/b`` fields a uint32 word along the last axis."""
-            n_words = -(-shape[-1] // per_word)
-            words = jax.random.bits(key, (*shape[:-1], n_words), dtype=jnp.uint32)
-            fields = ((words[..., None] >> shifts) & field).reshape(*shape[:-1], -1)
-            fields = fields[..., : shape[-1]]
+        def leaf_scales(key, i):
+            """iid scales of leaf ``i``: ``32/b`` fields a uint32 word along the last axis."""
+            shape = flat_shapes[i]
+            fields = _fields(jnp, jax.random.bits(key, _word_shape(shape, b), jnp.uint32), shape, b)
             if uniform:
                 t_j, always_j, scale_j = jnp.uint32(t[0]), bool(always[0]), scale[0]
             else:
-                t_j = constant(t, sl, shape, jnp.uint32)
-                always_j = constant(always, sl, shape, bool)
-                scale_j = constant(scale, sl, shape, dtype)
-            keep = (fields < t_j) | always_j
-            return jnp.where(keep, jnp.asarray(scale_j, dtype), jnp.zeros((), dtype))
+                t_j = constant(t, i, jnp.uint32)
+                always_j = constant(always, i, bool)
+                scale_j = constant(scale, i, dtype)
+            return scales_of((fields < t_j) | always_j, scale_j)
+
+        def draw(key):
+            keys = [key] if params is None else list(jax.random.split(key, len(shapes)))
+            return [leaf_scales(k_i, i) for i, k_i in enumerate(keys)]
 
     elif isinstance(law, RandK):
-        subset, c = _subset_sampler(jax, jnp, d, law.k), d / law.k
-        if params is not None:  # the boolean mask cut into leaves; scales made leaf by leaf
+        subset, c = _subset_sampler(jax, jnp, flat_shapes, law.k), d / law.k
 
-            def sample_tree(key):
-                masks = _unravel_like(jax, subset(key), shapes, offsets, treedef)
-                return jax.tree_util.tree_map(
-                    lambda m: jnp.where(m, jnp.asarray(c, dtype), jnp.zeros((), dtype)), masks
-                )
-
-            return sample_tree
-
-        def scales(key, shape, sl):
-            return jnp.where(subset(key), jnp.asarray(c, dtype), jnp.zeros((), dtype))
+        def draw(key):
+            return [scales_of(mask, c) for mask in subset(key)]
 
     elif isinstance(law, Partition):
         B = law.n_blocks
@@ -219,77 +206,143 @@ def sketch_sampler(sketch, dtype: str = "float32", params=None) -> Callable:
         for blk, block in enumerate(law.blocks):
             block_of[block] = blk
 
-        def scales(key, shape, sl):
+        def draw(key):
             blk = jax.random.randint(key, (), 0, B, dtype=jnp.int32).astype(ids_dtype)
-            ids = constant(block_of, sl, shape, ids_dtype)
-            return jnp.where(ids == blk, jnp.asarray(B, dtype), jnp.zeros((), dtype))
+            return [
+                scales_of(constant(block_of, i, ids_dtype) == blk, B) for i in range(len(shapes))
+            ]
 
     else:
         raise TypeError(
             f"argument 'sketch' = {law!r}: the JAX sampler knows Bernoulli, RandK and Partition"
         )
     if params is None:
-        return lambda key: scales(key, (d,), slice(0, d))
-    return per_leaf(scales)
+        return lambda key: draw(key)[0]
+
+    def sample(key):
+        out = [s.reshape(sh) for s, sh in zip(draw(key), shapes, strict=True)]
+        return jax.tree_util.tree_unflatten(treedef, out)
+
+    return sample
 
 
-def _unravel_like(jax, flat, shapes, offsets, treedef):
-    """The flat vector ``flat`` cut into leaves of ``shapes`` (``ravel_pytree`` order)."""
-    out = [flat[offsets[i] : offsets[i + 1]].reshape(sh) for i, sh in enumerate(shapes)]
-    return jax.tree_util.tree_unflatten(treedef, out)
+def _word_shape(shape: tuple, b: int) -> tuple:
+    """The uint32 words holding ``b``-bit fields for an array of ``shape``: ``32/b`` fields a
+    word along the last axis."""
+    return (*shape[:-1], -(-shape[-1] // (32 // b)))
 
 
-def _subset_sampler(jax, jnp, d: int, k: int) -> Callable:
-    """``key -> mask`` of a uniformly random k-subset of ``{0, ..., d-1}``, exactly.
+def _fields(jnp, words, shape: tuple, b: int):
+    """The ``b``-bit fields of ``words`` (of ``_word_shape(shape, b)``) as an array of ``shape``:
+    entry ``(..., c)`` is field ``c mod (32/b)``, counted from the low bits, of word
+    ``floor(c / (32/b))`` of its row."""
+    shifts = jnp.arange(32 // b, dtype=jnp.uint32) * jnp.uint32(b)
+    fields = (words[..., None] >> shifts) & jnp.uint32(2**b - 1)
+    return fields.reshape(*shape[:-1], -1)[..., : shape[-1]]
+
+
+def _subset_sampler(jax, jnp, shapes: list, k: int, n_draws: int | None = None) -> Callable:
+    """``key -> [mask_i]``: boolean masks of ``shapes`` (the leaves, ``d`` entries in all, in
+    ravel order) whose union is a uniformly random k-subset of the ``d`` coordinates, exactly.
 
     XLA sorts slowly on CPU, so ``jax.random.permutation`` (a sort of ``d`` keys) would cost far
     more than a training step at large ``d``. Instead: (1) ``C0`` keeps each coordinate
     independently with a dyadic probability ``p0 = t/2^b`` close to ``k/d`` (``b`` random bits a
-    coordinate); given ``m = |C0|``, ``C0`` is a uniform m-subset. (2) ``r = |m - k|``
-    coordinates are removed from ``C0`` (``m > k``) or added from its complement (``m < k``):
-    the first ``r`` distinct of ``N`` iid positions (``B`` random bits each, ``2^B >= d``)
-    that land in that set, which is a uniform r-subset of it given that at least ``r``
-    distinct land there (an event invariant under relabelling). Removing (adding) a uniform
-    r-subset of a uniform m-subset (of its complement) gives a uniform k-subset. The first
-    landing at each position is found by a scatter-min of draw indices into a ``d``-table, the
-    rank among first landings by a log-depth scan. (3) When fewer than ``r`` distinct land
-    (rare: ``N`` is 1.3 times the count whose expected landings cover ``|E[m] - k|`` plus 4.5
-    standard deviations of ``m``, exceeded with probability about 7e-6 by the normal
-    approximation), or when ``N`` would exceed ``d`` (``k`` or ``d - k`` tiny), the subset is
-    the first ``k`` of ``jax.random.permutation``. Each branch is exact, so the law is exactly
-    uniform; cost ``O(d)`` with ``b d / 32 + N`` random words.
+    coordinate, in uint32 words laid out in each leaf's shape, see ``_fields``); given
+    ``m = |C0|``, ``C0`` is a uniform m-subset. (2) ``r = |m - k|`` coordinates are removed from
+    ``C0`` (``m > k``) or added from its complement (``m < k``): the first ``r`` distinct of
+    ``N`` iid positions uniform on ``{0, ..., d-1}`` (Lemire's multiply-shift of a uniform
+    uint32 ``u``: ``floor(u d / 2^32)``, exactly uniform once the ``2^32 mod d`` values of ``u``
+    whose low product word falls below ``2^32 mod d`` are rejected, probability ``< d/2^32``) that
+    land in that set, which is a uniform r-subset of it given that at least ``r`` distinct land
+    there (an event invariant under relabelling). Removing (adding) a uniform r-subset of a
+    uniform m-subset (of its complement) gives a uniform k-subset. The first landing at each
+    position is found by a scatter-min of draw indices into a ``d``-table (int16: 2 bytes a
+    coordinate; a sort of the ``N`` draws costs ten times more on XLA's CPU backend), the rank
+    among first landings by a log-depth scan; the ``r`` changes are recorded as set bits in
+    words of the same layout, and each mask is ``C0`` XOR changes, computed where it is used.
+    (3) When fewer than ``r`` distinct land (rare: ``N`` is 1.3 times the count whose expected
+    landings cover ``|E[m] - k|`` plus 4.5 standard deviations of ``m``, exceeded with
+    probability about 7e-6 by the normal approximation; ``n_draws`` overrides ``N``, for
+    tests), or when ``N`` would exceed ``d`` (``k`` or ``d - k`` tiny), the subset is the first
+    ``k`` of ``jax.random.permutation``. Each branch is exact, so the law is exactly uniform;
+    cost ``O(d)`` with ``b d / 32 + N`` random words.
     """
+    offsets = np.cumsum([0] + [math.prod(sh) for sh in shapes])
+    d = int(offsets[-1])
     if k == d:
-        return lambda key: jnp.ones(d, dtype=bool)
+        return lambda key: [jnp.ones(sh, dtype=bool) for sh in shapes]
     b = next((b for b in (1, 2, 4, 8) if (k * 2**b) % d == 0), 8)
     t = min(max(round(k * 2**b / d), 1), 2**b - 1)
     p0 = t / 2**b
-    r_cap = abs(d * p0 - k) + 4.5 * math.sqrt(d * p0 * (1 - p0)) + 8
-    B = max(1, math.ceil(math.log2(d)))
-    n_draws = math.ceil(1.3 * r_cap * 2**B / min(k, d - k)) + 64
+    if n_draws is None:
+        r_cap = abs(d * p0 - k) + 4.5 * math.sqrt(d * p0 * (1 - p0)) + 8
+        n_draws = math.ceil(1.3 * r_cap * d / min(k, d - k) / (1 - d / 2**32)) + 64
     table = jnp.int16 if n_draws < 2**15 else jnp.int32  # first draw at each position
+    per_word = 32 // b
+    word_shapes = [_word_shape(sh, b) for sh in shapes]
+    word_off = np.cumsum([0] + [math.prod(w) for w in word_shapes])
+    W = int(word_off[-1])
+    first_coord, row_len, row_words, first_word = (
+        jnp.asarray(a, jnp.int32)
+        for a in (offsets[:-1], [s[-1] for s in shapes], [w[-1] for w in word_shapes], word_off)
+    )
+
+    def word_of(pos):
+        """Word index (in the concatenated layout) and field shift of flat coordinates."""
+        bounds = jnp.asarray(offsets[1:-1], jnp.int32)
+        method = "compare_all" if len(shapes) <= 64 else "scan"  # fused, for a few leaves
+        i = jnp.searchsorted(bounds, pos, side="right", method=method) if len(shapes) > 1 else 0
+        local = pos - first_coord[i]
+        row, col = local // row_len[i], local % row_len[i]
+        word = first_word[i] + row * row_words[i] + col // per_word
+        return word, (col % per_word).astype(jnp.uint32) * jnp.uint32(b)
+
+    def marked(pos, take):
+        """Words with the low bit of the field of each taken (distinct) position set."""
+        word, shift = word_of(pos)
+        bit = jnp.left_shift(jnp.uint32(1), shift)
+        return jnp.zeros(W, jnp.uint32).at[jnp.where(take, word, W)].add(bit, mode="drop")
+
+    def leaves_of(flat):
+        return [flat[word_off[i] : word_off[i + 1]].reshape(w) for i, w in enumerate(word_shapes)]
 
     def by_permutation(key):
-        return jnp.zeros(d, dtype=bool).at[jax.random.permutation(key, d)[:k]].set(True)
+        first_k = jax.random.permutation(key, d)[:k].astype(jnp.int32)
+        return marked(first_k, jnp.ones(k, dtype=bool))
 
     if n_draws > d:
-        return by_permutation
-    per_word = 32 // b
-    n_words = -(-d // per_word)
-    shifts = jnp.arange(per_word, dtype=jnp.uint32) * jnp.uint32(b)
-    field, low = jnp.uint32(2**b - 1), jnp.uint32(2**B - 1)
+        return lambda key: [
+            _fields(jnp, w, sh, b) != 0
+            for w, sh in zip(leaves_of(by_permutation(key)), shapes, strict=True)
+        ]
+    field, reject_below = jnp.uint32(2**b - 1), jnp.uint32(2**32 % d)
+    valid_bits = [  # b = 1: the bits of each word column that hold a coordinate
+        jnp.asarray([2**32 - 1] * (w[-1] - 1) + [2 ** (sh[-1] - 32 * (w[-1] - 1)) - 1], jnp.uint32)
+        for w, sh in zip(word_shapes, shapes, strict=True)
+        if b == 1
+    ]
+
+    def count(w, i):
+        """``|C0|`` in leaf ``i``: for one bit a coordinate (``t = 1``: kept on a 0 bit) by
+        population counts of the words, otherwise by comparing each field with ``t``."""
+        if b == 1:
+            ones = jnp.sum(jax.lax.population_count(w & valid_bits[i]), dtype=jnp.int32)
+            return math.prod(shapes[i]) - ones
+        return jnp.sum(_fields(jnp, w, shapes[i], b) < t, dtype=jnp.int32)
 
     def sample(key):
-        k_keep, k_pos, k_perm = jax.random.split(key, 3)
-        words = jax.random.bits(k_keep, (n_words,), dtype=jnp.uint32)
-        keep = (((words[:, None] >> shifts) & field).reshape(-1)[:d]) < jnp.uint32(t)
-        m = jnp.sum(keep, dtype=jnp.int32)
+        k_pos, k_perm, *keys = jax.random.split(key, 2 + len(shapes))  # one split a step
+        words = [jax.random.bits(keys[i], w, jnp.uint32) for i, w in enumerate(word_shapes)]
+        m = sum(count(w, i) for i, w in enumerate(words))
         remove = m > k
         r = jnp.abs(m - k)
-        pos = (jax.random.bits(k_pos, (n_draws,), dtype=jnp.uint32) & low).astype(jnp.int32)
-        valid = pos < d
-        pos = jnp.where(valid, pos, 0)
-        landed = valid & (keep[pos] == remove)
+        u = jax.random.bits(k_pos, (n_draws,), dtype=jnp.uint32)
+        valid = u * jnp.uint32(d) >= reject_below  # the low word of u d (mod 2^32)
+        pos = jnp.where(valid, jax.lax.mulhi(u, jnp.uint32(d)), 0).astype(jnp.int32)
+        word, shift = word_of(pos)
+        flat = jnp.concatenate([w.reshape(-1) for w in words])
+        landed = valid & ((((flat[word] >> shift) & field) < t) == remove)
         draw = jnp.arange(n_draws, dtype=jnp.int32)
         first_draw = (
             jnp.full(d, n_draws, table)
@@ -299,8 +352,12 @@ def _subset_sampler(jax, jnp, d: int, k: int) -> Callable:
         first = landed & (first_draw[pos] == draw.astype(table))
         # rank of each first landing (a log-depth scan: XLA's CPU cumsum is slow)
         take = first & (jax.lax.associative_scan(jnp.add, first.astype(jnp.int32)) <= r)
-        flipped = keep.at[jnp.where(take, pos, d)].set(~remove, mode="drop")
-        return jax.lax.cond(jnp.sum(first) >= r, lambda: flipped, lambda: by_permutation(k_perm))
+        fallback = jnp.sum(first) < r
+        changes = jax.lax.cond(fallback, lambda: by_permutation(k_perm), lambda: marked(pos, take))
+        return [  # C0 XOR changes, or the permutation's subset
+            jnp.where(fallback, False, _fields(jnp, w, sh, b) < t) != (_fields(jnp, c, sh, b) != 0)
+            for w, c, sh in zip(words, leaves_of(changes), shapes, strict=True)
+        ]
 
     return sample
 
@@ -359,7 +416,12 @@ def mast_value_and_grad(loss: Callable, sketch, v=None) -> Callable:
             )
         # s as a pytree, leaf by leaf (no flat vector in the step), built once per trace
         s = sketch_sampler(sketch, str(flat.dtype), params=params)(key)
-        y = jax.tree_util.tree_map(lambda c, si, x: c + si * (x - c), centre, s, params)
+        if centre is None:  # v = 0: y = S x
+            y = jax.tree_util.tree_map(lambda si, x: si * x, s, params)
+        else:  # a centre baked into the caller's jit is a constant: the barrier stops XLA
+            # folding -v into a second d-vector constant, read at every step next to v
+            centre = jax.lax.optimization_barrier(centre)
+            y = jax.tree_util.tree_map(lambda c, si, x: c + si * (x - c), centre, s, params)
         value, g = jax.value_and_grad(loss)(y, batch)
         return value, jax.tree_util.tree_map(lambda si, gi: si * gi, s, g)
 
@@ -367,8 +429,7 @@ def mast_value_and_grad(loss: Callable, sketch, v=None) -> Callable:
     centre = None if v is None else jax.tree_util.tree_map(jnp.asarray, v)
 
     def step(params, batch, key):
-        c = jax.tree_util.tree_map(jnp.zeros_like, params) if centre is None else centre
-        return sketched(params, c, batch, key)
+        return sketched(params, centre, batch, key)
 
     step.__doc__ = f"MAST step of {getattr(loss, '__name__', 'loss')} with {sketch!r}."
     return step
