@@ -9,7 +9,12 @@ Parametrisation of a quadratic ``f(x) = 1/2 x^T A x - b^T x`` in ``R^d``: eigenv
 ``L_f * exp(t_i)``, ``t_i`` in ``[log(1/kappa), 0]`` (one of them pinned to ``L_f = 1``), an
 eigenbasis ``Q`` from Givens angles (``basis="free"``) or the identity (``"aligned"``), the
 minimiser ``x*`` in a box (``b = A x*``); the shift ``v`` and the start ``x_0`` in the same box
-(or pinned: ``"zero"``, ``"optimal"``).
+(or pinned: ``"zero"``, ``"optimal"``). With ``snap > 0`` a slab of each such coordinate maps
+onto its argued-attaining end (``kappa = 1``, the smallest sketch parameter, the step limit,
+``v = x*``), so that the attaining instances have positive measure in the box.
+
+``FiniteSumQuadraticFamily`` searches finite sums of quadratics under the tau-nice oracle
+(Theorem 3), measured exactly; ``UnionFamily`` joins families (e.g. one client and two).
 """
 
 from __future__ import annotations
