@@ -228,3 +228,32 @@ def test_gd_value_gaps_keep_their_relative_accuracy_far_below_the_infimum():
     expected = 0.5 * 0.5 * (1 - g.gamma * 0.5) ** (2 * steps) * e0**2
     assert gap[-1] < 1e-40
     assert np.allclose(gap, expected, rtol=1e-12, atol=0)
+
+
+def test_the_start_slab_resolves_to_a_multiple_of_the_stationary_spread():
+    # Below log10-distance -4 the start is m sqrt(s) from x_D*, m in STATIONARY_STARTS
+    # (linear over the slab), s the stationary E||x - x_D*||^2 of DSGD at the claim's step.
+    # On A = I with S = (1 +- eps) I each coordinate is near_scalar's scalar recursion with
+    # c_i = x*_i - v_i, so s = sum_i near_scalar_spread(eps, gamma, c_i) (closed form).
+    from mastref.verify.instances import STATIONARY_STARTS, near_scalar_spread, resolve_start
+
+    family = default_family()
+    rng = np.random.default_rng(5)
+    s0 = _block(family, "x0").start
+    low = family.bounds[s0][0]
+    for r, m in ((low, STATIONARY_STARTS[1]), (-4.0 - 1e-12, STATIONARY_STARTS[0])):
+        theta = _slab_point(family, rng, "near-scalar")
+        theta[_block(family, "step_fraction")] = -1.0  # gamma = 0.1 gamma_max
+        theta[s0] = r
+        inst = family.build(theta)
+        assert inst.start_spread == pytest.approx(m)
+        resolved = resolve_start(mr.theorem1, inst, 100)
+        gamma = mr.theorem1(inst.objective(), gamma=None).gamma * 0.1
+        c = np.linalg.solve(inst.A[0], inst.b[0]) - inst.v
+        s = sum(near_scalar_spread(0.005, gamma, ci) for ci in c)
+        e = resolved.x0 - inst.objective().argmin()
+        assert float(e @ e) == pytest.approx(m**2 * s, rel=1e-6)
+        assert resolved.start_spread is None
+        # the direction is the placeholder's
+        u = inst.x0 - inst.objective().argmin()
+        assert np.allclose(e / np.linalg.norm(e), u / np.linalg.norm(u))

@@ -9,22 +9,28 @@ Parametrisation of a quadratic ``f(x) = 1/2 x^T A x - b^T x`` in ``R^d``: eigenv
 ``L_f * exp(t_i)``, ``t_i`` in ``[log(1/kappa), 0]`` (one of them pinned to ``L_f = 1``), an
 eigenbasis ``Q`` from Givens angles (``basis="free"``) or the identity (``"aligned"``), the
 minimiser ``x*`` in a box (``b = A x*``); the shift ``v`` and the start ``x_0`` in the same box
-(or pinned: ``"zero"``, ``"optimal"``).
+(or pinned: ``"zero"``, ``"optimal"``). With ``snap > 0`` a slab of each such coordinate maps
+onto its argued-attaining end (``kappa = 1``, the smallest sketch parameter, the step limit,
+``v = x*``), so that the attaining instances have positive measure in the box.
+
+``FiniteSumQuadraticFamily`` searches finite sums of quadratics under the tau-nice oracle
+(Theorem 3), measured exactly; ``UnionFamily`` joins families (e.g. one client and two).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .._validation import as_generator, check_int, check_real
+from .._validation import MissingCapability, as_generator, check_int, check_real
 from ..distributed import DistributedProblem
 from ..mast import MAST
 from ..problems import LeastSquares, LogisticRegression, Quadratic
 from ..sketches import Bernoulli, FiniteSketch, Partition, PermutationSketch, RandK
+from .measure import expectation
 
 LAWS = (
     "randk",
@@ -59,7 +65,9 @@ def givens(d: int, angles: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True, kw_only=True, repr=False)
 class Instance:
     """One instance: quadratic(s) ``(A_i, b_i)``, sketch law, shift ``v``, start ``x0``, step
-    fraction."""
+    fraction. With ``start_spread = m`` the start is resolved at the claim's step
+    (``resolve_start``): ``x_0 = x* + m sqrt(s) u``, ``s`` the stationary ``E||x - x*||^2`` of
+    the algorithm there and ``u`` the direction of ``x0 - x*``."""
 
     A: tuple
     b: tuple
@@ -70,6 +78,7 @@ class Instance:
     claim_kwargs: dict = field(default_factory=dict)
     distributed: bool = False
     max_steps: int | None = None
+    start_spread: float | None = None
 
     @property
     def d(self) -> int:
@@ -92,6 +101,8 @@ class Instance:
             "x0": self.x0.tolist(),
             "step_fraction": self.step_fraction,
             "max_steps": self.max_steps,
+            "distributed": self.distributed,
+            "start_spread": self.start_spread,
             "claim_kwargs": {
                 k: v.item() if hasattr(v, "item") else v for k, v in self.claim_kwargs.items()
             },
@@ -300,7 +311,9 @@ class QuadraticFamily:
         if start == "free":
             blocks.append(("x0", [(-self.box, self.box)] * d))
         elif start == "offset":
-            blocks.append(("x0", [(-4.0, math.log10(self.box))] + [(-1.0, 1.0)] * d))
+            top = math.log10(self.box)
+            self._start_low = -4.0 - grow * (top + 4.0)  # the slab below -4: stationary
+            blocks.append(("x0", [(self._start_low, top)] + [(-1.0, 1.0)] * d))
         if self.step_fraction[0] < self.step_fraction[1]:
             a, b = (math.log10(lo), math.log10(hi)) if step_scale == "log" else (lo, hi)
             blocks.append(("step_fraction", [(a, b + grow * (b - a))]))
@@ -383,10 +396,7 @@ class QuadraticFamily:
             max_steps=self.max_steps,
         )
         if self.start == "offset":  # x_0 = x_D* + 10^r u/||u||: starts at any distance
-            u = p["x0"][1:]
-            x_D = inst.objective().argmin()
-            x0 = x_D + 10.0 ** p["x0"][0] * u / max(float(np.linalg.norm(u)), 1e-12)
-            inst = Instance(**{**inst.__dict__, "x0": x0})
+            inst = _offset(inst, p["x0"], self._start_low)
         return inst
 
     def _step(self, p: dict) -> float:
@@ -676,6 +686,7 @@ class FiniteSumQuadraticFamily:
         grow = self.snap / (1.0 - self.snap)
         d, n = self.d, self.n
         a, b = math.log10(lo), math.log10(hi)
+        self._start_low = -4.0 - grow * (math.log10(self.box) + 4.0)  # below -4: stationary
         blocks = [
             ("law", [(0.0, len(self.sketches) - 1e-9)]),
             ("law_params", [(-grow, 1.0)] * d),
@@ -685,7 +696,7 @@ class FiniteSumQuadraticFamily:
             ("tau", [(0.0, len(self.taus) - 1e-9)]),
             ("form", [(0.0, len(self.forms) - 1e-9)]),
             ("v", [(-self.box, self.box)] * d),
-            ("x0", [(-4.0, math.log10(self.box))] + [(-1.0, 1.0)] * d),
+            ("x0", [(self._start_low, math.log10(self.box))] + [(-1.0, 1.0)] * d),
         ]
         if self.snap > 0:
             blocks += [("homogeneity", [(0.0, 1.0)]), ("v_optimal", [(0.0, 1.0)])]
@@ -755,10 +766,7 @@ class FiniteSumQuadraticFamily:
             y=y,
             lam=lam,
         )
-        u = p["x0"][1:]
-        x_D = inst.objective().argmin()
-        x0 = x_D + 10.0 ** p["x0"][0] * u / max(float(np.linalg.norm(u)), 1e-12)
-        return FiniteSumInstance(**{**inst.__dict__, "x0": x0})
+        return _offset(inst, p["x0"], self._start_low)
 
     def landmarks(self) -> list[np.ndarray]:
         """The argued attaining finite sums, one per sketch family and form: identical samples
@@ -797,6 +805,71 @@ class FiniteSumQuadraticFamily:
                         theta += [bs[0][1]]
                 out.append(np.clip(np.array(theta), *np.array(self.bounds).T))
         return out
+
+
+#: Start multiples ``m`` of the stationary root-mean-square distance covered by the start slab.
+STATIONARY_STARTS = (1.0, 3.0)
+
+
+def _offset(inst: Instance, params: np.ndarray, low: float) -> Instance:
+    """``x_0 = x_D* + 10^r u/||u||`` (``r = params[0]`` in ``[-4, log10 box]``), or below
+    ``r = -4`` (the slab down to ``low``) a stationary start ``m`` in ``STATIONARY_STARTS``,
+    resolved at the claim's step (``resolve_start``)."""
+    u = params[1:] / max(float(np.linalg.norm(params[1:])), 1e-12)
+    x_D = inst.objective().argmin()
+    r, spread = float(params[0]), None
+    if r < -4.0:
+        m0, m1 = STATIONARY_STARTS
+        spread = m0 + (m1 - m0) * (-4.0 - r) / (-4.0 - low)
+        r = -4.0  # a placeholder at the smallest distance, in the direction u
+    return type(inst)(**{**inst.__dict__, "x0": x_D + 10.0**r * u, "start_spread": spread})
+
+
+def resolve_start(claim, inst: Instance, n_steps: int) -> Instance:
+    """``inst`` with its start resolved (unchanged without ``start_spread``): ``x_0 = x* + m
+    sqrt(s) u``, where ``s`` is the stationary ``E||x - x*||^2`` of the claim's algorithm at
+    the claim's step on this instance (its exact expectation from ``x*`` over ``~9.2 / (gamma
+    mu)`` steps, capped at the instance's horizon cap), ``m = start_spread`` and ``u`` the
+    direction of the placeholder ``x0 - x*``. A start on the stationary spread keeps a
+    ``1/T`` bound's transient small while the measured curve stays at its floor. Without an
+    exact expectation or a stationary spread (``mu = 0``, deterministic GD) the placeholder
+    start is kept, and the start is never nearer to ``x*`` than the placeholder (round-off).
+
+    Examples
+    --------
+    >>> import mastref as mr
+    >>> from mastref.verify.instances import near_scalar, near_scalar_spread, resolve_start
+    >>> inst = near_scalar(0.01, offset=1e-4)  # the placeholder: 1e-4 from x_D*
+    >>> inst = Instance(**{**inst.__dict__, "start_spread": 1.0, "max_steps": 2000})
+    >>> x = resolve_start(mr.theorem1, inst, 100).x0 - inst.objective().argmin()
+    >>> gamma = mr.theorem1(inst.objective()).gamma
+    >>> round(float(x @ x / (2 * near_scalar_spread(0.01, gamma))), 6)  # d = 2 coordinates
+    1.0
+    """
+    if inst.start_spread is None:
+        return inst
+    obj, g = claim_at(claim, inst, n_steps)
+    mu = getattr(obj, "mu_F", None) if isinstance(obj, DistributedProblem) else obj.mu
+    x_star = obj.argmin()
+    resolved = {**inst.__dict__, "start_spread": None}
+    if not mu or mu <= 0 or not (0 < g.gamma * mu < 2):
+        return type(inst)(**resolved)
+    steps = max(MIN_STEPS, math.ceil(HORIZON_DECADES * math.log(10) / (g.gamma * mu)))
+    steps = min(steps, inst.max_steps or steps)
+    try:
+        _, dist2 = expectation(replace(g, quantity="dist2"), obj, x_star, steps)
+    except MissingCapability:
+        return type(inst)(**resolved)
+    s = float(dist2[-1])
+    u = inst.x0 - x_star
+    norm = float(np.linalg.norm(u))
+    if not (s > 0 and norm > 0 and math.isfinite(s)):
+        return type(inst)(**resolved)
+    # never nearer than the placeholder (the family's smallest distance): below it x_0 - x*
+    # would be round-off of x* (a noiseless instance has s ~ 1e-33)
+    distance = max(inst.start_spread * math.sqrt(s), norm)
+    resolved["x0"] = x_star + distance * u / norm
+    return type(inst)(**resolved)
 
 
 def claim_at(claim, inst: Instance, n_steps: int):

@@ -37,7 +37,7 @@ from tqdm import tqdm
 from .._validation import MissingCapability, as_generator, check_int
 from ..theorems.claims import Guarantee, InvalidGuarantee
 from .checker import check
-from .instances import Instance, scaled_horizon
+from .instances import Instance, resolve_start, scaled_horizon
 from .measure import exact_curve, expectation
 from .result import RESOLUTION, CheckResult
 
@@ -186,6 +186,7 @@ def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False
     """``(ratio, t)``: the largest ratio above 1 in the window, else the largest counted one
     (``-inf`` if none). With ``guide``: ``(ratio, t, counted)``, where an uncounted instance
     gives its largest ratio in the window with ``counted = False``."""
+    inst = resolve_start(claim, inst, n_steps)
     obj, g, T = scaled_horizon(claim, inst, n_steps)
     steps, measured = exact_curve(g, obj, inst.x0, T)
     steps, ratio = ratio_curve(g, steps, measured)
@@ -202,6 +203,7 @@ def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False
 
 def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> float:
     """The ratio with every expectation in ``np.longdouble`` (enumeration path), or nan."""
+    inst = resolve_start(claim, inst, n_steps)
     obj, g, T = scaled_horizon(claim, inst, n_steps)
     try:
         _, measured = expectation(g, obj, inst.x0, T, dtype=np.longdouble)
@@ -387,7 +389,7 @@ def worst_case(
             n_steps=n_steps,
             message=f"the claim applied to no instance of {family!r}; {message}",
         )
-    inst = family.build(best["theta"])
+    inst = resolve_start(claim, family.build(best["theta"]), n_steps)
     ratio, t_at = _ratio(claim, inst, n_steps, window)
     extended = _extended_ratio(claim, inst, n_steps, window) if ratio > 1 - 1e-6 else math.nan
     decisive = extended if np.isfinite(extended) else ratio
@@ -493,6 +495,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
         inst, method = control.instance(), "argued counterexample"
     else:
         inst = control.family.build(np.asarray(control.theta, dtype=float))
+        inst = resolve_start(control.claim, inst, control.n_steps)
         method = "stored counterexample"
     ratio, t_at = _ratio(control.claim, inst, control.n_steps, control.window)
     extended = math.nan
