@@ -55,7 +55,8 @@ def tau_nice_abc(mast, batch_size: int, Delta: float | None = None) -> dict[str,
 
     ``c_tau = (n - tau)/(tau (n - 1))``, ``A_tau = c_tau max_i L_i``,
     ``B_tau = n (tau - 1)/(tau (n - 1))``, ``Delta_data = f^inf - (1/n) sum_i f_i^inf`` (an
-    upper bound: plus 8 ulp of the infima, so that round-off never makes ``C`` negative),
+    upper bound: plus ``Delta_data_roundoff`` = 8 ulp of the infima, so that round-off never
+    makes ``C`` negative),
     ``A = L_S_max (A_tau + B_tau L_f)``, ``B = 0``, ``C = 2 A Delta + 2 L_S_max A_tau Delta_data``.
 
     Examples
@@ -81,7 +82,8 @@ def tau_nice_abc(mast, batch_size: int, Delta: float | None = None) -> dict[str,
     # so that round-off cannot make C negative (identical samples: Delta_data = 0 exactly)
     inf_i = np.asarray(p.inf_i, dtype=float)
     scale = max(1.0, abs(p.inf), float(np.max(np.abs(inf_i))))
-    delta_data = max(p.inf - float(np.mean(inf_i)) + 8.0 * np.finfo(float).eps * scale, 0.0)
+    roundoff = 8.0 * np.finfo(float).eps * scale
+    delta_data = max(p.inf - float(np.mean(inf_i)) + roundoff, 0.0)
     notes: list[str] = []
     Delta = gap(mast, notes, Delta)
     L_S_max = mast.sketch.L_S_max
@@ -92,6 +94,7 @@ def tau_nice_abc(mast, batch_size: int, Delta: float | None = None) -> dict[str,
         "A_tau": A_tau,
         "B_tau": B_tau,
         "Delta_data": delta_data,
+        "Delta_data_roundoff": roundoff,
         "Delta": Delta,
         "A": A,
         "B": 0.0,
@@ -163,7 +166,11 @@ def theorem3(
                 "C",
                 {
                     "2 A Delta": 2 * A * tn["Delta"],
-                    "2 L_S A_tau Delta_data": 2 * LS * tn["A_tau"] * tn["Delta_data"],
+                    # the branch is the computed difference, not its round-off allowance
+                    "2 L_S A_tau Delta_data": 2
+                    * LS
+                    * tn["A_tau"]
+                    * max(tn["Delta_data"] - tn["Delta_data_roundoff"], 0.0),
                 },
             ),
         }
