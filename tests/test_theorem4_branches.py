@@ -107,3 +107,36 @@ def test_theorem_table_has_one_row_per_term_and_keeps_sharp_apart(runs):
     assert paper_gm[6] == "theorem4a-gamma-mu-branch"  # not the sharp check's 0.978
     assert float(got[("Theorem 4a (sharp)", "rho: gamma mu")][4]) > 0.95
     assert got[("Theorem 4b", MEETING_B)][6] == "theorem4b-near-identity"
+
+
+def test_search_family_draws_p_log_uniformly_about_the_meeting_point():
+    """``p = m 10^(2u)`` with ``m = 2 gamma mu`` in (a), ``gamma mu`` in (b): the ends of the
+    ``p`` coordinate are two decades either side, its middle slab is the meeting point (where no
+    branch alone decides), and the (b) corner ``b = N - 1`` is reachable."""
+    fam = catalogue4.SVRDSGFamily(3, ("near-identity",), kappa=2.0, step_fraction=(1, 1))
+    theta = np.array(fam.landmarks()[0], float)
+    for c, part_a in ((0.2, True), (0.6, False)):
+        for a, factor in ((0.0, 1e-2), (0.5, 1.0), (0.52, 1.0), (0.5 + 0.45 / 2 + 0.05, 10.0)):
+            theta[-2:] = (a, c)
+            inst = fam.build(theta)
+            obj = inst.objective()
+            kw = inst.claim_kwargs
+            assert kw["b"] == (8 if part_a else 7)
+            g = mr.theorem4(obj, x0=inst.x0, **kw)
+            meet = g.gamma * g.values["mu"] * (2.0 if part_a else 1.0)
+            assert kw["p"] == pytest.approx(min(1.0, factor * meet), rel=1e-9)
+            if factor == 1.0:
+                active = [k for k, v in g.branches.items() if v]
+                assert active == ([] if part_a else [MEETING_B])
+
+
+def test_default_search_seeds_hold_the_best_known_part_b_instance():
+    claim, fam, n_steps, window = registry()["theorem4"].search()
+    assert claim is mr.theorem4 and window == "late"
+    insts = [fam.build(t) for t in fam.landmarks()]
+    kinds = {(i.sketch.support_size, i.claim_kwargs["b"]) for i in insts}
+    assert (16, 15) in kinds and (16, 16) in kinds  # near-identity d = 4: (b) and (a)
+    best = insts[-1]
+    assert best.claim_kwargs["b"] == 15
+    g = mr.theorem4(best.objective(), x0=best.x0, **best.claim_kwargs)
+    assert g.branches[MEETING_B]

@@ -27,10 +27,12 @@ from ..theorems.claims import (
 from ..theorems.svrdsg import MEETING_B, ceiling_a, ceiling_b, ceiling_b_curve
 from ..verify.checker import check
 from ..verify.instances import (
+    ATTAINING,
+    SNAP,
     Instance,
     QuadraticFamily,
+    UnionFamily,
     claim_at,
-    default_family,
     random_quadratic,
 )
 from ..verify.result import CheckResult
@@ -542,6 +544,119 @@ def _controls() -> tuple:
     )
 
 
+class SVRDSGFamily(QuadraticFamily):
+    """``QuadraticFamily(svrdsg=True)`` with L-SVRDSG's ``p`` log-uniform about the point where
+    the branches of Theorem 4's rate meet, and ``b`` mostly ``N`` or ``N - 1``.
+
+    The last two parameters ``(a, c)`` in ``[0, 1]``: ``p = m 10^(D u)``, ``m = 2 gamma mu``
+    (part (a), ``b = N``) or ``gamma mu`` (part (b)) at the instance's step and the statement's
+    ``mu``, with ``u`` in ``[-1, 1]`` log-uniform from ``a`` except a slab of width
+    ``meet_share`` about ``a = 1/2`` where ``p = m`` exactly (capped at 1; ``D = p_decades``):
+    so both branches of ``min(gamma mu, p/2)`` and ``min(gamma mu/2, p/2)`` and their meeting
+    point have positive measure. ``b = N`` for ``c < 0.45``, ``N - 1`` for ``c < 0.9`` (the
+    largest minibatch reference, where (b)'s condition ``8 c_b L/mu < 1`` holds most easily),
+    smaller below. ``known``: parameter vectors of known worst cases, added to ``landmarks``.
+    Other arguments as ``QuadraticFamily``. (``verify/instances.py`` draws ``p``
+    uniformly in ``[1/N, 1]``, which misses the ``p/2`` branches of small ``gamma mu``.)
+
+    Examples
+    --------
+    >>> from mastref.catalogue.theorem4 import SVRDSGFamily
+    >>> fam = SVRDSGFamily(d=3, sketches=("near-identity",), kappa=2.0, step_fraction=(1, 1))
+    >>> [fam.build(th).claim_kwargs["b"] for th in fam.landmarks()]  # N = 8 atoms
+    [8, 7]
+    """
+
+    def __init__(
+        self,
+        d: int = 2,
+        sketches=("randk",),
+        *,
+        p_decades: float = 2.0,
+        meet_share: float = 0.1,
+        known: tuple = (),
+        **kw,
+    ):
+        super().__init__(d, sketches, svrdsg=True, **kw)
+        self.p_decades = float(p_decades)
+        self.meet_share = float(meet_share)
+        self.known = tuple(np.asarray(t, float) for t in known)
+        for t in self.known:
+            if t.shape != (self.dim,):
+                raise ValueError(
+                    f"argument 'known': a parameter vector of length {t.size}, the family has "
+                    f"{self.dim} parameters"
+                )
+
+    def __repr__(self) -> str:
+        return "SVRDSG" + super().__repr__()
+
+    @staticmethod
+    def reference(c: float, N: int) -> int:
+        """The reference batch ``b`` at the parameter ``c``."""
+        if c < 0.45 or N == 1:
+            return N
+        if c < 0.9:
+            return N - 1
+        return max(1, N - 1 - int((c - 0.9) / 0.1 * (N - 1)))
+
+    def build(self, theta) -> Instance:
+        """The instance at ``theta`` (``p`` and ``b`` in ``claim_kwargs``)."""
+        inst = super().build(theta)
+        a, c = self._split(theta)["svrdsg"]
+        N = inst.sketch.support_size
+        b = self.reference(float(c), N)
+        base = quietly(theorem4, inst.objective(), x0=inst.x0, b=b, p=1.0)
+        limit = base.gamma_max
+        meet = inst.step_fraction * limit * base.values["mu"] * (2.0 if b == N else 1.0)
+        half = (1.0 - self.meet_share) / 2
+        u = (
+            0.0
+            if abs(a - 0.5) <= self.meet_share / 2
+            else float(np.sign(a - 0.5)) * (abs(a - 0.5) - self.meet_share / 2) / half
+        )
+        p = float(min(1.0, meet * 10.0 ** (self.p_decades * u))) if meet > 0 else 1.0
+        return Instance(**{**inst.__dict__, "claim_kwargs": {**inst.claim_kwargs, "p": p, "b": b}})
+
+    def landmarks(self) -> list[np.ndarray]:
+        """``QuadraticFamily.landmarks`` at the meeting point of the branches, each with ``b =
+        N`` (part (a)) and with ``b = N - 1`` (part (b): the near-identity law there is the
+        best known instance's kind), then ``known``."""
+        out = []
+        for theta in super().landmarks():
+            for c in (0.2, 0.6):
+                t = np.array(theta, float)
+                t[-2:] = (0.5, c)
+                out.append(t)
+        return out + list(self.known)
+
+
+def search_family(d: int = 2) -> UnionFamily:
+    """The default search of Theorem 4 (``registry()["theorem4"].search()``): the union of
+    ``SVRDSGFamily(d)`` over the uniform finite laws (``randk``, ``partition``,
+    ``bernoulli-half``, and ``ATTAINING``) with the default family's searched step (log-uniform
+    down to ``1e-3 gamma_max``, horizon scaled like ``1/rho`` up to 2000 steps, start at a
+    searched distance, snapping slabs), and the (b) family of the best known instance
+    (near-identity law on ``d = 4``, ``N = 16``, ``kappa <= 2``, the statement's step, the
+    parametrisation of ``_B_FAMILY``; its ``landmarks`` end with ``NEAR_IDENTITY_THETA`` there,
+    at ``p = gamma mu``, ``b = 15``)."""
+    common = dict(step_scale="log", max_steps=2000, snap=SNAP, start="offset")
+    laws = ("randk", "partition", "bernoulli-half", *ATTAINING)
+    return UnionFamily(
+        [
+            SVRDSGFamily(d, laws, step_fraction=(1e-3, 1.0), kappa=10.0, **common),
+            SVRDSGFamily(
+                4,
+                ("near-identity",),
+                step_fraction=(1.0, 1.0),
+                kappa=2.0,
+                max_steps=2000,
+                known=(NEAR_IDENTITY_THETA[:-2] + (0.5, 0.6),),
+            ),
+        ]
+    )
+
+
 #: Counterexamples found by ``worst_case`` for the controls (family parameter vectors).
 CONTROL_THETA: dict = stored("theorem4")
 
@@ -557,12 +672,7 @@ def entry():
         terms=TERMS,
         checks=_checks(),
         controls=_controls(),
-        search=lambda: (
-            theorem4,
-            default_family(sketches=("randk", "partition"), svrdsg=True),
-            100,
-            "late",
-        ),
+        search=lambda: (theorem4, search_family(), 100, "late"),
     )
 
 
