@@ -83,7 +83,7 @@ def test_each_check_runs_on_the_branch_it_names_and_under_its_ceiling(runs):
             ceiling = c.ceiling(r)
             assert r.late_tightness <= ceiling <= 1.0, (name, r.late_tightness, ceiling)
             capped += 1
-    assert capped == 6
+    assert capped == 8
 
 
 def test_ceiling_a_at_a_step_falls_with_the_step_and_meets_the_two_decade_value():
@@ -104,7 +104,8 @@ def test_theorem_table_has_one_row_per_term_and_keeps_sharp_apart(runs):
     got = {(row[1], row[3]): row for row in rows}
     assert len(got) == 7
     paper_gm = got[("Theorem 4a", "rho: gamma mu")]
-    assert paper_gm[6] == "theorem4a-gamma-mu-branch"  # not the sharp check's 0.978
+    assert paper_gm[6] == "theorem4a-meeting-gamma-mu-side"  # the best counted, not 0.978
+    assert 0.2 < float(paper_gm[4]) < 0.5
     assert float(got[("Theorem 4a (sharp)", "rho: gamma mu")][4]) > 0.95
     assert got[("Theorem 4b", MEETING_B)][6] == "theorem4b-near-identity"
 
@@ -140,3 +141,16 @@ def test_default_search_seeds_hold_the_best_known_part_b_instance():
     assert best.claim_kwargs["b"] == 15
     g = mr.theorem4(best.objective(), x0=best.x0, **best.claim_kwargs)
     assert g.branches[MEETING_B]
+
+
+@pytest.mark.parametrize(("side", "active"), [("gamma-mu", "rho: gamma mu"), ("p", "rho: p/2")])
+def test_meeting_instance_constants_by_hand(side, active):
+    """Partition into N = 8 single coordinates, ``A = I``: ``S_k A S_k = 64 e_k e_k^T`` (``L =
+    64``), ``A_D = 8 I`` (``mu = 8``), ``gamma = 1/384``, ``gamma mu = 1/48``; ``p = 2.02/48``
+    or ``1.98/48`` puts ``p/2`` just above or below ``gamma mu``."""
+    inst = catalogue4.meeting_instance(side)
+    g = mr.theorem4(inst.objective(), x0=inst.x0, **inst.claim_kwargs)
+    assert (g.values["L"], g.values["mu"]) == pytest.approx((64.0, 8.0))
+    assert g.gamma == pytest.approx(1 / 384)
+    assert g.values["p"] == pytest.approx((2.02 if side == "gamma-mu" else 1.98) / 48)
+    assert [k for k, v in g.branches.items() if v] == [active]

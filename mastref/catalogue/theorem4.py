@@ -15,7 +15,7 @@ import numpy as np
 
 from ..exact import expected_dsgd, expected_svrdsg
 from ..mast import MAST
-from ..sketches import FiniteSketch, RandK
+from ..sketches import FiniteSketch, Partition, RandK
 from ..theorems import theorem4
 from ..theorems.claims import (
     Guarantee,
@@ -314,6 +314,39 @@ def _b_p_instance():
     return branch_instance("b-p")
 
 
+def meeting_instance(side: str, n_blocks: int = 8) -> Instance:
+    """Theorem 4 (a) at the step limit next to where its branches meet: ``f = ||x||^2/2`` on
+    ``d = n_blocks`` coordinates, the partition law into single coordinates (``S_k = N e_k
+    e_k^T``: ``L = N^2``, ``mu = L_fD = N``, co-coercivity ``D(x) = 2 L delta`` exactly),
+    ``v = 1``, ``x_0 = 3 (1, ..., 1)``, ``p = 2.02 gamma mu`` (``side="gamma-mu"``: ``gamma mu
+    < p/2``) or ``1.98 gamma mu`` (``"p"``). The largest counted late tightness of the
+    statement found at the step limit (0.24 at ``N = 8``; 0.20, 0.23, 0.245 at ``N = 2, 4, 12``;
+    a search over ``d = 2`` instances with ``p`` within 0.3 decade of the meeting point found
+    at most 0.19, docs/theory/theorem4_proof.rst)."""
+    if side not in ("gamma-mu", "p"):
+        raise ValueError(f"argument 'side' = {side!r} must be 'gamma-mu' or 'p'")
+    N = n_blocks
+    ratio = 2.02 if side == "gamma-mu" else 1.98
+    # L = N^2 (S_k A S_k = N^2 e_k e_k^T), mu = N: gamma mu = N/(6 N^2) = 1/(6N)
+    return Instance(
+        A=(np.eye(N),),
+        b=(np.zeros(N),),
+        sketch=Partition(blocks=[[j] for j in range(N)]),
+        v=np.ones(N),
+        x0=np.full(N, 3.0),
+        step_fraction=1.0,
+        claim_kwargs={"p": ratio / (6.0 * N)},
+    )
+
+
+def _meeting_gamma_mu():
+    return meeting_instance("gamma-mu")
+
+
+def _meeting_p():
+    return meeting_instance("p")
+
+
 def _checks() -> tuple:
 
     return (
@@ -341,6 +374,31 @@ def _checks() -> tuple:
             n_steps=(100, 100),
             description="the search's worst case with p/2 < gamma mu (0.14 early: the bound "
             "fell to 0.027; Lemma A's ceiling at the counted steps 0.68, at two decades 0.38)",
+        ),
+        instance_check(
+            "theorem4a-meeting-gamma-mu-side",
+            PAPER_A,
+            theorem4,
+            _meeting_gamma_mu,
+            branch=GAMMA_MU,
+            ceiling=lemma_a_ceiling(_meeting_gamma_mu),
+            floor=0.2,
+            n_steps=(224, 224),
+            description="step limit, partition law into 8 coordinates, f = ||x||^2/2, p = "
+            "2.02 gamma mu: the largest counted late tightness of (a) as stated found (0.24, "
+            "T = t_2; Lemma A's ceiling at the counted steps is near 1 here)",
+        ),
+        instance_check(
+            "theorem4a-meeting-p-side",
+            PAPER_A,
+            theorem4,
+            _meeting_p,
+            branch=P_HALF,
+            ceiling=lemma_a_ceiling(_meeting_p),
+            floor=0.2,
+            n_steps=(228, 228),
+            description="as theorem4a-meeting-gamma-mu-side with p = 1.98 gamma mu (the p/2 "
+            "branch): 0.24",
         ),
         instance_check(
             "theorem4a-sharp-gamma-mu-side",
