@@ -32,6 +32,9 @@ Ceilings of the statement
     ill-conditioned ``f_D``. (b): ``ceiling_b`` from Lemma B (``lemma_rate_b``): 0.568 on the
     best known instance (``NEAR_IDENTITY_THETA``, measured 0.294; the earlier heuristic estimate
     was 0.35), 0.453 on the ``p/2`` branch instance (measured 0.423).
+Branches
+    ``Guarantee.branches``: ``"rho: gamma mu"``, ``"rho: p/2"`` in (a) (also the sharp form);
+    ``"rho: gamma mu/2"``, ``"rho: p/2"`` and ``MEETING_B`` in (b).
 """
 
 from __future__ import annotations
