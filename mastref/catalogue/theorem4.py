@@ -707,6 +707,7 @@ def search_family(d: int = 2) -> UnionFamily:
                 4,
                 ("near-identity",),
                 step_fraction=(1.0, 1.0),
+                step_scale="log",  # no step coordinate (the step is fixed): the union's label
                 kappa=2.0,
                 max_steps=2000,
                 known=(NEAR_IDENTITY_THETA[:-2] + (0.5, 0.6),),
