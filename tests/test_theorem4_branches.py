@@ -83,7 +83,7 @@ def test_each_check_runs_on_the_branch_it_names_and_under_its_ceiling(runs):
             ceiling = c.ceiling(r)
             assert r.late_tightness <= ceiling <= 1.0, (name, r.late_tightness, ceiling)
             capped += 1
-    assert capped == 8
+    assert capped == 9
 
 
 def test_ceiling_a_at_a_step_falls_with_the_step_and_meets_the_two_decade_value():
@@ -108,6 +108,8 @@ def test_theorem_table_has_one_row_per_term_and_keeps_sharp_apart(runs):
     assert 0.2 < float(paper_gm[4]) < 0.5
     assert float(got[("Theorem 4a (sharp)", "rho: gamma mu")][4]) > 0.95
     assert got[("Theorem 4b", MEETING_B)][6] == "theorem4b-near-identity"
+    assert got[("Theorem 4b", "rho: gamma mu/2")][6] == "theorem4b-near-identity-gamma-mu-side"
+    assert float(got[("Theorem 4b", "rho: p/2")][4]) > 0.28  # counted at the neighbourhood
 
 
 def test_search_family_draws_p_log_uniformly_about_the_meeting_point():

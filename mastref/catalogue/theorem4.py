@@ -302,6 +302,27 @@ def _near_identity_best():
     return _B_FAMILY().build(NEAR_IDENTITY_THETA)
 
 
+def near_identity_side(side: str) -> Instance:
+    """The best known (b) instance (``NEAR_IDENTITY_THETA``, where ``p = gamma mu``) moved into
+    one branch of ``rho = min(gamma mu/2, p/2)``: ``p = 1.1 gamma mu`` (``side="gamma-mu"``) or
+    ``0.9 gamma mu`` (``"p"``); the late tightness is counted at the neighbourhood, which
+    depends on ``rho``."""
+    if side not in ("gamma-mu", "p"):
+        raise ValueError(f"argument 'side' = {side!r} must be 'gamma-mu' or 'p'")
+    inst = _near_identity_best()
+    kw = dict(inst.claim_kwargs)
+    kw["p"] = kw["p"] * (1.1 if side == "gamma-mu" else 0.9)
+    return Instance(**{**inst.__dict__, "claim_kwargs": kw})
+
+
+def _b_side_gamma_mu():
+    return near_identity_side("gamma-mu")
+
+
+def _b_side_p():
+    return near_identity_side("p")
+
+
 def _a_p_instance():
     return branch_instance("a-p")
 
@@ -438,6 +459,30 @@ def _checks() -> tuple:
             ),
         ),
         instance_check(
+            "theorem4b-near-identity-gamma-mu-side",
+            PART_B,
+            theorem4,
+            _b_side_gamma_mu,
+            branch=GAMMA_MU_HALF,
+            ceiling=lemma_b_ceiling(_b_side_gamma_mu),
+            floor=0.25,
+            n_steps=(600, 600),
+            description="theorem4b-near-identity with p = 1.1 gamma mu (the gamma mu/2 "
+            "branch): 0.268 at the neighbourhood (Lemma B's ceiling at the counted steps 0.48)",
+        ),
+        instance_check(
+            "theorem4b-near-identity-p-side",
+            PART_B,
+            theorem4,
+            _b_side_p,
+            branch=P_HALF,
+            ceiling=lemma_b_ceiling(_b_side_p),
+            floor=0.28,
+            n_steps=(600, 600),
+            description="theorem4b-near-identity with p = 0.9 gamma mu (the p/2 branch): "
+            "0.293 at the neighbourhood (Lemma B's ceiling at the counted steps 0.49)",
+        ),
+        instance_check(
             "theorem4a-p-branch-small-p",
             PAPER_A,
             theorem4,
@@ -457,6 +502,7 @@ def _checks() -> tuple:
             _b_gamma_mu_instance,
             branch=GAMMA_MU_HALF,
             ceiling=lemma_b_ceiling(_b_gamma_mu_instance),
+            kind="application",
             n_steps=(600, 600),
             description="(b), near-identity law, v = x*, p = 1: the gamma mu/2 branch (0.93 "
             "early; late 8e-10: the mean decays like (1 - gamma mu)^(2t), the bound like "
