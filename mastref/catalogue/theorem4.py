@@ -369,6 +369,11 @@ def _meeting_p():
 
 
 def _checks() -> tuple:
+    """The checks. A check whose tightness does not count (the bound has not fallen two
+    decades: ``theorem4a-gamma-mu-branch``, ``theorem4a-p-branch``, ``theorem4b-p-branch``)
+    carries no ``Ceiling``: the report's row is about counted tightness, and a ceiling met only
+    early would mark the row ceiling-limited (their descriptions quote Lemma A's or B's value
+    at their late steps)."""
 
     return (
         instance_check(
@@ -377,7 +382,6 @@ def _checks() -> tuple:
             theorem4,
             _gamma_mu_instance,
             branch=GAMMA_MU,
-            ceiling=lemma_a_ceiling(_gamma_mu_instance),
             floor=0.85,
             n_steps=(100, 100),
             description="the search's worst case with gamma mu < p/2 (0.92 early: the bound "
@@ -390,7 +394,6 @@ def _checks() -> tuple:
             theorem4,
             _p_half_instance,
             branch=P_HALF,
-            ceiling=lemma_a_ceiling(_p_half_instance),
             floor=0.1,
             n_steps=(100, 100),
             description="the search's worst case with p/2 < gamma mu (0.14 early: the bound "
@@ -514,7 +517,6 @@ def _checks() -> tuple:
             theorem4,
             _b_p_instance,
             branch=P_HALF,
-            ceiling=lemma_b_ceiling(_b_p_instance),
             floor=0.4,
             n_steps=(600, 600),
             description="(b), near-identity law, v = x*, p = gamma mu/10: the p/2 branch "
