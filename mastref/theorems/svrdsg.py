@@ -32,6 +32,9 @@ Ceilings of the statement
     ill-conditioned ``f_D``. (b): ``ceiling_b`` from Lemma B (``lemma_rate_b``): 0.568 on the
     best known instance (``NEAR_IDENTITY_THETA``, measured 0.294; the earlier heuristic estimate
     was 0.35), 0.453 on the ``p/2`` branch instance (measured 0.423).
+Branches
+    ``Guarantee.branches``: ``"rho: gamma mu"``, ``"rho: p/2"`` in (a) (also the sharp form);
+    ``"rho: gamma mu/2"``, ``"rho: p/2"`` and ``MEETING_B`` in (b).
 """
 
 from __future__ import annotations
@@ -56,9 +59,14 @@ from .claims import (
     geometric,
     geometric_parts,
     mast_constants,
+    min_branches,
     require_mast,
     start,
 )
+
+#: The key of ``Guarantee.branches`` for part (b) where the branches of ``rho = min(gamma mu/2,
+#: p/2)`` meet (``p = gamma mu`` to a relative 1e-9: neither branch alone decides the bound).
+MEETING_B = "rho: gamma mu/2 = p/2"
 
 
 def theorem4(
@@ -85,6 +93,12 @@ def theorem4(
     mu, p/2)`` and Lyapunov weight ``c_D = kappa* gamma^2/p`` (``values["s"]``, ``["beta"]``,
     ``["kappa"]``); the step limit stays the paper's ``1/(6L)``.
 
+    ``branches`` (``mastref.theorems.claims.min_branches``): in (a) ``"rho: gamma mu"`` and
+    ``"rho: p/2"``, the branches of ``min(gamma mu, p/2)`` (the sharp form declares those of
+    the statement it sharpens); in (b) ``"rho: gamma mu/2"``, ``"rho: p/2"`` and
+    ``MEETING_B`` (``"rho: gamma mu/2 = p/2"``, true where neither alone decides: ``p = gamma
+    mu``).
+
     Examples
     --------
     >>> import numpy as np
@@ -94,6 +108,8 @@ def theorem4(
     >>> g = mr.theorem4(mast, x0=np.zeros(2))
     >>> g.gamma, g.name, g.floor
     (0.020833333333333332, 'Theorem 4a', 0.0)
+    >>> g.branches  # gamma mu = 2/48 < p/2 = 1/4 (N = 2 atoms, p = 1/N)
+    {'rho: gamma mu': True, 'rho: p/2': False}
     """
     if constants not in ("paper", "exact", "sharp"):
         raise ValueError(
@@ -164,6 +180,8 @@ def theorem4(
         c_h = 0.0
         phi0 = r0 + c_D * D0
         values.update({"c_D": c_D, "c_h": c_h, "lyapunov_0": phi0})
+        # the sharp form declares the branches of the statement it sharpens (rho* >= the min)
+        branches = min_branches("rho", {"gamma mu": gamma * mu, "p/2": p / 2.0})
         g = Guarantee(
             name="Theorem 4a (sharp)" if sharp else "Theorem 4a",
             reference="THEORY.md §5, Theorem 4 (a)"
@@ -175,6 +193,7 @@ def theorem4(
             floor=0.0,
             rate=rate,
             values=values,
+            branches=branches,
             **{**common, "constants": "sharp" if sharp else constants},
         )
         return finish(g, strict)
@@ -190,6 +209,8 @@ def theorem4(
     psi0 = r0 + c_D * D0
     floor = 4 * c_b * (3 * gamma**2 + 2 * gamma / mu) * sigma2 / rho if mu > 0 else math.inf
     values.update({"c_D": c_D, "c_h": c_h, "lyapunov_0": psi0, "rho": rho})
+    branches = min_branches("rho", {"gamma mu/2": gamma * mu / 2.0, "p/2": p / 2.0})
+    branches[MEETING_B] = not any(branches.values())  # p = gamma mu: both branches at once
     g = Guarantee(
         name="Theorem 4b",
         reference="THEORY.md §5, Theorem 4 (b)",
@@ -200,6 +221,7 @@ def theorem4(
         floor=floor,
         rate=1.0 - rho,
         values=values,
+        branches=branches,
         **common,
     )
     return finish(g, strict)
@@ -355,23 +377,37 @@ def paper_ceiling(paper: Guarantee, sharp: Guarantee) -> float:
     return ceiling_a(sharp.gamma, v["L_max"], v["mu"], v["L_fD"], v["p"], 1.0 - paper.rate)
 
 
-def ceiling_a(gamma: float, L: float, mu: float, L_fD: float, p: float, rho: float) -> float:
+def ceiling_a(
+    gamma: float,
+    L: float,
+    mu: float,
+    L_fD: float,
+    p: float,
+    rho: float,
+    t: float | None = None,
+) -> float:
     """``paper_ceiling`` from the constants: the ceiling on the counted late tightness of a
     bound ``(1 - rho)^t Phi_0``, ``Phi = r + (4 gamma^2/p) D``, that Lemma A proves with the
-    constants ``L``, ``mu``, ``L_fD`` (``rho <= min(gamma mu, p/2)`` for the statement).
+    constants ``L``, ``mu``, ``L_fD`` (``rho <= min(gamma mu, p/2)`` for the statement):
+    ``min_kappa max(4/kappa, kappa/4) ((1 - rho'(kappa))/(1 - rho))^t`` at the first counted
+    step ``t`` (``None``: ``t_2 = ln 100 / -ln(1 - rho)``, where the bound has fallen two
+    decades; the ratio bound falls with ``t``, so it holds at every later step too).
 
     Examples
     --------
     >>> from mastref.theorems.svrdsg import ceiling_a
     >>> round(ceiling_a(1.0, 0.1 / 6, 0.01, 0.01, 0.002, 0.001), 3)  # p/2 branch, 0.1 gamma_max
     0.063
+    >>> round(ceiling_a(1.0, 0.1 / 6, 0.01, 0.01, 0.002, 0.001, t=0), 3)  # no step: no ceiling
+    1.0
     """
-    t2 = math.log(100) / -math.log(1 - rho)
+    if t is None:
+        t = math.log(100) / -math.log(1 - rho)
     k0 = sharp_rate_a(gamma, L, mu, L_fD, p).kappa
     best = 1.0
     for kappa in (k0, *np.geomspace(1.05, 4 * k0 + 16, 200)):
         rate = _best_beta(gamma, L, mu, L_fD, p, kappa)
-        best = min(best, max(4 / kappa, kappa / 4) * ((1 - rate) / (1 - rho)) ** t2)
+        best = min(best, max(4 / kappa, kappa / 4) * ((1 - rate) / (1 - rho)) ** t)
     return float(best)
 
 
@@ -430,7 +466,14 @@ def lemma_rate_b(
 
 
 def ceiling_b(
-    gamma: float, L: float, mu: float, L_fD: float, p: float, c_b: float, mu_paper: float
+    gamma: float,
+    L: float,
+    mu: float,
+    L_fD: float,
+    p: float,
+    c_b: float,
+    mu_paper: float,
+    neighbourhood: bool = True,
 ) -> tuple[float, tuple]:
     """Proved ceiling on the counted late tightness of Theorem 4 (b) as stated, from the
     constants, and the Lemma B parameters that give it.
@@ -447,7 +490,9 @@ def ceiling_b(
     q^t_2, F'/F)``, ``q = (1 - rho')/(1 - rho)``). The ceiling is the larger of the two,
     minimised over the parameters by differential evolution (seeded; every point it visits is a
     proof, so the optimiser's quality changes only how low the ceiling is). ``sigma^2`` cancels
-    in ``F'/F``: the ceiling depends on the constants only.
+    in ``F'/F``: the ceiling depends on the constants only. ``neighbourhood=False``: an
+    instance with ``sigma*^2 = 0`` (``F = F' = 0``, e.g. ``v = x*``), where only the two-decade
+    case arises and the ceiling is ``C C' q^t_2``.
 
     Examples
     --------
@@ -480,6 +525,8 @@ def ceiling_b(
         C1 = max(1.0, params[4] / c_P)
         ratio = (K / rho_new) / (K_P / rho)
         q = (1 - rho_new) / (1 - rho)
+        if not neighbourhood:
+            return C * C1 * q**t2
         return C * max(0.05 * C1 + ratio, C1 * q**t2)
 
     res = differential_evolution(
@@ -492,6 +539,49 @@ def ceiling_b(
     )
     params = unpack(res.x)
     return float(min(value(params), 1.0)), params
+
+
+def ceiling_b_curve(
+    gamma: float,
+    L: float,
+    mu: float,
+    L_fD: float,
+    p: float,
+    c_b: float,
+    mu_paper: float,
+    params: tuple,
+    steps,
+    psi0: float,
+    floor: float,
+) -> float:
+    """The ceiling of ``ceiling_b`` at given Lemma B ``params``, on a run: the largest ratio
+    bound ``C (C' (1 - rho')^t psi0 + F') / ((1 - rho)^t psi0 + F)`` over ``steps`` (the counted
+    steps of a check), with ``psi0 = Psi_0`` and ``F = floor`` the statement's (``F' = F (K'/
+    rho')/(K_P/rho)``: ``sigma*^2`` cancels). ``1`` where the parameters give ``rho' < rho``
+    (no proof). Any parameters give a proof, so the ceiling of a check is the least of this
+    over the parameters tried.
+
+    Examples
+    --------
+    >>> from mastref.theorems.svrdsg import ceiling_b_curve
+    >>> g, mu, p = 0.01, 1.0, 0.01
+    >>> paper = (0.5, 2.0, 2.0, 1.0, 6 * g**2 / p, 2 * (3 * g**2 + 2 * g / mu) / p)
+    >>> c = ceiling_b_curve(g, 1.0, mu, 1.0, p, 0.001, mu, paper, [100, 200], 1.0, 0.1)
+    >>> bool(c <= 1.0)  # the paper's own parameters (with a sharper step 3) prove ratio <= 1
+    True
+    """
+    rho = min(gamma * mu_paper / 2, p / 2)
+    c_P, c_hP = 6 * gamma**2 / p, 2 * (3 * gamma**2 + 2 * gamma / mu_paper) / p
+    K_P = 4 * c_b * (3 * gamma**2 + 2 * gamma / mu_paper)
+    rho_new, K = lemma_rate_b(gamma, L, mu, L_fD, p, c_b, params)
+    if not rho_new >= rho:
+        return 1.0
+    C = max(1.0, c_P / params[4], c_hP / params[5])
+    C1 = max(1.0, params[4] / c_P)
+    F_new = floor * (K / rho_new) / (K_P / rho)
+    t = np.asarray(steps, dtype=float)
+    ratio = C * (C1 * (1 - rho_new) ** t * psi0 + F_new) / ((1 - rho) ** t * psi0 + floor)
+    return float(min(np.max(ratio), 1.0))
 
 
 def mast_has_exact(mast) -> bool:
