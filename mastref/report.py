@@ -333,8 +333,8 @@ def counts(r: CheckResult) -> bool:
 
 
 def _status(best: float, ceilings: list[tuple[float, float, str, str]]) -> str:
-    """A row's status: attained (>= 0.9), reached (>= 0.5), ceiling-limited (a check of the row
-    within 0.9 of its proved ceiling), else open."""
+    """A row's status: attained (>= 0.9), reached (>= 0.5), ceiling-limited (a counted check of
+    the row within 0.9 of its proved ceiling), else open."""
     if best >= 0.9:
         return "attained (>= 0.9)"
     if best >= 0.5:
@@ -394,7 +394,7 @@ def theorem_table(results: list[CheckResult], controls: list[ControlResult] | No
                 r = by_name[chk.name]
                 ceilings = [
                     (t, c.ceiling(by_name[c.name]), c.ceiling.lemma, c.name)
-                    for t, c in measured
+                    for t, c in counted  # a ceiling speaks for a row only where its check counts
                     if c.ceiling is not None
                 ]
                 ceilings = [x for x in ceilings if np.isfinite(x[1]) and x[1] > 0]
