@@ -262,6 +262,70 @@ def _call(i: int, fn: Callable, task, rng) -> tuple:
         return i, False, (exc, traceback.format_exc())
 
 
+#: Set when a Ctrl-C was swallowed (see ``interrupts_latched``); read by ``map_tasks``.
+_LATCHED_INTERRUPT = False
+#: The unraisable hook that ``interrupts_latched`` replaced (other reports are passed to it).
+_PREVIOUS_HOOK = sys.__unraisablehook__
+
+
+def _latch(unraisable) -> None:
+    """``sys.unraisablehook`` that keeps a swallowed ``KeyboardInterrupt`` instead of printing."""
+    global _LATCHED_INTERRUPT
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _LATCHED_INTERRUPT = True
+    else:
+        _PREVIOUS_HOOK(unraisable)
+
+
+def raise_latched_interrupt() -> None:
+    """Raise ``KeyboardInterrupt`` if a Ctrl-C was swallowed since ``interrupts_latched`` began."""
+    global _LATCHED_INTERRUPT
+    if _LATCHED_INTERRUPT:
+        _LATCHED_INTERRUPT = False
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def interrupts_latched() -> Iterator[None]:
+    """Make a Ctrl-C count even when it lands where Python cannot raise it.
+
+    Python raises ``KeyboardInterrupt`` in whatever Python code runs when SIGINT arrives; inside
+    a garbage-collection callback or a ``__del__`` (JAX registers one, and cvxpy imports JAX
+    when it is installed) the exception is "ignored" and the run goes on. Within this context
+    such an interrupt is kept instead, and ``map_tasks`` raises it after the task that was
+    running (``raise_latched_interrupt``), so the command stops with its resume hint.
+    ``mastref``'s command line runs every command in this context.
+
+    Examples
+    --------
+    >>> from mastref.backend import interrupts_latched, map_tasks
+    >>> class Swallowed:
+    ...     def __del__(self):
+    ...         raise KeyboardInterrupt  # Python can only print this one
+    >>> def task(n):
+    ...     if n == 1:
+    ...         Swallowed()
+    ...     return n
+    >>> done = []
+    >>> try:
+    ...     with interrupts_latched():
+    ...         map_tasks(task, [0, 1, 2], backend="serial", on_result=lambda i, v: done.append(i))
+    ... except KeyboardInterrupt:
+    ...     print("stopped after", done)
+    stopped after [0, 1]
+    """
+    global _LATCHED_INTERRUPT, _PREVIOUS_HOOK
+    previous = _PREVIOUS_HOOK = sys.unraisablehook
+    _LATCHED_INTERRUPT = False
+    sys.unraisablehook = _latch
+    try:
+        yield
+        raise_latched_interrupt()
+    finally:
+        sys.unraisablehook = _PREVIOUS_HOOK = previous
+        _LATCHED_INTERRUPT = False
+
+
 def _progress(total: int, initial: int, desc: str | None, progress: bool | None):
     from tqdm import tqdm
 
@@ -377,6 +441,7 @@ def map_tasks(
             if on_result is not None:
                 on_result(i, value)
             bar.update(1)
+            raise_latched_interrupt()
     return results
 
 

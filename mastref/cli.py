@@ -441,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else USAGE
     prog = f"mastref {args.command}"
     try:
-        return args.func(args)
+        with bk.interrupts_latched():
+            return args.func(args)
     except UsageError as err:
         if args.debug:
             raise

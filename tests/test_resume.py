@@ -214,3 +214,47 @@ def test_an_interrupted_experiment_names_its_records_folder(tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert f"finished configurations are in {out / 'stepsize' / 'records'};" in err
     assert "NAME" not in err and "OUT" not in err
+
+
+class _Swallowed:
+    """An object whose finaliser raises ``KeyboardInterrupt``: Python cannot raise it there, so
+    it goes to ``sys.unraisablehook`` (as a Ctrl-C landing in JAX's garbage-collection callback
+    did in CI: the run went on and ended with status 0)."""
+
+    def __del__(self):
+        raise KeyboardInterrupt
+
+
+def test_a_swallowed_interrupt_still_stops_verify(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "swallowed"
+    real = bk._call
+
+    def call(i, fn, task, rng):
+        result = real(i, fn, task, rng)
+        if i == 0:
+            _Swallowed()  # deleted at once: the interrupt lands in a finaliser
+        return result
+
+    monkeypatch.setattr(bk, "_call", call)
+    args = ["verify", "--quick", "--only", ONLY, "--out", str(out), "--jobs", "1"]
+    assert main(args) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith(
+        f"continue with: mastref verify --resume {out} --quick --only {ONLY}"
+    )
+    records = {p.name for p in (out / "records").glob("*.json")} - {"settings.json"}
+    assert records == {"theorem1-attained.json"}  # stopped after the task that was running
+    assert sys.unraisablehook is not bk._latch  # the hook is given back
+
+
+def test_other_unraisable_reports_still_reach_the_previous_hook(monkeypatch):
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(u.exc_type))
+
+    class Broken:
+        def __del__(self):
+            raise ValueError("not an interrupt")
+
+    with bk.interrupts_latched():
+        Broken()
+    assert seen == [ValueError]
