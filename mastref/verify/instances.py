@@ -198,6 +198,13 @@ class QuadraticFamily:
     distributed : bool or None
         A one-client ``DistributedProblem`` instead of a ``MAST`` (``None``: only with
         ``clients > 1``); one client is ``M`` identical clients sharing one sketch draw.
+    client_scale : float
+        With clients: the largest ratio of two clients' curvatures. Client ``i >= 1`` has
+        ``s_i A_i`` and ``s_i b_i`` (the same minimiser ``x_i*``) with ``s_i`` log-uniform in
+        ``[1/client_scale, 1]`` (client 0 keeps ``L_f = 1``), and a slab (``snap``) at
+        ``s_i = 1``; with two clients the maximum of a curvature constant over clients and
+        its mean then differ up to ``2 / (1 + 1/client_scale)``-fold. ``1``: equal scales
+        (no coordinate).
     claim_kwargs : dict or None
         Keyword arguments passed to the claim on every instance (e.g. ``strongly_convex``).
 
@@ -232,6 +239,7 @@ class QuadraticFamily:
         snap: float = 0.0,
         distributed: bool | None = None,
         claim_kwargs: dict | None = None,
+        client_scale: float = 1.0,
     ):
         self.d = check_int("d", d, 1)
         self.sketches = tuple([sketches] if isinstance(sketches, str) else sketches)
@@ -291,6 +299,11 @@ class QuadraticFamily:
                 "DistributedProblem"
             )
         self.claim_kwargs = dict(claim_kwargs or {})
+        self.client_scale = check_real("client_scale", client_scale, positive=True)
+        if self.client_scale < 1:
+            raise ValueError(
+                f"argument 'client_scale' = {client_scale} must be >= 1 (a ratio of curvatures)"
+            )
         d, M = self.d, self.clients
         grow = self.snap / (1.0 - self.snap)  # the snapping slab's length per unit of range
         n_laws = M if self.per_client_sketches else 1
@@ -304,6 +317,9 @@ class QuadraticFamily:
             if basis == "free":
                 blocks.append((f"basis{i}", [(-math.pi, math.pi)] * (d * (d - 1) // 2)))
             blocks.append((f"x_star{i}", [(-self.box, self.box)] * d))
+            if i > 0 and self.client_scale > 1:  # log10 s_i; the slab above 0 is s_i = 1
+                low = -math.log10(self.client_scale)
+                blocks.append((f"scale{i}", [(low, -grow * low)]))
         if shift == "free":
             blocks.append(("v", [(-self.box, self.box)] * d))
             if self.snap > 0:  # a slab of this coordinate puts v at the optimum (Delta = 0)
@@ -330,6 +346,8 @@ class QuadraticFamily:
     def __repr__(self) -> str:
         laws = ", ".join(x if isinstance(x, str) else repr(x) for x in self.sketches)
         extra = f", {self.clients} clients" + (" (permutation)" if self.joint else "")
+        if self.client_scale > 1:
+            extra += f" (curvatures within {self.client_scale:g}x)"
         return (
             f"QuadraticFamily(d={self.d}, sketches=[{laws}], basis={self.basis}, "
             f"kappa={self.kappa:g}"
@@ -357,6 +375,8 @@ class QuadraticFamily:
             Q = givens(d, p[f"basis{i}"]) if self.basis == "free" else np.eye(d)
             A = (Q * eig) @ Q.T
             A = 0.5 * (A + A.T)
+            if f"scale{i}" in p:  # client i's curvature scale s_i <= 1
+                A = 10.0 ** min(float(p[f"scale{i}"][0]), 0.0) * A
             x_star = p[f"x_star{i}"]
             As.append(A)
             bs.append(A @ x_star)
@@ -429,6 +449,8 @@ class QuadraticFamily:
                     theta += [k + 0.5]
                 elif name.startswith(("spectrum", "basis")):
                     theta += [0.0] * n
+                elif name.startswith("scale"):  # equal scales
+                    theta += [bs[0][1]]
                 elif name.startswith("x_star"):
                     theta += [self.box / 2] * n
                 elif name == "v":
@@ -507,8 +529,10 @@ class UnionFamily:
     """The union of instance families: the first parameter picks a member, the others are
     the unit cube mapped onto that member's box (its first ``members[k].dim`` of them).
 
-    The members keep their own parametrisation (``build``, ``landmarks``); a search over the
-    union spends about ``1/K`` of its population in each of the ``K`` members.
+    The members keep their own parametrisation (``build``, ``landmarks``). ``worst_case``
+    searches each of the ``K`` members on its own with ``1/K`` of the budget (``split``,
+    ``join``), so that a member where the ratio is lower is still searched, not abandoned
+    for the member that leads.
 
     Parameters
     ----------
@@ -563,28 +587,31 @@ class UnionFamily:
     def __repr__(self) -> str:
         return f"UnionFamily({', '.join(map(repr, self.members))})"
 
-    def _member(self, theta):
+    def split(self, theta) -> tuple[int, np.ndarray]:
+        """``(k, inner)``: the member ``k = int(theta[0])`` that ``theta`` picks and the
+        parameters ``inner`` in that member's own box."""
         theta = np.clip(np.asarray(theta, float), *np.array(self.bounds).T)
         k = int(theta[0])
         lo, hi = np.array(self.members[k].bounds).T
-        return self.members[k], lo + (hi - lo) * theta[1 : 1 + lo.size]
+        return k, lo + (hi - lo) * theta[1 : 1 + lo.size]
+
+    def join(self, k: int, inner) -> np.ndarray:
+        """The union's parameter vector of member ``k`` at its parameters ``inner`` (``split``
+        undone: ``build(join(k, inner))`` is ``members[k].build(inner)``)."""
+        lo, hi = np.array(self.members[k].bounds).T
+        span = np.where(hi > lo, hi - lo, 1.0)
+        unit = np.zeros(self.dim - 1)
+        unit[: lo.size] = (np.asarray(inner, float) - lo) / span
+        return np.concatenate([[k + 0.5], unit])
 
     def build(self, theta):
         """The instance at ``theta``: member ``int(theta[0])`` at the mapped parameters."""
-        member, inner = self._member(theta)
-        return member.build(inner)
+        k, inner = self.split(theta)
+        return self.members[k].build(inner)
 
     def landmarks(self) -> list[np.ndarray]:
         """Every member's landmarks, mapped into the union's box."""
-        out = []
-        for k, m in enumerate(self.members):
-            lo, hi = np.array(m.bounds).T
-            span = np.where(hi > lo, hi - lo, 1.0)
-            for theta in m.landmarks():
-                unit = np.zeros(self.dim - 1)
-                unit[: lo.size] = (np.asarray(theta, float) - lo) / span
-                out.append(np.concatenate([[k + 0.5], unit]))
-        return out
+        return [self.join(k, theta) for k, m in enumerate(self.members) for theta in m.landmarks()]
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -737,9 +764,7 @@ class FiniteSumQuadraticFamily:
         if h >= 1.0 - self.snap / 2:  # identical samples
             y[:] = y[0]
         lam = 0.0 if p["lam"][0] < -3.0 else float(10.0 ** p["lam"][0])
-        law = sketch_of(
-            self.sketches[int(p["law"][0])], np.maximum(p["law_params"], 0.0), d
-        )
+        law = sketch_of(self.sketches[int(p["law"][0])], np.maximum(p["law_params"], 0.0), d)
         A = X.T @ X / n + lam * np.eye(d)
         b = X.T @ y / n
         kwargs = {

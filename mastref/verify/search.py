@@ -113,10 +113,7 @@ class WorstCase:
         if self.verdict == "violated":
             head = f"violated, ratio {self.ratio:.6g} at t = {self.t}"
         else:
-            head = (
-                f"{NOT_FOUND} (best ratio {self.ratio:.6g} after {self.evaluations} "
-                "evaluations)"
-            )
+            head = f"{NOT_FOUND} (best ratio {self.ratio:.6g} after {self.evaluations} evaluations)"
         tail = f"; {self.message}" if self.message else ""
         return (
             f"WorstCase({self.claim}: {head}, {self.evaluations} evaluations, "
@@ -235,8 +232,11 @@ def worst_case(
     claim : callable
         ``claim(objective, *, gamma=None, x0=None, n_steps=None, **kw) -> Guarantee`` (every
         theorem of ``mastref.theorems``, or a user's).
-    family : QuadraticFamily
-        The instances searched (``mastref.verify.instances``).
+    family : QuadraticFamily, FiniteSumQuadraticFamily or UnionFamily
+        The instances searched (``mastref.verify.instances``). A union (a family with
+        ``members`` and ``split``) is searched member by member, ``ceil(budget / K)``
+        evaluations each, and the best answer is returned with every member's best in its
+        ``message``.
     n_steps : int
         The horizon ``T``.
     budget : int
@@ -300,6 +300,10 @@ def worst_case(
             f"argument 'family' = {family!r} must be an instance family such as QuadraticFamily"
         )
     seed = int(as_generator(rng).integers(2**31))
+    if hasattr(family, "members") and hasattr(family, "split"):
+        return _worst_over_members(
+            claim, family, n_steps, budget, seed, window, popsize, progress, seeds
+        )
     started = time.perf_counter()
     evaluations = 0
     best = {"ratio": -np.inf, "theta": None}
@@ -417,6 +421,62 @@ def worst_case(
         evaluations=evaluations,
         seconds=time.perf_counter() - started,
         n_steps=T,
+        message=message,
+    )
+
+
+def _worst_over_members(
+    claim, family, n_steps, budget, seed, window, popsize, progress, seeds
+) -> WorstCase:
+    """``worst_case`` over a union of families (``UnionFamily``): each member searched on its
+    own with ``ceil(budget / K)`` evaluations (at least; seed ``i`` of ``seed``'s spawn), the
+    seeds sent to the member they pick; the answer is the member search that found a
+    violation, else the largest ratio, with the union's ``theta`` and every member's best in
+    its message."""
+    members = family.members
+    share = max(4, -(-budget // len(members)))
+    own: list[list] = [[] for _ in members]
+    for theta in [] if seeds is None else np.atleast_2d(np.asarray(seeds, float)):
+        if theta.size != family.dim:
+            raise ValueError(
+                f"argument 'seeds' has vectors of length {theta.size}, the family has "
+                f"{family.dim} parameters"
+            )
+        k, inner = family.split(theta)
+        own[k].append(inner)
+    child = np.random.SeedSequence(seed).spawn(len(members))
+    found = [
+        worst_case(
+            claim,
+            member,
+            n_steps=n_steps,
+            budget=share,
+            rng=np.random.default_rng(child[k]),
+            window=window,
+            popsize=popsize,
+            progress=progress,
+            seeds=own[k] or None,
+        )
+        for k, member in enumerate(members)
+    ]
+
+    def rank(w: WorstCase) -> tuple:
+        return (w.verdict == "violated", -math.inf if math.isnan(w.ratio) else w.ratio)
+
+    k = max(range(len(found)), key=lambda i: rank(found[i]))
+    best = found[k]
+    summary = "; ".join(
+        f"member {i} {m!r}: {w.verdict}, best ratio {w.ratio:.6g} ({w.evaluations} evaluations)"
+        for i, (m, w) in enumerate(zip(members, found, strict=True))
+    )
+    message = f"each member searched on its own: {summary}" + (
+        f"; member {k}: {best.message}" if best.message else ""
+    )
+    return replace(
+        best,
+        theta=None if best.theta is None else tuple(float(x) for x in family.join(k, best.theta)),
+        evaluations=sum(w.evaluations for w in found),
+        seconds=sum(w.seconds for w in found),
         message=message,
     )
 
