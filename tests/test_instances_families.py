@@ -328,3 +328,19 @@ def test_a_union_is_searched_member_by_member():
     per_member = [int(n) for n in re.findall(r"\((\d+) evaluations\)", found.message)]
     assert len(per_member) == 2 and sum(per_member) == found.evaluations
     assert min(per_member) >= 4  # ceil(budget / 2) each, at least
+
+
+def test_identical_clients_copy_client_0_and_draw_independently():
+    fam = default_family(clients=2, per_client_sketches=True, identical_clients=True)
+    alone = default_family(clients=1, distributed=True)
+    assert fam.dim == alone.dim  # only client 0's coordinates are searched
+    rng = np.random.default_rng(5)
+    lo, hi = np.array(fam.bounds).T
+    for _ in range(5):
+        inst = fam.build(lo + (hi - lo) * rng.random(fam.dim))
+        assert np.array_equal(inst.A[0], inst.A[1]) and np.array_equal(inst.b[0], inst.b[1])
+        assert repr(inst.sketch[0]) == repr(inst.sketch[1])
+    # the two-client neighbourhood is half the one-client one (the test above): the landmark
+    # of the near-scalar law is that instance
+    near = fam.build(fam.landmarks()[fam.sketches.index("near-scalar")])
+    assert np.array_equal(near.A[0], np.eye(2)) and np.array_equal(near.A[1], np.eye(2))

@@ -604,19 +604,23 @@ def search_family() -> UnionFamily:
     * two heterogeneous clients (own spectra, own curvature scales within ``CLIENT_SCALE``, so
       that ``L_i`` and ``mu_i`` differ between clients, own optima and laws), strongly convex
       form;
+    * two identical clients drawing independently (about 1/2 of the neighbourhood: the noise
+      averages), strongly convex form;
     * one client as a ``DistributedProblem`` -- ``M`` identical clients that share one sketch
-      draw, where the single-client neighbourhood is attained (``near_scalar_client``);
-      independent draws average the noise (about ``1/M`` of it) -- strongly convex form;
+      draw, where the single-client neighbourhood is attained (``near_scalar_client``) --
+      strongly convex form;
     * the two heterogeneous clients again, nonconvex form (the ``1/T`` bound, horizon
       ``max(n_steps, 200)``, see ``instances.scaled_horizon``).
 
-    ``worst_case`` searches the three members separately."""
-    two = {"clients": 2, "per_client_sketches": True, "client_scale": CLIENT_SCALE}
+    ``worst_case`` searches the four members separately."""
+    two = {"clients": 2, "per_client_sketches": True}
+    sc, nonconvex = {"strongly_convex": True}, {"strongly_convex": False}
     return UnionFamily(
         [
-            default_family(**two, claim_kwargs={"strongly_convex": True}),
-            default_family(clients=1, distributed=True, claim_kwargs={"strongly_convex": True}),
-            default_family(**two, claim_kwargs={"strongly_convex": False}),
+            default_family(**two, client_scale=CLIENT_SCALE, claim_kwargs=sc),
+            default_family(**two, identical_clients=True, claim_kwargs=sc),
+            default_family(clients=1, distributed=True, claim_kwargs=sc),
+            default_family(**two, client_scale=CLIENT_SCALE, claim_kwargs=nonconvex),
         ]
     )
 

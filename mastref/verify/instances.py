@@ -205,6 +205,10 @@ class QuadraticFamily:
         ``s_i = 1``; with two clients the maximum of a curvature constant over clients and
         its mean then differ up to ``2 / (1 + 1/client_scale)``-fold. ``1``: equal scales
         (no coordinate).
+    identical_clients : bool
+        With clients: every client is a copy of client 0 (its spectrum, basis, minimiser and,
+        with ``per_client_sketches``, its law), each drawing its sketch independently; only
+        client 0's coordinates are searched.
     claim_kwargs : dict or None
         Keyword arguments passed to the claim on every instance (e.g. ``strongly_convex``).
 
@@ -240,6 +244,7 @@ class QuadraticFamily:
         distributed: bool | None = None,
         claim_kwargs: dict | None = None,
         client_scale: float = 1.0,
+        identical_clients: bool = False,
     ):
         self.d = check_int("d", d, 1)
         self.sketches = tuple([sketches] if isinstance(sketches, str) else sketches)
@@ -304,14 +309,16 @@ class QuadraticFamily:
             raise ValueError(
                 f"argument 'client_scale' = {client_scale} must be >= 1 (a ratio of curvatures)"
             )
+        self.identical_clients = bool(identical_clients) and self.clients > 1
         d, M = self.d, self.clients
         grow = self.snap / (1.0 - self.snap)  # the snapping slab's length per unit of range
-        n_laws = M if self.per_client_sketches else 1
+        searched = 1 if self.identical_clients else M  # clients with coordinates of their own
+        n_laws = searched if self.per_client_sketches else 1
         blocks = []
         for i in range(n_laws):
             blocks.append((f"law{i}", [(0.0, len(self.sketches) - 1e-9)]))
             blocks.append((f"law_params{i}", [(-grow, 1.0)] * d))
-        for i in range(M):
+        for i in range(searched):
             log_kappa = math.log(self.kappa)
             blocks.append((f"spectrum{i}", [(-log_kappa, grow * log_kappa)] * (d - 1)))
             if basis == "free":
@@ -348,6 +355,8 @@ class QuadraticFamily:
         extra = f", {self.clients} clients" + (" (permutation)" if self.joint else "")
         if self.client_scale > 1:
             extra += f" (curvatures within {self.client_scale:g}x)"
+        if self.identical_clients:
+            extra += " (identical)"
         return (
             f"QuadraticFamily(d={self.d}, sketches=[{laws}], basis={self.basis}, "
             f"kappa={self.kappa:g}"
@@ -369,6 +378,15 @@ class QuadraticFamily:
         """The instance at ``theta``."""
         p = self._split(theta)
         d, M = self.d, self.clients
+        if self.identical_clients:  # client 0's coordinates for every client
+            p.update(
+                {
+                    f"{b}{i}": p[f"{b}0"]
+                    for b in ("law", "law_params", "spectrum", "basis", "x_star")
+                    for i in range(1, M)
+                    if f"{b}0" in p
+                }
+            )
         As, bs, x_stars = [], [], []
         for i in range(M):  # a spectrum coordinate in the slab above 0 is an eigenvalue L_f
             eig = np.exp(np.concatenate([[0.0], np.minimum(p[f"spectrum{i}"], 0.0)]))
