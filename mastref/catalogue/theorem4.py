@@ -352,7 +352,9 @@ def meeting_instance(side: str, n_blocks: int = 8) -> Instance:
     < p/2``) or ``1.98 gamma mu`` (``"p"``). The largest counted late tightness of the
     statement found at the step limit (0.24 at ``N = 8``; 0.20, 0.23, 0.245 at ``N = 2, 4, 12``;
     a search over ``d = 2`` instances with ``p`` within 0.3 decade of the meeting point found
-    at most 0.19, docs/theory/theorem4_proof.rst)."""
+    at most 0.19, docs/theory/theorem4_proof.rst). At ``p = 2 gamma mu`` exactly and ``T =
+    ceil(t_2) + 1`` the same family gives 0.2545 at ``N = 8`` and 0.2607 at ``N = 48``, and no
+    start with ``w_0 = x_0`` does better (``verification/theorem4_worst_start.py``)."""
     if side not in ("gamma-mu", "p"):
         raise ValueError(f"argument 'side' = {side!r} must be 'gamma-mu' or 'p'")
     N = n_blocks
