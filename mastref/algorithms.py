@@ -559,6 +559,7 @@ def l_svrdsg(
     rng: int | np.random.Generator | None = None,
     p: float | None = None,
     b: int | None = None,
+    w0=None,
     record_every: int | None = None,
     record_at=None,
     geometric: int | None = None,
@@ -569,8 +570,9 @@ def l_svrdsg(
     Needs a finite, uniform law ``S_1..S_N`` (any law with a uniform finite support: a
     ``Partition``, ``RandK``, ``FiniteSketch`` with equal weights, a user's law). ``p`` is the
     refresh probability (default ``1/N``), ``b`` the reference batch size (default ``N``: the
-    exact ``grad f_D``). Start: ``w_0 = x_0``, ``h_0 = grad f_D(x_0)`` (exact, so that the
-    Lyapunov functions of Theorem 4 start deterministic). ``aux`` records ``w`` and ``h``;
+    exact ``grad f_D``). Start: ``w_0 = x_0`` (or the ``w0`` given, any reference point),
+    ``h_0 = grad f_D(w_0)`` (exact, so that the Lyapunov functions of Theorem 4 start
+    deterministic). ``aux`` records ``w`` and ``h``;
     counter ``"sketched_grads"`` counts ``2 + b`` per refresh step, 2 otherwise. A non-finite
     iterate stops the run as in ``dsgd`` (``on_divergence``; the limit named is Theorem 4's
     ``gamma_max = 1/(6 L_max)``).
@@ -606,8 +608,8 @@ def l_svrdsg(
         lambda: ("gamma_max = 1/(6 L_max) (Theorem 4)", 1 / (6 * mast.L_max)),
         on_divergence,
     )
-    W = X.copy()
-    H = np.array([mast.grad(x) for x in X])
+    W = X.copy() if w0 is None else np.tile(check_vector("w0", w0, mast.d), (n_runs, 1))
+    H = np.array([mast.grad(w) for w in W])
     aptr, aidx, asc = sketch.atom_supports()
     rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads",), aux=("w", "h"))
     all_atoms = np.tile(np.arange(N, dtype=np.int64), (n_runs, 1))

@@ -1070,6 +1070,7 @@ def expected_svrdsg(
     *,
     p: float | None = None,
     b: int | None = None,
+    w0=None,
     dtype=np.float64,
     on_divergence: str = "warn",
 ) -> Expectation:
@@ -1085,7 +1086,8 @@ def expected_svrdsg(
     averages over ``B``, a uniform ``b``-subset: ``E_B[(D_B - A_D) X (D_B - A_D)]
     = c_b (1/N) sum_j (D_j - A_D) X (D_j - A_D)``, ``c_b = (N - b)/(b (N - 1))``. So the first
     and second moments of ``(e, eps, r)`` follow exactly (THEORY.md §4, Algorithm 3, §5 Theorem
-    4). Start ``w_0 = x_0``, ``h_0 = grad f_D(x_0)`` (so ``eps_0 = e_0``, ``r_0 = 0``).
+    4). Start ``w_0 = x_0`` (or the ``w0`` given), ``h_0 = grad f_D(w_0)`` (so ``eps_0 =
+    w_0 - x_D*``, ``r_0 = 0``).
 
     Returns an ``Expectation`` whose ``extra`` holds ``"D"`` (``E D_t``,
     ``D_t = (1/N) sum_k ||grad f_{S_k}(w_t) - grad f_{S_k}(x*)||^2``) and ``"h_error"``
@@ -1108,6 +1110,7 @@ def expected_svrdsg(
     if N > MAX_ATOMS:
         raise MissingCapability(f"{mast.sketch!r} has {N} atoms > MAX_ATOMS = {MAX_ATOMS}")
     x0 = check_vector("x0", x0, mast.d)
+    w0 = None if w0 is None else check_vector("w0", w0, mast.d)
     gamma = check_real("gamma", gamma, positive=True)
     n_steps = check_int("n_steps", n_steps, 0)
     p = 1.0 / N if p is None else check_real("p", p, positive=True)
@@ -1135,7 +1138,8 @@ def expected_svrdsg(
     Et = E0 + gamma * A_D @ J
     Eb = (1 - p) * R0 + p * R1
     e0 = np.asarray(x0 - x_star, dtype=dtype)
-    mu = np.concatenate([e0, e0, np.zeros(d, dtype=dtype)])
+    eps0 = e0 if w0 is None else np.asarray(w0 - x_star, dtype=dtype)
+    mu = np.concatenate([e0, eps0, np.zeros(d, dtype=dtype)])
     Z = np.outer(mu, mu)
     curves = np.empty((5, n_steps + 1), dtype=dtype)
     A2 = A_D @ A_D

@@ -371,6 +371,32 @@ def meeting_instance(side: str, n_blocks: int = 8) -> Instance:
     )
 
 
+def reference_apart_instance() -> Instance:
+    """Theorem 4 (a) one step from a reference point on the other side of the optimum:
+    ``f = ||x||^2/2`` on 2 coordinates, the partition law into single coordinates (``D_k =
+    4 e_k e_k^T``, ``A_D = 2I``: ``mu = 2``, ``L = 4``, ``gamma = 1/24``, ``gamma mu = 1/12``),
+    ``v = 1`` (``x_D* = (1/2) 1``), ``x_0 = x_D* + e_1``, ``w_0 = x_D* - 0.253 e_1``, ``p = 3
+    gamma mu = 1/4`` (the ``gamma mu`` branch). With ``c_D = 4 gamma^2/p = 1/36`` and ``K =
+    (1/N) sum D_k^2 = 8 I``, by hand, with ``c = -0.253``: ``Phi_0 = 1 + (2/9) c^2`` and ``E
+    Phi_1 = (1/2)((5/6 + c/12)^2 + (1 - c/12)^2) + (2/9)(p + (1 - p) c^2)``, so ``E Phi_1 /
+    Phi_0 = 0.90453`` against the statement's ``1 - gamma mu = 0.91667`` (0.987 of it, at
+    ``t = 1``) and against ``1 - 1.25 gamma mu = 0.89583`` (exceeded 1.0097-fold): a rate
+    ``min(1.25 gamma mu, p/2)`` is false. Algorithm 3 does not fix ``w_0``, and the statement's
+    one-step lemma holds at every state with ``h = grad f_D(w)``
+    (docs/theory/theorem4_proof.rst); the worst start at ``t = 1`` puts ``x_0`` and ``w_0`` on
+    opposite sides of ``x_D*`` (verification/theorem4_worst_start.py)."""
+    x_star = np.full(2, 0.5)
+    return Instance(
+        A=(np.eye(2),),
+        b=(np.zeros(2),),
+        sketch=Partition(blocks=[[0], [1]]),
+        v=np.ones(2),
+        x0=x_star + np.array([1.0, 0.0]),
+        step_fraction=1.0,
+        claim_kwargs={"p": 0.25, "w0": x_star + np.array([-0.253, 0.0])},
+    )
+
+
 def _meeting_gamma_mu():
     return meeting_instance("gamma-mu")
 
@@ -434,6 +460,18 @@ def _checks() -> tuple:
             n_steps=(228, 228),
             description="as theorem4a-meeting-gamma-mu-side with p = 1.98 gamma mu (the p/2 "
             "branch): 0.24",
+        ),
+        instance_check(
+            "theorem4a-reference-apart",
+            PAPER_A,
+            theorem4,
+            reference_apart_instance,
+            branch=GAMMA_MU,
+            n_steps=(3, 3),
+            kind="application",  # early steps (the bound falls < 1 decade): never counted
+            description="w_0 on the other side of x_D* from x_0, p = 3 gamma mu, the step "
+            "limit: E Phi_1 / Phi_0 = 0.90453 (by hand), 0.987 of the statement's one-step "
+            "factor 1 - gamma mu; a rate min(1.25 gamma mu, p/2) is exceeded 1.0097-fold",
         ),
         instance_check(
             "theorem4a-gamma-mu-branch-step0.03",

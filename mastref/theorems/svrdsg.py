@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq, differential_evolution
 
-from .._validation import check_int, check_real
+from .._validation import check_int, check_real, check_vector
 from ..algorithms import uniform_atoms
 from .claims import (
     Guarantee,
@@ -77,13 +77,17 @@ def theorem4(
     n_steps: int | None = None,
     p: float | None = None,
     b: int | None = None,
+    w0=None,
     constants: str = "paper",
     strict: bool = True,
 ) -> Guarantee:
     """Theorem 4 (THEORY.md §5), L-SVRDSG on a finite uniform law ``S_1..S_N``.
 
     ``p``: refresh probability (default ``1/N``); ``b``: reference batch (default ``N``, part
-    (a)); ``b < N`` gives part (b). The start is ``w_0 = x_0``, ``h_0 = grad f_D(x_0)``.
+    (a)); ``b < N`` gives part (b). The start is ``x_0`` and the reference point ``w_0 = x_0``
+    or the ``w0`` given (Algorithm 3 does not fix it, and the statement's one-step lemma holds
+    at every state), with ``h_0 = grad f_D(w_0)``; ``Phi_0 = ||x_0 - x_D*||^2 + c_D D(w_0)``
+    and ``options["w0"]`` carries ``w0`` to the measurement.
     ``values["c_D"]`` and ``values["c_h"]`` are the Lyapunov weights of ``D`` and of the ``h``
     error (``svrdsg_lyapunov``).
 
@@ -125,13 +129,14 @@ def theorem4(
     N = uniform_atoms(mast.sketch)
     _, weights = mast.sketch.support()
     x0 = start(mast, x0)
+    w0 = None if w0 is None else check_vector("w0", w0, mast.d)
     p = 1.0 / N if p is None else check_real("p", p, positive=True)
     b = N if b is None else check_int("b", b, 1, N)
     notes: list[str] = []
     c = mast_constants(mast, constants, notes)
     L, mu, L_fD = c["L_max"], c["mu"], c["L"]
     c_b = 0.0 if N == 1 else (N - b) / (b * (N - 1))
-    D0, sigma2, r0 = _lyapunov_start(mast, x0, notes)
+    D0, sigma2, r0 = _lyapunov_start(mast, x0, notes, w0)
     conditions = {
         "uniform law": bool(np.ptp(weights) <= 1e-15),
         "f convex": bool(mast.problem.is_convex),
@@ -154,7 +159,7 @@ def theorem4(
     common = {
         "quantity": "lyapunov",
         "algorithm": "l_svrdsg",
-        "options": {"p": p, "b": b},
+        "options": {"p": p, "b": b} if w0 is None else {"p": p, "b": b, "w0": w0},
         "constants": constants,
         "conditions": conditions,
         "details": details,
@@ -589,15 +594,16 @@ def mast_has_exact(mast) -> bool:
     return bool(getattr(mast, "has_quadratic_form", False))
 
 
-def _lyapunov_start(mast, x0: np.ndarray, notes: list) -> tuple[float, float, float]:
-    """``D_0 = (1/N) sum_k ||grad f_k(x_0) - grad f_k(x*)||^2``, ``sigma*^2 = (1/N) sum_k
+def _lyapunov_start(mast, x0: np.ndarray, notes: list, w0=None) -> tuple[float, float, float]:
+    """``D_0 = (1/N) sum_k ||grad f_k(w_0) - grad f_k(x*)||^2`` (``w_0 = x_0`` unless given),
+    ``sigma*^2 = (1/N) sum_k
     ||grad f_k(x*)||^2`` and ``||x_0 - x*||^2`` at ``x* = x_D*``: exact, or, from a point ``x``
     with ``||x - x*|| <= r`` (``mast.gap_bound``), their upper bounds by the triangle
     inequality and the ``L_f L_S_max``-smoothness of every ``f_k`` (P3):
     ``||grad f_k(x*) - grad f_k(x)|| <= L_max r``."""
     b = _bracket(mast)
     g_x = atom_grads(mast, b.x)
-    g_0 = atom_grads(mast, x0)
+    g_0 = atom_grads(mast, x0 if w0 is None else w0)
     e = mast.L_max * b.radius
     D0 = float(np.mean((np.linalg.norm(g_0 - g_x, axis=1) + e) ** 2))
     sigma2 = float(np.mean((np.linalg.norm(g_x, axis=1) + e) ** 2))

@@ -104,7 +104,8 @@ class Instance:
             "distributed": self.distributed,
             "start_spread": self.start_spread,
             "claim_kwargs": {
-                k: v.item() if hasattr(v, "item") else v for k, v in self.claim_kwargs.items()
+                k: v.tolist() if hasattr(v, "tolist") else v  # numpy scalars and arrays
+                for k, v in self.claim_kwargs.items()
             },
         }
 

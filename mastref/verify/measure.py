@@ -143,6 +143,8 @@ def expectation(
         kw.update(oracle="minibatch", batch_size=g.options["batch_size"], method="atoms")
     if g.algorithm == "l_svrdsg":
         kw.update(p=g.options.get("p"), b=g.options.get("b"))
+        if g.options.get("w0") is not None:
+            kw["w0"] = g.options["w0"]
     e = fn(obj, x0, g.gamma, n_steps, **kw)
     if g.quantity == "lyapunov":
         return e.steps, lyapunov_of(g, e.dist2, e.extra["D"], e.extra["h_error"])
@@ -180,6 +182,7 @@ def monte_carlo_samples(
             n_runs=n_runs,
             p=opts.get("p"),
             b=opts.get("b"),
+            w0=opts.get("w0"),
             **record,
         )
     elif g.algorithm == "distributed_dsgd":

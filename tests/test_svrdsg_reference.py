@@ -1,0 +1,101 @@
+"""L-SVRDSG from a reference point ``w_0 != x_0`` (Algorithm 3 does not fix it): the exact
+recursion, the Monte Carlo run and Theorem 4's Lyapunov start, held to a hand computation."""
+
+import numpy as np
+import pytest
+
+import mastref as mr
+from mastref.catalogue.theorem4 import reference_apart_instance
+from mastref.verify.checker import check
+from mastref.verify.instances import claim_at
+from mastref.verify.measure import svrdsg_lyapunov
+
+C = -0.253  # w_0 - x_D* = C e_1, x_0 - x_D* = e_1
+
+
+def _setup():
+    mast = mr.MAST(
+        mr.Quadratic(np.eye(2), np.zeros(2)), mr.Partition(blocks=[[0], [1]]), shift=np.ones(2)
+    )
+    x_star = mast.argmin()
+    return mast, x_star + np.array([1.0, 0.0]), x_star + np.array([C, 0.0])
+
+
+def _hand(p: float) -> tuple[float, float]:
+    """``Phi_0`` and ``E Phi_1`` by hand: ``D_k = 4 e_k e_k^T``, ``A_D = 2I``, ``gamma = 1/24``
+    (``L = 4``), ``c_D = 4 gamma^2/p``, ``K = (1/N) sum D_k^2 = 8I``. Atom 1: ``e+ = (1 - 4
+    gamma) e_1 + gamma (4 - 2) C e_1``; atom 2: ``e+ = e_1 - 2 gamma C e_1``; ``eps+ = e_0``
+    (prob. ``p``) or ``eps_0``."""
+    gamma = 1.0 / 24.0
+    weight = 4 * gamma**2 / p * 8.0
+    e1 = 0.5 * ((1 - 4 * gamma + 2 * gamma * C) ** 2 + (1 - 2 * gamma * C) ** 2)
+    return 1.0 + weight * C**2, e1 + weight * (p * 1.0 + (1 - p) * C**2)
+
+
+@pytest.mark.parametrize("p", [0.25, 0.5, 1.0])
+def test_the_exact_recursion_and_theorem4_start_from_w0_as_computed_by_hand(p):
+    mast, x0, w0 = _setup()
+    g = mr.theorem4(mast, x0=x0, w0=w0, p=p)
+    assert g.gamma == pytest.approx(1 / 24, rel=1e-14) and g.values["mu"] == pytest.approx(2.0)
+    phi0, phi1 = _hand(p)
+    assert g.values["lyapunov_0"] == pytest.approx(phi0, rel=1e-13)
+    e = mr.expected_svrdsg(mast, x0, g.gamma, 1, p=p, w0=w0)
+    phi = e.dist2 + g.values["c_D"] * e.extra["D"]
+    assert phi == pytest.approx([phi0, phi1], rel=1e-13)
+    assert np.all(e.extra["h_error"] == 0)  # h_0 = grad f_D(w_0) exactly, b = N
+
+
+def test_the_monte_carlo_run_starts_from_w0_too():
+    mast, x0, w0 = _setup()
+    g = mr.theorem4(mast, x0=x0, w0=w0, p=0.25)
+    exact = mr.expected_svrdsg(mast, x0, g.gamma, 3, p=0.25, w0=w0)
+    phi_exact = exact.dist2 + g.values["c_D"] * exact.extra["D"]
+    trace = mr.l_svrdsg(mast, x0, g.gamma, 3, n_runs=40_000, rng=3, p=0.25, w0=w0)
+    samples = svrdsg_lyapunov(g, mast, trace)
+    mean = samples.mean(axis=1)
+    se = samples.std(axis=1) / np.sqrt(samples.shape[1])
+    assert mean[0] == pytest.approx(phi_exact[0], rel=1e-13)  # deterministic start
+    # 5 standard errors: a false alarm below 1e-6 per step; a start at w_0 = x_0 instead
+    # is off by more than 20 standard errors
+    assert np.all(np.abs(mean[1:] - phi_exact[1:]) < 5 * se[1:])
+    wrong = mr.expected_svrdsg(mast, x0, g.gamma, 3, p=0.25)
+    wrong_phi = wrong.dist2 + g.values["c_D"] * wrong.extra["D"]
+    assert abs(wrong_phi[1] - mean[1]) > 20 * se[1]
+
+
+def test_without_w0_the_start_is_x0():
+    mast, x0, _ = _setup()
+    g = mr.theorem4(mast, x0=x0, p=0.25)
+    same = mr.theorem4(mast, x0=x0, w0=x0, p=0.25)
+    assert g.values["lyapunov_0"] == same.values["lyapunov_0"] and "w0" not in g.options
+    a = mr.expected_svrdsg(mast, x0, g.gamma, 5, p=0.25)
+    b = mr.expected_svrdsg(mast, x0, g.gamma, 5, p=0.25, w0=x0)
+    assert np.array_equal(a.dist2, b.dist2) and np.array_equal(a.extra["D"], b.extra["D"])
+
+
+def test_the_statement_holds_there_and_a_faster_gamma_mu_branch_does_not():
+    inst = reference_apart_instance()
+    obj, g = claim_at(mr.theorem4, inst, 3)
+    result = check(g, obj, x0=inst.x0, n_steps=3, method="exact")
+    ratio_1 = result.measured[1] / result.bound[1]
+    phi0, phi1 = _hand(0.25)
+    gamma_mu = g.gamma * g.values["mu"]
+    assert result.verdict == "holds"
+    assert ratio_1 == pytest.approx((phi1 / phi0) / (1 - gamma_mu), rel=1e-12)  # 0.987
+    assert 0.98 < ratio_1 < 1
+    # min(1.25 gamma mu, p/2) = 1.25 gamma mu here (p = 3 gamma mu): exceeded at t = 1
+    assert (phi1 / phi0) / (1 - 1.25 * gamma_mu) == pytest.approx(1.0097, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x0: mr.theorem4(m, x0=x0, w0=np.zeros(3)),
+        lambda m, x0: mr.expected_svrdsg(m, x0, 0.01, 2, w0=np.zeros(3)),
+        lambda m, x0: mr.l_svrdsg(m, x0, 0.01, 2, w0=[np.nan, 0.0]),
+    ],
+)
+def test_a_bad_w0_is_refused_by_name(call):
+    mast, x0, _ = _setup()
+    with pytest.raises(ValueError, match="'w0'"):
+        call(mast, x0)
