@@ -509,12 +509,13 @@ def t4a_gamma_mu_branch(mast, **kw) -> Guarantee:
     """Theorem 4 (a) with ``min(gamma mu, p/2)`` replaced by ``min(1.25 gamma mu, p/2)``: wrong
     only where the ``gamma mu`` branch is active.
 
-    Believed false when written, NOT shown false since (``AXIS_POWER.md``): the PEPit
-    cross-check finds one-step worst cases within 2.5 % of ``1 - gamma mu``, but over states
-    ``(x, w)`` that the algorithm, which starts at ``w_0 = x_0``, may not reach; on quadratics
-    the oracle is unbiased, so the flattest mode of ``E x_t`` decays like ``(1 - gamma
-    mu)^(2t)``, faster than the variant. ``t4a_gamma_mu_branch_2p5`` is the provably false
-    version.
+    Believed false when written; shown false at stop 26 from a reference point ``w_0 != x_0``
+    (Algorithm 3 does not fix ``w_0``): ``catalogue.theorem4.reference_apart_instance``
+    (``N = 2``, ``A = I``, ``p = 3 gamma mu``, ``w_0 - x* = -0.253 (x_0 - x*)``) has ``E Phi_1
+    / Phi_0 = 0.90453`` by hand, 1.0097 times ``1 - 1.25 gamma mu``. From ``w_0 = x_0`` no
+    witness was found (the PEPit cross-check's one-step worst cases within 2.5 % of ``1 -
+    gamma mu`` lie at states with ``w != x``). ``t4a_gamma_mu_branch_2p5`` is the version
+    false from any start.
     """
     return _t4_rate(mast, kw, lambda gm, p: min(1.25 * gm, p / 2), "a")
 

@@ -397,6 +397,41 @@ def reference_apart_instance() -> Instance:
     )
 
 
+#: ``(w_0 - x_D*) / (x_0 - x_D*)`` along one coordinate: the worst start of the statement on
+#: ``meeting_instance(side)`` at the first counted step (the top generalized eigenvector of
+#: ``(E Phi_t, Phi_0)``, verification/theorem4_worst_start.py; rounded to 4 digits).
+MEETING_APART = {"gamma-mu": -1.5025, "p": -1.5924}
+
+
+def meeting_apart_instance(side: str) -> Instance:
+    """``meeting_instance(side)`` started at its worst state, ``x_0 = x_D* + 3 e_1`` and the
+    reference point ``w_0 = x_D* + 3 MEETING_APART[side] e_1`` on the other side of ``x_D*``:
+    the largest counted late tightness of (a) as stated known at ``N = 8`` (0.345, 0.346; with
+    ``w_0 = x_0`` no start does better than 0.25)."""
+    inst = meeting_instance(side)
+    obj = inst.objective()
+    x_star = obj.argmin()
+    e1 = np.eye(inst.d)[0]
+    return Instance(
+        **{
+            **inst.__dict__,
+            "x0": x_star + 3.0 * e1,
+            "claim_kwargs": {
+                **inst.claim_kwargs,
+                "w0": x_star + 3.0 * MEETING_APART[side] * e1,
+            },
+        }
+    )
+
+
+def _meeting_apart_gamma_mu():
+    return meeting_apart_instance("gamma-mu")
+
+
+def _meeting_apart_p():
+    return meeting_apart_instance("p")
+
+
 def _meeting_gamma_mu():
     return meeting_instance("gamma-mu")
 
@@ -446,8 +481,33 @@ def _checks() -> tuple:
             floor=0.2,
             n_steps=(224, 224),
             description="step limit, partition law into 8 coordinates, f = ||x||^2/2, p = "
-            "2.02 gamma mu: the largest counted late tightness of (a) as stated found (0.24, "
+            "2.02 gamma mu: the largest counted late tightness of (a) as stated found from "
+            "w_0 = x_0 (0.24, "
             "T = t_2; Lemma A's ceiling at the counted steps is near 1 here)",
+        ),
+        instance_check(
+            "theorem4a-meeting-gamma-mu-side-apart",
+            PAPER_A,
+            theorem4,
+            _meeting_apart_gamma_mu,
+            branch=GAMMA_MU,
+            ceiling=lemma_a_ceiling(_meeting_apart_gamma_mu),
+            floor=0.3,
+            n_steps=(220, 220),
+            description="theorem4a-meeting-gamma-mu-side from its worst state: w_0 on the "
+            "other side of x_D* from x_0 (Algorithm 3 does not fix w_0), T = t_2 + 1: 0.345",
+        ),
+        instance_check(
+            "theorem4a-meeting-p-side-apart",
+            PAPER_A,
+            theorem4,
+            _meeting_apart_p,
+            branch=P_HALF,
+            ceiling=lemma_a_ceiling(_meeting_apart_p),
+            floor=0.3,
+            n_steps=(222, 222),
+            description="theorem4a-meeting-p-side from its worst state (w_0 on the other "
+            "side of x_D*), T = t_2 + 1: 0.346",
         ),
         instance_check(
             "theorem4a-meeting-p-side",
