@@ -37,7 +37,7 @@ import math
 import numpy as np
 from scipy.linalg import eigh
 
-from mastref.sketches import Partition
+from mastref.catalogue.theorem4 import meeting_instance
 from mastref.theorems import theorem4
 from mastref.verify.checker import check
 from mastref.verify.instances import Instance, claim_at
@@ -85,17 +85,11 @@ def worst(M: np.ndarray, W: np.ndarray, starts: str, y0: np.ndarray | None = Non
 
 
 def meeting(N: int, pf: float) -> Instance:
-    """``f = ||x||^2/2`` on ``N`` coordinates, the partition into single coordinates, ``v = 1``,
-    ``x_0 = 3 * 1``, the step limit, ``p = pf * 2 gamma mu`` (``gamma mu = 1/(6N)``)."""
-    return Instance(
-        A=(np.eye(N),),
-        b=(np.zeros(N),),
-        sketch=Partition(blocks=[[j] for j in range(N)]),
-        v=np.ones(N),
-        x0=np.full(N, 3.0),
-        step_fraction=1.0,
-        claim_kwargs={"p": pf / (3.0 * N)},
-    )
+    """``catalogue.theorem4.meeting_instance`` on ``N`` coordinates (``f = ||x||^2/2``, the
+    partition into single coordinates, ``v = 1``, ``x_0 = 3 * 1``, the step limit) at ``p =
+    pf * 2 gamma mu`` (``gamma mu = 1/(6N)``)."""
+    inst = meeting_instance("p", N)
+    return Instance(**{**inst.__dict__, "claim_kwargs": {"p": pf / (3.0 * N)}})
 
 
 def analyse(inst: Instance, validate: bool = False) -> dict:
