@@ -406,8 +406,8 @@ MEETING_APART = {"gamma-mu": -1.5025, "p": -1.5924}
 def meeting_apart_instance(side: str) -> Instance:
     """``meeting_instance(side)`` started at its worst state, ``x_0 = x_D* + 3 e_1`` and the
     reference point ``w_0 = x_D* + 3 MEETING_APART[side] e_1`` on the other side of ``x_D*``:
-    the largest counted late tightness of (a) as stated known at ``N = 8`` (0.345, 0.346; with
-    ``w_0 = x_0`` no start does better than 0.25)."""
+    the largest counted late tightness of (a) as stated known at ``N = 8`` (0.345, 0.346; from
+    ``w_0 = x_0`` the worst start gives 0.2502 and 0.2498 at ``T = t_2 + 1``)."""
     inst = meeting_instance(side)
     obj = inst.objective()
     x_star = obj.argmin()

@@ -136,7 +136,7 @@ def theorem4(
     c = mast_constants(mast, constants, notes)
     L, mu, L_fD = c["L_max"], c["mu"], c["L"]
     c_b = 0.0 if N == 1 else (N - b) / (b * (N - 1))
-    D0, sigma2, r0 = _lyapunov_start(mast, x0, notes, w0)
+    D0, sigma2, r0 = _lyapunov_start(mast, x0, x0 if w0 is None else w0, notes)
     conditions = {
         "uniform law": bool(np.ptp(weights) <= 1e-15),
         "f convex": bool(mast.problem.is_convex),
@@ -594,16 +594,17 @@ def mast_has_exact(mast) -> bool:
     return bool(getattr(mast, "has_quadratic_form", False))
 
 
-def _lyapunov_start(mast, x0: np.ndarray, notes: list, w0=None) -> tuple[float, float, float]:
-    """``D_0 = (1/N) sum_k ||grad f_k(w_0) - grad f_k(x*)||^2`` (``w_0 = x_0`` unless given),
-    ``sigma*^2 = (1/N) sum_k
+def _lyapunov_start(
+    mast, x0: np.ndarray, w0: np.ndarray, notes: list
+) -> tuple[float, float, float]:
+    """``D_0 = (1/N) sum_k ||grad f_k(w_0) - grad f_k(x*)||^2``, ``sigma*^2 = (1/N) sum_k
     ||grad f_k(x*)||^2`` and ``||x_0 - x*||^2`` at ``x* = x_D*``: exact, or, from a point ``x``
     with ``||x - x*|| <= r`` (``mast.gap_bound``), their upper bounds by the triangle
     inequality and the ``L_f L_S_max``-smoothness of every ``f_k`` (P3):
     ``||grad f_k(x*) - grad f_k(x)|| <= L_max r``."""
     b = _bracket(mast)
     g_x = atom_grads(mast, b.x)
-    g_0 = atom_grads(mast, x0 if w0 is None else w0)
+    g_0 = atom_grads(mast, w0)
     e = mast.L_max * b.radius
     D0 = float(np.mean((np.linalg.norm(g_0 - g_x, axis=1) + e) ** 2))
     sigma2 = float(np.mean((np.linalg.norm(g_x, axis=1) + e) ** 2))

@@ -142,9 +142,7 @@ def expectation(
     if g.algorithm == "dsgd" and oracle == "minibatch":  # enumerates (sketch atom, batch)
         kw.update(oracle="minibatch", batch_size=g.options["batch_size"], method="atoms")
     if g.algorithm == "l_svrdsg":
-        kw.update(p=g.options.get("p"), b=g.options.get("b"))
-        if g.options.get("w0") is not None:
-            kw["w0"] = g.options["w0"]
+        kw.update(p=g.options.get("p"), b=g.options.get("b"), w0=g.options.get("w0"))
     e = fn(obj, x0, g.gamma, n_steps, **kw)
     if g.quantity == "lyapunov":
         return e.steps, lyapunov_of(g, e.dist2, e.extra["D"], e.extra["h_error"])
