@@ -182,15 +182,24 @@ def _counted(g: Guarantee, inst: Instance, steps: np.ndarray) -> np.ndarray:
 
 
 def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False):
-    """``(ratio, t)``: the largest ratio above 1 in the window, else the largest counted one
-    (``-inf`` if none). With ``guide``: ``(ratio, t, counted)``, where an uncounted instance
-    gives its largest ratio in the window with ``counted = False``."""
+    """``(ratio, t)``: the largest ratio above ``1 + TOL`` at any step ``t >= 1`` (a bound
+    broken at one step is false, whatever the window), else the largest ratio above 1 in the
+    window, else the largest counted one there (``-inf`` if none). With ``guide``: ``(ratio,
+    t, counted)``, where an uncounted instance gives its largest ratio in the window with
+    ``counted = False``."""
     inst = resolve_start(claim, inst, n_steps)
     obj, g, T = scaled_horizon(claim, inst, n_steps)
     steps, measured = exact_curve(g, obj, inst.x0, T)
     steps, ratio = ratio_curve(g, steps, measured)
-    sel = _window(g, steps, T, window) & np.isfinite(ratio)
-    counted = sel & (ratio > 1) if np.any(sel & (ratio > 1)) else sel & _counted(g, inst, steps)
+    finite = np.isfinite(ratio)
+    sel = _window(g, steps, T, window) & finite
+    broken = (steps >= 1) & finite & (ratio > 1 + TOL)
+    if np.any(broken):
+        counted = broken
+    elif np.any(sel & (ratio > 1)):
+        counted = sel & (ratio > 1)
+    else:
+        counted = sel & _counted(g, inst, steps)
     use = counted if np.any(counted) or not guide else sel
     if not np.any(use):
         return (-np.inf, 0, False) if guide else (-np.inf, 0)
@@ -201,7 +210,8 @@ def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False
 
 
 def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> float:
-    """The ratio with every expectation in ``np.longdouble`` (enumeration path), or nan."""
+    """The largest ratio at ``t >= 1`` with every expectation in ``np.longdouble``
+    (enumeration path), or nan: it decides whether a ratio above 1 is a violation."""
     inst = resolve_start(claim, inst, n_steps)
     obj, g, T = scaled_horizon(claim, inst, n_steps)
     try:
@@ -209,7 +219,7 @@ def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> float:
     except MissingCapability:
         return float("nan")
     steps, ratio = ratio_curve(g, np.arange(T + 1), measured)
-    sel = _window(g, steps, T, window) & np.isfinite(ratio)
+    sel = (steps >= 1) & np.isfinite(ratio)  # as ``_ratio``: a violation counts at any step
     return float(np.max(ratio[sel])) if np.any(sel) else float("nan")
 
 
@@ -236,7 +246,12 @@ def worst_case(
         The instances searched (``mastref.verify.instances``). A union (a family with
         ``members`` and ``split``) is searched member by member, ``ceil(budget / K)``
         evaluations each, and the best answer is returned with every member's best in its
-        ``message``.
+        ``message``. A family with an integer attribute ``first_steps`` is searched over its
+        first steps instead (horizon ``first_steps``, window ``"all"``, every step counted):
+        a bound that is false only before its late window (a one-step lemma stated too
+        fast) is found there. In a union such a member answers only with a violation; the
+        ratio returned is otherwise the best of the members searched at ``n_steps`` and
+        ``window``.
     n_steps : int
         The horizon ``T``.
     budget : int
@@ -250,7 +265,9 @@ def worst_case(
     window : str
         Steps over which the ratio is maximised: ``"late"`` (the last half of the horizon),
         ``"all"`` (``t >= 1``) or ``"late:PART"`` (the last half, where the bound's part
-        ``PART``, e.g. ``"neighbourhood"``, is at least 90 % of the bound).
+        ``PART``, e.g. ``"neighbourhood"``, is at least 90 % of the bound). The window
+        selects the tightness; a ratio above ``1 + TOL`` at any step ``t >= 1`` is searched
+        and reported as a violation whatever the window.
     popsize : int
         Differential-evolution population per parameter.
     progress : bool or None
@@ -300,6 +317,8 @@ def worst_case(
             f"argument 'family' = {family!r} must be an instance family such as QuadraticFamily"
         )
     seed = int(as_generator(rng).integers(2**31))
+    if getattr(family, "first_steps", None):
+        n_steps, window = check_int("first_steps", family.first_steps, 2), "all"
     if hasattr(family, "members") and hasattr(family, "split"):
         return _worst_over_members(
             claim, family, n_steps, budget, seed, window, popsize, progress, seeds
@@ -432,7 +451,7 @@ def _worst_over_members(
     own with ``ceil(budget / K)`` evaluations (at least; seed ``i`` of ``seed``'s spawn), the
     seeds sent to the member they pick; the answer is the member search that found a
     violation, else the largest ratio, with the union's ``theta`` and every member's best in
-    its message."""
+    its message (a ``first_steps`` member answers only with a violation)."""
     members = family.members
     share = max(4, -(-budget // len(members)))
     own: list[list] = [[] for _ in members]
@@ -460,13 +479,15 @@ def _worst_over_members(
         for k, member in enumerate(members)
     ]
 
-    def rank(w: WorstCase) -> tuple:
-        return (w.verdict == "violated", -math.inf if math.isnan(w.ratio) else w.ratio)
+    def rank(i: int) -> tuple:
+        w, own = found[i], not getattr(members[i], "first_steps", None)
+        return (w.verdict == "violated", own, -math.inf if math.isnan(w.ratio) else w.ratio)
 
-    k = max(range(len(found)), key=lambda i: rank(found[i]))
+    k = max(range(len(found)), key=rank)
     best = found[k]
     summary = "; ".join(
-        f"member {i} {m!r}: {w.verdict}, best ratio {w.ratio:.6g} ({w.evaluations} evaluations)"
+        f"member {i} {m!r}: {w.verdict}, best ratio {w.ratio:.6g} ({w.evaluations} evaluations"
+        + (f", first {m.first_steps} steps)" if getattr(m, "first_steps", None) else ")")
         for i, (m, w) in enumerate(zip(members, found, strict=True))
     )
     message = f"each member searched on its own: {summary}" + (
