@@ -5,10 +5,16 @@ import numpy as np
 import pytest
 
 import mastref as mr
-from mastref.catalogue.theorem4 import reference_apart_instance
+from mastref.catalogue.theorem4 import (
+    REFERENCE_LOW,
+    SVRDSGFamily,
+    branch_rate,
+    reference_apart_instance,
+)
 from mastref.verify.checker import check
 from mastref.verify.instances import claim_at
 from mastref.verify.measure import svrdsg_lyapunov
+from mastref.verify.search import _ratio
 
 C = -0.253  # w_0 - x_D* = C e_1, x_0 - x_D* = e_1
 
@@ -99,3 +105,37 @@ def test_a_bad_w0_is_refused_by_name(call):
     mast, x0, _ = _setup()
     with pytest.raises(ValueError, match="'w0'"):
         call(mast, x0)
+
+
+def test_a_bound_broken_before_the_late_window_is_found_there():
+    """``min(1.25 gamma mu, p/2)`` is broken at ``t = 1`` only (hand value above); the search's
+    ratio reports it although its tightness window is the last half of the run."""
+    wrong = branch_rate("a faster gamma mu branch", lambda gm, p: min(1.25 * gm, p / 2), "a")
+    inst = reference_apart_instance()
+    ratio, t = _ratio(wrong, inst, 20, "late")
+    phi0, phi1 = _hand(0.25)
+    gamma_mu = 1.0 / 12.0  # gamma = 1/24, mu = 2
+    assert t == 1 and ratio == pytest.approx((phi1 / phi0) / (1 - 1.25 * gamma_mu), rel=1e-12)
+    obj, g = claim_at(wrong, inst, 20)
+    late = check(g, obj, x0=inst.x0, n_steps=20, method="exact")
+    assert np.all(late.measured[10:] < late.bound[10:])  # the late window alone hides it
+
+
+def test_the_searched_reference_point_lies_on_the_line_through_x0_and_the_optimum():
+    """``SVRDSGFamily(reference_point=True)``: one more parameter ``lam``; ``w_0 - x_D* = lam
+    (x_0 - x_D*)`` below 1, and the slab of share ``snap`` above 1 is ``w_0 = x_0`` (no
+    ``w0`` passed), as in every landmark."""
+    kw = dict(kappa=2.0, step_fraction=(1, 1), snap=0.4)
+    fam = SVRDSGFamily(2, ("partition",), reference_point=True, **kw)
+    assert fam.dim == SVRDSGFamily(2, ("partition",), **kw).dim + 1
+    lo, hi = fam.bounds[-1]
+    assert lo == REFERENCE_LOW and (hi - 1.0) / (hi - lo) == pytest.approx(0.4, rel=1e-12)
+    theta = np.array(fam.landmarks()[0], float)
+    assert "w0" not in fam.build(theta).claim_kwargs
+    for lam in (C, -1.5, 0.5):
+        theta[-1] = lam
+        inst = fam.build(theta)
+        x_D = inst.objective().argmin()
+        assert np.allclose(inst.claim_kwargs["w0"] - x_D, lam * (inst.x0 - x_D), atol=1e-14)
+    theta[-1] = 1.0 + 0.5 * (hi - 1.0)
+    assert "w0" not in fam.build(theta).claim_kwargs

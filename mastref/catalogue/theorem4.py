@@ -13,6 +13,7 @@ from functools import cache
 
 import numpy as np
 
+from .._validation import check_int
 from ..exact import expected_dsgd, expected_svrdsg
 from ..mast import MAST
 from ..sketches import FiniteSketch, Partition, RandK
@@ -203,10 +204,11 @@ def _variance_reduction(quick: bool, data=None):
 def branch_rate(name: str, rho_of, part: str):
     """Control (branch axis): Theorem 4 with ``rho = rho_of(gamma mu, p)`` in part ``part``
     (``"a"`` or ``"b"``; the other part unchanged); in (b) the neighbourhood's ``1/rho``
-    follows."""
+    follows. Strict: where the statement's conditions fail the control raises
+    ``InvalidGuarantee`` as the statement does, so that it is wrong only in its branch."""
 
     def claim(mast, **kw) -> Guarantee:
-        g = quietly(theorem4, mast, **kw)
+        g = theorem4(mast, **kw)
         v = g.values
         is_a = int(v["b"]) == int(v["N"])
         if (part == "a") != is_a:
@@ -775,6 +777,12 @@ def _controls() -> tuple:
     )
 
 
+#: Horizon of the first-steps member of ``search_family``.
+FIRST_STEPS = 3
+#: Lower end of ``SVRDSGFamily(reference_point=True)``'s ``lam``: ``w_0 - x_D* = lam (x_0 - x_D*)``.
+REFERENCE_LOW = -2.0
+
+
 class SVRDSGFamily(QuadraticFamily):
     """``QuadraticFamily(svrdsg=True)`` with L-SVRDSG's ``p`` log-uniform about the point where
     the branches of Theorem 4's rate meet, and ``b`` mostly ``N`` or ``N - 1``.
@@ -787,7 +795,18 @@ class SVRDSGFamily(QuadraticFamily):
     point have positive measure. ``b = N`` for ``c < 0.45``, ``N - 1`` for ``c < 0.9`` (the
     largest minibatch reference, where (b)'s condition ``8 c_b L/mu < 1`` holds most easily),
     smaller below. ``known``: parameter vectors of known worst cases, added to ``landmarks``.
-    Other arguments as ``QuadraticFamily``. (``verify/instances.py`` draws ``p``
+    ``reference_point=True`` adds a last parameter ``r`` for Algorithm 3's reference point ``w_0``
+    (which THEORY.md §5 leaves free; ``h_0 = grad f_D(w_0)``): ``w_0 = x_D* + lam (x_0 -
+    x_D*)`` with ``lam = min(r, 1)`` in ``[REFERENCE_LOW, 1]``, a slab of the share ``snap``
+    at ``lam = 1`` (``w_0 = x_0``, the usual start); the known worst starts put ``w_0`` on the
+    other side of ``x_D*`` on that line (``lam = -0.253`` at ``t = 1``, about ``-1.5`` late:
+    ``reference_apart_instance``, ``MEETING_APART``; the line itself is a heuristic choice).
+    ``x_0`` is the family's start before ``resolve_start`` (part (a) has no stationary
+    spread, so it is kept). ``first_steps``: an integer makes ``worst_case`` search the first
+    ``first_steps`` steps, every one counted (needs ``max_steps=None``); the one-step lemma
+    of the statement is nearly tight (0.998 of it at ``t = 1`` on
+    ``meeting_apart_instance``), so a rate stated too fast is broken there first. Other
+    arguments as ``QuadraticFamily``. (``verify/instances.py`` draws ``p``
     uniformly in ``[1/N, 1]``, which misses the ``p/2`` branches of small ``gamma mu``.)
 
     Examples
@@ -806,11 +825,27 @@ class SVRDSGFamily(QuadraticFamily):
         p_decades: float = 2.0,
         meet_share: float = 0.1,
         known: tuple = (),
+        reference_point: bool = False,
+        first_steps: int | None = None,
         **kw,
     ):
         super().__init__(d, sketches, svrdsg=True, **kw)
+        if first_steps is not None:
+            first_steps = check_int("first_steps", first_steps, 2)
+            if self.max_steps is not None:
+                raise ValueError(
+                    f"argument 'first_steps' = {first_steps} needs max_steps = None (every "
+                    f"step counted), got max_steps = {self.max_steps}"
+                )
+        self.first_steps = first_steps
         self.p_decades = float(p_decades)
         self.meet_share = float(meet_share)
+        self.reference_point = bool(reference_point)
+        if self.reference_point:  # lam in [REFERENCE_LOW, 1], a slab of the share snap at 1
+            span = 1.0 - REFERENCE_LOW
+            top = 1.0 + self.snap / (1.0 - self.snap) * span
+            self._blocks.append(("reference", [(REFERENCE_LOW, top)]))
+            self.bounds.append((REFERENCE_LOW, top))
         self.known = tuple(np.asarray(t, float) for t in known)
         for t in self.known:
             if t.shape != (self.dim,):
@@ -820,7 +855,8 @@ class SVRDSGFamily(QuadraticFamily):
                 )
 
     def __repr__(self) -> str:
-        return "SVRDSG" + super().__repr__()
+        first = f", first {self.first_steps} steps" if self.first_steps else ""
+        return "SVRDSG" + super().__repr__()[:-1] + first + ")"
 
     @staticmethod
     def reference(c: float, N: int) -> int:
@@ -847,17 +883,27 @@ class SVRDSGFamily(QuadraticFamily):
             else float(np.sign(a - 0.5)) * (abs(a - 0.5) - self.meet_share / 2) / half
         )
         p = float(min(1.0, meet * 10.0 ** (self.p_decades * u))) if meet > 0 else 1.0
-        return Instance(**{**inst.__dict__, "claim_kwargs": {**inst.claim_kwargs, "p": p, "b": b}})
+        kwargs = {**inst.claim_kwargs, "p": p, "b": b}
+        if self.reference_point:
+            lam = min(float(self._split(theta)["reference"][0]), 1.0)
+            if lam < 1.0:  # w_0 = x_0 is the default start
+                x_D = inst.objective().argmin()
+                kwargs["w0"] = x_D + lam * (inst.x0 - x_D)
+        return Instance(**{**inst.__dict__, "claim_kwargs": kwargs})
 
     def landmarks(self) -> list[np.ndarray]:
         """``QuadraticFamily.landmarks`` at the meeting point of the branches, each with ``b =
         N`` (part (a)) and with ``b = N - 1`` (part (b): the near-identity law there is the
-        best known instance's kind), then ``known``."""
+        best known instance's kind), and ``w_0 = x_0``, then ``known``."""
+        names = [name for name, bs in self._blocks for _ in bs]
+        at = names.index("svrdsg")
         out = []
         for theta in super().landmarks():
             for c in (0.2, 0.6):
                 t = np.array(theta, float)
-                t[-2:] = (0.5, c)
+                t[at : at + 2] = (0.5, c)
+                if self.reference_point:
+                    t[-1] = 1.0  # w_0 = x_0
                 out.append(t)
         return out + list(self.known)
 
@@ -867,15 +913,31 @@ def search_family(d: int = 2) -> UnionFamily:
     ``SVRDSGFamily(d)`` over the uniform finite laws (``randk``, ``partition``,
     ``bernoulli-half``, and ``ATTAINING``) with the default family's searched step (log-uniform
     down to ``1e-3 gamma_max``, horizon scaled like ``1/rho`` up to 2000 steps, start at a
-    searched distance, snapping slabs), and the (b) family of the best known instance
-    (near-identity law on ``d = 4``, ``N = 16``, ``kappa <= 2``, the statement's step, the
-    parametrisation of ``_B_FAMILY``; its ``landmarks`` end with ``NEAR_IDENTITY_THETA`` there,
-    at ``p = gamma mu``, ``b = 15``)."""
+    searched distance, snapping slabs, the reference point ``w_0`` searched on the line
+    through ``x_0`` and ``x_D*``: ``reference_point=True``); the same laws at the statement's
+    step searched over the first ``FIRST_STEPS`` steps (``first_steps``: the one-step lemma,
+    where a rate stated too fast breaks first; this member answers only with a violation);
+    and the (b) family of the best known instance (near-identity law on ``d = 4``, ``N =
+    16``, ``kappa <= 2``, the statement's step, the parametrisation of ``_B_FAMILY``, ``w_0``
+    searched; its ``landmarks`` end with ``NEAR_IDENTITY_THETA`` there, at ``p = gamma mu``,
+    ``b = 15``)."""
     common = dict(step_scale="log", max_steps=2000, snap=SNAP, start="offset")
     laws = ("randk", "partition", "bernoulli-half", *ATTAINING)
     return UnionFamily(
         [
-            SVRDSGFamily(d, laws, step_fraction=(1e-3, 1.0), kappa=10.0, **common),
+            SVRDSGFamily(
+                d, laws, step_fraction=(1e-3, 1.0), kappa=10.0, reference_point=True, **common
+            ),
+            SVRDSGFamily(
+                d,
+                laws,
+                step_fraction=(1.0, 1.0),
+                kappa=10.0,
+                reference_point=True,
+                first_steps=FIRST_STEPS,
+                snap=SNAP,
+                start="offset",
+            ),
             SVRDSGFamily(
                 4,
                 ("near-identity",),
@@ -883,7 +945,8 @@ def search_family(d: int = 2) -> UnionFamily:
                 step_scale="log",  # no step coordinate (the step is fixed): the union's label
                 kappa=2.0,
                 max_steps=2000,
-                known=(NEAR_IDENTITY_THETA[:-2] + (0.5, 0.6),),
+                known=(NEAR_IDENTITY_THETA[:-2] + (0.5, 0.6, 1.0),),
+                reference_point=True,
             ),
         ]
     )
