@@ -603,7 +603,13 @@ def search_family() -> UnionFamily:
 
     * two heterogeneous clients (own spectra, own curvature scales within ``CLIENT_SCALE``, so
       that ``L_i`` and ``mu_i`` differ between clients, own optima and laws), strongly convex
-      form;
+      form, with a coupling slab (``QuadraticFamily(coupled_clients=True)``): on 40 % of one
+      coordinate client 1 is client 0 times its scale ``s_1`` (same law, spectrum and basis;
+      own minimiser on the slab's lower half, client 0's on its upper half), so that a pair of
+      near-scalar clients at curvatures ``1`` and ``s_1`` -- about ``(1 + s^2) / (2 (1 + s))``
+      of the neighbourhood, 0.41 to 0.5 -- has positive measure through that one coordinate
+      rather than through the product of both clients' slabs (unseeded, this member reached
+      0.137 without the slab, 0.49 with it at ``rng = 0``);
     * two identical clients drawing independently (about 1/2 of the neighbourhood: the noise
       averages), strongly convex form;
     * one client as a ``DistributedProblem`` -- ``M`` identical clients that share one sketch
@@ -617,7 +623,7 @@ def search_family() -> UnionFamily:
     sc, nonconvex = {"strongly_convex": True}, {"strongly_convex": False}
     return UnionFamily(
         [
-            default_family(**two, client_scale=CLIENT_SCALE, claim_kwargs=sc),
+            default_family(**two, client_scale=CLIENT_SCALE, coupled_clients=True, claim_kwargs=sc),
             default_family(**two, identical_clients=True, claim_kwargs=sc),
             default_family(clients=1, distributed=True, claim_kwargs=sc),
             default_family(**two, client_scale=CLIENT_SCALE, claim_kwargs=nonconvex),
