@@ -385,11 +385,12 @@ def test_coupling_slab_makes_client_1_client_0_times_its_scale():
         QuadraticFamily(d=2, clients=2, coupled_clients=True)
 
 
-def test_coupled_clients_express_heterogeneity_a_mean_for_max_variant_misses():
+def test_coupled_clients_express_100x_heterogeneity_where_mu_max_for_mu_F_is_violated():
     # a coupled pair at curvature scale s = 0.01 (Bernoulli(0.64), v = x*, started far): the
     # clients' L_i L_S_i^max differ 100-fold (max/mean = 2 / (1 + s) = 1.98, the most two
-    # clients allow); F = (1 + s)/2 f_0 contracts at its mean curvature, so replacing
-    # mu_F = (1/M) sum mu_i mu_D_i by the max is violated, while Theorem 5 holds
+    # clients allow); F's Hessian (1/M) sum_i E[S A_i S] = (1 + s)/2 E[S A_0 S] (from the
+    # law's atoms) has smallest eigenvalue mu_F, the MEAN of the clients' mu_i mu_D_i, so
+    # replacing mu_F by their max is violated, while Theorem 5 holds
     fam = default_family(
         sketches=("bernoulli",),
         clients=2,
@@ -407,9 +408,16 @@ def test_coupled_clients_express_heterogeneity_a_mean_for_max_variant_misses():
     per = [cl.L_max for cl in problem.clients]
     assert max(per) / min(per) == pytest.approx(100.0, rel=1e-9)
     assert max(per) / np.mean(per) == pytest.approx(2 / 1.01, rel=1e-9)
-    mu = [cl.problem.mu * cl.sketch.mu_D for cl in problem.clients]
-    assert mr.theorem5(problem, strongly_convex=True).values["mu_F"] == pytest.approx(
-        np.mean(mu), rel=1e-12
+    hessian = np.mean(
+        [
+            sum(w * (a[:, None] * A * a[None, :]) for a, w in zip(*law.support(), strict=True))
+            for A, law in zip(inst.A, inst.sketch, strict=True)
+        ],
+        axis=0,
     )
+    mu_F = mr.theorem5(problem, strongly_convex=True).values["mu_F"]
+    assert np.linalg.eigvalsh(hessian)[0] == pytest.approx(mu_F, rel=1e-12)
+    mu = [cl.problem.mu * cl.sketch.mu_D for cl in problem.clients]
+    assert mu_F == pytest.approx(np.mean(mu), rel=1e-12) and max(mu) > 1.9 * mu_F
     assert _ratio(_theorem5_mu_max, inst, 100, "late")[0] > 1.5
     assert _ratio(mr.theorem5, inst, 100, "late")[0] <= 1 + 1e-9
