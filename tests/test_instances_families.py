@@ -344,3 +344,80 @@ def test_identical_clients_copy_client_0_and_draw_independently():
     # of the near-scalar law is that instance
     near = fam.build(fam.landmarks()[fam.sketches.index("near-scalar")])
     assert np.array_equal(near.A[0], np.eye(2)) and np.array_equal(near.A[1], np.eye(2))
+
+
+def _coupled_pair():
+    """The two-client family with and without the coupling coordinate, and its index."""
+    kw = dict(clients=2, per_client_sketches=True, client_scale=100.0)
+    plain, fam = default_family(**kw), default_family(**kw, coupled_clients=True)
+    return plain, fam, _block(fam, "coupled").start
+
+
+def test_coupling_slab_makes_client_1_client_0_times_its_scale():
+    # below the coupling slab the family is the uncoupled one (every instance it held is still
+    # there); in the slab client 1 takes client 0's law, spectrum and basis, so A_1 = s_1 A_0
+    # with s_1 = 10^(scale coordinate), and in the slab's upper half also client 0's
+    # minimiser, so b_1 = A_1 x_0* = s_1 b_0
+    plain, fam, c = _coupled_pair()
+    assert fam.dim == plain.dim + 1
+    rng = np.random.default_rng(11)
+    lo, hi = np.array(plain.bounds).T
+    for _ in range(5):
+        old = lo + (hi - lo) * rng.random(plain.dim)
+        old[_block(plain, "law1")] = plain.sketches.index("randk") + 0.5  # differs from 0's
+        old[_block(plain, "law0")] = plain.sketches.index("near-scalar") + 0.5
+        s = 10.0 ** min(float(old[_block(plain, "scale1")][0]), 0.0)
+        x0_star, x1_star = old[_block(plain, "x_star0")], old[_block(plain, "x_star1")]
+        ref = plain.build(old)
+        below = fam.build(np.insert(old, c, (1 - SNAP) * rng.random()))
+        assert below.describe() == ref.describe()
+        for u, x_star in ((1 - 0.75 * SNAP, x1_star), (1 - 0.25 * SNAP, x0_star)):
+            inst = fam.build(np.insert(old, c, u))
+            assert np.array_equal(inst.A[0], ref.A[0]) and np.array_equal(inst.b[0], ref.b[0])
+            assert np.allclose(inst.A[1], s * ref.A[0], rtol=1e-12, atol=1e-15)
+            assert np.linalg.solve(inst.A[1], inst.b[1]) == pytest.approx(x_star, rel=1e-9)
+            atoms = [law.support()[0] for law in inst.sketch]  # one law, two draws
+            assert np.array_equal(atoms[0], atoms[1]) and np.array_equal(
+                atoms[0], ref.sketch[0].support()[0]
+            )
+        assert np.allclose(inst.b[1], s * ref.b[0], rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="'coupled_clients' = True needs snap > 0"):
+        QuadraticFamily(d=2, clients=2, coupled_clients=True)
+
+
+def test_coupled_clients_express_100x_heterogeneity_where_mu_max_for_mu_F_is_violated():
+    # a coupled pair at curvature scale s = 0.01 (Bernoulli(0.64), v = x*, started far): the
+    # clients' L_i L_S_i^max differ 100-fold (max/mean = 2 / (1 + s) = 1.98, the most two
+    # clients allow); F's Hessian (1/M) sum_i E[S A_i S] = (1 + s)/2 E[S A_0 S] (from the
+    # law's atoms) has smallest eigenvalue mu_F, the MEAN of the clients' mu_i mu_D_i, so
+    # replacing mu_F by their max is violated, while Theorem 5 holds
+    fam = default_family(
+        sketches=("bernoulli",),
+        clients=2,
+        per_client_sketches=True,
+        client_scale=100.0,
+        coupled_clients=True,
+        claim_kwargs={"strongly_convex": True},
+    )
+    theta = np.array(fam.landmarks()[0])
+    theta[_block(fam, "law_params0")] = 0.6  # Bernoulli(p = 0.1 + 0.9 * 0.6)
+    theta[_block(fam, "scale1")] = -2.0
+    theta[_block(fam, "coupled")] = 1.0
+    inst = fam.build(theta)
+    problem = inst.objective()
+    per = [cl.L_max for cl in problem.clients]
+    assert max(per) / min(per) == pytest.approx(100.0, rel=1e-9)
+    assert max(per) / np.mean(per) == pytest.approx(2 / 1.01, rel=1e-9)
+    hessian = np.mean(
+        [
+            sum(w * (a[:, None] * A * a[None, :]) for a, w in zip(*law.support(), strict=True))
+            for A, law in zip(inst.A, inst.sketch, strict=True)
+        ],
+        axis=0,
+    )
+    mu_F = mr.theorem5(problem, strongly_convex=True).values["mu_F"]
+    assert np.linalg.eigvalsh(hessian)[0] == pytest.approx(mu_F, rel=1e-12)
+    mu = [cl.problem.mu * cl.sketch.mu_D for cl in problem.clients]
+    assert mu_F == pytest.approx(np.mean(mu), rel=1e-12) and max(mu) > 1.9 * mu_F
+    assert _ratio(_theorem5_mu_max, inst, 100, "late")[0] > 1.5
+    assert _ratio(mr.theorem5, inst, 100, "late")[0] <= 1 + 1e-9

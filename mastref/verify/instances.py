@@ -210,6 +210,17 @@ class QuadraticFamily:
         With clients: every client is a copy of client 0 (its spectrum, basis, minimiser and,
         with ``per_client_sketches``, its law), each drawing its sketch independently; only
         client 0's coordinates are searched.
+    coupled_clients : bool
+        With clients (and ``snap > 0``): an extra coordinate ``coupled`` in ``[0, 1]`` whose
+        slab (the top ``snap`` of its range) makes every client ``i >= 1`` a copy of client 0
+        that differs only by its curvature scale ``s_i`` (``client_scale``) and, in the lower
+        half of the slab, its minimiser: client ``i`` takes client 0's law and law
+        parameters, spectrum and basis (so ``A_i = s_i A_0``), and in the upper half also its
+        minimiser (``b_i = s_i b_0``); each client still draws its sketch independently.
+        Below the slab the clients are independent, as without the coordinate. The coupled
+        instances (e.g. two near-scalar clients at curvatures ``1`` and ``s``) then have
+        positive measure through this one coordinate instead of the product of every
+        client's slabs.
     claim_kwargs : dict or None
         Keyword arguments passed to the claim on every instance (e.g. ``strongly_convex``).
 
@@ -246,6 +257,7 @@ class QuadraticFamily:
         claim_kwargs: dict | None = None,
         client_scale: float = 1.0,
         identical_clients: bool = False,
+        coupled_clients: bool = False,
     ):
         self.d = check_int("d", d, 1)
         self.sketches = tuple([sketches] if isinstance(sketches, str) else sketches)
@@ -311,6 +323,14 @@ class QuadraticFamily:
                 f"argument 'client_scale' = {client_scale} must be >= 1 (a ratio of curvatures)"
             )
         self.identical_clients = bool(identical_clients) and self.clients > 1
+        self.coupled_clients = (
+            bool(coupled_clients) and self.clients > 1 and not self.identical_clients
+        )
+        if self.coupled_clients and self.snap == 0:
+            raise ValueError(
+                f"argument 'coupled_clients' = {coupled_clients!r} needs snap > 0 (its slab is "
+                f"the coupling), got snap = {snap}"
+            )
         d, M = self.d, self.clients
         grow = self.snap / (1.0 - self.snap)  # the snapping slab's length per unit of range
         searched = 1 if self.identical_clients else M  # clients with coordinates of their own
@@ -328,6 +348,8 @@ class QuadraticFamily:
             if i > 0 and self.client_scale > 1:  # log10 s_i; the slab above 0 is s_i = 1
                 low = -math.log10(self.client_scale)
                 blocks.append((f"scale{i}", [(low, -grow * low)]))
+        if self.coupled_clients:  # the slab above 1 - snap: clients i >= 1 copy client 0
+            blocks.append(("coupled", [(0.0, 1.0)]))
         if shift == "free":
             blocks.append(("v", [(-self.box, self.box)] * d))
             if self.snap > 0:  # a slab of this coordinate puts v at the optimum (Delta = 0)
@@ -358,6 +380,8 @@ class QuadraticFamily:
             extra += f" (curvatures within {self.client_scale:g}x)"
         if self.identical_clients:
             extra += " (identical)"
+        if self.coupled_clients:
+            extra += " (coupling slab)"
         return (
             f"QuadraticFamily(d={self.d}, sketches=[{laws}], basis={self.basis}, "
             f"kappa={self.kappa:g}"
@@ -379,15 +403,14 @@ class QuadraticFamily:
         """The instance at ``theta``."""
         p = self._split(theta)
         d, M = self.d, self.clients
-        if self.identical_clients:  # client 0's coordinates for every client
-            p.update(
-                {
-                    f"{b}{i}": p[f"{b}0"]
-                    for b in ("law", "law_params", "spectrum", "basis", "x_star")
-                    for i in range(1, M)
-                    if f"{b}0" in p
-                }
-            )
+        shared = ()  # blocks that every client takes from client 0
+        if self.identical_clients:
+            shared = ("law", "law_params", "spectrum", "basis", "x_star")
+        elif self.coupled_clients and p["coupled"][0] >= 1.0 - self.snap:
+            shared = ("law", "law_params", "spectrum", "basis")
+            if p["coupled"][0] >= 1.0 - self.snap / 2:  # the upper half: one minimiser
+                shared += ("x_star",)
+        p.update({f"{b}{i}": p[f"{b}0"] for b in shared for i in range(1, M) if f"{b}0" in p})
         As, bs, x_stars = [], [], []
         for i in range(M):  # a spectrum coordinate in the slab above 0 is an eigenvalue L_f
             eig = np.exp(np.concatenate([[0.0], np.minimum(p[f"spectrum{i}"], 0.0)]))
