@@ -277,3 +277,13 @@ def test_gaussian_constants():
     assert G.L_D == pytest.approx((3 + 5 + 1) / 3)
     A = np.diag([1.0, 2, 3, 4, 5])
     np.testing.assert_allclose(G.sandwich(A), (4 / 3) * A + (15 / 3) * np.eye(5), rtol=1e-12)
+
+
+@pytest.mark.parametrize("p", [[1.0, 1.0], [1.0, 0.5]])
+def test_bernoulli_with_kept_coordinates_lists_its_atoms(p):
+    """Coordinates kept with probability 1 are always 1 (``1/p = 1``); with every ``p_j = 1``
+    the law is the identity: one atom of weight 1 (it raised a reshape error)."""
+    samples, weights = mr.Bernoulli(2, p).support()
+    expected = [[1.0, 1.0]] if p[1] == 1.0 else [[1.0, 0.0], [1.0, 2.0]]
+    assert np.array_equal(samples, np.array(expected))
+    assert np.allclose(weights, [1.0] if p[1] == 1.0 else [0.5, 0.5], atol=0)

@@ -177,7 +177,7 @@ class Bernoulli(DiagonalSketch):
             )
         random = np.flatnonzero(self.p < 1.0)
         masks = np.array(list(itertools.product((0, 1), repeat=random.size)), dtype=bool)
-        masks = masks.reshape(-1, random.size)
+        masks = masks.reshape(2**random.size, random.size)  # r = 0: one atom, the identity
         keep = np.ones((masks.shape[0], self.d), dtype=bool)
         keep[:, random] = masks
         samples = np.where(keep, 1.0 / self.p, 0.0)
