@@ -6,15 +6,17 @@ import pytest
 
 import mastref as mr
 from mastref.catalogue.theorem4 import (
+    FIRST_STEPS,
     REFERENCE_LOW,
     SVRDSGFamily,
     branch_rate,
     reference_apart_instance,
+    search_family,
 )
 from mastref.verify.checker import check
-from mastref.verify.instances import claim_at
+from mastref.verify.instances import Instance, claim_at
 from mastref.verify.measure import svrdsg_lyapunov
-from mastref.verify.search import _ratio
+from mastref.verify.search import NOT_FOUND, _ratio
 
 C = -0.253  # w_0 - x_D* = C e_1, x_0 - x_D* = e_1
 
@@ -139,3 +141,30 @@ def test_the_searched_reference_point_lies_on_the_line_through_x0_and_the_optimu
         assert np.allclose(inst.claim_kwargs["w0"] - x_D, lam * (inst.x0 - x_D), atol=1e-14)
     theta[-1] = 1.0 + 0.5 * (hi - 1.0)
     assert "w0" not in fam.build(theta).claim_kwargs
+
+
+def test_the_first_steps_search_finds_the_plain_gradient_descent_witness():
+    """``S = I`` (a one-block partition), ``f = ||x||^2/2``, ``p = 1``, ``w_0 = x*``: L-SVRDSG
+    is gradient descent, ``L = mu = 1``, ``gamma = 1/6``, and ``D(w) = ||w - x*||^2``. By hand
+    ``Phi_0 = r_0`` and ``E Phi_1 = (1 - gamma)^2 r_0 + 4 gamma^2 r_0 = (29/36) r_0``: 0.967 of
+    the statement's ``1 - gamma mu = 5/6``, and ``(29/36)/(1 - 1.25/6) = 1.0175`` times the
+    faster ``gamma mu`` branch. The default search's first-steps member finds a violation of
+    that branch from scratch (no seeding)."""
+    wrong = branch_rate("a faster gamma mu branch", lambda gm, p: min(1.25 * gm, p / 2), "a")
+    x_star = np.zeros(2)
+    inst = Instance(
+        A=(np.eye(2),),
+        b=(np.zeros(2),),
+        sketch=mr.Partition(blocks=[[0, 1]]),
+        v=np.ones(2),
+        x0=x_star + np.array([1.0, 0.0]),
+        step_fraction=1.0,
+        claim_kwargs={"p": 1.0, "w0": x_star},
+    )
+    for claim, rate in ((mr.theorem4, 1 / 6), (wrong, 1.25 / 6)):
+        ratio, t = _ratio(claim, inst, 3, "all")
+        assert t == 1 and ratio == pytest.approx((29 / 36) / (1 - rate), rel=1e-12)
+    member = next(m for m in search_family().members if getattr(m, "first_steps", None))
+    found = mr.worst_case(wrong, member, n_steps=100, budget=100, rng=0, progress=False)
+    assert found.verdict == "violated" and found.t <= FIRST_STEPS
+    assert mr.worst_case(mr.theorem4, member, budget=100, rng=0).verdict == NOT_FOUND
