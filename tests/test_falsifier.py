@@ -125,6 +125,22 @@ def test_a_swallowed_reason_is_passed_on_in_the_message():
     assert "MissingCapability" in w.message and f"of {w.evaluations} instances" in w.message
 
 
+def test_reasons_that_differ_only_in_their_numbers_are_one_line_of_the_message():
+    # Theorem 1 with a condition on the step fraction that every instance fails, each with its
+    # own numbers: one line "N of N instances skipped: <the first reason> (...)".
+    def refused(mast, **kw):
+        g = mr.theorem1(mast, **kw)
+        raise mr.InvalidGuarantee(f"Theorem 1x: gamma = {g.gamma:.6g} > 0 (needs 0)")
+
+    family = QuadraticFamily(d=2, sketches=("randk",), step_fraction=(0.1, 1))
+    w = mr.worst_case(refused, family, n_steps=10, budget=8, popsize=1)
+    n = w.evaluations
+    assert n > 1 and w.message.count("instances skipped") == 1
+    assert w.message.startswith(f"the claim applied to no instance of {family!r}; {n} of {n}")
+    assert "InvalidGuarantee: Theorem 1x: gamma = " in w.message
+    assert w.message.endswith("(the first of them; the numbers differ)")
+
+
 def test_the_horizon_scales_like_one_over_gamma_mu_and_is_capped():
     inst = near_scalar(0.01)
     mu = inst.objective().mu

@@ -26,6 +26,7 @@ and count a ratio below 1 only where the bound has fallen by at least two decade
 from __future__ import annotations
 
 import math
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -55,6 +56,8 @@ FLOOR_SHARE = 0.05
 UNCOUNTED = "not counted (the bound neither fell two decades nor reached its floor)"
 #: An uncounted ratio still guides the search, at this weight.
 UNCOUNTED_WEIGHT = 0.1
+#: A number in a skip reason (reasons that differ only in numbers are grouped).
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_])")
 #: The largest ``budget`` of ``worst_case`` (objective evaluations, each one exact recursion of
 #: ``n_steps`` steps: about an hour at a few ms each); a larger search is refused up front.
 MAX_BUDGET = 1_000_000
@@ -339,6 +342,7 @@ def worst_case(
     )
 
     skipped: dict[str, int] = {}
+    example: dict[str, str] = {}  # reasons that differ only in their numbers count as one
 
     def objective(theta):
         nonlocal evaluations
@@ -354,7 +358,9 @@ def worst_case(
             ArithmeticError,
         ) as err:  # the claim does not apply here (or is undefined there): say why at the end
             reason = f"{type(err).__name__}: {err}"
-            skipped[reason] = skipped.get(reason, 0) + 1
+            kind = _NUMBER.sub("#", reason)
+            example.setdefault(kind, reason)
+            skipped[kind] = skipped.get(kind, 0) + 1
             return 1e3
         if not counted:  # still a guide for the search, never reported as a tightness
             skipped[UNCOUNTED] = skipped.get(UNCOUNTED, 0) + 1
@@ -396,8 +402,9 @@ def worst_case(
                 options={"maxfev": budget - evaluations, "xtol": 1e-10, "ftol": 1e-14},
             )
     message = "; ".join(
-        f"{count} of {evaluations} instances skipped: {reason}"
-        for reason, count in sorted(skipped.items(), key=lambda kv: -kv[1])
+        f"{count} of {evaluations} instances skipped: {example.get(kind, kind)}"
+        + (" (the first of them; the numbers differ)" if count > 1 and kind in example else "")
+        for kind, count in sorted(skipped.items(), key=lambda kv: -kv[1])
     )
     if best["theta"] is None:
         return WorstCase(
