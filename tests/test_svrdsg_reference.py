@@ -166,5 +166,10 @@ def test_the_first_steps_search_finds_the_plain_gradient_descent_witness():
         assert t == 1 and ratio == pytest.approx((29 / 36) / (1 - rate), rel=1e-12)
     member = next(m for m in search_family().members if getattr(m, "first_steps", None))
     found = mr.worst_case(wrong, member, n_steps=100, budget=100, rng=0, progress=False)
-    assert found.verdict == "violated" and found.t <= FIRST_STEPS
+    assert found.verdict == "violated" and found.t == 1 and found.n_steps == FIRST_STEPS
+    # what it finds is that instance: one atom (S = I) and the hand ratio to 1e-3 (with w_0 =
+    # x*, D(w_0) = 0, the ratio is the same for every p with p/2 >= 1.25 gamma mu = 5/24)
+    inst = found.instance
+    assert inst.sketch.support_size == 1 and inst.claim_kwargs["p"] >= 5 / 12
+    assert found.ratio == pytest.approx((29 / 36) / (1 - 1.25 / 6), abs=1e-3)
     assert mr.worst_case(mr.theorem4, member, budget=100, rng=0).verdict == NOT_FOUND

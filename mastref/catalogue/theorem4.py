@@ -35,6 +35,7 @@ from ..verify.instances import (
     UnionFamily,
     claim_at,
     random_quadratic,
+    resolve_start,
 )
 from ..verify.result import CheckResult
 from .base import (
@@ -787,27 +788,28 @@ class SVRDSGFamily(QuadraticFamily):
     """``QuadraticFamily(svrdsg=True)`` with L-SVRDSG's ``p`` log-uniform about the point where
     the branches of Theorem 4's rate meet, and ``b`` mostly ``N`` or ``N - 1``.
 
-    The last two parameters ``(a, c)`` in ``[0, 1]``: ``p = m 10^(D u)``, ``m = 2 gamma mu``
-    (part (a), ``b = N``) or ``gamma mu`` (part (b)) at the instance's step and the statement's
-    ``mu``, with ``u`` in ``[-1, 1]`` log-uniform from ``a`` except a slab of width
-    ``meet_share`` about ``a = 1/2`` where ``p = m`` exactly (capped at 1; ``D = p_decades``):
-    so both branches of ``min(gamma mu, p/2)`` and ``min(gamma mu/2, p/2)`` and their meeting
-    point have positive measure. ``b = N`` for ``c < 0.45``, ``N - 1`` for ``c < 0.9`` (the
-    largest minibatch reference, where (b)'s condition ``8 c_b L/mu < 1`` holds most easily),
+    The parameters ``(a, c)`` in ``[0, 1]`` (the last two, or the two before ``r`` below): ``p = m
+    10^(D u)``, ``m = 2 gamma mu`` (part (a), ``b = N``) or ``gamma mu`` (part (b)) at the
+    instance's step and the statement's ``mu``, with ``u`` in ``[-1, 1]`` log-uniform from ``a``
+    except a slab of width ``meet_share`` about ``a = 1/2`` where ``p = m`` exactly (capped at 1;
+    ``D = p_decades``): so both branches of ``min(gamma mu, p/2)`` and ``min(gamma mu/2, p/2)`` and
+    their meeting point have positive measure. ``b = N`` for ``c < 0.45``, ``N - 1`` for ``c < 0.9``
+    (the largest minibatch reference, where (b)'s condition ``8 c_b L/mu < 1`` holds most easily),
     smaller below. ``known``: parameter vectors of known worst cases, added to ``landmarks``.
     ``reference_point=True`` adds a last parameter ``r`` for Algorithm 3's reference point ``w_0``
-    (which THEORY.md §5 leaves free; ``h_0 = grad f_D(w_0)``): ``w_0 = x_D* + lam (x_0 -
-    x_D*)`` with ``lam = min(r, 1)`` in ``[REFERENCE_LOW, 1]``, a slab of the share ``snap``
-    at ``lam = 1`` (``w_0 = x_0``, the usual start); the known worst starts put ``w_0`` on the
-    other side of ``x_D*`` on that line (``lam = -0.253`` at ``t = 1``, about ``-1.5`` late:
-    ``reference_apart_instance``, ``MEETING_APART``; the line itself is a heuristic choice).
-    ``x_0`` is the family's start before ``resolve_start`` (part (a) has no stationary
-    spread, so it is kept). ``first_steps``: an integer makes ``worst_case`` search the first
-    ``first_steps`` steps, every one counted (needs ``max_steps=None``); the one-step lemma
-    of the statement is nearly tight (0.998 of it at ``t = 1`` on
-    ``meeting_apart_instance``), so a rate stated too fast is broken there first. Other
-    arguments as ``QuadraticFamily``. (``verify/instances.py`` draws ``p``
-    uniformly in ``[1/N, 1]``, which misses the ``p/2`` branches of small ``gamma mu``.)
+    (which THEORY.md §5 leaves free; ``h_0 = grad f_D(w_0)``): ``w_0 = x_D* + lam (x_0 - x_D*)``
+    with ``lam = min(r, 1)`` in ``[REFERENCE_LOW, 1]``, a slab of the share ``snap`` at ``lam = 1``
+    (``w_0 = x_0``, the usual start); the known worst starts put ``w_0`` on the other side of
+    ``x_D*`` on that line (``lam = -0.253`` at ``t = 1``, about ``-1.5`` late:
+    ``reference_apart_instance``, ``MEETING_APART``; the line itself is a heuristic choice). ``x_0``
+    is the resolved start (``resolve_start`` with ``theorem4``: a start in the stationary slab of
+    ``start="offset"`` is resolved first, then ``w_0`` is set from it). ``first_steps``: an integer
+    makes ``worst_case`` search the first ``first_steps`` steps, every one counted (needs
+    ``max_steps=None``), and keeps ``b`` to ``N`` and ``N - 1`` (``c < 0.9``: a smaller ``b`` mostly
+    fails (b)'s condition); the one-step lemma of the statement is nearly tight (0.998 of it at ``t
+    = 1`` on ``meeting_apart_instance``), so a rate stated too fast is broken there first. Other
+    arguments as ``QuadraticFamily``. (``verify/instances.py`` draws ``p`` uniformly in ``[1/N,
+    1]``, which misses the ``p/2`` branches of small ``gamma mu``.)
 
     Examples
     --------
@@ -838,6 +840,9 @@ class SVRDSGFamily(QuadraticFamily):
                     f"step counted), got max_steps = {self.max_steps}"
                 )
         self.first_steps = first_steps
+        if first_steps is not None:  # c < 0.9: b = N or N - 1
+            at = [name for name, bs in self._blocks for _ in bs].index("svrdsg")
+            self.bounds[at + 1] = (0.0, 0.9 - 1e-9)
         self.p_decades = float(p_decades)
         self.meet_share = float(meet_share)
         self.reference_point = bool(reference_point)
@@ -884,12 +889,15 @@ class SVRDSGFamily(QuadraticFamily):
         )
         p = float(min(1.0, meet * 10.0 ** (self.p_decades * u))) if meet > 0 else 1.0
         kwargs = {**inst.claim_kwargs, "p": p, "b": b}
+        inst = Instance(**{**inst.__dict__, "claim_kwargs": kwargs})
         if self.reference_point:
             lam = min(float(self._split(theta)["reference"][0]), 1.0)
             if lam < 1.0:  # w_0 = x_0 is the default start
+                inst = resolve_start(theorem4, inst, 2)  # w_0 follows the resolved x_0
                 x_D = inst.objective().argmin()
-                kwargs["w0"] = x_D + lam * (inst.x0 - x_D)
-        return Instance(**{**inst.__dict__, "claim_kwargs": kwargs})
+                w0 = x_D + lam * (inst.x0 - x_D)
+                inst = Instance(**{**inst.__dict__, "claim_kwargs": {**kwargs, "w0": w0}})
+        return inst
 
     def landmarks(self) -> list[np.ndarray]:
         """``QuadraticFamily.landmarks`` at the meeting point of the branches, each with ``b =
@@ -932,11 +940,12 @@ def search_family(d: int = 2) -> UnionFamily:
                 d,
                 laws,
                 step_fraction=(1.0, 1.0),
+                step_scale="log",  # no step coordinate (the step is fixed): the union's label
                 kappa=10.0,
                 reference_point=True,
                 first_steps=FIRST_STEPS,
                 snap=SNAP,
-                start="offset",
+                start="free",  # the ratio of (a) does not depend on the start's distance
             ),
             SVRDSGFamily(
                 4,

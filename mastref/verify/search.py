@@ -1,14 +1,15 @@
 """Worst-case instance search: ``worst_case(claim, family, ...)`` maximises measured/bound.
 
-The objective of an instance is ``max_t measured(t) / bound(t)`` over the window of steps (the
-last half of the horizon by default, where the late parts of a bound -- the neighbourhood, the
+The objective of an instance is ``max_t measured(t) / bound(t)``: over every step ``t >= 1`` where
+some ratio exceeds ``1 + TOL`` (a bound broken at one step is false), else over the window of steps
+(the last half of the horizon by default, where the late parts of a bound -- the neighbourhood, the
 growth factor -- are the ones tested), counting only steps whose bound lies above the numerical
 resolution. Measurements are exact expectations (§6; the L-SVRDSG moments), so the objective is
 deterministic. It is maximised by ``scipy.optimize.differential_evolution``: the objective is a
 maximum over steps (non-smooth where the arg-max switches), the parameters live in a box, and the
-landscape has many local maxima, so a population method that needs neither gradients nor a
-starting point is the robust choice; a bounded Powell polish from the best point then refines
-it (coordinate line searches: a step or a sketch parameter pushed to the end of its range).
+landscape has many local maxima, so a population method that needs neither gradients nor a starting
+point is the robust choice; a bounded Powell polish from the best point then refines it (coordinate
+line searches: a step or a sketch parameter pushed to the end of its range).
 
 A ratio above 1 is re-measured in extended precision (``np.longdouble``, enumeration path):
 the claim is ``violated`` only if the extended-precision ratio exceeds ``1 + TOL`` plus the
@@ -21,6 +22,8 @@ Families with a scaled horizon (``QuadraticFamily(max_steps=...)``, the catalogu
 families) measure each instance over ``T ~ 1/(gamma mu)`` steps (``instances.scaled_horizon``)
 and count a ratio below 1 only where the bound has fallen by at least two decades from
 ``t = 0`` or is within 5 % of its floor; a ratio above 1 counts at every step of the window.
+A ratio below ``1 + TOL`` outside the window does not guide the search: a family with
+``first_steps`` searches the first steps themselves (every step counted).
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ UNCOUNTED = "not counted (the bound neither fell two decades nor reached its flo
 #: An uncounted ratio still guides the search, at this weight.
 UNCOUNTED_WEIGHT = 0.1
 #: A number in a skip reason (reasons that differ only in numbers are grouped).
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_])")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])")
 #: The largest ``budget`` of ``worst_case`` (objective evaluations, each one exact recursion of
 #: ``n_steps`` steps: about an hour at a few ms each); a larger search is refused up front.
 MAX_BUDGET = 1_000_000
@@ -76,7 +79,8 @@ class WorstCase:
         claim applied to no instance).
     ratio_extended : float
         The same ratio at the best instance in extended precision (``nan`` where no
-        enumeration path exists).
+        enumeration path exists, or where ``ratio`` is below ``1 - 1e-6``: it is measured
+        only to decide a violation).
     t : int
         The iteration at which it is attained.
     instance : Instance or None
@@ -184,25 +188,30 @@ def _counted(g: Guarantee, inst: Instance, steps: np.ndarray) -> np.ndarray:
     return fell | at_floor
 
 
-def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False):
-    """``(ratio, t)``: the largest ratio above ``1 + TOL`` at any step ``t >= 1`` (a bound
-    broken at one step is false, whatever the window), else the largest ratio above 1 in the
-    window, else the largest counted one there (``-inf`` if none). With ``guide``: ``(ratio,
-    t, counted)``, where an uncounted instance gives its largest ratio in the window with
-    ``counted = False``."""
-    inst = resolve_start(claim, inst, n_steps)
-    obj, g, T = scaled_horizon(claim, inst, n_steps)
-    steps, measured = exact_curve(g, obj, inst.x0, T)
-    steps, ratio = ratio_curve(g, steps, measured)
+def _select(g: Guarantee, inst: Instance, steps, ratio, T: int, window: str):
+    """``(counted, sel)``: the steps whose largest ratio is the answer -- those above ``1 +
+    TOL`` at any ``t >= 1`` (a bound broken at one step is false, whatever the window), else
+    those above 1 in the window, else the counted ones there -- and the window's steps."""
     finite = np.isfinite(ratio)
     sel = _window(g, steps, T, window) & finite
     broken = (steps >= 1) & finite & (ratio > 1 + TOL)
     if np.any(broken):
-        counted = broken
-    elif np.any(sel & (ratio > 1)):
-        counted = sel & (ratio > 1)
-    else:
-        counted = sel & _counted(g, inst, steps)
+        return broken, sel
+    if np.any(sel & (ratio > 1)):
+        return sel & (ratio > 1), sel
+    return sel & _counted(g, inst, steps), sel
+
+
+def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False):
+    """``(ratio, t)``: the largest ratio above ``1 + TOL`` at any step ``t >= 1``, else the
+    largest ratio above 1 in the window, else the largest counted one there (``-inf`` if none;
+    ``_select``). With ``guide``: ``(ratio, t, counted)``, where an uncounted instance gives
+    its largest ratio in the window with ``counted = False``."""
+    inst = resolve_start(claim, inst, n_steps)
+    obj, g, T = scaled_horizon(claim, inst, n_steps)
+    steps, measured = exact_curve(g, obj, inst.x0, T)
+    steps, ratio = ratio_curve(g, steps, measured)
+    counted, sel = _select(g, inst, steps, ratio, T, window)
     use = counted if np.any(counted) or not guide else sel
     if not np.any(use):
         return (-np.inf, 0, False) if guide else (-np.inf, 0)
@@ -212,18 +221,21 @@ def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False
     return float(ratio[k]), int(steps[k])
 
 
-def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> float:
-    """The largest ratio at ``t >= 1`` with every expectation in ``np.longdouble``
-    (enumeration path), or nan: it decides whether a ratio above 1 is a violation."""
+def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> tuple[float, int]:
+    """``_ratio`` with every expectation in ``np.longdouble`` (enumeration path), or ``(nan,
+    0)``: it decides whether a ratio above 1 is a violation."""
     inst = resolve_start(claim, inst, n_steps)
     obj, g, T = scaled_horizon(claim, inst, n_steps)
     try:
         _, measured = expectation(g, obj, inst.x0, T, dtype=np.longdouble)
     except MissingCapability:
-        return float("nan")
+        return float("nan"), 0
     steps, ratio = ratio_curve(g, np.arange(T + 1), measured)
-    sel = (steps >= 1) & np.isfinite(ratio)  # as ``_ratio``: a violation counts at any step
-    return float(np.max(ratio[sel])) if np.any(sel) else float("nan")
+    counted, _ = _select(g, inst, steps, ratio, T, window)
+    if not np.any(counted):
+        return float("nan"), 0
+    k = int(np.flatnonzero(counted)[np.argmax(ratio[counted])])
+    return float(ratio[k]), int(steps[k])
 
 
 def worst_case(
@@ -320,8 +332,10 @@ def worst_case(
             f"argument 'family' = {family!r} must be an instance family such as QuadraticFamily"
         )
     seed = int(as_generator(rng).integers(2**31))
+    first = None
     if getattr(family, "first_steps", None):
         n_steps, window = check_int("first_steps", family.first_steps, 2), "all"
+        first = f"searched over the first {n_steps} steps (the family's first_steps)"
     if hasattr(family, "members") and hasattr(family, "split"):
         return _worst_over_members(
             claim, family, n_steps, budget, seed, window, popsize, progress, seeds
@@ -343,6 +357,7 @@ def worst_case(
 
     skipped: dict[str, int] = {}
     example: dict[str, str] = {}  # reasons that differ only in their numbers count as one
+    varied: set[str] = set()  # kinds whose reasons did differ in their numbers
 
     def objective(theta):
         nonlocal evaluations
@@ -359,7 +374,8 @@ def worst_case(
         ) as err:  # the claim does not apply here (or is undefined there): say why at the end
             reason = f"{type(err).__name__}: {err}"
             kind = _NUMBER.sub("#", reason)
-            example.setdefault(kind, reason)
+            if example.setdefault(kind, reason) != reason:
+                varied.add(kind)
             skipped[kind] = skipped.get(kind, 0) + 1
             return 1e3
         if not counted:  # still a guide for the search, never reported as a tightness
@@ -403,9 +419,11 @@ def worst_case(
             )
     message = "; ".join(
         f"{count} of {evaluations} instances skipped: {example.get(kind, kind)}"
-        + (" (the first of them; the numbers differ)" if count > 1 and kind in example else "")
+        + (" (the first of them; the numbers differ)" if kind in varied else "")
         for kind, count in sorted(skipped.items(), key=lambda kv: -kv[1])
     )
+    if first:
+        message = f"{first}; {message}" if message else first
     if best["theta"] is None:
         return WorstCase(
             claim=getattr(claim, "__name__", "claim"),
@@ -423,13 +441,15 @@ def worst_case(
         )
     inst = resolve_start(claim, family.build(best["theta"]), n_steps)
     ratio, t_at = _ratio(claim, inst, n_steps, window)
-    extended = _extended_ratio(claim, inst, n_steps, window) if ratio > 1 - 1e-6 else math.nan
-    decisive = extended if np.isfinite(extended) else ratio
-    precision = _precision(claim, inst, n_steps, t_at) if decisive > 1 + TOL else 0.0
+    extended, t_ext = (
+        _extended_ratio(claim, inst, n_steps, window) if ratio > 1 - 1e-6 else (math.nan, 0)
+    )
+    decisive, t_dec = (extended, t_ext) if np.isfinite(extended) else (ratio, t_at)
+    precision = _precision(claim, inst, n_steps, t_dec) if decisive > 1 + TOL else 0.0
     verdict = "violated" if decisive > 1 + TOL + precision else NOT_FOUND
     if verdict == NOT_FOUND and decisive > 1 + TOL:
         note = (
-            f"the best ratio exceeds 1 by {decisive - 1:.3g} at t = {t_at}, within the "
+            f"the best ratio exceeds 1 by {decisive - 1:.3g} at t = {t_dec}, within the "
             f"round-off {precision:.3g} of its measurement: not a violation"
         )
         message = f"{note}; {message}" if message else note
@@ -487,8 +507,8 @@ def _worst_over_members(
     ]
 
     def rank(i: int) -> tuple:
-        w, own = found[i], not getattr(members[i], "first_steps", None)
-        return (w.verdict == "violated", own, -math.inf if math.isnan(w.ratio) else w.ratio)
+        w, late = found[i], not getattr(members[i], "first_steps", None)
+        return (w.verdict == "violated", late, -math.inf if math.isnan(w.ratio) else w.ratio)
 
     k = max(range(len(found)), key=rank)
     best = found[k]
