@@ -611,8 +611,8 @@ def search_family() -> UnionFamily:
       scale coordinates: at ``gamma_max`` it keeps about ``(1 + s^2) / ((1 + s)(3 - s))`` of
       the one-client neighbourhood (averaged noise over the stationary spread of the
       contraction ``1 - gamma (1 + s)/2``: a heuristic, not a proved ceiling; measured 0.490
-      at ``s = 1``, 0.375 at 0.7, 0.327 at 0.01). Unseeded, this member reached 0.137 without the slab, 0.490 with it
-      (``rng = 0``);
+      at ``s = 1``, 0.375 at 0.7, 0.327 at 0.01). Unseeded, this member reached 0.137
+      without the slab, 0.490 with it (``rng = 0``);
     * two identical clients drawing independently (about 1/2 of the neighbourhood: the noise
       averages), strongly convex form;
     * one client as a ``DistributedProblem`` -- ``M`` identical clients that share one sketch
