@@ -183,8 +183,8 @@ def test_the_reconstructed_dmax_form_fails_and_theorem5_holds():
     inst = counterexample_instance()
     ratio, t = _ratio(theorem5_reconstructed, inst, 100, "late")
     assert ratio > 1.2 and t == 96
-    extended = _extended_ratio(theorem5_reconstructed, inst, 100, "late")
-    assert extended == pytest.approx(ratio, rel=1e-9)
+    extended, t_extended = _extended_ratio(theorem5_reconstructed, inst, 100, "late")
+    assert extended == pytest.approx(ratio, rel=1e-9) and t_extended == t
     ratio5, _ = _ratio(mr.theorem5, inst, 100, "all")
     assert ratio5 < 0.5
     entry = ENTRIES["theorem5-reconstructed-form"]
@@ -205,9 +205,9 @@ def test_a_factor_two_on_either_term_removes_the_violation(term, expected):
     from mastref.verify.search import _extended_ratio, _ratio, ratio_curve
 
     inst = counterexample_instance()
-    ratio, _ = _ratio(doubled(term), inst, 100, "all")
+    ratio, t = _ratio(doubled(term), inst, 100, "all")
     assert ratio == pytest.approx(expected, abs=1e-4) and ratio < 1
-    assert _extended_ratio(doubled(term), inst, 100, "all") == pytest.approx(ratio, rel=1e-9)
+    assert _extended_ratio(doubled(term), inst, 100, "all") == (pytest.approx(ratio, rel=1e-9), t)
     # the same curve against the two forms: the doubled bound is the sum with one part doubled
     obj, g = inst.objective(), theorem5_reconstructed(inst.objective(), x0=inst.x0, n_steps=100)
     t = np.arange(1, 101)
@@ -286,3 +286,25 @@ def test_describe_keeps_the_quadratic_and_the_claim_arguments_apart():
     desc = inst.describe()
     np.testing.assert_array_equal(np.asarray(desc["b"][0]), inst.b[0])
     assert desc["claim_kwargs"]["b"] == inst.claim_kwargs["b"] == 15
+
+
+def test_a_control_that_holds_is_decided_in_extended_precision():
+    """``run_control`` re-measures a ratio at or below 1 in extended precision: Theorem 1 itself
+    as a 'control' on its equality instance (isotropic RandK, ``v = x*``) reads 1 at every step
+    in both precisions, so it holds (a survivor), with a finite extended ratio."""
+    from mastref.catalogue.base import Control
+    from mastref.catalogue.theorem1 import attained_instance
+
+    control = Control(
+        name="theorem1-itself",
+        theorem="Theorem 1",
+        claim=mr.theorem1,
+        change="none",
+        family=None,
+        instance=attained_instance,
+        n_steps=20,
+    )
+    r = run_control(control)
+    assert r.verdict == "holds"
+    assert r.ratio == pytest.approx(1.0, abs=1e-12)
+    assert r.ratio_extended == pytest.approx(1.0, abs=1e-15)

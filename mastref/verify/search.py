@@ -634,7 +634,7 @@ def run_control(control, *, search: bool = False, budget: int = 300, rng=0) -> C
     ratio, t_at = _ratio(control.claim, inst, control.n_steps, control.window)
     extended = math.nan
     if ratio <= 1 + 1e-6:
-        extended = _extended_ratio(control.claim, inst, control.n_steps, control.window)
+        extended, _ = _extended_ratio(control.claim, inst, control.n_steps, control.window)
     decisive = extended if np.isfinite(extended) else ratio
     return ControlResult(
         **common,
