@@ -383,6 +383,8 @@ def test_coupling_slab_makes_client_1_client_0_times_its_scale():
         assert np.allclose(inst.b[1], s * ref.b[0], rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="'coupled_clients' = True needs snap > 0"):
         QuadraticFamily(d=2, clients=2, coupled_clients=True)
+    with pytest.raises(ValueError, match="'identical_clients' = True and 'coupled_clients'"):
+        QuadraticFamily(d=2, clients=2, coupled_clients=True, identical_clients=True, snap=0.4)
 
 
 def test_coupled_clients_express_100x_heterogeneity_where_mu_max_for_mu_F_is_violated():

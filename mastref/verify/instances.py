@@ -220,7 +220,8 @@ class QuadraticFamily:
         Below the slab the clients are independent, as without the coordinate. The coupled
         instances (e.g. two near-scalar clients at curvatures ``1`` and ``s``) then have
         positive measure through this one coordinate instead of the product of every
-        client's slabs.
+        client's slabs. Excludes ``identical_clients``; with one client it does nothing (as
+        ``identical_clients``).
     claim_kwargs : dict or None
         Keyword arguments passed to the claim on every instance (e.g. ``strongly_convex``).
 
@@ -322,10 +323,13 @@ class QuadraticFamily:
             raise ValueError(
                 f"argument 'client_scale' = {client_scale} must be >= 1 (a ratio of curvatures)"
             )
+        if identical_clients and coupled_clients:
+            raise ValueError(
+                "arguments 'identical_clients' = True and 'coupled_clients' = True exclude each "
+                "other (identical clients have no coordinates of their own to couple)"
+            )
         self.identical_clients = bool(identical_clients) and self.clients > 1
-        self.coupled_clients = (
-            bool(coupled_clients) and self.clients > 1 and not self.identical_clients
-        )
+        self.coupled_clients = bool(coupled_clients) and self.clients > 1
         if self.coupled_clients and self.snap == 0:
             raise ValueError(
                 f"argument 'coupled_clients' = {coupled_clients!r} needs snap > 0 (its slab is "
