@@ -841,8 +841,7 @@ class SVRDSGFamily(QuadraticFamily):
                 )
         self.first_steps = first_steps
         if first_steps is not None:  # c < 0.9: b = N or N - 1
-            at = [name for name, bs in self._blocks for _ in bs].index("svrdsg")
-            self.bounds[at + 1] = (0.0, 0.9 - 1e-9)
+            self.bounds[self._svrdsg_at() + 1] = (0.0, 0.9 - 1e-9)
         self.p_decades = float(p_decades)
         self.meet_share = float(meet_share)
         self.reference_point = bool(reference_point)
@@ -862,6 +861,10 @@ class SVRDSGFamily(QuadraticFamily):
     def __repr__(self) -> str:
         first = f", first {self.first_steps} steps" if self.first_steps else ""
         return "SVRDSG" + super().__repr__()[:-1] + first + ")"
+
+    def _svrdsg_at(self) -> int:
+        """Index of the parameter ``a`` (then ``c``) in the parameter vector."""
+        return [name for name, bs in self._blocks for _ in bs].index("svrdsg")
 
     @staticmethod
     def reference(c: float, N: int) -> int:
@@ -903,8 +906,7 @@ class SVRDSGFamily(QuadraticFamily):
         """``QuadraticFamily.landmarks`` at the meeting point of the branches, each with ``b =
         N`` (part (a)) and with ``b = N - 1`` (part (b): the near-identity law there is the
         best known instance's kind), and ``w_0 = x_0``, then ``known``."""
-        names = [name for name, bs in self._blocks for _ in bs]
-        at = names.index("svrdsg")
+        at = self._svrdsg_at()
         out = []
         for theta in super().landmarks():
             for c in (0.2, 0.6):
