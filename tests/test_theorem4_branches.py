@@ -89,7 +89,46 @@ def test_each_check_runs_on_the_branch_it_names_and_under_its_ceiling(runs):
             ceiling = c.ceiling(r)
             assert r.late_tightness <= ceiling <= 1.0, (name, r.late_tightness, ceiling)
             capped += 1
-    assert capped == 8
+    assert capped == 10
+
+
+def test_stored_certificates_verify_and_belong_to_their_checks():
+    """The stored ``N = 8`` certificates pass ``verify`` (``stored_certificate`` raises
+    otherwise), are for the meeting family's constants (``gamma L = 1/6``, ``mu/L = L_fD/L =
+    1/8``, ``p = 2.02`` and ``1.98 gamma mu``), and are refused for another class."""
+    for key, pf in (("meeting-gamma-mu-side-n8", 1.01), ("meeting-p-side-n8", 0.99)):
+        cert = catalogue4.stored_certificate(key)
+        assert cert.N == 8
+        assert cert.gamma_L == pytest.approx(1 / 6, rel=1e-12)
+        assert cert.mu_L == pytest.approx(1 / 8, rel=1e-12)
+        assert cert.L_fD_L == pytest.approx(1 / 8, rel=1e-12)
+        assert cert.p == pytest.approx(pf * 2 / 48, rel=1e-12)
+        assert cert.rho == pytest.approx(1.25 * min(1 / 48, cert.p / 2), rel=1e-12)
+        args = (1 / 384, 64.0, 8.0, 8.0, cert.p, min(1 / 48, cert.p / 2), 110.0)
+        assert 0.5 < catalogue4._stored_ceiling(key, 8, *args) < 0.7
+        with pytest.raises(ValueError, match="stored certificate"):
+            catalogue4._stored_ceiling(key, 8, 1 / 384, 64.0, 4.0, 8.0, *args[4:])
+        with pytest.raises(ValueError, match="stored certificate"):
+            catalogue4._stored_ceiling(key, 4, *args)
+
+
+@pytest.mark.parametrize(
+    "name, measured",
+    [
+        ("theorem4a-meeting-gamma-mu-side-apart-n2", 0.2866),
+        ("theorem4a-meeting-p-side-apart-n2", 0.2729),
+    ],
+)
+def test_certificate_ceiling_at_two_atoms_is_below_one_half(runs, name, measured):
+    """At ``N = 2`` an SDP Lyapunov certificate proves the statement's counted late tightness
+    below 0.5 over every instance with the check's constants (Lemma A: about 0.99 there), and
+    the exact moments from the worst start (``verification/theorem4_worst_start.py``: 0.2866,
+    0.2729) stay under it."""
+    c, r = runs[name]
+    assert r.late_tightness == pytest.approx(measured, abs=5e-5)
+    ceiling = c.ceiling(r)
+    assert measured < ceiling < 0.36
+    assert "SDP" in c.ceiling.lemma
 
 
 def test_lemma_a_ceiling_nearly_met_below_the_step_limit(runs):

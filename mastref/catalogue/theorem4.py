@@ -26,6 +26,12 @@ from ..theorems.claims import (
     quietly,
 )
 from ..theorems.svrdsg import MEETING_B, ceiling_a, ceiling_b, ceiling_b_curve
+from ..theorems.svrdsg_certificate import (
+    LyapunovCertificate,
+    from_record,
+    sdp_ceiling,
+    verify,
+)
 from ..verify.checker import check
 from ..verify.instances import (
     ATTAINING,
@@ -98,6 +104,71 @@ def lemma_a_ceiling(instance) -> Ceiling:
 @cache
 def _lemma_b_parameters(args: tuple, neighbourhood: bool) -> tuple:
     return ceiling_b(*args, neighbourhood=neighbourhood)[1]
+
+
+@cache
+def _sdp_ceiling(
+    N: int, gamma: float, L: float, mu: float, L_fD: float, p: float, rho: float, t: float
+) -> float:
+    return sdp_ceiling(N, gamma, L, mu, L_fD, p, rho, t)[0]
+
+
+#: The stored SDP certificates (``catalogue/data/theorem4_certificates.json``, written by
+#: ``verification/theorem4_certificates.py --store``): key -> record (``to_record``).
+CERTIFICATES = "theorem4_certificates"
+
+
+@cache
+def stored_certificate(key: str) -> LyapunovCertificate:
+    """The stored certificate ``key``, verified (``svrdsg_certificate.verify``): a stored
+    certificate that fails the check is an error, not a missing ceiling."""
+    cert = from_record(stored(CERTIFICATES, "certificates")[key])
+    if not verify(cert):
+        raise RuntimeError(f"the stored certificate {key!r} fails verification: regenerate it")
+    return cert
+
+
+def _stored_ceiling(key, N, gamma, L, mu, L_fD, p, rho, t) -> float:
+    """``C ((1 - rho')/(1 - rho))^t`` of the stored certificate ``key``, after checking that
+    its class is the check's (the same ``N``; ``gamma L``, ``mu/L``, ``L_fD/L`` and ``p`` to a
+    relative ``1e-9``)."""
+    cert = stored_certificate(key)
+    ours = (gamma * L, mu / L, L_fD / L, p)
+    theirs = (cert.gamma_L, cert.mu_L, cert.L_fD_L, cert.p)
+    if cert.N != N or not np.allclose(ours, theirs, rtol=1e-9, atol=0):
+        raise ValueError(
+            f"the stored certificate {key!r} is for N = {cert.N}, (gamma L, mu/L, L_fD/L, p) = "
+            f"{theirs}; the check has N = {N}, {ours}"
+        )
+    return cert.C * ((1 - cert.rho) / (1 - rho)) ** t
+
+
+def certificate_ceiling(instance, stored_key: str | None = None) -> Ceiling:
+    """The proved ceiling of a check of Theorem 4 (a) as stated: the lesser of Lemma A's
+    (``lemma_a_ceiling``) and an SDP Lyapunov certificate's over the class with the check's
+    constants (``mastref.theorems.svrdsg_certificate``), at the check's first counted step.
+    The certificate is solved when the check runs (``sdp_ceiling``; about 1 s at ``N = 2``),
+    or, with ``stored_key``, read from ``CERTIFICATES`` and re-verified (solving takes a
+    minute at ``N = 8``)."""
+
+    def value(result: CheckResult) -> float:
+        t = _counted_steps(result)
+        if not t.size:
+            return math.nan
+        g, e = _statement_and_exact(instance, int(result.steps[-1]))
+        args = (g.gamma, e["L_max"], e["mu"], e["L_fD"], g.values["p"], 1 - g.rate)
+        N, t1 = int(g.values["N"]), float(t[0])
+        sdp = (
+            _sdp_ceiling(N, *args, t1)
+            if stored_key is None
+            else _stored_ceiling(stored_key, N, *args, t1)
+        )
+        return min(ceiling_a(*args, t=t1), sdp)
+
+    return Ceiling(
+        value=value,
+        lemma="Lemma A or an SDP Lyapunov certificate (docs/theory/theorem4_proof.rst)",
+    )
 
 
 def lemma_b_ceiling(instance) -> Ceiling:
@@ -401,17 +472,29 @@ def reference_apart_instance() -> Instance:
 
 
 #: ``(w_0 - x_D*) / (x_0 - x_D*)`` along one coordinate: the worst start of the statement on
-#: ``meeting_instance(side)`` at the first counted step (the top generalized eigenvector of
-#: ``(E Phi_t, Phi_0)``, verification/theorem4_worst_start.py; rounded to 4 digits).
-MEETING_APART = {"gamma-mu": -1.5025, "p": -1.5924}
+#: ``meeting_instance(side, N)`` at the first counted step (the top generalized eigenvector of
+#: ``(E Phi_t, Phi_0)``, verification/theorem4_worst_start.py; rounded to 4 digits), by
+#: ``(side, N)``.
+MEETING_APART = {
+    ("gamma-mu", 8): -1.5025,
+    ("p", 8): -1.5924,
+    ("gamma-mu", 2): -0.5215,
+    ("p", 2): -0.5520,
+}
 
 
-def meeting_apart_instance(side: str) -> Instance:
-    """``meeting_instance(side)`` started at its worst state, ``x_0 = x_D* + 3 e_1`` and the
-    reference point ``w_0 = x_D* + 3 MEETING_APART[side] e_1`` on the other side of ``x_D*``:
-    the largest counted late tightness of (a) as stated known at ``N = 8`` (0.345, 0.346; from
-    ``w_0 = x_0`` the worst start gives 0.2502 and 0.2498 at ``T = t_2 + 1``)."""
-    inst = meeting_instance(side)
+def meeting_apart_instance(side: str, n_blocks: int = 8) -> Instance:
+    """``meeting_instance(side, n_blocks)`` started at its worst state, ``x_0 = x_D* + 3 e_1``
+    and the reference point ``w_0 = x_D* + 3 MEETING_APART[side, n_blocks] e_1`` on the other
+    side of ``x_D*`` (``n_blocks`` 2 or 8): the largest counted late tightness of (a) as stated
+    known at ``N = 8`` (0.345, 0.346; from ``w_0 = x_0`` the worst start gives 0.2502 and
+    0.2498 at ``T = t_2 + 1``) and at ``N = 2`` (0.2866, 0.2729)."""
+    if (side, n_blocks) not in MEETING_APART:
+        raise ValueError(
+            f"arguments (side, n_blocks) = ({side!r}, {n_blocks}) must be one of "
+            f"{sorted(MEETING_APART)}"
+        )
+    inst = meeting_instance(side, n_blocks)
     obj = inst.objective()
     x_star = obj.argmin()
     e1 = np.eye(inst.d)[0]
@@ -421,7 +504,7 @@ def meeting_apart_instance(side: str) -> Instance:
             "x0": x_star + 3.0 * e1,
             "claim_kwargs": {
                 **inst.claim_kwargs,
-                "w0": x_star + 3.0 * MEETING_APART[side] * e1,
+                "w0": x_star + 3.0 * MEETING_APART[side, n_blocks] * e1,
             },
         }
     )
@@ -433,6 +516,14 @@ def _meeting_apart_gamma_mu():
 
 def _meeting_apart_p():
     return meeting_apart_instance("p")
+
+
+def _meeting_apart_gamma_mu_2():
+    return meeting_apart_instance("gamma-mu", 2)
+
+
+def _meeting_apart_p_2():
+    return meeting_apart_instance("p", 2)
 
 
 def _meeting_gamma_mu():
@@ -480,13 +571,13 @@ def _checks() -> tuple:
             theorem4,
             _meeting_gamma_mu,
             branch=GAMMA_MU,
-            ceiling=lemma_a_ceiling(_meeting_gamma_mu),
+            ceiling=certificate_ceiling(_meeting_gamma_mu, "meeting-gamma-mu-side-n8"),
             floor=0.2,
             n_steps=(224, 224),
             description="step limit, partition law into 8 coordinates, f = ||x||^2/2, p = "
             "2.02 gamma mu: the largest counted late tightness of (a) as stated found from "
-            "w_0 = x_0 (0.24, "
-            "T = t_2; Lemma A's ceiling at the counted steps is near 1 here)",
+            "w_0 = x_0 (0.24, T = t_2; Lemma A's ceiling at the counted steps is near 1 here, "
+            "a stored SDP certificate's 0.65)",
         ),
         instance_check(
             "theorem4a-meeting-gamma-mu-side-apart",
@@ -494,11 +585,36 @@ def _checks() -> tuple:
             theorem4,
             _meeting_apart_gamma_mu,
             branch=GAMMA_MU,
-            ceiling=lemma_a_ceiling(_meeting_apart_gamma_mu),
+            ceiling=certificate_ceiling(_meeting_apart_gamma_mu, "meeting-gamma-mu-side-n8"),
             floor=0.3,
             n_steps=(220, 220),
             description="theorem4a-meeting-gamma-mu-side from its worst state: w_0 on the "
             "other side of x_D* from x_0 (Algorithm 3 does not fix w_0), T = t_2 + 1: 0.345",
+        ),
+        instance_check(
+            "theorem4a-meeting-gamma-mu-side-apart-n2",
+            PAPER_A,
+            theorem4,
+            _meeting_apart_gamma_mu_2,
+            branch=GAMMA_MU,
+            ceiling=certificate_ceiling(_meeting_apart_gamma_mu_2),
+            floor=0.25,
+            n_steps=(54, 54),
+            description="theorem4a-meeting-gamma-mu-side-apart with N = 2 coordinates, T = t_2 + "
+            "1: 0.2866; an SDP Lyapunov certificate proves the ceiling 0.347 over every "
+            "instance with these constants (Lemma A: 0.998)",
+        ),
+        instance_check(
+            "theorem4a-meeting-p-side-apart-n2",
+            PAPER_A,
+            theorem4,
+            _meeting_apart_p_2,
+            branch=P_HALF,
+            ceiling=certificate_ceiling(_meeting_apart_p_2),
+            floor=0.25,
+            n_steps=(55, 55),
+            description="theorem4a-meeting-p-side-apart with N = 2 coordinates, T = t_2 + 1: "
+            "0.2729; SDP certificate ceiling 0.331 (Lemma A: 0.984)",
         ),
         instance_check(
             "theorem4a-meeting-p-side-apart",
@@ -506,7 +622,7 @@ def _checks() -> tuple:
             theorem4,
             _meeting_apart_p,
             branch=P_HALF,
-            ceiling=lemma_a_ceiling(_meeting_apart_p),
+            ceiling=certificate_ceiling(_meeting_apart_p, "meeting-p-side-n8"),
             floor=0.3,
             n_steps=(222, 222),
             description="theorem4a-meeting-p-side from its worst state (w_0 on the other "
@@ -518,7 +634,7 @@ def _checks() -> tuple:
             theorem4,
             _meeting_p,
             branch=P_HALF,
-            ceiling=lemma_a_ceiling(_meeting_p),
+            ceiling=certificate_ceiling(_meeting_p, "meeting-p-side-n8"),
             floor=0.2,
             n_steps=(228, 228),
             description="as theorem4a-meeting-gamma-mu-side with p = 1.98 gamma mu (the p/2 "

@@ -31,7 +31,10 @@ Ceilings of the statement
     it is near 1 where the branches meet and up to 0.89 in the ``p/2`` branch for an
     ill-conditioned ``f_D``. (b): ``ceiling_b`` from Lemma B (``lemma_rate_b``): 0.568 on the
     best known instance (``NEAR_IDENTITY_THETA``, measured 0.294; the earlier heuristic estimate
-    was 0.35), 0.453 on the ``p/2`` branch instance (measured 0.423).
+    was 0.35), 0.453 on the ``p/2`` branch instance (measured 0.423). Where the branches of (a)
+    meet at the step limit, SDP Lyapunov certificates over a wider family
+    (``mastref.theorems.svrdsg_certificate``) prove ceilings below 0.5 for ``N <= 4`` atoms
+    (0.347 at ``N = 2``, where Lemma A gives 0.998), 0.59 at 6 and 0.65 at 8.
 Branches
     ``Guarantee.branches``: ``"rho: gamma mu"``, ``"rho: p/2"`` in (a) (also the sharp form);
     ``"rho: gamma mu/2"``, ``"rho: p/2"`` and ``MEETING_B`` in (b).

@@ -1,0 +1,411 @@
+"""Theorem 4 (a): Lyapunov certificates by semidefinite programming, and the ceilings they prove.
+
+Lemma A (docs/theory/theorem4_proof.rst) bounds the statement with a Lyapunov function of the
+form ``r + c D``; where the branches of ``min(gamma mu, p/2)`` meet at the step limit its
+ceiling is near 1, because ``Phi`` itself contracts there at almost ``1 - rho`` from some
+states. A wider family does better. Here ``V`` is any quadratic form in the vectors
+
+    x - x*,  w - x*,  a_k = grad f_k(x) - grad f_k(x*),  b_k = grad f_k(w) - grad f_k(x*)
+
+plus a linear form in the Bregman values ``f_k(y) - f_k(x*) - <grad f_k(x*), y - x*>`` at
+``y = x`` and ``y = w``. A semidefinite program (the S-procedure over valid inequalities, as in
+performance estimation: Taylor, Van Scoy & Lessard 2018) searches for one with
+
+    E V(x+, w+) <= (1 - rho') V(x, w),   Phi <= V <= C Phi   (every state, every instance)
+
+over the whole class of Theorem 4 (a) with the given constants: ``N`` atoms ``f_k``, each
+convex and ``L``-smooth, ``f_D = (1/N) sum f_k`` ``mu``-strongly convex and ``L_fD``-smooth,
+``grad f_D(x*) = 0``, exact reference (``b = N``). Then ``E Phi_t <= C (1 - rho')^t Phi_0``,
+so the statement's late tightness at a step ``t`` is at most ``C ((1 - rho')/(1 - rho))^t``.
+
+The valid inequalities, for every ``f_k`` between any two of the points ``x*, x, w, x+_j``
+(``x+_j = x - gamma g_j``, the step drawn with atom ``j``), are
+
+    f(z) >= f(y) + <g_y, z - y> + ||g_z - g_y||^2 / (2L)        (convex, L-smooth)
+
+and for ``f_D`` between any two of them
+
+    (mu/2) ||z - y||^2 <= f(z) - f(y) - <g_y, z - y> <= (L_fD/2) ||z - y||^2,
+    (L_fD - mu) <h, z - y> >= ||h||^2,   h = g_z - g_y - mu (z - y)
+
+(the last: co-coercivity of the ``(L_fD - mu)``-smooth convex ``f_D - mu ||.||^2/2``). Every
+inequality holds for every instance of the class, so any nonnegative multipliers that make the
+three residual forms negative semidefinite prove the claim. ``verify`` re-checks that in
+floating point; the solver's small residual in the function values is absorbed by ``0 <= F <=
+(||y - x*||^2 + ||grad f_k(y) - grad f_k(x*)||^2)/2`` for a Bregman value ``F`` (convexity of
+``f_k`` both ways).
+
+Reference: THEORY.md §5, Theorem 4 (a); docs/theory/theorem4_proof.rst ("Certificates by
+semidefinite programming").
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+
+import cvxpy as cp
+import numpy as np
+
+from .._validation import check_int, check_real
+
+#: The margin the first solve asks of each residual form (in units where ``L = 1``).
+MARGIN = 1e-7
+#: The second solve fixes ``C`` at ``(1 + SLACK)`` times the least the first found and maximises
+#: the margin, so that the certificate survives the solver's round-off when ``verify``
+#: re-checks it.
+SLACK = 0.01
+
+
+@dataclass(frozen=True, kw_only=True)
+class LyapunovCertificate:
+    """A proof, for Theorem 4 (a) with the constants below, that ``E Phi_t <= C (1 - rho)^t
+    Phi_0`` (``Phi = ||x - x*||^2 + (4 gamma^2/p) D``, the statement's), through ``V``.
+
+    Everything is in the units where ``L = 1`` (``gamma_L = gamma L``, ``mu_L = mu/L``,
+    ``L_fD_L = L_fD/L``; the claim is invariant under ``f -> f/L``, ``gamma -> gamma L``).
+
+    Attributes
+    ----------
+    N, gamma_L, mu_L, L_fD_L, p : the class (``N`` atoms) and the method.
+    rho : float
+        ``E V+ <= (1 - rho) V``.
+    C : float
+        ``Phi <= V <= C Phi``.
+    P, ell : numpy.ndarray
+        ``V = s^T P s + ell . F``, ``s = (x - x*, w - x*, a_1..a_N, b_1..b_N)`` (``a_k``,
+        ``b_k`` the gradient differences at ``x``, ``w``), ``F`` the Bregman values of the
+        ``f_k`` at ``x`` and at ``w``.
+    multipliers : tuple of numpy.ndarray
+        The nonnegative multipliers of the valid inequalities in the three forms (contraction,
+        ``Phi <= V``, ``V <= C Phi``).
+    """
+
+    N: int
+    gamma_L: float
+    mu_L: float
+    L_fD_L: float
+    p: float
+    rho: float
+    C: float
+    P: np.ndarray = field(repr=False)
+    ell: np.ndarray = field(repr=False)
+    multipliers: tuple = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"LyapunovCertificate(N={self.N}, gamma_L={self.gamma_L:.6g}, p={self.p:.6g}, "
+            f"rho={self.rho:.6g}, C={self.C:.6g})"
+        )
+
+
+def to_record(cert: LyapunovCertificate) -> dict:
+    """``cert`` as a JSON-ready dict (floats written exactly by ``json``'s ``repr``).
+
+    Examples
+    --------
+    >>> from mastref.theorems.svrdsg_certificate import lyapunov_certificate, to_record
+    >>> from mastref.theorems.svrdsg_certificate import from_record, verify
+    >>> cert = lyapunov_certificate(1, 1 / 6, 1.0, 1.0, 1.0, 0.5, 0.1)
+    >>> verify(from_record(to_record(cert)))
+    True
+    """
+    return {
+        "N": cert.N,
+        "gamma_L": cert.gamma_L,
+        "mu_L": cert.mu_L,
+        "L_fD_L": cert.L_fD_L,
+        "p": cert.p,
+        "rho": cert.rho,
+        "C": cert.C,
+        "P": cert.P.tolist(),
+        "ell": cert.ell.tolist(),
+        "multipliers": [m.tolist() for m in cert.multipliers],
+    }
+
+
+def from_record(record: dict) -> LyapunovCertificate:
+    """The certificate ``to_record`` wrote (not yet verified: call ``verify``)."""
+    return LyapunovCertificate(
+        N=int(record["N"]),
+        **{k: float(record[k]) for k in ("gamma_L", "mu_L", "L_fD_L", "p", "rho", "C")},
+        P=np.array(record["P"], dtype=float),
+        ell=np.array(record["ell"], dtype=float),
+        multipliers=tuple(np.array(m, dtype=float) for m in record["multipliers"]),
+    )
+
+
+def _sym(a, b):
+    return 0.5 * (np.outer(a, b) + np.outer(b, a))
+
+
+@cache
+def _program(N: int, gamma_L: float, mu_L: float, L_fD_L: float, p: float):
+    """The fixed data of the program: coordinates of every vector in a Gram basis, the valid
+    inequalities (quadratic part, linear part in the function values), the state and its
+    transitions, and ``Phi``. Each ``f_k`` enters through its Bregman form ``f_k(y) - f_k(x*) -
+    <u_k, y - x*>`` (``u_k = grad f_k(x*)``): convex, ``L``-smooth, least at ``x*``, with the
+    same inequalities as ``f_k`` and the same mean ``f_D - f_D(x*)`` (``mean u_k = 0``), while
+    the step ``g = a_j - b_j + mean b`` does not see ``u``. Basis: ``x - x*``, ``w - x*``,
+    ``a_k``, ``b_k``, ``c_{jk} = grad f_k(x+_j) - u_k``; values: the Bregman forms at ``x``,
+    ``w``, ``x+_j``."""
+    n = 2 + 2 * N + N * N
+    m = 2 * N + N * N
+    In, Im = np.eye(n), np.eye(m)
+    e0, e1 = In[0], In[1]
+    a = [In[2 + k] for k in range(N)]
+    b = [In[2 + N + k] for k in range(N)]
+    c = [[In[2 + 2 * N + j * N + k] for k in range(N)] for j in range(N)]
+    Fx = [Im[k] for k in range(N)]
+    Fw = [Im[N + k] for k in range(N)]
+    Fp = [[Im[2 * N + j * N + k] for k in range(N)] for j in range(N)]
+    zn, zm = np.zeros(n), np.zeros(m)
+    b_bar = np.mean(b, axis=0)
+    x_plus = [e0 - gamma_L * (a[j] - b[j] + b_bar) for j in range(N)]
+
+    def inequalities(points, points_D):
+        out = []
+        for pts in points:
+            for i, (y, gy, fy) in enumerate(pts):
+                for k, (z, gz, fz) in enumerate(pts):
+                    if i != k:
+                        out.append((-_sym(gy, z - y) - _sym(gz - gy, gz - gy) / 2, fz - fy))
+        for i, (y, gy, fy) in enumerate(points_D):
+            for k, (z, gz, fz) in enumerate(points_D):
+                if i == k:
+                    continue
+                out.append((-_sym(gy, z - y) - mu_L / 2 * _sym(z - y, z - y), fz - fy))
+                out.append((_sym(gy, z - y) + L_fD_L / 2 * _sym(z - y, z - y), fy - fz))
+                if i < k:
+                    h = gz - gy - mu_L * (z - y)
+                    out.append(((L_fD_L - mu_L) * _sym(h, z - y) - _sym(h, h), zm))
+        Q = np.array([q for q, _ in out])
+        return Q, np.array([f for _, f in out])
+
+    base = [[(zn, zn, zm), (e0, a[k], Fx[k]), (e1, b[k], Fw[k])] for k in range(N)]
+    base_D = [
+        (zn, zn, zm),
+        (e0, np.mean(a, axis=0), np.mean(Fx, axis=0)),
+        (e1, b_bar, np.mean(Fw, axis=0)),
+    ]
+    full = [base[k] + [(x_plus[j], c[j][k], Fp[j][k]) for j in range(N)] for k in range(N)]
+    full_D = base_D + [(x_plus[j], np.mean(c[j], axis=0), np.mean(Fp[j], axis=0)) for j in range(N)]
+    state = (np.array([e0, e1, *a, *b]), np.array([*Fx, *Fw]))
+    transitions = []
+    for j in range(N):  # atom j; refresh (w+ = x) with probability p
+        transitions.append((p / N, np.array([x_plus[j], e0, *c[j], *a]), np.array([*Fp[j], *Fx])))
+        transitions.append(
+            ((1 - p) / N, np.array([x_plus[j], e1, *c[j], *b]), np.array([*Fp[j], *Fw]))
+        )
+    Phi = _sym(e0, e0) + (4 * gamma_L**2 / p) / N * sum(_sym(v, v) for v in b)
+    # 0 <= F_k(y) <= <g, y - x*> <= (||g||^2 + ||y - x*||^2)/2: (point, gradient) of each value
+    values = [(e0, a[k]) for k in range(N)] + [(e1, b[k]) for k in range(N)]
+    values += [(x_plus[j], c[j][k]) for j in range(N) for k in range(N)]
+    absorb = np.array([(_sym(y, y) + _sym(g, g)) / 2 for y, g in values])
+    return {
+        "n": n,
+        # the coordinates each form involves (the last two never see the points x+_j)
+        "dims": (n, 2 + 2 * N, 2 + 2 * N),
+        "forms": (
+            inequalities(full, full_D),
+            inequalities(base, base_D),
+            inequalities(base, base_D),
+        ),
+        "state": state,
+        "transitions": transitions,
+        "Phi": Phi,
+        "absorb": absorb,
+    }
+
+
+def _residuals(prog, P, ell, rho, C):
+    """The three residual forms without the multipliers (quadratic part, linear part)."""
+    R, Rf = prog["state"]
+    V = R.T @ P @ R
+    v = Rf.T @ ell
+    EV = sum(w * (Rp.T @ P @ Rp) for w, Rp, _ in prog["transitions"])
+    Ev = sum(w * (Rfp.T @ ell) for w, _, Rfp in prog["transitions"])
+    Phi = prog["Phi"]
+    return ((EV - (1 - rho) * V, Ev - (1 - rho) * v), (Phi - V, -v), (V - C * Phi, v))
+
+
+def _class(N, gamma, L, mu, L_fD, p):
+    N = check_int("N", N, 1)
+    for name, value in (("gamma", gamma), ("L", L), ("mu", mu), ("L_fD", L_fD), ("p", p)):
+        check_real(name, value, positive=True)
+    if not (mu <= L_fD <= L and p <= 1):
+        raise ValueError(
+            f"the class needs mu <= L_fD <= L and p <= 1; got mu = {mu}, L_fD = {L_fD}, "
+            f"L = {L}, p = {p}"
+        )
+    return N, float(gamma * L), float(mu / L), float(L_fD / L), float(p)
+
+
+def lyapunov_certificate(
+    N: int, gamma: float, L: float, mu: float, L_fD: float, p: float, rho: float
+) -> LyapunovCertificate | None:
+    """The certificate with contraction ``rho`` and the least ``C`` the program finds, or
+    ``None`` where the program finds none (then no claim is made).
+
+    Solves ``min C`` over ``P``, ``ell`` and nonnegative multipliers subject to: each of the
+    three residual forms (``E V+ - (1 - rho) V``, ``Phi - V``, ``V - C Phi``) plus its
+    combination of valid inequalities is ``<= -MARGIN I`` in its quadratic part and ``0`` in
+    its linear part (Clarabel). The result is re-checked by ``verify``; one that fails the
+    re-check is returned as ``None``.
+
+    Examples
+    --------
+    >>> from mastref.theorems.svrdsg_certificate import lyapunov_certificate
+    >>> cert = lyapunov_certificate(1, 1 / 6, 1.0, 1.0, 1.0, 0.5, 0.1)  # one atom: GD
+    >>> cert.rho, bool(cert.C >= 1)
+    (0.1, True)
+    """
+    N, gL, muL, LDL, p = _class(N, gamma, L, mu, L_fD, p)
+    rho = check_real("rho", rho, positive=True)
+    prog = _program(N, gL, muL, LDL, p)
+    first = _solve(prog, rho, None)
+    if first is None:
+        return None
+    # phase 2: C a little above the least found, the margin of every form maximised, so that
+    # the certificate sits inside the feasible set, away from the solver's round-off
+    second = _solve(prog, rho, first[0] * (1 + SLACK))
+    if second is None:
+        return None
+    C_value, P_value, ell_value, lams = second
+    cert = LyapunovCertificate(
+        N=N,
+        gamma_L=gL,
+        mu_L=muL,
+        L_fD_L=LDL,
+        p=p,
+        rho=rho,
+        C=C_value,
+        P=P_value,
+        ell=ell_value,
+        multipliers=lams,
+    )
+    return cert if verify(cert) else None
+
+
+def _solve(prog, rho: float, C_fixed: float | None):
+    """One solve of the program: ``min C`` (``C_fixed`` None), or, at ``C = C_fixed``, the
+    largest margin ``tau <= 1`` with every residual form ``<= -tau I``. ``None`` where the
+    solver finds no solution."""
+    n = prog["n"]
+    ns = prog["state"][0].shape[0]
+    P = cp.Variable((ns, ns), symmetric=True)
+    ell = cp.Variable(prog["state"][1].shape[0])
+    C = cp.Variable() if C_fixed is None else C_fixed
+    tau = MARGIN if C_fixed is None else cp.Variable()
+    lams, constraints = [], []
+    for (Q, F), (res_Q, res_f), k in zip(
+        prog["forms"], _residuals(prog, P, ell, rho, C), prog["dims"], strict=True
+    ):
+        lam = cp.Variable(len(Q), nonneg=True)
+        M = res_Q + cp.reshape(lam @ Q.reshape(len(Q), -1), (n, n), order="C")
+        M = 0.5 * (M + M.T)[:k, :k]
+        constraints += [M << -tau * np.eye(k), res_f + lam @ F == 0]
+        lams.append(lam)
+    if C_fixed is None:
+        problem = cp.Problem(cp.Minimize(C), constraints)
+    else:
+        problem = cp.Problem(cp.Maximize(tau), [*constraints, tau <= 1])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "optimal_inaccurate": verify decides
+            problem.solve(solver="CLARABEL")
+    except cp.error.SolverError:
+        return None
+    if problem.status not in ("optimal", "optimal_inaccurate") or P.value is None:
+        return None
+    C_value = float(C.value) if C_fixed is None else float(C_fixed)
+    return (
+        C_value,
+        np.array(P.value),
+        np.array(ell.value),
+        tuple(np.maximum(np.array(lam.value), 0.0) for lam in lams),
+    )
+
+
+def verify(cert: LyapunovCertificate) -> bool:
+    """Whether ``cert`` proves its claim: for each of the three forms, the residual plus its
+    multipliers' combination of valid inequalities (multipliers clipped at 0), plus the
+    absorption of its linear part, is negative semidefinite up to the round-off of the
+    eigenvalue computation (``n eps`` times its norm).
+
+    The linear part ``r . F`` (``r`` the solver's residual) is bounded by ``sum_i |r_i|
+    (||y_i - x*||^2 + ||g_i||^2)/2`` (a Bregman value lies between 0 and ``<g_y, y - x*>``), a
+    positive semidefinite form that is added to the quadratic part: so the check proves the
+    inequality for every state and every instance.
+
+    Examples
+    --------
+    >>> from mastref.theorems.svrdsg_certificate import lyapunov_certificate, verify
+    >>> from dataclasses import replace
+    >>> cert = lyapunov_certificate(2, 1 / 6, 1.0, 0.5, 0.5, 1 / 6, 1 / 12 * 1.3)
+    >>> verify(cert), verify(replace(cert, C=0.9 * cert.C))
+    (True, False)
+    """
+    prog = _program(cert.N, cert.gamma_L, cert.mu_L, cert.L_fD_L, cert.p)
+    R, Rf = prog["state"]
+    shapes = (np.shape(cert.P), np.shape(cert.ell), len(cert.multipliers))
+    if shapes != ((len(R), len(R)), (len(Rf),), len(prog["forms"])):
+        return False
+    eps = np.finfo(float).eps
+    for (Q, F), (res_Q, res_f), lam, k in zip(
+        prog["forms"],
+        _residuals(prog, cert.P, cert.ell, cert.rho, cert.C),
+        cert.multipliers,
+        prog["dims"],
+        strict=True,
+    ):
+        if lam.shape != (len(Q),) or np.any(lam < 0) or not np.all(np.isfinite(lam)):
+            return False
+        M = res_Q + np.tensordot(lam, Q, axes=1)
+        r = res_f + lam @ F
+        M = 0.5 * (M + M.T) + np.tensordot(np.abs(r), prog["absorb"], axes=1)
+        if np.any(M[k:]) or np.any(M[:, k:]):  # a coordinate the form must not involve
+            return False
+        M = M[:k, :k]
+        top = float(np.linalg.eigvalsh(M)[-1])
+        if not top <= -M.shape[0] * eps * max(1.0, float(np.linalg.norm(M, 2))):
+            return False
+    return True
+
+
+def sdp_ceiling(
+    N: int,
+    gamma: float,
+    L: float,
+    mu: float,
+    L_fD: float,
+    p: float,
+    rho: float,
+    t: float,
+    factors=(1.1, 1.2, 1.3, 1.4, 1.45, 1.5, 1.55, 1.6, 1.7),
+) -> tuple[float, LyapunovCertificate | None]:
+    """A proved ceiling on the late tightness of Theorem 4 (a) as stated at the counted steps
+    ``>= t``: ``min C ((1 - rho')/(1 - rho))^t`` over certificates with ``rho' = factor *
+    rho`` (``rho = min(gamma mu, p/2)``, the statement's rate), and the certificate that
+    gives it (``1.0`` and ``None`` where none is found: no ceiling below 1 is claimed). Each
+    value is proved (``verify``); the minimum over ``factors`` is sampled.
+
+    Examples
+    --------
+    >>> from mastref.theorems.svrdsg_certificate import sdp_ceiling
+    >>> gamma, mu = 1 / 24, 2.0  # N = 2 coordinates, partition law, f = ||x||^2/2, p = 2 gamma mu
+    >>> c, cert = sdp_ceiling(2, gamma, 4.0, mu, mu, 2 * gamma * mu, gamma * mu, t=27)
+    >>> bool(c < 0.5), cert.N
+    (True, 2)
+    """
+    check_real("t", t, nonnegative=True)
+    best, best_cert = 1.0, None
+    for factor in factors:
+        cert = lyapunov_certificate(N, gamma, L, mu, L_fD, p, factor * rho)
+        if cert is None:
+            continue
+        value = cert.C * ((1 - cert.rho) / (1 - rho)) ** t
+        if value < best:
+            best, best_cert = value, cert
+    return float(best), best_cert

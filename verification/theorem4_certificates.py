@@ -1,0 +1,122 @@
+"""Theorem 4 (a) as stated, at the step limit where its branches meet: proved ceilings from SDP
+Lyapunov certificates against the exact worst start (issue 20; docs/theory/theorem4_proof.rst,
+"Certificates by semidefinite programming").
+
+For the meeting family (``catalogue.theorem4.meeting_instance``: ``f = ||x||^2/2`` on ``N``
+coordinates, the partition law into single coordinates, ``L = N^2``, ``mu = L_fD = N``,
+``gamma = 1/(6L)``, ``p = pf * 2 gamma mu``) and the report's counting rule (``T = ceil(t_2) +
+1``, counted over ``[T/2, T]``), each row gives:
+
+* the counted late tightness of the worst start ``(x_0, w_0)`` on this quadratic instance,
+  exactly (``theorem4_worst_start.analyse``, "free"): a lower bound on what the class reaches;
+* Lemma A's ceiling at the first counted step (``mastref.theorems.svrdsg.ceiling_a``);
+* the SDP ceiling there (``mastref.theorems.svrdsg_certificate.sdp_ceiling``): a proved upper
+  bound over every instance of the class with these constants (``N`` convex ``L``-smooth
+  atoms, ``f_D`` ``mu``-strongly convex and ``L_fD``-smooth), with the rate factor
+  ``rho'/rho`` and the constant ``C`` of the certificate that gives it.
+
+``--store`` writes the certificates the catalogue's ``N = 8`` meeting checks use (rate factor
+``STORE_FACTOR``, one per side) to ``mastref/catalogue/data/theorem4_certificates.json``; the
+checks re-verify them when they run (``catalogue.theorem4.certificate_ceiling``).
+
+Usage (from the repository root; about 1 s per certificate at ``N = 2``, 40-75 s at ``N = 8``)::
+
+    PYTHONPATH=. python verification/theorem4_certificates.py --N 2 3 4 6 --pf 1.01 0.99
+    PYTHONPATH=. python verification/theorem4_certificates.py --store
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from theorem4_worst_start import analyse, meeting  # noqa: E402
+
+from mastref.theorems.svrdsg import ceiling_a  # noqa: E402
+from mastref.theorems.svrdsg_certificate import (  # noqa: E402
+    lyapunov_certificate,
+    sdp_ceiling,
+    to_record,
+)
+
+#: The stored certificates: key -> ``p / (2 gamma mu)`` of the meeting family at ``N = 8``.
+STORE = {"meeting-gamma-mu-side-n8": 1.01, "meeting-p-side-n8": 0.99}
+#: Their rate factor ``rho'/rho`` (the best of 1.1, 1.2, 1.25, 1.3, 1.35 at ``p = 2.02 gamma
+#: mu`` and ``t = 110``: 0.825, 0.694, 0.655, 0.760, 1.05).
+STORE_FACTOR = 1.25
+DATA = Path(__file__).resolve().parents[1] / "mastref" / "catalogue" / "data"
+
+
+def constants(N: int, pf: float) -> tuple:
+    """``(gamma, L, mu, L_fD, p, rho)`` of the meeting family at ``N``, ``p = pf 2 gamma mu``."""
+    L, mu = float(N * N), float(N)
+    gamma = 1 / (6 * L)
+    p = pf * 2 * gamma * mu
+    return gamma, L, mu, mu, p, min(gamma * mu, p / 2)
+
+
+def store() -> None:
+    records = {}
+    for key, pf in STORE.items():
+        gamma, L, mu, L_fD, p, rho = constants(8, pf)
+        cert = lyapunov_certificate(8, gamma, L, mu, L_fD, p, STORE_FACTOR * rho)
+        if cert is None:
+            raise RuntimeError(f"no certificate found for {key}")
+        print(key, cert, flush=True)
+        records[key] = to_record(cert)
+    path = DATA / "theorem4_certificates.json"
+    path.write_text(json.dumps({"certificates": records}) + "\n")
+    print("wrote", path)
+
+
+def row(N: int, pf: float) -> dict:
+    gamma, L, mu, _, p, rho = constants(N, pf)
+    T = math.ceil(math.log(100) / -math.log(1 - rho)) + 1
+    t1 = math.ceil(T / 2)
+    started = time.perf_counter()
+    sdp, cert = sdp_ceiling(N, gamma, L, mu, mu, p, rho, t=t1)
+    return {
+        "T": T,
+        "t1": t1,
+        "measured": analyse(meeting(N, pf))["free"],
+        "lemma_a": ceiling_a(gamma, L, mu, mu, p, rho, t=t1),
+        "sdp": sdp,
+        "factor": math.nan if cert is None else cert.rho / rho,
+        "C": math.nan if cert is None else cert.C,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--N", type=int, nargs="+", default=[2, 3, 4])
+    parser.add_argument("--pf", type=float, nargs="+", default=[1.01, 0.99])
+    parser.add_argument("--store", action="store_true")
+    args = parser.parse_args()
+    if args.store:
+        store()
+        return
+    print(
+        "| N | p / (2 gamma mu) | T | first counted step | worst start, exact (quadratic) | "
+        "Lemma A ceiling | SDP ceiling | rho'/rho | C | measured / SDP ceiling | seconds |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for N in args.N:
+        for pf in args.pf:
+            r = row(N, pf)
+            print(
+                f"| {N} | {pf:g} | {r['T']} | {r['t1']} | {r['measured']:.4f} | "
+                f"{r['lemma_a']:.4f} | {r['sdp']:.4f} | {r['factor']:.3g} | {r['C']:.4f} | "
+                f"{r['measured'] / r['sdp']:.3f} | {r['seconds']:.0f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
