@@ -334,12 +334,13 @@ def counts(r: CheckResult) -> bool:
 
 def _status(best: float, ceilings: list[tuple[float, float, str, str]]) -> str:
     """A row's status: attained (>= 0.9), reached (>= 0.5), ceiling-limited (a counted check of
-    the row within 0.9 of its proved ceiling), else open."""
+    the row within 0.9 of its proved ceiling and within 0.9 of the row's best tightness: a
+    tight ceiling on a looser instance does not speak for the row), else open."""
     if best >= 0.9:
         return "attained (>= 0.9)"
     if best >= 0.5:
         return "reached (>= 0.5)"
-    met = [x for x in ceilings if x[0] >= 0.9 * x[1]]
+    met = [x for x in ceilings if x[0] >= 0.9 * x[1] and x[0] >= 0.9 * best]
     if met:
         t, c, lemma, name = max(met, key=lambda x: x[0] / x[1])
         return f"ceiling {c:.4g} (proved: {lemma}); {name} reaches {t / c:.3g} of it"

@@ -164,6 +164,19 @@ def test_ceiling_limited_row_status_on_the_step_check_alone():
     assert r.late_tightness < 0.5  # the uncapped ">= 0.5" requirement fails here
 
 
+def test_a_tight_ceiling_on_a_looser_check_does_not_close_the_row():
+    """``_status``: a check at 0.95 of its ceiling marks the row ceiling-limited only if its
+    tightness is within 0.9 of the row's best (Theorem 4 (a): 0.2866 at 0.825 of a proved
+    0.347 at N = 2, while the row's best is 0.345 at N = 8 under a ceiling of 0.655)."""
+    from mastref.report import _status
+
+    looser = (0.285, 0.3, "lemma", "looser")
+    assert _status(0.345, [looser]).startswith("OPEN")
+    assert _status(0.31, [looser]).startswith("ceiling 0.3 (proved: lemma); looser reaches 0.95")
+    assert _status(0.345, [looser, (0.34, 0.36, "lemma", "best")]).startswith("ceiling 0.36")
+    assert _status(0.345, [(0.34, 0.5, "lemma", "best")]).startswith("OPEN")
+
+
 def test_theorem3_max_L_reaches_its_argued_ratio():
     """theorem3-tau-max-L: with the loss gap on the samples of largest L_i, tau = 1 and the
     default step 1/max_i L_i, the stationary gap over the floor Delta_data is
