@@ -206,3 +206,14 @@ def test_no_certificate_beats_the_exact_rate():
 def test_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
         lyapunov_certificate(*args)
+
+
+def test_a_large_program_is_refused_within_the_default_budget():
+    """``N = 8``: one certificate is about 75 s without progress (``certificate_cost``), over
+    the default 60 s for such a step; the message names the size and how to run it anyway."""
+    from mastref import CostLimitExceeded, cost_budget
+
+    with pytest.raises(CostLimitExceeded, match=r"N = 8 atoms.*reduce N.*cost_budget"):
+        lyapunov_certificate(8, 1 / 384, 64.0, 8.0, 8.0, 2.02 / 48, 0.025)
+    with cost_budget(seconds=1e-3), pytest.raises(CostLimitExceeded, match="N = 2 atoms"):
+        sdp_ceiling(2, 1 / 24, 4.0, 2.0, 2.0, 1 / 6, 1 / 12, t=27)

@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from theorem4_worst_start import analyse, meeting  # noqa: E402
 
+from mastref import cost_budget  # noqa: E402
 from mastref.theorems.svrdsg import ceiling_a  # noqa: E402
 from mastref.theorems.svrdsg_certificate import (  # noqa: E402
     lyapunov_certificate,
@@ -99,6 +100,11 @@ def main() -> None:
     parser.add_argument("--pf", type=float, nargs="+", default=[1.01, 0.99])
     parser.add_argument("--store", action="store_true")
     args = parser.parse_args()
+    with cost_budget(seconds=math.inf):  # N = 8: about 75 s per certificate, 11 min a row
+        run(args)
+
+
+def run(args) -> None:
     if args.store:
         store()
         return
