@@ -93,7 +93,7 @@ def test_each_check_runs_on_the_branch_it_names_and_under_its_ceiling(runs):
 
 
 def test_stored_certificates_verify_and_belong_to_their_checks():
-    """The stored ``N = 8`` certificates pass ``verify`` (``stored_certificate`` raises
+    """The stored ``N = 8`` certificates pass ``verify_certificate`` (``stored_certificate`` raises
     otherwise), are for the meeting family's constants (``gamma L = 1/6``, ``mu/L = L_fD/L =
     1/8``, ``p = 2.02`` and ``1.98 gamma mu``), and are refused for another class."""
     for key, pf in (("meeting-gamma-mu-side-n8", 1.01), ("meeting-p-side-n8", 0.99)):

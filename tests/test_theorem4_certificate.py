@@ -4,8 +4,8 @@ A certificate claims, for every instance of the class and every state, ``E V+ <=
 and ``Phi <= V <= C Phi``. The tests hold that claim on concrete non-quadratic instances,
 computing ``V`` from the iterates' own gradients and values and the expectation by enumerating
 the atoms and the refresh coin (independent of the program's Gram bookkeeping); check that
-``verify`` rejects a tampered certificate; and check that no certificate beats what the exact
-moments measure (a proof below a measurement would be a bug).
+``verify_certificate`` rejects a tampered certificate; and check that no certificate beats
+what the exact moments measure (a proof below a measurement would be a bug).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mastref.theorems.svrdsg_certificate import (
     LyapunovCertificate,
     lyapunov_certificate,
     sdp_ceiling,
-    verify,
+    verify_certificate,
 )
 
 
@@ -123,7 +123,7 @@ def test_certificate_holds_on_nonquadratic_instances(N, seed):
     p = 2 * gamma * atoms.mu  # where the branches of min(gamma mu, p/2) meet
     rho = min(gamma * atoms.mu, p / 2)
     cert = lyapunov_certificate(N, gamma, 1.0, atoms.mu, atoms.L_fD, p, 1.2 * rho)
-    assert cert is not None and verify(cert)
+    assert cert is not None and verify_certificate(cert)
     worst = 0.0
     for scale in (1e-2, 1.0, 30.0):  # near x*, and far out where softplus is nearly linear
         for _ in range(40):
@@ -140,8 +140,8 @@ def test_certificate_holds_on_nonquadratic_instances(N, seed):
 
 def test_statement_lyapunov_is_not_a_certificate_of_the_faster_rate():
     """``Phi`` itself (``P`` = the statement's weights) with rate ``1.3 rho`` at the meeting
-    point: ``verify`` rejects it, and a state of a concrete instance shows why (the partition
-    law into 2 coordinates on ``||x||^2/2``, scaled to ``L = 1``: ``f_k = x_k^2/2``, ``mu =
+    point: ``verify_certificate`` rejects it, and a state of a concrete instance shows why (the
+    partition law into 2 coordinates on ``||x||^2/2``, scaled to ``L = 1``: ``f_k = x_k^2/2``, ``mu =
     L_fD = 1/2``; there ``Phi``'s one-step ratio nearly reaches ``1 - rho``,
     docs/theory/theorem4_proof.rst)."""
     N, gamma = 2, 1 / 6
@@ -155,7 +155,7 @@ def test_statement_lyapunov_is_not_a_certificate_of_the_faster_rate():
     P[0, 0] = 1.0
     P[2 + N :, 2 + N :] = 4 * gamma**2 / p / N * np.eye(N)
     fake = replace(good, P=P, ell=np.zeros_like(good.ell), C=1.0)
-    assert not verify(fake)
+    assert not verify_certificate(fake)
     # the one-step ratio of Phi at x - x* = e, w - x* = -0.5 e (the known worst direction)
     worst = 0.0
     for _ in range(200):
@@ -168,13 +168,15 @@ def test_statement_lyapunov_is_not_a_certificate_of_the_faster_rate():
 
 def test_verify_rejects_tampering():
     cert = lyapunov_certificate(2, 1 / 24, 4.0, 2.0, 2.0, 1 / 6, 1.3 / 12)
-    assert cert is not None and verify(cert)
-    assert not verify(replace(cert, C=0.99 * cert.C))
-    assert not verify(replace(cert, rho=1.05 * cert.rho))
+    assert cert is not None and verify_certificate(cert)
+    assert not verify_certificate(replace(cert, C=0.99 * cert.C))
+    assert not verify_certificate(replace(cert, rho=1.05 * cert.rho))
     lam = [m.copy() for m in cert.multipliers]
     lam[0][int(np.argmax(lam[0]))] *= -1
-    assert not verify(replace(cert, multipliers=tuple(lam)))
-    assert not verify(replace(cert, multipliers=cert.multipliers[:2] + (cert.multipliers[2][:-1],)))
+    assert not verify_certificate(replace(cert, multipliers=tuple(lam)))
+    assert not verify_certificate(
+        replace(cert, multipliers=cert.multipliers[:2] + (cert.multipliers[2][:-1],))
+    )
 
 
 def test_no_certificate_beats_the_exact_rate():
@@ -189,7 +191,7 @@ def test_no_certificate_beats_the_exact_rate():
     rho = gamma * mu
     assert lyapunov_certificate(2, gamma, L, mu, mu, p, 1.75 * rho) is None
     c, cert = sdp_ceiling(2, gamma, L, mu, mu, p, rho, t=27)
-    assert cert is not None and verify(cert)
+    assert cert is not None and verify_certificate(cert)
     assert 0.2866 < c < 0.5
 
 

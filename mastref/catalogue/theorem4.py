@@ -30,7 +30,7 @@ from ..theorems.svrdsg_certificate import (
     LyapunovCertificate,
     from_record,
     sdp_ceiling,
-    verify,
+    verify_certificate,
 )
 from ..verify.checker import check
 from ..verify.instances import (
@@ -120,10 +120,10 @@ CERTIFICATES = "theorem4_certificates"
 
 @cache
 def stored_certificate(key: str) -> LyapunovCertificate:
-    """The stored certificate ``key``, verified (``svrdsg_certificate.verify``): a stored
+    """The stored certificate ``key``, verified (``verify_certificate``): a stored
     certificate that fails the check is an error, not a missing ceiling."""
     cert = from_record(stored(CERTIFICATES, "certificates")[key])
-    if not verify(cert):
+    if not verify_certificate(cert):
         raise RuntimeError(f"the stored certificate {key!r} fails verification: regenerate it")
     return cert
 

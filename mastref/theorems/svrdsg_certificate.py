@@ -30,7 +30,7 @@ and for ``f_D`` between any two of them
 
 (the last: co-coercivity of the ``(L_fD - mu)``-smooth convex ``f_D - mu ||.||^2/2``). Every
 inequality holds for every instance of the class, so any nonnegative multipliers that make the
-three residual forms negative semidefinite prove the claim. ``verify`` re-checks that in
+three residual forms negative semidefinite prove the claim. ``verify_certificate`` re-checks that in
 floating point; the solver's small residual in the function values is absorbed by ``0 <= F <=
 (||y - x*||^2 + ||grad f_k(y) - grad f_k(x*)||^2)/2`` for a Bregman value ``F`` (convexity of
 ``f_k`` both ways).
@@ -78,7 +78,7 @@ def certificate_cost(N: int) -> tuple[float, float]:
 #: The margin the first solve asks of each residual form (in units where ``L = 1``).
 MARGIN = 1e-7
 #: The second solve fixes ``C`` at ``(1 + SLACK)`` times the least the first found and maximises
-#: the margin, so that the certificate survives the solver's round-off when ``verify``
+#: the margin, so that the certificate survives the solver's round-off when ``verify_certificate``
 #: re-checks it.
 SLACK = 0.01
 
@@ -131,9 +131,9 @@ def to_record(cert: LyapunovCertificate) -> dict:
     Examples
     --------
     >>> from mastref.theorems.svrdsg_certificate import lyapunov_certificate, to_record
-    >>> from mastref.theorems.svrdsg_certificate import from_record, verify
+    >>> from mastref.theorems.svrdsg_certificate import from_record, verify_certificate
     >>> cert = lyapunov_certificate(1, 1 / 6, 1.0, 1.0, 1.0, 0.5, 0.1)
-    >>> verify(from_record(to_record(cert)))
+    >>> verify_certificate(from_record(to_record(cert)))
     True
     """
     return {
@@ -151,7 +151,7 @@ def to_record(cert: LyapunovCertificate) -> dict:
 
 
 def from_record(record: dict) -> LyapunovCertificate:
-    """The certificate ``to_record`` wrote (not yet verified: call ``verify``)."""
+    """The certificate ``to_record`` wrote (not yet verified: call ``verify_certificate``)."""
     return LyapunovCertificate(
         N=int(record["N"]),
         **{k: float(record[k]) for k in ("gamma_L", "mu_L", "L_fD_L", "p", "rho", "C")},
@@ -278,8 +278,8 @@ def lyapunov_certificate(
     combination of valid inequalities is ``<= -MARGIN I`` in its quadratic part and ``0`` in
     its linear part (Clarabel); then, with ``C`` fixed ``SLACK`` above the least found,
     maximises the margin, so that round-off cannot undo the certificate. The result is
-    re-checked by ``verify``; one that fails the re-check is returned as ``None``. One call is
-    a single step without progress, held to a tenth of the cost budget (``certificate_cost``:
+    re-checked by ``verify_certificate``; one that fails the re-check is returned as ``None``.
+    One call is a single step without progress, held to a tenth of the cost budget (``certificate_cost``:
     about 75 s at ``N = 8``, over the default 60 s: raise it with ``mastref.cost_budget``).
 
     Examples
@@ -321,7 +321,7 @@ def lyapunov_certificate(
         ell=ell_value,
         multipliers=lams,
     )
-    return cert if verify(cert) else None
+    return cert if verify_certificate(cert) else None
 
 
 def _solve(prog, rho: float, C_fixed: float | None):
@@ -349,7 +349,9 @@ def _solve(prog, rho: float, C_fixed: float | None):
         problem = cp.Problem(cp.Maximize(tau), [*constraints, tau <= 1])
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "optimal_inaccurate": verify decides
+            warnings.simplefilter(
+                "ignore", UserWarning
+            )  # "optimal_inaccurate": verify_certificate decides
             problem.solve(solver="CLARABEL")
     except cp.error.SolverError:
         return None
@@ -364,7 +366,7 @@ def _solve(prog, rho: float, C_fixed: float | None):
     )
 
 
-def verify(cert: LyapunovCertificate) -> bool:
+def verify_certificate(cert: LyapunovCertificate) -> bool:
     """Whether ``cert`` proves its claim: for each of the three forms, the residual plus its
     multipliers' combination of valid inequalities (multipliers clipped at 0), plus the
     absorption of its linear part, is negative semidefinite up to the round-off of the
@@ -377,10 +379,10 @@ def verify(cert: LyapunovCertificate) -> bool:
 
     Examples
     --------
-    >>> from mastref.theorems.svrdsg_certificate import lyapunov_certificate, verify
+    >>> from mastref.theorems.svrdsg_certificate import lyapunov_certificate, verify_certificate
     >>> from dataclasses import replace
     >>> cert = lyapunov_certificate(2, 1 / 6, 1.0, 0.5, 0.5, 1 / 6, 1 / 12 * 1.3)
-    >>> verify(cert), verify(replace(cert, C=0.9 * cert.C))
+    >>> verify_certificate(cert), verify_certificate(replace(cert, C=0.9 * cert.C))
     (True, False)
     """
     prog = _program(cert.N, cert.gamma_L, cert.mu_L, cert.L_fD_L, cert.p)
@@ -425,7 +427,7 @@ def sdp_ceiling(
     ``>= t``: ``min C ((1 - rho')/(1 - rho))^t`` over certificates with ``rho' = factor *
     rho`` (``rho = min(gamma mu, p/2)``, the statement's rate), and the certificate that
     gives it (``1.0`` and ``None`` where none is found: no ceiling below 1 is claimed). Each
-    value is proved (``verify``); the minimum over ``factors`` is sampled. Cost: one
+    value is proved (``verify_certificate``); the minimum over ``factors`` is sampled. Cost: one
     ``lyapunov_certificate`` per factor (``certificate_cost``: under a second at ``N = 2``,
     about 75 s and 1.2 GB at ``N = 8``), held to the cost budget (``mastref.cost_budget``), with
     a progress bar on a terminal.
