@@ -141,8 +141,8 @@ def test_certificate_holds_on_nonquadratic_instances(N, seed):
 def test_statement_lyapunov_is_not_a_certificate_of_the_faster_rate():
     """``Phi`` itself (``P`` = the statement's weights) with rate ``1.3 rho`` at the meeting
     point: ``verify_certificate`` rejects it, and a state of a concrete instance shows why (the
-    partition law into 2 coordinates on ``||x||^2/2``, scaled to ``L = 1``: ``f_k = x_k^2/2``, ``mu =
-    L_fD = 1/2``; there ``Phi``'s one-step ratio nearly reaches ``1 - rho``,
+    partition law into 2 coordinates on ``||x||^2/2``, scaled to ``L = 1``: ``f_k = x_k^2/2``,
+    ``mu = L_fD = 1/2``; there ``Phi``'s one-step ratio nearly reaches ``1 - rho``,
     docs/theory/theorem4_proof.rst)."""
     N, gamma = 2, 1 / 6
     rng = np.random.default_rng(5)

@@ -279,8 +279,9 @@ def lyapunov_certificate(
     its linear part (Clarabel); then, with ``C`` fixed ``SLACK`` above the least found,
     maximises the margin, so that round-off cannot undo the certificate. The result is
     re-checked by ``verify_certificate``; one that fails the re-check is returned as ``None``.
-    One call is a single step without progress, held to a tenth of the cost budget (``certificate_cost``:
-    about 75 s at ``N = 8``, over the default 60 s: raise it with ``mastref.cost_budget``).
+    One call is a single step without progress, held to a tenth of the cost budget
+    (``certificate_cost``: about 75 s at ``N = 8``, over the default 60 s: raise it with
+    ``mastref.cost_budget``).
 
     Examples
     --------
