@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy.linalg import eigh
 from scipy.special import expit
 
 from mastref.theorems.svrdsg_certificate import (
@@ -219,3 +220,102 @@ def test_a_large_program_is_refused_within_the_default_budget():
         lyapunov_certificate(8, 1 / 384, 64.0, 8.0, 8.0, 2.02 / 48, 0.025)
     with cost_budget(seconds=1e-3), pytest.raises(CostLimitExceeded, match="N = 2 atoms"):
         sdp_ceiling(2, 1 / 24, 4.0, 2.0, 2.0, 1 / 6, 1 / 12, t=27)
+
+
+def quadratic_forms(cert: LyapunovCertificate, A: list) -> tuple:
+    """Quadratic atoms ``f_k = x^T A_k x / 2`` (``x* = 0``, units ``L = 1``): the matrices of
+    ``V``, ``E V+`` and ``Phi`` as quadratic forms in the state ``z = (x, w)``, built from the
+    algorithm's text (step ``g = A_j x - A_j w + mean_k A_k w``, refresh ``w+ = x`` with
+    probability ``p``), not from the program."""
+    N, d = cert.N, A[0].shape[0]
+    gamma, p = cert.gamma_L, cert.p
+    X = np.hstack([np.eye(d), np.zeros((d, d))])
+    W = np.hstack([np.zeros((d, d)), np.eye(d)])
+
+    def V(X, W):
+        S = [X, W, *(Ak @ X for Ak in A), *(Ak @ W for Ak in A)]
+        M = sum(cert.P[i, j] * S[i].T @ S[j] for i in range(len(S)) for j in range(len(S)))
+        breg = [Y.T @ Ak @ Y / 2 for Y in (X, W) for Ak in A]
+        M = M + sum(cert.ell[i] * breg[i] for i in range(2 * N))
+        return (M + M.T) / 2
+
+    A_mean = sum(A) / N
+    EV = 0.0
+    for j in range(N):
+        X_new = X - gamma * (A[j] @ X - A[j] @ W + A_mean @ W)
+        EV = EV + p / N * V(X_new, X) + (1 - p) / N * V(X_new, W)
+    Phi = X.T @ X + 4 * gamma**2 / p * sum(W.T @ Ak @ Ak @ W for Ak in A) / N
+    return V(X, W), EV, Phi
+
+
+def unit_sum(N: int, d: int, rng) -> list:
+    """``N`` random positive semidefinite ``A_k`` with ``sum A_k = I``: every ``f_k`` is
+    1-smooth and ``f_D = ||x||^2 / (2N)`` (``mu = L_fD = 1/N``)."""
+    G = [(lambda B: B @ B.T)(rng.standard_normal((d, d))) for _ in range(N)]
+    w, U = np.linalg.eigh(sum(G))
+    root = U @ np.diag(w**-0.5) @ U.T
+    return [root @ g @ root for g in G]
+
+
+@pytest.mark.parametrize("N, factor", [(2, 1.2), (2, 1.45), (3, 1.2)])
+def test_certificate_holds_exactly_on_quadratic_instances(N, factor):
+    """Where the branches meet at the step limit (``gamma L = 1/6``, ``mu = L_fD = 1/N``,
+    ``p = 2.02 gamma mu``): on the partition instance and on 30 random ones, the worst state
+    (a generalized eigenvalue, not a sample) satisfies ``E V+ <= (1 - rho') V``, ``Phi <= V``
+    and ``V <= C Phi``. A certificate for a method that refreshes to the new point ``x+``
+    breaks the first by 0.6 % on the partition instance (review of stop 28), far above the
+    1e-9 allowed here."""
+    mu = 1 / N
+    p = 2.02 * mu / 6
+    cert = lyapunov_certificate(N, 1 / 6, 1.0, mu, mu, p, factor * min(mu / 6, p / 2))
+    assert cert is not None
+    rng = np.random.default_rng(N)
+    instances = [[np.diag(np.eye(N)[k]) for k in range(N)]]
+    instances += [unit_sum(N, N + int(rng.integers(0, 2)), rng) for _ in range(30)]
+    for A in instances:
+        assert max(np.linalg.eigvalsh(Ak)[-1] for Ak in A) <= 1 + 1e-12
+        V, EV, Phi = quadratic_forms(cert, A)
+        assert np.linalg.eigvalsh(Phi - V)[-1] <= 1e-12 * np.abs(V).max()
+        assert eigh(EV, V, eigvals_only=True)[-1] <= (1 - cert.rho) * (1 + 1e-9)
+        assert eigh(V, Phi, eigvals_only=True)[-1] <= cert.C * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("N, seed", [(2, 3), (3, 4)])
+def test_every_inequality_of_the_program_holds_on_real_iterates(N, seed):
+    """The program's data on concrete states of a non-quadratic instance: the vectors ``x -
+    x*``, ``w - x*``, ``a_k``, ``b_k``, ``c_jk = grad f_k(x+_j) - grad f_k(x*)`` and the Bregman
+    values at ``x``, ``w``, ``x+_j`` make every valid inequality hold (``tr(Q G) + f . F >=
+    0``, ``G`` their Gram matrix) and every value lie in ``[0, tr(absorb G)]``."""
+    from mastref.theorems.svrdsg_certificate import _program
+
+    rng = np.random.default_rng(seed)
+    atoms = SoftplusAtoms(N, 3, rng)
+    gamma, p = 1 / 6, 0.3
+    prog = _program(N, gamma, atoms.mu, atoms.L_fD, p)
+    xs = atoms.x_star
+    u = [atoms.grad(k, xs) for k in range(N)]
+
+    def breg(k, y):
+        return atoms.value(k, y) - atoms.value(k, xs) - u[k] @ (y - xs)
+
+    worst = np.inf
+    for scale in (0.1, 3.0):
+        for _ in range(20):
+            x = xs + scale * rng.standard_normal(3)
+            w = xs + scale * rng.standard_normal(3)
+            h = np.mean([atoms.grad(k, w) for k in range(N)], axis=0)
+            x_new = [x - gamma * (atoms.grad(j, x) - atoms.grad(j, w) + h) for j in range(N)]
+            vectors = [x - xs, w - xs]
+            vectors += [atoms.grad(k, x) - u[k] for k in range(N)]
+            vectors += [atoms.grad(k, w) - u[k] for k in range(N)]
+            vectors += [atoms.grad(k, y) - u[k] for y in x_new for k in range(N)]
+            values = [breg(k, x) for k in range(N)] + [breg(k, w) for k in range(N)]
+            values += [breg(k, y) for y in x_new for k in range(N)]
+            B, F = np.array(vectors), np.array(values)
+            G = B @ B.T
+            for Q, f in prog["forms"][0:2]:
+                lhs = np.einsum("kij,ij->k", Q, G) + f @ F
+                worst = min(worst, float(lhs.min() / (1 + np.abs(G).max())))
+            bound = np.einsum("kij,ij->k", prog["absorb"], G)
+            assert np.all(F >= -1e-12) and np.all(F <= bound + 1e-12)
+    assert worst >= -1e-12

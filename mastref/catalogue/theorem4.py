@@ -131,14 +131,16 @@ def stored_certificate(key: str) -> LyapunovCertificate:
 def _stored_ceiling(key, N, gamma, L, mu, L_fD, p, rho, t) -> float:
     """``C ((1 - rho')/(1 - rho))^t`` of the stored certificate ``key``, after checking that
     its class is the check's (the same ``N``; ``gamma L``, ``mu/L``, ``L_fD/L`` and ``p`` to a
-    relative ``1e-9``)."""
+    relative ``1e-9``, the precision of the constants themselves) and that ``rho' > rho`` (so
+    the bound falls with ``t`` and holds at every later counted step)."""
     cert = stored_certificate(key)
     ours = (gamma * L, mu / L, L_fD / L, p)
     theirs = (cert.gamma_L, cert.mu_L, cert.L_fD_L, cert.p)
-    if cert.N != N or not np.allclose(ours, theirs, rtol=1e-9, atol=0):
+    if cert.N != N or not np.allclose(ours, theirs, rtol=1e-9, atol=0) or not cert.rho > rho:
         raise ValueError(
             f"the stored certificate {key!r} is for N = {cert.N}, (gamma L, mu/L, L_fD/L, p) = "
-            f"{theirs}; the check has N = {N}, {ours}"
+            f"{theirs}, rate {cert.rho}; the check has N = {N}, {ours} and needs a rate above "
+            f"the statement's {rho}"
         )
     return cert.C * ((1 - cert.rho) / (1 - rho)) ** t
 

@@ -368,15 +368,18 @@ def _solve(prog, rho: float, C_fixed: float | None):
 
 
 def verify_certificate(cert: LyapunovCertificate) -> bool:
-    """Whether ``cert`` proves its claim: for each of the three forms, the residual plus its
-    multipliers' combination of valid inequalities (multipliers clipped at 0), plus the
-    absorption of its linear part, is negative semidefinite up to the round-off of the
-    eigenvalue computation (``n eps`` times its norm).
+    """Whether ``cert`` proves its claim: finite entries, ``0 < rho < 1``, nonnegative
+    multipliers, and for each of the three forms the residual plus its multipliers' combination
+    of valid inequalities, plus the absorption of its linear part, negative definite by more
+    than a bound on the rounding of computing it.
 
     The linear part ``r . F`` (``r`` the solver's residual) is bounded by ``sum_i |r_i|
     (||y_i - x*||^2 + ||g_i||^2)/2`` (a Bregman value lies between 0 and ``<g_y, y - x*>``), a
     positive semidefinite form that is added to the quadratic part: so the check proves the
-    inequality for every state and every instance.
+    inequality for every state and every instance. The rounding bound is ``(m + n + 4N + 8) eps
+    S``, ``m`` inequalities, ``S`` the sum of the Frobenius norms of every term that enters the
+    form (the standard worst-case bound of a floating-point sum, and ``n eps ||M||`` for the
+    eigenvalue): a floating-point check, not interval arithmetic.
 
     Examples
     --------
@@ -391,7 +394,15 @@ def verify_certificate(cert: LyapunovCertificate) -> bool:
     shapes = (np.shape(cert.P), np.shape(cert.ell), len(cert.multipliers))
     if shapes != ((len(R), len(R)), (len(Rf),), len(prog["forms"])):
         return False
+    numbers = (cert.P, cert.ell, cert.rho, cert.C, *cert.multipliers)
+    if not all(np.all(np.isfinite(x)) for x in numbers) or not 0 < cert.rho < 1:
+        return False
     eps = np.finfo(float).eps
+    P_norm = float(np.linalg.norm(cert.P))
+    moved = sum(w * np.linalg.norm(Rp) ** 2 for w, Rp, _ in prog["transitions"])
+    residual_scale = P_norm * (moved + (1 + cert.C) * np.linalg.norm(R) ** 2) + (
+        1 + cert.C
+    ) * float(np.linalg.norm(prog["Phi"]))
     for (Q, F), (res_Q, res_f), lam, k in zip(
         prog["forms"],
         _residuals(prog, cert.P, cert.ell, cert.rho, cert.C),
@@ -399,7 +410,7 @@ def verify_certificate(cert: LyapunovCertificate) -> bool:
         prog["dims"],
         strict=True,
     ):
-        if lam.shape != (len(Q),) or np.any(lam < 0) or not np.all(np.isfinite(lam)):
+        if lam.shape != (len(Q),) or np.any(lam < 0):
             return False
         M = res_Q + np.tensordot(lam, Q, axes=1)
         r = res_f + lam @ F
@@ -407,8 +418,14 @@ def verify_certificate(cert: LyapunovCertificate) -> bool:
         if np.any(M[k:]) or np.any(M[:, k:]):  # a coordinate the form must not involve
             return False
         M = M[:k, :k]
-        top = float(np.linalg.eigvalsh(M)[-1])
-        if not top <= -M.shape[0] * eps * max(1.0, float(np.linalg.norm(M, 2))):
+        scale = (
+            residual_scale
+            + float(lam @ np.linalg.norm(Q, axis=(1, 2)))
+            + float(np.abs(r) @ np.linalg.norm(prog["absorb"], axis=(1, 2)))
+            + float(np.linalg.norm(M))
+        )
+        tolerance = (len(Q) + M.shape[0] + 4 * cert.N + 8) * eps * scale
+        if not float(np.linalg.eigvalsh(M)[-1]) < -tolerance:
             return False
     return True
 
@@ -455,7 +472,7 @@ def sdp_ceiling(
         for factor in factors:
             cert = lyapunov_certificate(N, gamma, L, mu, L_fD, p, factor * rho)
             update(1)
-            if cert is None:
+            if cert is None or not cert.rho > rho:  # the ceiling needs q < 1
                 continue
             value = cert.C * ((1 - cert.rho) / (1 - rho)) ** t
             if value < best:
