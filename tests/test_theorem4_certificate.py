@@ -319,3 +319,71 @@ def test_every_inequality_of_the_program_holds_on_real_iterates(N, seed):
             bound = np.einsum("kij,ij->k", prog["absorb"], G)
             assert np.all(F >= -1e-12) and np.all(F <= bound + 1e-12)
     assert worst >= -1e-12
+
+
+def quadratic_forms_b(cert: LyapunovCertificate, A: list, batch: int) -> tuple:
+    """Part (b) on quadratic atoms ``f_k = x^T A_k x/2 + u_k^T x`` (``sum u_k = 0``, so ``x* =
+    0``): the matrices of ``E V+ - (1 - rho) V - K sigma*^2``, ``Psi - V`` and, at ``e = 0``,
+    ``V - C Psi`` as quadratic forms in ``z = (x, w, e, u_1..u_{N-1})``, from the algorithm's
+    text: the step ``g = A_j x - A_j w + h``, ``h = grad f_D(w) + e``; a refresh sets ``w+ =
+    x`` and ``h+`` to the mean of ``grad f_i(x)`` over a batch of ``batch`` atoms, every batch
+    enumerated."""
+    from itertools import combinations
+
+    N, d = cert.N, A[0].shape[0]
+    gamma, p = cert.gamma_L, cert.p
+    I, Z = np.eye(d), np.zeros((d, d))
+
+    def block(i):  # the i-th d-block of z
+        return np.hstack([I if j == i else Z for j in range(3 + N - 1)])
+
+    X, W, E = block(0), block(1), block(2)
+    U = [block(3 + k) for k in range(N - 1)]
+    U.append(-sum(U))
+    A_mean = sum(A) / N
+
+    def V(X, W, E):
+        S = [X, W, *(Ak @ W for Ak in A), E]
+        M = sum(cert.P[i, j] * S[i].T @ S[j] for i in range(len(S)) for j in range(len(S)))
+        M = M + sum(cert.ell[k] * W.T @ A[k] @ W / 2 for k in range(N))
+        return (M + M.T) / 2
+
+    EV = 0.0
+    batches = list(combinations(range(N), batch))
+    for j in range(N):
+        X_new = X - gamma * (A[j] @ X - A[j] @ W + A_mean @ W + E)
+        EV = EV + (1 - p) / N * V(X_new, W, E)
+        for B in batches:  # h+ = mean over B of grad f_i(x); e+ = h+ - grad f_D(x)
+            E_new = sum(A[i] @ X + U[i] for i in B) / batch - A_mean @ X
+            EV = EV + p / N / len(batches) * V(X_new, X, E_new)
+    sigma2 = sum(Uk.T @ Uk for Uk in U) / N
+    c_D = 6 * gamma**2 / p
+    c_h = 2 * (3 * gamma**2 + 2 * gamma / cert.mu_P_L) / p
+    Psi = X.T @ X + c_D / N * sum(W.T @ Ak @ Ak @ W for Ak in A) + c_h * E.T @ E
+    start = np.vstack([X, W])  # e = 0 (h_0 = grad f_D(w_0)); u does not enter V or Psi
+    lift = np.linalg.pinv(start)
+    Vs, Psis = lift.T @ V(X, W, E) @ lift, lift.T @ Psi @ lift
+    return EV - (1 - cert.rho) * V(X, W, E) - cert.K * sigma2, Psi - V(X, W, E), (Vs, Psis)
+
+
+def test_part_b_certificate_holds_exactly_on_quadratic_instances():
+    """Part (b), ``N = 3`` atoms, batches of 2 (``c_b = 1/4``): on 12 random quadratic
+    instances (every ``f_k`` 1-smooth; each instance's own ``mu``, ``L_fD``), the worst state
+    satisfies ``E V+ <= (1 - rho') V + K sigma*^2``, ``Psi <= V`` and, at a start, ``V <= C
+    Psi``, with the batch expectation enumerated (the program uses its closed form ``c_b (1/N)
+    sum ||z_k - mean z||^2``)."""
+    rng = np.random.default_rng(11)
+    N, batch, d = 3, 2, 2
+    gamma, p = 0.05, 0.1
+    for _ in range(12):
+        G = [(lambda B: B @ B.T + 0.3 * np.eye(d))(rng.standard_normal((d, d))) for _ in range(N)]
+        A = [g / max(np.linalg.eigvalsh(h)[-1] for h in G) for g in G]
+        ev = np.linalg.eigvalsh(sum(A) / N)
+        mu, L_fD = float(ev[0]), float(ev[-1])
+        rho = 1.2 * min(gamma * mu / 2, p / 2)
+        cert = lyapunov_certificate(N, gamma, 1.0, mu, L_fD, p, rho, b=batch)
+        assert cert is not None and verify_certificate(cert) and cert.K > 0
+        contraction, lower, (Vs, Psis) = quadratic_forms_b(cert, A, batch)
+        assert np.linalg.eigvalsh(contraction)[-1] <= 1e-9 * np.abs(contraction).max()
+        assert np.linalg.eigvalsh(lower)[-1] <= 1e-9 * np.abs(lower).max()
+        assert eigh(Vs, Psis, eigvals_only=True)[-1] <= cert.C * (1 + 1e-9)

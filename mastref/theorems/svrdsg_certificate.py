@@ -59,8 +59,9 @@ SECONDS_PER_CUBED_DIMENSION = 1.4e-4
 BYTES_PER_ENTRY = 160.0
 
 
-def certificate_cost(N: int) -> tuple[float, float]:
-    """Estimated ``(seconds, bytes)`` of one ``lyapunov_certificate`` with ``N`` atoms.
+def certificate_cost(N: int, b: int | None = None) -> tuple[float, float]:
+    """Estimated ``(seconds, bytes)`` of one ``lyapunov_certificate`` with ``N`` atoms (part
+    (b), ``b < N``: a program without the ``N`` next points, three solves).
 
     Examples
     --------
@@ -69,6 +70,9 @@ def certificate_cost(N: int) -> tuple[float, float]:
     >>> round(seconds), round(nbytes / 2**30, 1)
     (77, 1.2)
     """
+    if b is not None and b < N:
+        n, count = 3 * N + 2, 6 * N + 15
+        return 1.5 * SECONDS_PER_CUBED_DIMENSION * n**3, BYTES_PER_ENTRY * count * n * n
     n = 2 + 2 * N + N * N
     points = N + 3
     count = N * points * (points - 1) + points * (points - 1) * 2 + points * (points - 1) // 2
@@ -105,6 +109,10 @@ class LyapunovCertificate:
     multipliers : tuple of numpy.ndarray
         The nonnegative multipliers of the valid inequalities in the three forms (contraction,
         ``Phi <= V``, ``V <= C Phi``).
+    batch, mu_P_L, K : part (b) only (``None``, ``None``, ``0`` for (a)): the reference batch
+        ``b < N``, the statement's ``mu / L`` in the weight of ``Psi``, and the floor constant:
+        ``E V+ <= (1 - rho) V + K sigma*^2`` with ``Psi`` in place of ``Phi`` (see
+        ``lyapunov_certificate``).
     """
 
     N: int
@@ -117,11 +125,15 @@ class LyapunovCertificate:
     P: np.ndarray = field(repr=False)
     ell: np.ndarray = field(repr=False)
     multipliers: tuple = field(repr=False)
+    batch: int | None = None
+    mu_P_L: float | None = None
+    K: float = 0.0
 
     def __repr__(self) -> str:
+        part = "" if self.batch is None else f", b={self.batch}, K={self.K:.6g}"
         return (
-            f"LyapunovCertificate(N={self.N}, gamma_L={self.gamma_L:.6g}, p={self.p:.6g}, "
-            f"rho={self.rho:.6g}, C={self.C:.6g})"
+            f"LyapunovCertificate(N={self.N}{part}, gamma_L={self.gamma_L:.6g}, "
+            f"p={self.p:.6g}, rho={self.rho:.6g}, C={self.C:.6g})"
         )
 
 
@@ -147,6 +159,9 @@ def to_record(cert: LyapunovCertificate) -> dict:
         "P": cert.P.tolist(),
         "ell": cert.ell.tolist(),
         "multipliers": [m.tolist() for m in cert.multipliers],
+        "batch": cert.batch,
+        "mu_P_L": cert.mu_P_L,
+        "K": cert.K,
     }
 
 
@@ -158,11 +173,38 @@ def from_record(record: dict) -> LyapunovCertificate:
         P=np.array(record["P"], dtype=float),
         ell=np.array(record["ell"], dtype=float),
         multipliers=tuple(np.array(m, dtype=float) for m in record["multipliers"]),
+        batch=None if record.get("batch") is None else int(record["batch"]),
+        mu_P_L=None if record.get("mu_P_L") is None else float(record["mu_P_L"]),
+        K=float(record.get("K", 0.0)),
     )
 
 
 def _sym(a, b):
     return 0.5 * (np.outer(a, b) + np.outer(b, a))
+
+
+def _inequalities(points, points_D, mu_L: float, L_fD_L: float, m: int):
+    """The valid inequalities among ``points`` (per atom: ``(position, gradient, value)``
+    triples of its Bregman form) and ``points_D`` (the same for ``f_D``), as stacked quadratic
+    parts ``Q`` and linear parts ``F``: ``tr(Q G) + F . values >= 0`` on every instance."""
+    out = []
+    zm = np.zeros(m)
+    for pts in points:
+        for i, (y, gy, fy) in enumerate(pts):
+            for k, (z, gz, fz) in enumerate(pts):
+                if i != k:
+                    out.append((-_sym(gy, z - y) - _sym(gz - gy, gz - gy) / 2, fz - fy))
+    for i, (y, gy, fy) in enumerate(points_D):
+        for k, (z, gz, fz) in enumerate(points_D):
+            if i == k:
+                continue
+            out.append((-_sym(gy, z - y) - mu_L / 2 * _sym(z - y, z - y), fz - fy))
+            out.append((_sym(gy, z - y) + L_fD_L / 2 * _sym(z - y, z - y), fy - fz))
+            if i < k:
+                h = gz - gy - mu_L * (z - y)
+                out.append(((L_fD_L - mu_L) * _sym(h, z - y) - _sym(h, h), zm))
+    Q = np.array([q for q, _ in out])
+    return Q, np.array([f for _, f in out])
 
 
 @cache
@@ -190,25 +232,10 @@ def _program(N: int, gamma_L: float, mu_L: float, L_fD_L: float, p: float):
     x_plus = [e0 - gamma_L * (a[j] - b[j] + b_bar) for j in range(N)]
 
     def inequalities(points, points_D):
-        out = []
-        for pts in points:
-            for i, (y, gy, fy) in enumerate(pts):
-                for k, (z, gz, fz) in enumerate(pts):
-                    if i != k:
-                        out.append((-_sym(gy, z - y) - _sym(gz - gy, gz - gy) / 2, fz - fy))
-        for i, (y, gy, fy) in enumerate(points_D):
-            for k, (z, gz, fz) in enumerate(points_D):
-                if i == k:
-                    continue
-                out.append((-_sym(gy, z - y) - mu_L / 2 * _sym(z - y, z - y), fz - fy))
-                out.append((_sym(gy, z - y) + L_fD_L / 2 * _sym(z - y, z - y), fy - fz))
-                if i < k:
-                    h = gz - gy - mu_L * (z - y)
-                    out.append(((L_fD_L - mu_L) * _sym(h, z - y) - _sym(h, h), zm))
-        Q = np.array([q for q, _ in out])
-        return Q, np.array([f for _, f in out])
+        return _inequalities(points, points_D, mu_L, L_fD_L, m)
 
     base = [[(zn, zn, zm), (e0, a[k], Fx[k]), (e1, b[k], Fw[k])] for k in range(N)]
+
     base_D = [
         (zn, zn, zm),
         (e0, np.mean(a, axis=0), np.mean(Fx, axis=0)),
@@ -244,15 +271,92 @@ def _program(N: int, gamma_L: float, mu_L: float, L_fD_L: float, p: float):
     }
 
 
-def _residuals(prog, P, ell, rho, C):
+@cache
+def _program_b(
+    N: int, batch: int, gamma_L: float, mu_L: float, L_fD_L: float, p: float, mu_P_L: float
+):
+    """Part (b), reference batch ``batch < N``: the data of the program as ``_program``'s.
+
+    The reference error ``e = h - grad f_D(w)`` is one more vector of the state (any vector: a
+    relaxation of its batch structure, as in Lemma B); the step is ``g = a_j - b_j + mean b +
+    e``; at a refresh (``w+ = x``, a new batch of ``b`` atoms drawn without replacement) ``e+``
+    has mean 0 and ``E ||e+||^2 = c_b (1/N) sum_k ||z_k - mean z||^2``, ``z_k = a_k + u_k``,
+    ``u_k = grad f_k(x*)`` (``mean u = 0``), ``c_b = (N - b)/(b (N - 1))``: the refresh term
+    ``P_ee ||e+||^2`` of ``V+`` enters through that expectation and its cross terms vanish.
+    ``sigma*^2 = (1/N) sum ||u_k||^2``. ``Psi = ||x - x*||^2 + (6 gamma^2/p) D + (2 (3 gamma^2
+    + 2 gamma/mu_P)/p) ||e||^2``, the statement's. Basis: ``x - x*``, ``w - x*``, ``a_k``,
+    ``b_k``, ``e``, ``u_1..u_{N-1}``; values: the Bregman forms at ``x`` and ``w``."""
+    n = 3 * N + 2
+    m = 2 * N
+    In, Im = np.eye(n), np.eye(m)
+    e0, e1 = In[0], In[1]
+    a = [In[2 + k] for k in range(N)]
+    b = [In[2 + N + k] for k in range(N)]
+    e = In[2 + 2 * N]
+    u = [In[3 + 2 * N + k] for k in range(N - 1)]
+    u.append(-np.sum(u, axis=0) if u else np.zeros(n))
+    Fx = [Im[k] for k in range(N)]
+    Fw = [Im[N + k] for k in range(N)]
+    zn, zm = np.zeros(n), np.zeros(m)
+    b_bar = np.mean(b, axis=0)
+    base = [[(zn, zn, zm), (e0, a[k], Fx[k]), (e1, b[k], Fw[k])] for k in range(N)]
+    base_D = [
+        (zn, zn, zm),
+        (e0, np.mean(a, axis=0), np.mean(Fx, axis=0)),
+        (e1, b_bar, np.mean(Fw, axis=0)),
+    ]
+    forms = _inequalities(base, base_D, mu_L, L_fD_L, m)
+    c_b = (N - batch) / (batch * (N - 1))
+    z = [a[k] + u[k] for k in range(N)]
+    z_bar = np.mean(z, axis=0)
+    refreshed = c_b / N * sum(_sym(v - z_bar, v - z_bar) for v in z)
+    state = (np.array([e0, e1, *b, e]), np.array(Fw))
+    transitions, extra = [], []
+    for j in range(N):
+        x_plus = e0 - gamma_L * (a[j] - b[j] + b_bar + e)
+        transitions.append((p / N, np.array([x_plus, e0, *a, zn]), np.array(Fx)))
+        transitions.append(((1 - p) / N, np.array([x_plus, e1, *b, e]), np.array(Fw)))
+    extra.append((p, N + 2, refreshed))  # E over the new batch of P_ee ||e+||^2
+    c_D = 6 * gamma_L**2 / p
+    c_h = 2 * (3 * gamma_L**2 + 2 * gamma_L / mu_P_L) / p
+    Psi = _sym(e0, e0) + c_D / N * sum(_sym(v, v) for v in b) + c_h * _sym(e, e)
+    values = [(e0, a[k]) for k in range(N)] + [(e1, b[k]) for k in range(N)]
+    return {
+        "n": n,
+        # form 2 never sees u; form 3 is claimed at a start, e = 0 (h_0 = grad f_D(w_0)): the
+        # coordinate e is fixed at 0 there (verify_certificate checks the others are not seen)
+        "dims": (n, 2 + 2 * N + 1, 2 + 2 * N),
+        "fixed": ((), (), (2 + 2 * N,)),
+        "forms": (forms, forms, forms),
+        "state": state,
+        "transitions": transitions,
+        "extra": extra,
+        "sigma2": sum(_sym(v, v) for v in u) / N,
+        "Phi": Psi,
+        "absorb": np.array([(_sym(y, y) + _sym(g, g)) / 2 for y, g in values]),
+    }
+
+
+def _program_of(cert: LyapunovCertificate):
+    if cert.batch is None:
+        return _program(cert.N, cert.gamma_L, cert.mu_L, cert.L_fD_L, cert.p)
+    return _program_b(cert.N, cert.batch, cert.gamma_L, cert.mu_L, cert.L_fD_L, cert.p, cert.mu_P_L)
+
+
+def _residuals(prog, P, ell, rho, C, K=0.0):
     """The three residual forms without the multipliers (quadratic part, linear part)."""
     R, Rf = prog["state"]
     V = R.T @ P @ R
     v = Rf.T @ ell
     EV = sum(w * (Rp.T @ P @ Rp) for w, Rp, _ in prog["transitions"])
+    for w, i, M in prog.get("extra", ()):
+        EV = EV + w * P[i, i] * M
     Ev = sum(w * (Rfp.T @ ell) for w, _, Rfp in prog["transitions"])
+    first = EV - (1 - rho) * V
+    if "sigma2" in prog:
+        first = first - K * prog["sigma2"]
     Phi = prog["Phi"]
-    return ((EV - (1 - rho) * V, Ev - (1 - rho) * v), (Phi - V, -v), (V - C * Phi, v))
+    return ((first, Ev - (1 - rho) * v), (Phi - V, -v), (V - C * Phi, v))
 
 
 def _class(N, gamma, L, mu, L_fD, p):
@@ -268,19 +372,36 @@ def _class(N, gamma, L, mu, L_fD, p):
 
 
 def lyapunov_certificate(
-    N: int, gamma: float, L: float, mu: float, L_fD: float, p: float, rho: float
+    N: int,
+    gamma: float,
+    L: float,
+    mu: float,
+    L_fD: float,
+    p: float,
+    rho: float,
+    *,
+    b: int | None = None,
+    mu_P: float | None = None,
 ) -> LyapunovCertificate | None:
     """The certificate with contraction ``rho`` and the least ``C`` the program finds, or
     ``None`` where the program finds none (then no claim is made).
 
-    Solves ``min C`` over ``P``, ``ell`` and nonnegative multipliers subject to: each of the
-    three residual forms (``E V+ - (1 - rho) V``, ``Phi - V``, ``V - C Phi``) plus its
-    combination of valid inequalities is ``<= -MARGIN I`` in its quadratic part and ``0`` in
-    its linear part (Clarabel); then, with ``C`` fixed ``SLACK`` above the least found,
-    maximises the margin, so that round-off cannot undo the certificate. The result is
-    re-checked by ``verify_certificate``; one that fails the re-check is returned as ``None``.
-    One call is a single step without progress, held to a tenth of the cost budget
-    (``certificate_cost``: about 75 s at ``N = 8``, over the default 60 s: raise it with
+    Part (a) (``b`` None or ``N``): solves ``min C`` over ``P``, ``ell`` and nonnegative
+    multipliers subject to: each of the three residual forms (``E V+ - (1 - rho) V``, ``Phi -
+    V``, ``V - C Phi``) plus its combination of valid inequalities is ``<= -MARGIN I`` in its
+    quadratic part and ``0`` in its linear part (Clarabel); then, with ``C`` fixed ``SLACK``
+    above the least found, maximises the margin, so that round-off cannot undo the
+    certificate.
+
+    Part (b) (``b < N``; ``mu_P`` the statement's ``mu`` in ``Psi``'s weight, default ``mu``):
+    ``E V+ <= (1 - rho) V + K sigma*^2``, ``Psi <= V`` at every state and ``V <= C Psi`` at a
+    start (``e = 0``), so ``E Psi_t <= C (1 - rho)^t Psi_0 + K sigma*^2 / rho``. Solves ``min
+    K``, then the margin with ``K`` and ``C`` within ``SLACK`` of that solution
+    (``_program_b``).
+
+    The result is re-checked by ``verify_certificate``; one that fails the re-check is returned
+    as ``None``. One call is a single step without progress, held to a tenth of the cost budget
+    (``certificate_cost``: about 75 s at ``N = 8`` in (a), over the default 60 s: raise it with
     ``mastref.cost_budget``).
 
     Examples
@@ -292,75 +413,89 @@ def lyapunov_certificate(
     """
     N, gL, muL, LDL, p = _class(N, gamma, L, mu, L_fD, p)
     rho = check_real("rho", rho, positive=True)
-    seconds, nbytes = certificate_cost(N)
+    b = N if b is None else check_int("b", b, 1, N)
+    mu_P = mu if mu_P is None else check_real("mu_P", mu_P, positive=True)
+    seconds, nbytes = certificate_cost(N, b)
     check_cost(
         f"lyapunov_certificate: N = {N} atoms",
         seconds=seconds,
         nbytes=nbytes,
-        hint="The program grows like N^6 in time; reduce N.",
+        hint="The program of part (a) grows like N^6 in time; reduce N.",
         silent=True,
     )
-    prog = _program(N, gL, muL, LDL, p)
-    first = _solve(prog, rho, None)
-    if first is None:
+    common = {"N": N, "gamma_L": gL, "mu_L": muL, "L_fD_L": LDL, "p": p, "rho": rho}
+    if b == N:
+        prog = _program(N, gL, muL, LDL, p)
+        first = _solve(prog, rho, objective="C")
+        if first is None:
+            return None
+        found = _solve(prog, rho, objective="margin", C_cap=first[0] * (1 + SLACK))
+        part = {}
+    else:
+        prog = _program_b(N, b, gL, muL, LDL, p, float(mu_P / L))
+        first = _solve(prog, rho, objective="K")
+        if first is None:
+            return None
+        # C as the least-K solve left it (a "min C" solve at that K fails in Clarabel): at the
+        # floor, where (b) is counted, C enters only through the vanishing transient
+        found = _solve(
+            prog,
+            rho,
+            objective="margin",
+            C_cap=first[0] * (1 + SLACK),
+            K_cap=first[1] * (1 + SLACK) + 1e-12,
+        )
+        part = {"batch": b, "mu_P_L": float(mu_P / L)}
+    if found is None:
         return None
-    # phase 2: C a little above the least found, the margin of every form maximised, so that
-    # the certificate sits inside the feasible set, away from the solver's round-off
-    second = _solve(prog, rho, first[0] * (1 + SLACK))
-    if second is None:
-        return None
-    C_value, P_value, ell_value, lams = second
+    C_value, K_value, P_value, ell_value, lams = found
     cert = LyapunovCertificate(
-        N=N,
-        gamma_L=gL,
-        mu_L=muL,
-        L_fD_L=LDL,
-        p=p,
-        rho=rho,
-        C=C_value,
-        P=P_value,
-        ell=ell_value,
-        multipliers=lams,
+        **common, C=C_value, P=P_value, ell=ell_value, multipliers=lams, K=K_value, **part
     )
     return cert if verify_certificate(cert) else None
 
 
-def _solve(prog, rho: float, C_fixed: float | None):
-    """One solve of the program: ``min C`` (``C_fixed`` None), or, at ``C = C_fixed``, the
-    largest margin ``tau <= 1`` with every residual form ``<= -tau I``. ``None`` where the
-    solver finds no solution."""
+def _solve(prog, rho: float, *, objective: str, C_cap=None, K_cap=None):
+    """One solve of the program: ``objective`` ``"C"`` (least ``C``), ``"K"`` (least floor
+    constant, part (b)) or ``"margin"`` (at ``C = C_cap``, the largest ``tau <= 1`` with every
+    residual form ``<= -tau I``); ``K <= K_cap`` where given. Returns ``(C, K, P, ell,
+    multipliers)``, or ``None`` where the solver finds no solution."""
     n = prog["n"]
     ns = prog["state"][0].shape[0]
     P = cp.Variable((ns, ns), symmetric=True)
     ell = cp.Variable(prog["state"][1].shape[0])
-    C = cp.Variable() if C_fixed is None else C_fixed
-    tau = MARGIN if C_fixed is None else cp.Variable()
+    C = C_cap if objective == "margin" else cp.Variable()
+    K = cp.Variable(nonneg=True) if "sigma2" in prog else 0.0
+    tau = cp.Variable() if objective == "margin" else MARGIN
     lams, constraints = [], []
     for (Q, F), (res_Q, res_f), k in zip(
-        prog["forms"], _residuals(prog, P, ell, rho, C), prog["dims"], strict=True
+        prog["forms"], _residuals(prog, P, ell, rho, C, K), prog["dims"], strict=True
     ):
         lam = cp.Variable(len(Q), nonneg=True)
         M = res_Q + cp.reshape(lam @ Q.reshape(len(Q), -1), (n, n), order="C")
         M = 0.5 * (M + M.T)[:k, :k]
         constraints += [M << -tau * np.eye(k), res_f + lam @ F == 0]
         lams.append(lam)
-    if C_fixed is None:
+    if K_cap is not None:
+        constraints.append(K <= K_cap)
+    if objective == "C":
         problem = cp.Problem(cp.Minimize(C), constraints)
+    elif objective == "K":
+        problem = cp.Problem(cp.Minimize(K), constraints)
     else:
         problem = cp.Problem(cp.Maximize(tau), [*constraints, tau <= 1])
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore", UserWarning
-            )  # "optimal_inaccurate": verify_certificate decides
+            # "optimal_inaccurate" is accepted here: verify_certificate decides
+            warnings.simplefilter("ignore", UserWarning)
             problem.solve(solver="CLARABEL")
     except cp.error.SolverError:
         return None
     if problem.status not in ("optimal", "optimal_inaccurate") or P.value is None:
         return None
-    C_value = float(C.value) if C_fixed is None else float(C_fixed)
     return (
-        C_value,
+        float(C_cap) if objective == "margin" else float(C.value),
+        float(K.value) if isinstance(K, cp.Variable) else 0.0,
         np.array(P.value),
         np.array(ell.value),
         tuple(np.maximum(np.array(lam.value), 0.0) for lam in lams),
@@ -389,13 +524,13 @@ def verify_certificate(cert: LyapunovCertificate) -> bool:
     >>> verify_certificate(cert), verify_certificate(replace(cert, C=0.9 * cert.C))
     (True, False)
     """
-    prog = _program(cert.N, cert.gamma_L, cert.mu_L, cert.L_fD_L, cert.p)
+    numbers = (cert.P, cert.ell, cert.rho, cert.C, cert.K, *cert.multipliers)
+    if not all(np.all(np.isfinite(x)) for x in numbers) or not (0 < cert.rho < 1 and cert.K >= 0):
+        return False
+    prog = _program_of(cert)
     R, Rf = prog["state"]
     shapes = (np.shape(cert.P), np.shape(cert.ell), len(cert.multipliers))
     if shapes != ((len(R), len(R)), (len(Rf),), len(prog["forms"])):
-        return False
-    numbers = (cert.P, cert.ell, cert.rho, cert.C, *cert.multipliers)
-    if not all(np.all(np.isfinite(x)) for x in numbers) or not 0 < cert.rho < 1:
         return False
     eps = np.finfo(float).eps
     P_norm = float(np.linalg.norm(cert.P))
@@ -403,11 +538,17 @@ def verify_certificate(cert: LyapunovCertificate) -> bool:
     residual_scale = P_norm * (moved + (1 + cert.C) * np.linalg.norm(R) ** 2) + (
         1 + cert.C
     ) * float(np.linalg.norm(prog["Phi"]))
-    for (Q, F), (res_Q, res_f), lam, k in zip(
+    residual_scale += sum(
+        w * P_norm * float(np.linalg.norm(M)) for w, _, M in prog.get("extra", ())
+    )
+    if "sigma2" in prog:
+        residual_scale += cert.K * float(np.linalg.norm(prog["sigma2"]))
+    for (Q, F), (res_Q, res_f), lam, k, fixed in zip(
         prog["forms"],
-        _residuals(prog, cert.P, cert.ell, cert.rho, cert.C),
+        _residuals(prog, cert.P, cert.ell, cert.rho, cert.C, cert.K),
         cert.multipliers,
         prog["dims"],
+        prog.get("fixed", ((), (), ())),
         strict=True,
     ):
         if lam.shape != (len(Q),) or np.any(lam < 0):
@@ -415,7 +556,8 @@ def verify_certificate(cert: LyapunovCertificate) -> bool:
         M = res_Q + np.tensordot(lam, Q, axes=1)
         r = res_f + lam @ F
         M = 0.5 * (M + M.T) + np.tensordot(np.abs(r), prog["absorb"], axes=1)
-        if np.any(M[k:]) or np.any(M[:, k:]):  # a coordinate the form must not involve
+        rest = [i for i in range(k, len(M)) if i not in fixed]  # coordinates not involved
+        if np.any(M[rest]) or np.any(M[:, rest]):
             return False
         M = M[:k, :k]
         scale = (
