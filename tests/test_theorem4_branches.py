@@ -115,6 +115,36 @@ def test_stored_certificates_verify_and_belong_to_their_checks():
 @pytest.mark.parametrize(
     "name, measured",
     [
+        ("theorem4b-near-identity", 0.294),
+        ("theorem4b-near-identity-gamma-mu-side", 0.2678),
+        ("theorem4b-near-identity-p-side", 0.2934),
+    ],
+)
+def test_part_b_certificates_prove_ceilings_below_one_half(runs, name, measured):
+    """Part (b) at the best known instance's constants (``N = 16``, ``b = 15``, ``p = gamma
+    mu`` and 1.1, 0.9 of it): a stored SDP certificate (re-verified) proves the counted late
+    tightness below 0.4, where Lemma B proves 0.48-0.52; the exact moments stay under it."""
+    c, r = runs[name]
+    assert r.late_tightness == pytest.approx(measured, abs=5e-4)
+    ceiling = c.ceiling(r)
+    assert measured < ceiling < 0.4
+    assert "SDP" in c.ceiling.lemma
+    key = {
+        "theorem4b-near-identity": "near-identity-b",
+        "theorem4b-near-identity-gamma-mu-side": "near-identity-b-gamma-mu-side",
+        "theorem4b-near-identity-p-side": "near-identity-b-p-side",
+    }[name]
+    cert = catalogue4.stored_certificate(key)
+    assert (cert.N, cert.batch) == (16, 15) and cert.K > 0
+    g, e = catalogue4._statement_and_exact(catalogue4._near_identity_best, 600)
+    if key != "near-identity-b":  # the best instance has another p: not this class
+        with pytest.raises(ValueError, match="stored certificate"):
+            catalogue4._stored_ceiling_b(key, g, e, [600])
+
+
+@pytest.mark.parametrize(
+    "name, measured",
+    [
         ("theorem4a-meeting-gamma-mu-side-apart-n2", 0.2866),
         ("theorem4a-meeting-p-side-apart-n2", 0.2729),
     ],

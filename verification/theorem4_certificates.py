@@ -16,8 +16,10 @@ coordinates, the partition law into single coordinates, ``L = N^2``, ``mu = L_fD
   ``rho'/rho`` and the constant ``C`` of the certificate that gives it.
 
 ``--store`` writes the certificates the catalogue's ``N = 8`` meeting checks use (rate factor
-``STORE_FACTOR``, one per side) to ``mastref/catalogue/data/theorem4_certificates.json``; the
-checks re-verify them when they run (``catalogue.theorem4.certificate_ceiling``).
+``STORE_FACTOR``, one per side) and those of the three near-identity checks of part (b) (the
+least floor over ``STORE_B_FACTORS``) to ``mastref/catalogue/data/theorem4_certificates.json``;
+the checks re-verify them when they run (``catalogue.theorem4.certificate_ceiling``,
+``lemma_b_ceiling``). About 4 minutes.
 
 Usage (from the repository root; about 1 s per certificate at ``N = 2``, 40-75 s at ``N = 8``)::
 
@@ -39,12 +41,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from theorem4_worst_start import analyse, meeting  # noqa: E402
 
 from mastref import cost_budget  # noqa: E402
+from mastref.catalogue import theorem4 as catalogue4  # noqa: E402
+from mastref.theorems import theorem4  # noqa: E402
+from mastref.theorems.claims import quietly  # noqa: E402
 from mastref.theorems.svrdsg import ceiling_a  # noqa: E402
 from mastref.theorems.svrdsg_certificate import (  # noqa: E402
     lyapunov_certificate,
     sdp_ceiling,
     to_record,
 )
+from mastref.verify.instances import claim_at  # noqa: E402
 
 #: The stored certificates: key -> ``p / (2 gamma mu)`` of the meeting family at ``N = 8``.
 STORE = {"meeting-gamma-mu-side-n8": 1.01, "meeting-p-side-n8": 0.99}
@@ -52,6 +58,13 @@ STORE = {"meeting-gamma-mu-side-n8": 1.01, "meeting-p-side-n8": 0.99}
 #: mu`` and ``t = 110``: 0.825, 0.694, 0.655, 0.760, 1.05).
 STORE_FACTOR = 1.25
 DATA = Path(__file__).resolve().parents[1] / "mastref" / "catalogue" / "data"
+#: The part (b) certificates: key -> the catalogue's instance (the near-identity checks).
+STORE_B = {
+    "near-identity-b": catalogue4._near_identity_best,
+    "near-identity-b-gamma-mu-side": lambda: catalogue4.near_identity_side("gamma-mu"),
+    "near-identity-b-p-side": lambda: catalogue4.near_identity_side("p"),
+}
+STORE_B_FACTORS = (1.2, 1.3, 1.4)
 
 
 def constants(N: int, pf: float) -> tuple:
@@ -62,8 +75,60 @@ def constants(N: int, pf: float) -> tuple:
     return gamma, L, mu, mu, p, min(gamma * mu, p / 2)
 
 
-def store() -> None:
+def part_b_constants(instance) -> dict:
+    """The class and statement constants of a catalogue (b) instance (as its check takes it)."""
+    obj, g = claim_at(theorem4, instance, 600)
+    exact = quietly(
+        theorem4, obj, x0=instance.x0, gamma=g.gamma, constants="exact", **instance.claim_kwargs
+    ).values
+    v = g.values
+    return {
+        "N": int(v["N"]),
+        "b": int(v["b"]),
+        "gamma": g.gamma,
+        "L": exact["L_max"],
+        "mu": exact["mu"],
+        "L_fD": exact["L_fD"],
+        "p": v["p"],
+        "mu_P": v["mu"],
+        "rho": 1 - g.rate,
+        "K_P_over_rho": g.floor / v["sigma_star2"] if v["sigma_star2"] > 0 else math.nan,
+    }
+
+
+def store_b() -> dict:
+    """The part (b) certificates of the three near-identity checks: for each, the best floor
+    constant ``K/rho'`` over ``STORE_B_FACTORS``."""
     records = {}
+    for key, instance in STORE_B.items():
+        c = part_b_constants(instance())
+        best = None
+        for factor in STORE_B_FACTORS:
+            cert = lyapunov_certificate(
+                c["N"],
+                c["gamma"],
+                c["L"],
+                c["mu"],
+                c["L_fD"],
+                c["p"],
+                factor * c["rho"],
+                b=c["b"],
+                mu_P=c["mu_P"],
+            )
+            if cert is None:
+                continue
+            floor_ratio = cert.K / c["L"] ** 2 / cert.rho / c["K_P_over_rho"]
+            print(key, factor, cert, f"floor ratio {floor_ratio:.4f}", flush=True)
+            if best is None or floor_ratio < best[0]:
+                best = (floor_ratio, cert)
+        if best is None:
+            raise RuntimeError(f"no certificate found for {key}")
+        records[key] = to_record(best[1])
+    return records
+
+
+def store() -> None:
+    records = store_b()
     for key, pf in STORE.items():
         gamma, L, mu, L_fD, p, rho = constants(8, pf)
         cert = lyapunov_certificate(8, gamma, L, mu, L_fD, p, STORE_FACTOR * rho)

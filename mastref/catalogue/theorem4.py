@@ -173,10 +173,36 @@ def certificate_ceiling(instance, stored_key: str | None = None) -> Ceiling:
     )
 
 
-def lemma_b_ceiling(instance) -> Ceiling:
+def _stored_ceiling_b(key, g, e, steps) -> float:
+    """The largest ratio bound ``(C (1 - rho')^t Psi_0 + (K/rho') sigma*^2) / ((1 - rho)^t
+    Psi_0 + F)`` over the counted ``steps`` from the stored part (b) certificate ``key``
+    (``E Psi_t <= C (1 - rho')^t Psi_0 + K sigma*^2/rho'``, units ``L = 1``: ``sigma*^2 /
+    L^2``), after checking that its class is the check's (``N``, ``b``, ``gamma L``, ``mu/L``,
+    ``L_fD/L``, ``p`` and the statement's ``mu/L`` to a relative ``1e-9``) and ``rho' >
+    rho``."""
+    cert = stored_certificate(key)
+    v, L = g.values, e["L_max"]
+    rho = 1 - g.rate
+    ours = (g.gamma * L, e["mu"] / L, e["L_fD"] / L, v["p"], v["mu"] / L)
+    theirs = (cert.gamma_L, cert.mu_L, cert.L_fD_L, cert.p, cert.mu_P_L or math.nan)
+    same = cert.N == int(v["N"]) and cert.batch == int(v["b"])
+    if not (same and np.allclose(ours, theirs, rtol=1e-9, atol=0) and cert.rho > rho):
+        raise ValueError(
+            f"the stored certificate {key!r} is for N = {cert.N}, b = {cert.batch}, (gamma L, "
+            f"mu/L, L_fD/L, p, mu_P/L) = {theirs}, rate {cert.rho}; the check has N = "
+            f"{v['N']:g}, b = {v['b']:g}, {ours} and needs a rate above {rho}"
+        )
+    t = np.asarray(steps, dtype=float)
+    psi0, F = v["lyapunov_0"], g.floor
+    top = cert.C * (1 - cert.rho) ** t * psi0 + cert.K * v["sigma_star2"] / L**2 / cert.rho
+    return float(np.max(top / ((1 - rho) ** t * psi0 + F)))
+
+
+def lemma_b_ceiling(instance, stored_key: str | None = None) -> Ceiling:
     """The proved ceiling of a check of Theorem 4 (b) (``ceiling_b_curve`` over the check's
     counted steps at the parameters ``ceiling_b`` picks, Lemma B of
-    docs/theory/theorem4_proof.rst)."""
+    docs/theory/theorem4_proof.rst); with ``stored_key``, the lesser of that and the stored SDP
+    certificate's (``_stored_ceiling_b``, re-verified)."""
 
     def value(result: CheckResult) -> float:
         t = _counted_steps(result)
@@ -187,9 +213,15 @@ def lemma_b_ceiling(instance) -> Ceiling:
         args = (g.gamma, e["L_max"], e["mu"], e["L_fD"], v["p"], v["c_b"], v["mu"])
         psi0, F = v["lyapunov_0"], g.floor
         params = _lemma_b_parameters(args, bool(F > 1e-12 * psi0))
-        return ceiling_b_curve(*args, params, t, psi0, F)
+        lemma = ceiling_b_curve(*args, params, t, psi0, F)
+        return lemma if stored_key is None else min(lemma, _stored_ceiling_b(stored_key, g, e, t))
 
-    return Ceiling(value=value, lemma="Lemma B (docs/theory/theorem4_proof.rst)")
+    return Ceiling(
+        value=value,
+        lemma="Lemma B (docs/theory/theorem4_proof.rst)"
+        if stored_key is None
+        else "Lemma B or an SDP Lyapunov certificate (docs/theory/theorem4_proof.rst)",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -698,7 +730,7 @@ def _checks() -> tuple:
             theorem4,
             _near_identity_best,
             branch=MEETING_B,
-            ceiling=lemma_b_ceiling(_near_identity_best),
+            ceiling=lemma_b_ceiling(_near_identity_best, "near-identity-b"),
             floor=0.28,
             n_steps=(600, 600),
             description=(
@@ -713,7 +745,7 @@ def _checks() -> tuple:
             theorem4,
             _b_side_gamma_mu,
             branch=GAMMA_MU_HALF,
-            ceiling=lemma_b_ceiling(_b_side_gamma_mu),
+            ceiling=lemma_b_ceiling(_b_side_gamma_mu, "near-identity-b-gamma-mu-side"),
             floor=0.25,
             n_steps=(600, 600),
             description="theorem4b-near-identity with p = 1.1 gamma mu (the gamma mu/2 "
@@ -725,7 +757,7 @@ def _checks() -> tuple:
             theorem4,
             _b_side_p,
             branch=P_HALF,
-            ceiling=lemma_b_ceiling(_b_side_p),
+            ceiling=lemma_b_ceiling(_b_side_p, "near-identity-b-p-side"),
             floor=0.28,
             n_steps=(600, 600),
             description="theorem4b-near-identity with p = 0.9 gamma mu (the p/2 branch): "

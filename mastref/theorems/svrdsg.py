@@ -34,7 +34,8 @@ Ceilings of the statement
     was 0.35), 0.453 on the ``p/2`` branch instance (measured 0.423). Where the branches of (a)
     meet at the step limit, SDP Lyapunov certificates over a wider family
     (``mastref.theorems.svrdsg_certificate``) prove ceilings below 0.5 for ``N <= 4`` atoms
-    (0.347 at ``N = 2``, where Lemma A gives 0.998), 0.59 at 6 and 0.65 at 8.
+    (0.347 at ``N = 2``, where Lemma A gives 0.998), 0.59 at 6 and 0.65 at 8; for (b) they
+    prove 0.37-0.40 on the near-identity checks (Lemma B: 0.48-0.52).
 Branches
     ``Guarantee.branches``: ``"rho: gamma mu"``, ``"rho: p/2"`` in (a) (also the sharp form);
     ``"rho: gamma mu/2"``, ``"rho: p/2"`` and ``MEETING_B`` in (b).
