@@ -12,9 +12,11 @@ point is the robust choice; a bounded Powell polish from the best point then ref
 line searches: a step or a sketch parameter pushed to the end of its range).
 
 A ratio above 1 is re-measured in extended precision (``np.longdouble``, enumeration path):
-the claim is ``violated`` only if the extended-precision ratio exceeds ``1 + TOL`` plus the
-round-off of the measurement (``_precision``: the error coordinates ``x - x*`` carry the
-round-off of the computed ``x*``, relative ``~ eps ||x*|| / ||x_t - x*||``). Otherwise
+the claim is ``violated`` only if at some step the extended-precision ratio exceeds ``1 + TOL``
+plus the round-off of the measurement at that step (``_precision``: the error coordinates
+``x - x*`` carry the round-off of the computed ``x*``, relative ``~ eps ||x*|| / ||x_t -
+x*||``); each step is judged at its own round-off (``_decide``), so a bound broken at every
+step is found where the measurement is sharp, not only at the largest ratio. Otherwise
 the answer is ``no counterexample found`` with the best ratio and the number of evaluations:
 a search that found nothing proves nothing, so it never says ``holds``.
 
@@ -221,21 +223,55 @@ def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False
     return float(ratio[k]), int(steps[k])
 
 
+def _curve(claim, inst: Instance, n_steps: int, window: str, dtype=None):
+    """``(steps, ratio, counted)`` of ``_ratio`` (``counted``: the steps ``_select`` keeps),
+    float64 (``exact_curve``) or, with ``dtype`` (``np.longdouble``), every expectation at that
+    precision on the enumeration path; ``None`` where that path does not exist."""
+    inst = resolve_start(claim, inst, n_steps)
+    obj, g, T = scaled_horizon(claim, inst, n_steps)
+    if dtype is None:
+        steps, measured = exact_curve(g, obj, inst.x0, T)
+    else:
+        try:
+            steps, measured = expectation(g, obj, inst.x0, T, dtype=dtype)
+        except MissingCapability:
+            return None
+    steps, ratio = ratio_curve(g, steps, measured)
+    counted, _ = _select(g, inst, steps, ratio, T, window)
+    return steps, ratio, counted
+
+
 def _extended_ratio(claim, inst: Instance, n_steps: int, window: str) -> tuple[float, int]:
     """``_ratio`` with every expectation in ``np.longdouble`` (enumeration path), or ``(nan,
     0)``: it decides whether a ratio above 1 is a violation."""
-    inst = resolve_start(claim, inst, n_steps)
-    obj, g, T = scaled_horizon(claim, inst, n_steps)
-    try:
-        _, measured = expectation(g, obj, inst.x0, T, dtype=np.longdouble)
-    except MissingCapability:
+    curve = _curve(claim, inst, n_steps, window, np.longdouble)
+    if curve is None or not np.any(curve[2]):
         return float("nan"), 0
-    steps, ratio = ratio_curve(g, np.arange(T + 1), measured)
-    counted, _ = _select(g, inst, steps, ratio, T, window)
-    if not np.any(counted):
-        return float("nan"), 0
+    steps, ratio, counted = curve
     k = int(np.flatnonzero(counted)[np.argmax(ratio[counted])])
     return float(ratio[k]), int(steps[k])
+
+
+def _decide(claim, inst: Instance, n_steps: int, curve) -> tuple[str, float, int, float]:
+    """``(verdict, ratio, t, precision)`` from a ratio curve ``(steps, ratio, counted)``:
+    ``"violated"`` if a counted step ``t >= 1`` has ``ratio_t > 1 + TOL + precision_t``
+    (``_precision``: the round-off of the measurement at that step), with the largest such
+    ratio; else ``NOT_FOUND`` with the largest counted ratio above ``1 + TOL`` and its
+    round-off (``precision`` 0 when none is above ``1 + TOL``). Every step is judged at its
+    own round-off: a bound broken by a relative ``1e-6`` at every step is a violation at the
+    early steps, where the error coordinates are large and the round-off small, even when
+    the largest ratio sits at a late step whose round-off exceeds ``1e-6``."""
+    steps, ratio, counted = curve
+    above = counted & (steps >= 1) & (ratio > 1 + TOL)
+    if not np.any(above):
+        return NOT_FOUND, math.nan, 0, 0.0
+    t_above, r_above = steps[above], ratio[above]
+    precision = _precision(claim, inst, n_steps, t_above)
+    significant = r_above > 1 + TOL + precision
+    pick = significant if np.any(significant) else np.ones(t_above.shape, bool)
+    k = int(np.flatnonzero(pick)[np.argmax(r_above[pick])])
+    verdict = "violated" if np.any(significant) else NOT_FOUND
+    return verdict, float(r_above[k]), int(t_above[k]), float(precision[k])
 
 
 def worst_case(
@@ -441,17 +477,28 @@ def worst_case(
         )
     inst = resolve_start(claim, family.build(best["theta"]), n_steps)
     ratio, t_at = _ratio(claim, inst, n_steps, window)
-    extended, t_ext = (
-        _extended_ratio(claim, inst, n_steps, window) if ratio > 1 - 1e-6 else (math.nan, 0)
+    curve = _curve(claim, inst, n_steps, window, np.longdouble) if ratio > 1 - 1e-6 else None
+    extended = math.nan
+    if curve is not None and np.any(curve[2]):
+        extended = float(np.max(curve[1][curve[2]]))
+    else:  # no extended-precision path: the float64 curve decides
+        curve = _curve(claim, inst, n_steps, window) if ratio > 1 + TOL else None
+    verdict, decisive, t_dec, precision = (
+        _decide(claim, inst, n_steps, curve) if curve is not None else (NOT_FOUND, 0.0, 0, 0.0)
     )
-    decisive, t_dec = (extended, t_ext) if np.isfinite(extended) else (ratio, t_at)
-    precision = _precision(claim, inst, n_steps, t_dec) if decisive > 1 + TOL else 0.0
-    verdict = "violated" if decisive > 1 + TOL + precision else NOT_FOUND
-    if verdict == NOT_FOUND and decisive > 1 + TOL:
+    note = ""
+    if verdict == "violated":
+        note = (
+            f"the ratio exceeds 1 by {decisive - 1:.3g} at t = {t_dec}, beyond the round-off "
+            f"{precision:.3g} of its measurement there"
+        )
+    elif decisive > 1 + TOL:
         note = (
             f"the best ratio exceeds 1 by {decisive - 1:.3g} at t = {t_dec}, within the "
-            f"round-off {precision:.3g} of its measurement: not a violation"
+            f"round-off {precision:.3g} of its measurement (and every other ratio above 1 "
+            "within its own): not a violation"
         )
+    if note:
         message = f"{note}; {message}" if message else note
     obj, g, T = scaled_horizon(claim, inst, n_steps)
     result = check(g, obj, x0=inst.x0, n_steps=T, method="exact", instance=repr(inst))
@@ -529,21 +576,28 @@ def _worst_over_members(
     )
 
 
-def _precision(claim, inst: Instance, n_steps: int, t: int) -> float:
-    """Relative round-off of the measured value at step ``t``: ``16 eps X (1 + t) / |e_t|``,
-    ``X = max(1, ||x_0||, ||v||, ||x*||)`` the scale of the data and ``|e_t|`` the root of
-    ``E||x_t - x*||^2``: the error coordinates ``e = x - x*`` carry the round-off ``eps X`` of
-    ``x*`` (the gradient at the computed optimum is not 0) into every step. ``0`` where no
-    exact ``E||x_t - x*||^2`` exists (GD runs in exact error coordinates)."""
+def _precision(claim, inst: Instance, n_steps: int, t):
+    """Relative round-off of the measured value at step ``t`` (an int, or an array of steps:
+    an array): ``16 eps X (1 + t) / |e_t|``, ``X = max(1, ||x_0||, ||v||, ||x*||)`` the scale
+    of the data and ``|e_t|`` the root of ``E||x_t - x*||^2``: the error coordinates ``e = x -
+    x*`` carry the round-off ``eps X`` of ``x*`` (the gradient at the computed optimum is not
+    0) into every step. A running minimum (``grad_norm2_min``) takes the largest round-off of
+    the steps up to ``t``. ``0`` where no exact ``E||x_t - x*||^2`` exists (GD runs in exact
+    error coordinates)."""
+    t = np.asarray(t, dtype=int)
     obj, g, T = scaled_horizon(claim, inst, n_steps)
     try:
-        _, dist2 = expectation(replace(g, quantity="dist2"), obj, inst.x0, max(t, 1))
+        _, dist2 = expectation(replace(g, quantity="dist2"), obj, inst.x0, max(int(t.max()), 1))
     except (MissingCapability, KeyError, ValueError):
-        return 0.0
-    e_t = math.sqrt(max(float(dist2[-1 if t else 0]), 0.0))
+        return 0.0 if t.ndim == 0 else np.zeros(t.shape)
+    e = np.sqrt(np.maximum(np.asarray(dist2, dtype=float), 0.0))
     x_star = obj.argmin()
     X = max(1.0, *(float(np.linalg.norm(z)) for z in (inst.x0, inst.v, x_star)))
-    return 16 * np.finfo(float).eps * X * (1 + t) / e_t if e_t > 0 else math.inf
+    with np.errstate(divide="ignore"):
+        curve = np.where(e > 0, 16 * np.finfo(float).eps * X * (1 + np.arange(e.size)) / e, np.inf)
+    if g.quantity == "grad_norm2_min":
+        curve = np.maximum.accumulate(curve)
+    return float(curve[t]) if t.ndim == 0 else curve[t]
 
 
 def qmc_sobol(dim: int, n: int, seed: int) -> np.ndarray:
