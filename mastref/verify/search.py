@@ -259,10 +259,10 @@ def _decide(claim, inst: Instance, n_steps: int, curve) -> tuple[str, float, int
     (``_precision``: the round-off of the measurement at that step), at the step where the
     excess beyond the round-off is largest (the most certain); else ``NOT_FOUND`` with the
     largest counted ratio above ``1 + TOL`` and its round-off (``nan``, 0 and 0 when none is
-    above ``1 + TOL``). Every step is judged at its
-    own round-off: a bound broken by a relative ``1e-6`` at every step is a violation at the
-    early steps, where the error coordinates are large and the round-off small, even when
-    the largest ratio sits at a late step whose round-off exceeds ``1e-6``."""
+    above ``1 + TOL``). Every step is judged at its own round-off: a bound broken by a
+    relative ``1e-6`` at every step is a violation at the early steps, where the error
+    coordinates are large and the round-off small, even when the largest ratio sits at a late
+    step whose round-off exceeds ``1e-6``."""
     steps, ratio, counted = curve
     above = counted & (steps >= 1) & (ratio > 1 + TOL)
     if not np.any(above):
@@ -613,7 +613,8 @@ def _precision(claim, inst: Instance, n_steps: int, t):
     A ratio is then certainly above ``1 + TOL`` when ``ratio (1 - a)^2 > 1 + TOL``: the value
     returned is ``(1 + TOL) / (1 - a)^2 - (1 + TOL)`` (``inf`` when ``a >= 1``). A running
     minimum (``grad_norm2_min``: ``min_{s<t}``) uses the minimum measured before ``t``; a
-    Lyapunov function uses ``N = 1`` (its distance term). ``0`` where no exact expectation
+    Lyapunov function is judged by its distance term (``q = E||e_t||^2``, ``N = 1``: the
+    round-off of its other terms is not modelled, as before). ``0`` where no exact expectation
     of the claim's algorithm exists (GD runs in exact error coordinates, unchanged). The
     measured round-off stayed below a tenth of ``beta`` (``ROUND_OFF``). The former allowance,
     ``16 eps X (1 + t) / ||e_t||`` on the ratio, lacked ``kappa``: at ``kappa ~ 1e4`` the root's
@@ -635,7 +636,8 @@ def _precision(claim, inst: Instance, n_steps: int, t):
     t = np.asarray(t, dtype=int)
     obj, g, _ = scaled_horizon(claim, inst, n_steps)
     try:
-        _, q = expectation(g, obj, inst.x0, max(int(t.max()), 1))
+        measured = replace(g, quantity="dist2") if g.quantity == "lyapunov" else g
+        _, q = expectation(measured, obj, inst.x0, max(int(t.max()), 1))
     except (MissingCapability, KeyError, ValueError):
         return 0.0 if t.ndim == 0 else np.zeros(t.shape)
     H = obj.A_F if isinstance(obj, DistributedProblem) else obj.A_D
