@@ -597,12 +597,15 @@ def _precision(claim, inst: Instance, n_steps: int, t):
     0 (a bias ``eps L X`` that moves the iterates by at most ``eps L X / mu``). Both move the
     error coordinates, in the mean square, by at most::
 
-        beta = C d eps X kappa,   X = max(1, ||x_0||, ||v||, ||x*||),   kappa = L_H / mu_H
+        beta = C d eps X kappa,   kappa = L_H / mu_H,
+        X = max(1, ||x_0||, ||v||, ||x*||, ||b_i|| / L_H, |y_i| ||a_i|| / L_H)
 
     (``C = ROUND_OFF``, ``d`` the dimension, ``L_H`` and ``mu_H`` the largest and smallest
     nonzero ``|eigenvalue|`` of the Hessian ``H`` the recursion measures with, ``A_D`` or
-    ``A_F``), with no growth in ``t``: the bias is propagated by the contraction of the
-    recursion, ``sum_j (I - gamma H)^j gamma = H^-1`` at most. The root of the measured value
+    ``A_F``; ``X`` the scale of the points and of the gradients, the linear terms ``b_i`` of
+    the clients and the samples ``y_i a_i`` of a finite sum, in units of ``x``), with no
+    growth in ``t``: the bias is propagated by the contraction of the recursion, ``sum_j (I -
+    gamma H)^j gamma = H^-1`` at most. The root of the measured value
     is a seminorm of ``e``: ``sqrt(q) = ||e||_N`` with ``||e||`` (``dist2``), ``||H^(1/2) e|| /
     sqrt(2)`` (``value_gap``), ``||H e||`` (``grad_norm2_min``), so by the triangle inequality
     in the mean square ``|sqrt(q_measured) - sqrt(q_exact)| <= N beta``, ``N`` = 1, ``sqrt(L_H
@@ -645,6 +648,11 @@ def _precision(claim, inst: Instance, n_steps: int, t):
     L_H = float(ev.max())
     kappa = L_H / float(np.min(ev[ev > 1e-12 * L_H])) if L_H > 0 else 1.0
     X = max(1.0, *(float(np.linalg.norm(z)) for z in (inst.x0, inst.v, obj.argmin())))
+    if L_H > 0:  # the gradients' own scale (the atoms' U_k): ||b_i|| and |y_i| ||a_i||
+        grads = [float(np.linalg.norm(b)) for b in inst.b]
+        if getattr(inst, "y", None) is not None:
+            grads.append(float(np.max(np.abs(inst.y) * np.linalg.norm(inst.X, axis=1))))
+        X = max(X, max(grads) / L_H)
     beta = ROUND_OFF * H.shape[0] * np.finfo(float).eps * X * kappa
     N = {"value_gap": math.sqrt(L_H / 2), "grad_norm2_min": L_H}.get(g.quantity, 1.0)
     q = np.maximum(np.asarray(q, dtype=float), 0.0)
