@@ -207,6 +207,25 @@ def _inequalities(points, points_D, mu_L: float, L_fD_L: float, m: int):
     return Q, np.array([f for _, f in out])
 
 
+def _current_points(e0, e1, a, b, Fx, Fw) -> tuple[list, list]:
+    """The points ``x*``, ``x``, ``w`` of each atom's Bregman form and of ``f_D``, as
+    ``(position, gradient, value)`` coordinate triples (``x*``: all zero)."""
+    zn, zm = np.zeros_like(e0), np.zeros_like(Fx[0])
+    base = [[(zn, zn, zm), (e0, a[k], Fx[k]), (e1, b[k], Fw[k])] for k in range(len(a))]
+    base_D = [
+        (zn, zn, zm),
+        (e0, np.mean(a, axis=0), np.mean(Fx, axis=0)),
+        (e1, np.mean(b, axis=0), np.mean(Fw, axis=0)),
+    ]
+    return base, base_D
+
+
+def _absorb(values) -> np.ndarray:
+    """For each value coordinate ``(point, gradient)``: the form ``(||y - x*||^2 + ||g||^2)/2``
+    that bounds its Bregman value, ``0 <= F <= <g, y - x*> <= (||g||^2 + ||y - x*||^2)/2``."""
+    return np.array([(_sym(y, y) + _sym(g, g)) / 2 for y, g in values])
+
+
 @cache
 def _program(N: int, gamma_L: float, mu_L: float, L_fD_L: float, p: float):
     """The fixed data of the program: coordinates of every vector in a Gram basis, the valid
@@ -227,20 +246,10 @@ def _program(N: int, gamma_L: float, mu_L: float, L_fD_L: float, p: float):
     Fx = [Im[k] for k in range(N)]
     Fw = [Im[N + k] for k in range(N)]
     Fp = [[Im[2 * N + j * N + k] for k in range(N)] for j in range(N)]
-    zn, zm = np.zeros(n), np.zeros(m)
     b_bar = np.mean(b, axis=0)
     x_plus = [e0 - gamma_L * (a[j] - b[j] + b_bar) for j in range(N)]
 
-    def inequalities(points, points_D):
-        return _inequalities(points, points_D, mu_L, L_fD_L, m)
-
-    base = [[(zn, zn, zm), (e0, a[k], Fx[k]), (e1, b[k], Fw[k])] for k in range(N)]
-
-    base_D = [
-        (zn, zn, zm),
-        (e0, np.mean(a, axis=0), np.mean(Fx, axis=0)),
-        (e1, b_bar, np.mean(Fw, axis=0)),
-    ]
+    base, base_D = _current_points(e0, e1, a, b, Fx, Fw)
     full = [base[k] + [(x_plus[j], c[j][k], Fp[j][k]) for j in range(N)] for k in range(N)]
     full_D = base_D + [(x_plus[j], np.mean(c[j], axis=0), np.mean(Fp[j], axis=0)) for j in range(N)]
     state = (np.array([e0, e1, *a, *b]), np.array([*Fx, *Fw]))
@@ -254,20 +263,19 @@ def _program(N: int, gamma_L: float, mu_L: float, L_fD_L: float, p: float):
     # 0 <= F_k(y) <= <g, y - x*> <= (||g||^2 + ||y - x*||^2)/2: (point, gradient) of each value
     values = [(e0, a[k]) for k in range(N)] + [(e1, b[k]) for k in range(N)]
     values += [(x_plus[j], c[j][k]) for j in range(N) for k in range(N)]
-    absorb = np.array([(_sym(y, y) + _sym(g, g)) / 2 for y, g in values])
     return {
         "n": n,
         # the coordinates each form involves (the last two never see the points x+_j)
         "dims": (n, 2 + 2 * N, 2 + 2 * N),
         "forms": (
-            inequalities(full, full_D),
-            inequalities(base, base_D),
-            inequalities(base, base_D),
+            _inequalities(full, full_D, mu_L, L_fD_L, m),
+            _inequalities(base, base_D, mu_L, L_fD_L, m),
+            _inequalities(base, base_D, mu_L, L_fD_L, m),
         ),
         "state": state,
         "transitions": transitions,
         "Phi": Phi,
-        "absorb": absorb,
+        "absorb": _absorb(values),
     }
 
 
@@ -297,14 +305,9 @@ def _program_b(
     u.append(-np.sum(u, axis=0) if u else np.zeros(n))
     Fx = [Im[k] for k in range(N)]
     Fw = [Im[N + k] for k in range(N)]
-    zn, zm = np.zeros(n), np.zeros(m)
+    zn = np.zeros(n)
     b_bar = np.mean(b, axis=0)
-    base = [[(zn, zn, zm), (e0, a[k], Fx[k]), (e1, b[k], Fw[k])] for k in range(N)]
-    base_D = [
-        (zn, zn, zm),
-        (e0, np.mean(a, axis=0), np.mean(Fx, axis=0)),
-        (e1, b_bar, np.mean(Fw, axis=0)),
-    ]
+    base, base_D = _current_points(e0, e1, a, b, Fx, Fw)
     forms = _inequalities(base, base_D, mu_L, L_fD_L, m)
     c_b = (N - batch) / (batch * (N - 1))
     z = [a[k] + u[k] for k in range(N)]
@@ -333,7 +336,7 @@ def _program_b(
         "extra": extra,
         "sigma2": sum(_sym(v, v) for v in u) / N,
         "Phi": Psi,
-        "absorb": np.array([(_sym(y, y) + _sym(g, g)) / 2 for y, g in values]),
+        "absorb": _absorb(values),
     }
 
 
