@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -258,3 +259,24 @@ def test_other_unraisable_reports_still_reach_the_previous_hook(monkeypatch):
     with bk.interrupts_latched():
         Broken()
     assert seen == [ValueError]
+
+
+def test_tables_are_rebuilt_after_the_first_check_and_at_the_end(tmp_path, monkeypatch):
+    """With an infinite interval the tables are written twice: after the first check (so a
+    killed run leaves a report) and at the end; the result is the same as with no throttle."""
+    import mastref.report as report
+
+    calls = []
+    real = report._write_tables
+    monkeypatch.setattr(report, "_write_tables", lambda *a, **k: (calls.append(1), real(*a, **k)))
+    only = ["theorem1-attained", "theorem3-sc-neighbourhood-step0.01", "theorem2-step0.1"]
+    kw = dict(quick=True, only=only, jobs=1, backend="serial", progress=False, echo=lambda s: None)
+    monkeypatch.setattr(report, "TABLE_INTERVAL", math.inf)
+    report.run(out=tmp_path / "throttled", **kw)
+    assert len(calls) == 2
+    monkeypatch.setattr(report, "TABLE_INTERVAL", 0.0)
+    report.run(out=tmp_path / "every", **kw)
+    assert len(calls) == 2 + len(only) + 1
+    assert (tmp_path / "throttled" / "results.csv").read_bytes() == (
+        tmp_path / "every" / "results.csv"
+    ).read_bytes()
