@@ -235,6 +235,28 @@ def test_gd_value_gaps_keep_their_relative_accuracy_far_below_the_infimum():
     assert np.allclose(gap, expected, rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("quantity", ["dist2", "grad_norm2_min"])
+def test_gd_distances_and_gradients_keep_their_relative_accuracy_below_round_off(quantity):
+    # The same run measured as ||x_t - x_D*||^2 = (1 - gamma lambda)^(2t) e0^2 and as
+    # ||grad f_D(x_t)||^2 = lambda^2 (1 - gamma lambda)^(2t) e0^2 (lambda = 0.5 on the flat
+    # mode): from the iterates both stop at (eps ||x_D*||)^2 ~ 1e-32 (a ratio of 1e40 at
+    # t = 200 against a bound that follows the truth); in error coordinates they reach 1e-60.
+    from dataclasses import replace
+
+    from mastref.verify.measure import exact_curve
+
+    A = np.diag([1.0, 0.5])
+    mast = mr.MAST(mr.Quadratic(A, A @ np.array([1.0, 2.0])), mr.Identity(2), shift=np.zeros(2))
+    x0 = mast.argmin() + np.array([0.0, 1e-6])
+    g = replace(mr.baseline_gd(mast, x0=x0), quantity=quantity)
+    steps, q = exact_curve(g, mast, x0, 200)
+    e0 = (x0 - mast.argmin())[1]
+    scale = 1.0 if quantity == "dist2" else 0.5**2
+    expected = scale * (1 - g.gamma * 0.5) ** (2 * steps) * e0**2
+    assert q[-1] < 1e-60
+    assert np.allclose(q, expected, rtol=1e-12, atol=0)
+
+
 def test_the_start_slab_resolves_to_a_multiple_of_the_stationary_spread():
     # Below log10-distance -4 the start is m sqrt(s) from x_D*, m in STATIONARY_STARTS
     # (linear over the slab), s the stationary E||x - x_D*||^2 of DSGD at the claim's step.

@@ -618,7 +618,8 @@ def _precision(claim, inst: Instance, n_steps: int, t):
     minimum (``grad_norm2_min``: ``min_{s<t}``) uses the minimum measured before ``t``; a
     Lyapunov function is judged by its distance term (``q = E||e_t||^2``, ``N = 1``: the
     round-off of its other terms is not modelled, as before). ``0`` where no exact expectation
-    of the claim's algorithm exists (GD runs in exact error coordinates, unchanged). The
+    of the claim's algorithm exists (GD on a quadratic runs in exact error coordinates, every
+    quantity: ``measure._gd_error_coordinates``). The
     measured round-off stayed below a tenth of ``beta`` (``ROUND_OFF``). The former allowance,
     ``16 eps X (1 + t) / ||e_t||`` on the ratio, lacked ``kappa``: at ``kappa ~ 1e4`` the root's
     error reached ``588 eps X (1 + t)`` where it allowed ``8``; at ``kappa = 1`` it was ``(1 +
