@@ -19,6 +19,7 @@ from scipy.special import expit
 
 from mastref.theorems.svrdsg_certificate import (
     LyapunovCertificate,
+    certificate_cost,
     lyapunov_certificate,
     sdp_ceiling,
     verify_certificate,
@@ -200,15 +201,45 @@ def test_no_certificate_beats_the_exact_rate():
     "args, match",
     [
         ((0, 0.1, 1.0, 0.5, 0.5, 0.1, 0.01), "'N'"),
-        ((2, 0.1, 1.0, 0.6, 0.5, 0.1, 0.01), "mu <= L_fD <= L"),
-        ((2, 0.1, 1.0, 0.5, 0.5, 1.5, 0.01), "p <= 1"),
+        ((2, 0.1, 1.0, 0.6, 0.5, 0.1, 0.01), r"'mu' = 0.6 must be <= L_fD = 0.5"),
+        ((2, 0.1, 1.0, 0.5, 1.5, 0.1, 0.01), r"'L_fD' = 1.5 must be <= L = 1.0"),
+        ((2, 0.1, 1.0, 0.5, 0.5, 1.5, 0.01), r"'p' = 1.5 must lie in \(0, 1\]"),
         ((2, -0.1, 1.0, 0.5, 0.5, 0.1, 0.01), "'gamma'"),
         ((2, 0.1, 1.0, 0.5, 0.5, 0.1, 0.0), "'rho'"),
+        ((2, 0.1, 1.0, 0.5, 0.5, 0.1, 1.0), r"'rho' = 1.0 .* must be < 1"),
     ],
 )
 def test_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
         lyapunov_certificate(*args)
+
+
+def test_bad_input_of_the_other_entry_points():
+    """Each names the argument, its value and the requirement (a new user's trial, stop 29)."""
+    with pytest.raises(ValueError, match="'mu_P' = 0.3 applies to part \\(b\\) only"):
+        lyapunov_certificate(2, 0.1, 1.0, 0.5, 0.5, 0.1, 0.01, mu_P=0.3)
+    with pytest.raises(ValueError, match="'N' = 0"):
+        certificate_cost(0)
+    with pytest.raises(TypeError, match="'N' = 2.5 must be an integer"):
+        certificate_cost(2.5)
+    with pytest.raises(ValueError, match="'b' = 3 must lie in \\[1, 2\\]"):
+        certificate_cost(2, 3)
+    with pytest.raises(TypeError, match="'cert' = None must be a LyapunovCertificate"):
+        verify_certificate(None)
+    args = (2, 1 / 24, 4.0, 2.0, 2.0, 1 / 6, 1 / 12)
+    for factors in ((), (0.5,), (-1.0,), (13.0,)):
+        with pytest.raises(ValueError, match="'factors' = .* must be one or more numbers in"):
+            sdp_ceiling(*args, t=27, factors=factors)
+    with pytest.raises(ValueError, match="'rho' = 1.5 .* must be < 1"):
+        sdp_ceiling(*args[:-1], 1.5, t=27)
+
+
+def test_verify_rejects_an_empty_class_or_a_malformed_part():
+    cert = lyapunov_certificate(2, 1 / 24, 4.0, 2.0, 2.0, 1 / 6, 1.3 / 12)
+    assert cert is not None and verify_certificate(cert)
+    assert not verify_certificate(replace(cert, mu_L=2 * cert.mu_L))  # mu > L_fD: no instance
+    assert not verify_certificate(replace(cert, p=1.5))
+    assert not verify_certificate(replace(cert, batch=1))  # part (b) without its mu_P
 
 
 def test_a_large_program_is_refused_within_the_default_budget():

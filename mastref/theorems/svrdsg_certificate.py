@@ -41,6 +41,7 @@ semidefinite programming").
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -70,6 +71,8 @@ def certificate_cost(N: int, b: int | None = None) -> tuple[float, float]:
     >>> round(seconds), round(nbytes / 2**30, 1)
     (77, 1.2)
     """
+    N = check_int("N", N, 1)
+    b = None if b is None else check_int("b", b, 1, N)
     if b is not None and b < N:
         n, count = 3 * N + 2, 6 * N + 15
         return 1.5 * SECONDS_PER_CUBED_DIMENSION * n**3, BYTES_PER_ENTRY * count * n * n
@@ -366,11 +369,12 @@ def _class(N, gamma, L, mu, L_fD, p):
     N = check_int("N", N, 1)
     for name, value in (("gamma", gamma), ("L", L), ("mu", mu), ("L_fD", L_fD), ("p", p)):
         check_real(name, value, positive=True)
-    if not (mu <= L_fD <= L and p <= 1):
-        raise ValueError(
-            f"the class needs mu <= L_fD <= L and p <= 1; got mu = {mu}, L_fD = {L_fD}, "
-            f"L = {L}, p = {p}"
-        )
+    if p > 1:
+        raise ValueError(f"argument 'p' = {p} must lie in (0, 1] (a refresh probability)")
+    if mu > L_fD:
+        raise ValueError(f"argument 'mu' = {mu} must be <= L_fD = {L_fD} (f_D's constants)")
+    if L_fD > L:
+        raise ValueError(f"argument 'L_fD' = {L_fD} must be <= L = {L} (the atoms' smoothness)")
     return N, float(gamma * L), float(mu / L), float(L_fD / L), float(p)
 
 
@@ -416,7 +420,13 @@ def lyapunov_certificate(
     """
     N, gL, muL, LDL, p = _class(N, gamma, L, mu, L_fD, p)
     rho = check_real("rho", rho, positive=True)
+    if rho >= 1:
+        raise ValueError(f"argument 'rho' = {rho} (the certificate's contraction) must be < 1")
     b = N if b is None else check_int("b", b, 1, N)
+    if mu_P is not None and b == N:
+        raise ValueError(
+            f"argument 'mu_P' = {mu_P} applies to part (b) only (a batch b < N = {N}); got b = {b}"
+        )
     mu_P = mu if mu_P is None else check_real("mu_P", mu_P, positive=True)
     seconds, nbytes = certificate_cost(N, b)
     check_cost(
@@ -527,8 +537,18 @@ def verify_certificate(cert: LyapunovCertificate) -> bool:
     >>> verify_certificate(cert), verify_certificate(replace(cert, C=0.9 * cert.C))
     (True, False)
     """
-    numbers = (cert.P, cert.ell, cert.rho, cert.C, cert.K, *cert.multipliers)
-    if not all(np.all(np.isfinite(x)) for x in numbers) or not (0 < cert.rho < 1 and cert.K >= 0):
+    if not isinstance(cert, LyapunovCertificate):
+        raise TypeError(
+            f"argument 'cert' = {cert!r} must be a LyapunovCertificate (lyapunov_certificate "
+            "returns None where it finds none: there is nothing to verify)"
+        )
+    values = (cert.P, cert.ell, cert.rho, cert.C, cert.K, *cert.multipliers)
+    if not all(np.all(np.isfinite(x)) for x in values) or not (0 < cert.rho < 1 and cert.K >= 0):
+        return False
+    # the class must be one (an empty class proves nothing) and the part well formed
+    if not (0 < cert.mu_L <= cert.L_fD_L <= 1 and 0 < cert.p <= 1 and cert.gamma_L > 0):
+        return False
+    if cert.batch is not None and not (1 <= cert.batch < cert.N and cert.mu_P_L):
         return False
     prog = _program_of(cert)
     R, Rf = prog["state"]
@@ -604,7 +624,19 @@ def sdp_ceiling(
     (True, 2)
     """
     check_real("t", t, nonnegative=True)
+    rho = check_real("rho", rho, positive=True)
+    if rho >= 1:
+        raise ValueError(f"argument 'rho' = {rho} (the statement's rate) must be < 1")
     factors = tuple(factors)
+    if not factors or any(
+        isinstance(f, bool) or not isinstance(f, numbers.Real) or not 1 < f < 1 / rho
+        for f in factors
+    ):
+        raise ValueError(
+            f"argument 'factors' = {factors!r} must be one or more numbers in (1, 1/rho) = (1, "
+            f"{1 / rho:.6g}): each rho' = factor * rho must exceed the statement's rate and "
+            "stay below 1"
+        )
     seconds, nbytes = certificate_cost(check_int("N", N, 1))
     check_cost(
         f"sdp_ceiling: N = {N} atoms, {len(factors)} factors",
