@@ -503,6 +503,7 @@ def report_md(results: list[CheckResult], quick: bool, controls: list | None = N
     ]
     if controls is not None:
         parts += ["## Negative controls", "", controls_table(controls), ""]
+    checks = catalogue(with_data=True)
     for r in results:
         parts += [
             f"## {r.name}",
@@ -511,7 +512,68 @@ def report_md(results: list[CheckResult], quick: bool, controls: list | None = N
             "",
         ]
         parts += [f"- {n}" for n in r.notes] + ["", f"![{r.name}]({r.name}.png)", ""]
+        parts += [conclusion(r, checks.get(r.name)), ""]
     return "\n".join(parts)
+
+
+def conclusion(r: CheckResult, check=None) -> str:
+    """The sentence a check's figure proves, from its result: the verdict, the largest ratio
+    where the bound is broken, else the late tightness against the promised floor and the
+    proved ceiling; a counterexample check says whether the claim fell as expected.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mastref.verify import CheckResult
+    >>> m = np.array([1.0, 0.5, 0.45])
+    >>> r = CheckResult(name="x", theorem="Theorem 1", instance="i", quantity="dist2",
+    ...     method="exact", gamma_ratio=1.0, steps=np.arange(3), measured=m, lower=m, upper=m,
+    ...     bound=np.array([1.0, 1.0, 0.5]), verdict="holds", floor=0.8)
+    >>> print(conclusion(r)[:80])
+    **Conclusion.** The measurement (exact) stays at or below the bound of Theorem 1
+    >>> print(conclusion(r)[80:])
+     at every checked point, and reaches 0.9 of it late (promised: at least 0.8).
+    """
+    kind = check.kind if check is not None else "user"
+    x = r._x_name()
+    if r.verdict == "violated":
+        tight = np.where(np.isfinite(r.tightness), r.tightness, -np.inf)
+        at = int(np.argmax(tight))
+        text = (
+            f"The measurement ({r.method}) breaks the bound of {r.theorem}: measured/bound "
+            f"reaches {tight[at]:.4g} at {x} = {r.steps[at]:g}, so the claim is false on this "
+            "instance"
+        )
+        text += " (a stored counterexample, as expected)." if kind == "counterexample" else "."
+    elif r.verdict == "not-checked":
+        text = (
+            f"Nothing is compared: no point has a finite bound above the numerical resolution "
+            f"({r.resolution:g})."
+        )
+    else:
+        late = r.late_tightness
+        text = (
+            f"The measurement ({r.method}) stays at or below the bound of {r.theorem} at every "
+            f"checked point, and reaches {late:.3g} of it "
+            + ("late" if r.xlabel == "step t" else f"at its closest ({r.xlabel})")
+        )
+        if r.floor is not None:
+            text += (
+                f" (promised: at least {r.floor:g})"
+                if r.verdict != "weak"
+                else f", below the promised {r.floor:g}: the check has lost its power"
+            )
+        ceiling = math.nan if check is None or check.ceiling is None else check.ceiling(r)
+        if np.isfinite(ceiling) and ceiling > 0:
+            text += (
+                f"; no instance with these constants can make the statement tighter than "
+                f"{ceiling:.4g} at these steps "
+                f"({check.ceiling.lemma}), so this is {late / ceiling:.3g} of what it allows"
+            )
+        text += "."
+        if kind == "counterexample":
+            text += " This was a stored counterexample: it should have been violated."
+    return f"**Conclusion.** {text}"
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import mastref.experiments as ex
@@ -280,3 +281,27 @@ def test_tables_are_rebuilt_after_the_first_check_and_at_the_end(tmp_path, monke
     assert (tmp_path / "throttled" / "results.csv").read_bytes() == (
         tmp_path / "every" / "results.csv"
     ).read_bytes()
+
+
+def test_every_figure_of_the_report_is_followed_by_its_conclusion(tmp_path):
+    """Each check's figure in report.md is followed by the sentence it proves: a stored
+    counterexample says it is violated with its largest ratio, a check with a proved ceiling
+    states it, and a passing check its late tightness."""
+    import re
+
+    import mastref.report as report
+
+    only = ["theorem1-attained", "theorem5-reconstructed-form-counterexample"]
+    run = report.run(
+        quick=True, only=only, out=tmp_path, jobs=1, backend="serial", progress=False,
+        echo=lambda s: None,
+    )
+    text = (tmp_path / "report.md").read_text()
+    for name in only:
+        after = text.split(f"![{name}]({name}.png)", 1)[1].lstrip("\n").split("\n", 1)[0]
+        assert after.startswith("**Conclusion.** The measurement")
+    by_name = {r.name: r for r in run.checks}
+    bad = by_name["theorem5-reconstructed-form-counterexample"]
+    ratio = float(np.nanmax(bad.tightness))
+    assert re.search(rf"breaks the bound .* reaches {ratio:.4g} at t = .* as expected\)\.", text)
+    assert f"reaches {by_name['theorem1-attained'].late_tightness:.3g} of it late" in text
