@@ -69,7 +69,10 @@ def check_jobs(n_jobs) -> int:
 
 def cap_jobs(n_jobs: int, n_tasks: int) -> tuple[int, str | None]:
     """``(workers, note)``: ``n_jobs`` (``-1``: one per core) capped at ``n_tasks``, since a
-    worker beyond the number of tasks only costs a process start; ``note`` says so when capped.
+    worker beyond the number of tasks only costs a process start, and at the cores of this
+    machine (``os.cpu_count()``), since the tasks are CPU-bound and more processes than cores
+    only share them (``--jobs 100000`` started 67 processes on 2 cores); ``note`` says so when
+    capped.
 
     Examples
     --------
@@ -80,10 +83,13 @@ def cap_jobs(n_jobs: int, n_tasks: int) -> tuple[int, str | None]:
     (2, None)
     """
     n_jobs = check_jobs(n_jobs)
-    wanted = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
-    workers = max(1, min(wanted, n_tasks))
-    if workers < wanted:
+    cores = os.cpu_count() or 1
+    wanted = cores if n_jobs == -1 else n_jobs
+    workers = max(1, min(wanted, n_tasks, cores))
+    if workers < wanted and workers == min(n_tasks, wanted):
         return workers, f"n_jobs = {n_jobs} capped at {workers}, the number of tasks to run"
+    if workers < wanted:
+        return workers, f"n_jobs = {n_jobs} capped at {workers}, the cores of this machine"
     return workers, None
 
 
@@ -659,7 +665,8 @@ class RecordStore:
 
     A new run (``resume=False``) deletes the records of an earlier run in ``root``; a resumed
     run keeps them. Refused, with ``OutFolderError`` and nothing changed: a folder (or its parent,
-    or a sub-folder) of another kind or catalogue; a folder locked by a live process (a lock whose
+    or a sub-folder) of another kind or catalogue; a resume of a folder that holds no run (no
+    ``mastref-run.json``); a folder locked by a live process (a lock whose
     PID is not running is stale and taken over, with a note); a resume whose settings differ from
     those stored (the message names them and offers a new folder) or cannot be read. A record
     that cannot be read is moved to ``root/damaged/`` (never deleted), named on standard error,
@@ -708,6 +715,11 @@ class RecordStore:
         self.damaged: list[tuple[Path, Path, str]] = []
         self._cache: dict[str, Any] = {}
         self._check_kind()
+        if resume and not (self.folder / MARKER).is_file():
+            raise OutFolderError(
+                f"{self.folder} is not a mastref run to resume (no {MARKER}); start one there "
+                f"with --out {self.folder}"
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = self.folder / LOCK
         self._acquire()

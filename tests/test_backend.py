@@ -215,13 +215,22 @@ def test_progress_is_quiet_off_a_terminal(capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_jobs_are_capped_at_the_number_of_tasks(capfd):
+def test_jobs_are_capped_at_the_number_of_tasks(capfd, monkeypatch):
+    monkeypatch.setattr(bk.os, "cpu_count", lambda: 8)  # the tasks, not the cores, cap here
     assert bk.cap_jobs(1000, 2) == (2, "n_jobs = 1000 capped at 2, the number of tasks to run")
     assert bk.cap_jobs(-1, 10**6)[1] is None and bk.cap_jobs(3, 3) == (3, None)
     assert bk.map_tasks(square, [2, 3], backend="joblib", n_jobs=1000) == [4, 9]
     assert "n_jobs = 1000 capped at 2" in capfd.readouterr().err
     bk.map_tasks(square, [2, 3], backend="joblib", n_jobs=1000, progress=False)
     assert "capped" not in capfd.readouterr().err
+
+
+def test_jobs_are_capped_at_the_cores(monkeypatch):
+    # more processes than cores only share them: 100000 asked on 2 cores and 67 tasks gave 67
+    monkeypatch.setattr(bk.os, "cpu_count", lambda: 2)
+    assert bk.cap_jobs(100000, 67) == (2, "n_jobs = 100000 capped at 2, the cores of this machine")
+    assert bk.cap_jobs(-1, 67) == (2, None) and bk.cap_jobs(2, 67) == (2, None)
+    assert bk.cap_jobs(5, 1) == (1, "n_jobs = 5 capped at 1, the number of tasks to run")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -70,6 +70,15 @@ def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, capsys, t
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_resume_of_a_folder_that_is_not_a_run_is_refused(capsys, tmp_path):
+    # an empty folder, or one holding other files, is not a run: resuming it would write a
+    # whole new run into it (a new user's trial, stop 29)
+    (tmp_path / "x.txt").write_text("hi")
+    err = _fails_before_work(["verify", "--resume", str(tmp_path)], capsys, tmp_path)
+    assert f"{tmp_path} is not a mastref run to resume (no mastref-run.json)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.txt"]
+
+
 def test_dask_backend_without_dask_says_how_to_install(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     argv = ["verify", "--quick", "--backend", "dask", "--out", str(tmp_path)]
