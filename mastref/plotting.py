@@ -72,21 +72,21 @@ def quantity_label(quantity: str, algorithm: str = "", theorem: str = "") -> str
     --------
     >>> from mastref.plotting import quantity_label
     >>> print(quantity_label("dist2"))
-    $\mathbb{E}\,\|x_t - x_D^\star\|^2$
+    $\mathbf{E}\,\|x_t - x_D^\star\|^2$
     >>> print(quantity_label("grad_norm2_min", algorithm="distributed_dsgd"))
-    $\min_{s<t}\,\mathbb{E}\,\|\nabla F(x_s)\|^2$
+    $\min_{s<t}\,\mathbf{E}\,\|\nabla F(x_s)\|^2$
     """
     f, x_star = ("F", r"x_F^\star") if algorithm == "distributed_dsgd" else ("f_D", r"x_D^\star")
-    dist = rf"\mathbb{{E}}\,\|x_t - {x_star}\|^2"
+    dist = rf"\mathbf{{E}}\,\|x_t - {x_star}\|^2"
     if quantity == "lyapunov":
         if "4b" in theorem:
-            return r"$\mathbb{E}\,\Psi_t$, Lyapunov function of Theorem 4b"
-        return rf"$\mathbb{{E}}\,\Phi_t = {dist} + (4γ^2/p)\,\mathbb{{E}}\,\mathcal{{D}}_t$"
+            return r"$\mathbf{E}\,\Psi_t$, Lyapunov function of Theorem 4b"
+        return rf"$\mathbf{{E}}\,\Phi_t = {dist} + (4γ^2/p)\,\mathbf{{E}}\,\mathcal{{D}}_t$"
     words = {
         "dist2": f"${dist}$",
-        "value_gap": rf"$\mathbb{{E}}\,{f}(x_t) - {f}^{{\inf}}$",
-        "grad_norm2_min": rf"$\min_{{s<t}}\,\mathbb{{E}}\,\|\nabla {f}(x_s)\|^2$",
-        "dist2 at T": rf"$\mathbb{{E}}\,\|x_T - {x_star}\|^2$ at the horizon T",
+        "value_gap": rf"$\mathbf{{E}}\,{f}(x_t) - {f}^{{\inf}}$",
+        "grad_norm2_min": rf"$\min_{{s<t}}\,\mathbf{{E}}\,\|\nabla {f}(x_s)\|^2$",
+        "dist2 at T": rf"$\mathbf{{E}}\,\|x_T - {x_star}\|^2$ at the horizon T",
         "contraction factor": f"contraction factor of ${dist}$ per step",
     }
     return words.get(quantity, quantity)

@@ -626,3 +626,21 @@ def test_gallery_text_shows_no_raw_markup(path):
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.ClassDef):
             assert "``" not in (ast.get_docstring(node) or ""), f"{path.name}: {node.name}"
+
+
+def test_a_folder_named_bb_in_the_working_directory_breaks_no_figure(tmp_path, monkeypatch):
+    # matplotlib 3.11.2 resolves the font of \mathbb as a file "bb" relative to the working
+    # directory (IsADirectoryError for a folder, FT_Open_Face for a file): the package writes
+    # the expectation as \mathbf{E}, so a user's folder named bb breaks no figure
+    import matplotlib.pyplot as plt
+
+    from mastref.plotting import quantity_label
+
+    (tmp_path / "bb").mkdir()
+    monkeypatch.chdir(tmp_path)
+    fig, ax = plt.subplots()
+    for quantity in ("dist2", "value_gap", "grad_norm2_min", "lyapunov", "dist2 at T"):
+        ax.set_ylabel(quantity_label(quantity, theorem="Theorem 4a"))
+        fig.savefig(tmp_path / "label.png")
+    plt.close(fig)
+    assert (tmp_path / "label.png").stat().st_size > 0

@@ -84,7 +84,7 @@ ax.plot(
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("horizon T (step γ = 1/√(L·L_max·T))")
-ax.set_ylabel(r"$\min_{t<T}\,\mathbb{E}\,\|\nabla f_D(x_t)\|^2$")
+ax.set_ylabel(r"$\min_{t<T}\,\mathbf{E}\,\|\nabla f_D(x_t)\|^2$")
 ax.set_title("Theorem 2: the bound and the measurement against the horizon")
 ax.legend(fontsize=8)
 settle_legends(fig)

@@ -57,7 +57,7 @@ ax.axhline(
 ax.set_yscale("log")
 ax.set_ylim(1e-11 * np.sum((x0 - f.argmin()) ** 2), 3 * np.sum((x0 - f.argmin()) ** 2))
 ax.set_xlabel("iteration t")
-ax.set_ylabel(r"$\mathbb{E}\,\|x_t - x^\star\|^2$  (v = x*, Δ = 0)")
+ax.set_ylabel(r"$\mathbf{E}\,\|x_t - x^\star\|^2$  (v = x*, Δ = 0)")
 ax.set_title("Sparsity slows DSGD down: RandK(8, K) at γ = 1/L_max")
 ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.tight_layout()
@@ -112,7 +112,7 @@ ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}" if x >= 1 else 
 ax.set_yscale("log")
 ax.set_ylim(0.3 * measured[~diverged].min(), top)
 ax.set_xlabel("step γ / γ_max")
-ax.set_ylabel(rf"$\mathbb{{E}}\,\|x_T - x_D^\star\|^2$ at T = {T}")
+ax.set_ylabel(rf"$\mathbf{{E}}\,\|x_T - x_D^\star\|^2$ at T = {T}")
 ax.set_title("Step-size sweep, RandK(8, 2): no guarantee past γ_max, divergence beyond")
 ax.legend(fontsize=8)
 settle_legends(fig)  # inside if a corner is free, else outside

@@ -141,7 +141,7 @@ ax2.set_title("the same runs against their cost", fontsize=10)
 for ax in (ax1, ax2):
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_ylabel(r"$\mathbb{E}\,f_D(x_t) - f_D^{\inf}$ (mean over runs)")
+    ax.set_ylabel(r"$\mathbf{E}\,f_D(x_t) - f_D^{\inf}$ (mean over runs)")
     ax.legend(fontsize=7)
 fig.suptitle(f"Algorithm 1-II with τ-nice minibatches, Partition(2) ({source}, quick)")
 settle_legends(fig)

@@ -90,7 +90,7 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
     >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
     >>> ax = plot_check(mr.check(mr.theorem1, mast, n_steps=20))
     >>> print(ax.get_xlabel(), "|", ax.get_ylabel())
-    iteration t | $\mathbb{E}\,\|x_t - x_D^\star\|^2$
+    iteration t | $\mathbf{E}\,\|x_t - x_D^\star\|^2$
     """
     from ..plotting import (
         OFF_SCALE,
