@@ -9,6 +9,7 @@ before a failure or an interruption stay on disk (``--resume`` picks them up).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -210,6 +211,8 @@ def _user_claim(spec: str):
     module, _, name = spec.partition(":")
     if not module or not name:
         raise UsageError(f"argument '--claim' = {spec!r} must be 'module:function'")
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # a module in the working directory, as python -m
     try:
         claim = getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as err:
@@ -244,12 +247,27 @@ def _worst(args: argparse.Namespace) -> int:
         seeds=family.landmarks() if args.seeded else None,
     )
     print(found)
-    if found.instance is None:
-        return 0
+    if found.instance is None:  # nothing was tested: neither a verdict nor a pass
+        print(
+            "mastref worst: the claim applied to no instance of the family, so nothing was "
+            "tested (the reasons are above)",
+            file=sys.stderr,
+        )
+        return FAILURE
     print(found.instance.describe())
+    record = {
+        "claim": found.claim,
+        "verdict": found.verdict,
+        "ratio": found.ratio,
+        "t": found.t,
+        "evaluations": found.evaluations,
+        "instance": found.instance.describe(),
+    }
+    data = out / f"worst-{args.name}.json"
+    write_atomic(data, lambda tmp: tmp.write_text(json.dumps(record, indent=1)))
     path = out / f"worst-{args.name}.png"
     write_atomic(path, found.plot)
-    print(f"plot: {path}")
+    print(f"instance: {data}\nplot: {path}")
     return FAILURE if found.verdict == "violated" else 0
 
 
@@ -379,7 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_budget,
         help="objective evaluations, at least (rounded up to whole generations; default 2000)",
     )
-    worst.add_argument("--quick", action="store_true", help="budget 200")
+    worst.add_argument(
+        "--quick",
+        action="store_true",
+        help="budget 200, a lower bound like --budget: differential evolution runs at least "
+        "two whole generations (512 evaluations at 14 parameters), per member of a union",
+    )
     worst.add_argument("--steps", type=_positive_int, help="horizon T")
     worst.add_argument("--window", type=_window, help="late, all or late:PART (default late)")
     worst.add_argument("--seed", type=_seed, default=0)
@@ -394,7 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="put the family's argued worst cases (landmarks) in the initial population",
     )
-    worst.add_argument("--out", default="mastref-worst", help="output directory for the plot")
+    worst.add_argument(
+        "--out",
+        default="mastref-worst",
+        help="output directory for the plot and the instance (worst-NAME.png, worst-NAME.json)",
+    )
     worst.set_defaults(func=_worst)
     exp = sub.add_parser(
         "experiment",

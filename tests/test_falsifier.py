@@ -95,12 +95,82 @@ def test_delta0_of_a_quadratic_keeps_its_relative_accuracy_near_the_optimum():
 
 
 def test_cli_worst_with_a_user_claim_finds_the_halved_neighbourhood_violated(capsys):
+    import json
+    from pathlib import Path
+
+    out_dir = Path(_tmp())
     status = main(
         ["worst", "theorem1", "--claim", f"{__name__}:half_neighbourhood", "--quick", "--seeded"]
-        + ["--out", str(_tmp()), "--quiet"]
+        + ["--out", str(out_dir), "--quiet"]
     )
     out = capsys.readouterr().out
     assert status == 1 and "violated" in out
+    # the counterexample is written so that it can be rebuilt: the law's atoms and weights
+    record = json.loads((out_dir / "worst-theorem1.json").read_text())
+    assert record["verdict"] == "violated" and record["ratio"] > 1
+    law = record["instance"]["law"]
+    atoms, weights = np.array(law["atoms"]), np.array(law["weights"])
+    assert atoms.shape == (weights.size, 2) and math.isclose(weights.sum(), 1.0)
+    assert np.allclose(weights @ atoms, 1.0)  # E[S] = I: these are the law's own atoms
+
+
+def no_keywords(mast):
+    return mr.theorem1(mast)
+
+
+def returns_a_number(mast, **kw):
+    return 1.0
+
+
+def nan_bound(mast, **kw):
+    g = mr.theorem1(mast, **kw)
+    return mr.Guarantee(
+        name="nan bound", quantity="dist2", gamma=g.gamma, gamma_max=g.gamma_max,
+        bound=lambda t: np.full(np.shape(t), np.nan), rate=g.rate, x0=g.x0,
+    )
+
+
+@pytest.mark.parametrize(
+    "claim, message",
+    [
+        ("no_keywords", "claim 'no_keywords' cannot be called as no_keywords(objective, x0="),
+        ("returns_a_number", "claim 'returns_a_number' returned float 1.0, not a Guarantee"),
+    ],
+)
+def test_cli_names_a_claim_that_cannot_be_searched(claim, message, capsys):
+    # before: scipy's "map-like callable" RuntimeError, or an AttributeError on a float
+    status = main(["worst", "theorem1", "--claim", f"{__name__}:{claim}", "--out", _tmp()])
+    err = capsys.readouterr().err
+    assert status != 0 and message in err and "map-like" not in err
+
+
+def test_a_claim_that_applies_nowhere_is_neither_a_pass_nor_silent():
+    family = QuadraticFamily(d=2, sketches=("randk",), step_fraction=(1, 1))
+    w = mr.worst_case(nan_bound, family, n_steps=10, budget=4, popsize=1)
+    assert w.instance is None and "the bound of nan bound is not finite at any step" in w.message
+
+
+def test_cli_worst_fails_when_the_claim_applied_to_no_instance(capsys, monkeypatch):
+    import mastref.cli as cli
+
+    nothing = mr.worst_case(
+        nan_bound, QuadraticFamily(d=2, sketches=("randk",), step_fraction=(1, 1)),
+        n_steps=10, budget=4, popsize=1,
+    )
+    monkeypatch.setattr(cli, "worst_case", lambda *a, **k: nothing)
+    assert main(["worst", "theorem1", "--claim", f"{__name__}:nan_bound", "--out", _tmp()]) == 1
+    assert "applied to no instance of the family, so nothing was tested" in capsys.readouterr().err
+
+
+def test_cli_finds_a_claim_module_in_the_working_directory(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_claims_here.py").write_text(
+        "import mastref as mr\n\ndef bad(mast):\n    return mr.theorem1(mast)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    main(["worst", "theorem1", "--claim", "my_claims_here:bad", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert "No module named" not in err and "claim 'bad' cannot be called" in err
 
 
 def test_cli_rejects_a_claim_that_is_not_module_function(capsys):

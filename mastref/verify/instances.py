@@ -19,6 +19,7 @@ onto its argued-attaining end (``kappa = 1``, the smallest sketch parameter, the
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from ..distributed import DistributedProblem
 from ..mast import MAST
 from ..problems import LeastSquares, LogisticRegression, Quadratic
 from ..sketches import Bernoulli, FiniteSketch, Partition, PermutationSketch, RandK
+from ..theorems.claims import Guarantee
 from .measure import expectation
 
 LAWS = (
@@ -92,11 +94,11 @@ class Instance:
         return DistributedProblem(problems, self.sketch, shift=self.v)
 
     def describe(self) -> dict:
-        """Plain arrays and the law's ``repr``: enough to rebuild the instance."""
+        """Plain arrays and the law (``law_description``): enough to rebuild the instance."""
         return {
             "A": [a.tolist() for a in self.A],
             "b": [b.tolist() for b in self.b],
-            "law": repr(self.sketch),
+            "law": law_description(self.sketch),
             "v": self.v.tolist(),
             "x0": self.x0.tolist(),
             "step_fraction": self.step_fraction,
@@ -116,6 +118,38 @@ class Instance:
             f"[{eig[0]:.3g}, {eig[-1]:.3g}], ||v|| = {np.linalg.norm(self.v):.3g}, "
             f"step {self.step_fraction:.3g} gamma_max)"
         )
+
+
+#: Laws of at most this many atoms are described by their atoms and weights.
+DESCRIBED_ATOMS = 4096
+
+
+def law_description(law):
+    """A law as plain data: its ``repr``, its parameters (a Bernoulli law's keep probabilities
+    ``p``, a random subset's ``k``) and, for a finite law of at most ``DESCRIBED_ATOMS`` atoms,
+    its atoms and weights (``law.support()``: ``FiniteSketch(atoms, weights)`` rebuilds it); a
+    list of laws (one per client) as a list.
+
+    Examples
+    --------
+    >>> import mastref as mr
+    >>> from mastref.verify.instances import law_description
+    >>> law_description(mr.Bernoulli(2, [0.5, 0.25]))["p"]
+    [0.5, 0.25]
+    >>> law_description(mr.RandK(2, 1))["atoms"]
+    [[2.0, 0.0], [0.0, 2.0]]
+    """
+    if isinstance(law, list | tuple):
+        return [law_description(one) for one in law]
+    out: dict = {"repr": repr(law)}
+    for name in ("p", "k"):
+        value = getattr(law, name, None)
+        if isinstance(value, np.ndarray | float | int) and not isinstance(value, bool):
+            out[name] = np.asarray(value).tolist()
+    if getattr(law, "has_finite_support", False) and law.support_size <= DESCRIBED_ATOMS:
+        atoms, weights = law.support()
+        out["atoms"], out["weights"] = np.asarray(atoms).tolist(), np.asarray(weights).tolist()
+    return out
 
 
 def sketch_of(spec, params: np.ndarray, d: int):
@@ -945,16 +979,58 @@ def resolve_start(claim, inst: Instance, n_steps: int) -> Instance:
 
 def claim_at(claim, inst: Instance, n_steps: int):
     """The claim on ``inst`` at its step: ``inst.step_fraction`` times the claim's step limit
-    (or its default step when it has none)."""
+    (or its default step when it has none). A claim that cannot take the call (``claim(obj, *,
+    gamma, x0, n_steps, **inst.claim_kwargs)``) or returns no ``Guarantee`` is a
+    ``TypeError`` that names it (``call_claim``)."""
     obj = inst.objective()
-    base = claim(obj, x0=inst.x0, n_steps=n_steps, **inst.claim_kwargs)
+    base = call_claim(claim, obj, x0=inst.x0, n_steps=n_steps, **inst.claim_kwargs)
     limit = base.gamma_max if math.isfinite(base.gamma_max) and base.gamma_max > 0 else base.gamma
     if inst.step_fraction == 1.0:
         return obj, base
-    g = claim(
-        obj, gamma=inst.step_fraction * limit, x0=inst.x0, n_steps=n_steps, **inst.claim_kwargs
+    g = call_claim(
+        claim, obj, gamma=inst.step_fraction * limit, x0=inst.x0, n_steps=n_steps,
+        **inst.claim_kwargs,
     )
     return obj, g
+
+
+def call_claim(claim, obj, **kw) -> Guarantee:
+    """``claim(obj, **kw)``, after checking that the claim accepts these arguments (a
+    ``TypeError`` naming the claim and the call a claim must take, before it runs) and that it
+    returns a ``Guarantee``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    >>> def no_keywords(mast):
+    ...     return mr.theorem1(mast)
+    >>> try:
+    ...     call_claim(no_keywords, mast, x0=np.zeros(2), n_steps=10)
+    ... except TypeError as err:
+    ...     print(str(err)[:79])
+    claim 'no_keywords' cannot be called as no_keywords(objective, x0=..., n_steps=
+    """
+    name = getattr(claim, "__name__", repr(claim))
+    try:
+        inspect.signature(claim).bind(obj, **kw)
+    except TypeError as err:
+        raise TypeError(
+            f"claim {name!r} cannot be called as {name}(objective, "
+            + ", ".join(f"{k}=..." for k in kw)
+            + f"): {err}; a claim takes the objective and the keywords gamma, x0, n_steps and "
+            "the instance's claim arguments (**kw)"
+        ) from None
+    except ValueError:  # no signature to inspect (a builtin): let the call decide
+        pass
+    g = claim(obj, **kw)
+    if not isinstance(g, Guarantee):
+        raise TypeError(
+            f"claim {name!r} returned {type(g).__name__} {g!r:.60}, not a Guarantee "
+            "(mastref.Guarantee)"
+        )
+    return g
 
 
 def scaled_horizon(claim, inst: Instance, n_steps: int):

@@ -46,7 +46,7 @@ from .._validation import MissingCapability, as_generator, check_int
 from ..distributed import DistributedProblem
 from ..theorems.claims import Guarantee, InvalidGuarantee
 from .checker import check
-from .instances import Instance, resolve_start, scaled_horizon
+from .instances import Instance, claim_at, resolve_start, scaled_horizon
 from .measure import exact_curve, expectation
 from .result import RESOLUTION, CheckResult
 
@@ -205,6 +205,30 @@ def _select(g: Guarantee, inst: Instance, steps, ratio, T: int, window: str):
     return sel & _counted(g, inst, steps), sel
 
 
+#: What a claim may raise on an instance where it does not apply (or is undefined): the search
+#: skips the instance and counts the reason.
+DOES_NOT_APPLY = (
+    InvalidGuarantee,
+    MissingCapability,
+    np.linalg.LinAlgError,
+    ValueError,
+    ArithmeticError,
+)
+
+
+def _probe(claim, family, n_steps: int) -> None:
+    """Call the claim once on the family's central instance, outside the optimiser, so that a
+    claim that cannot take the call or returns no ``Guarantee`` (``call_claim``'s
+    ``TypeError``) is reported as such: inside ``differential_evolution`` a ``TypeError`` is
+    re-raised as scipy's "map-like callable" error. Any other failure is the instance's (the
+    claim may not apply there) and is left to the search."""
+    centre = np.array(family.bounds, dtype=float).mean(axis=1)
+    try:
+        claim_at(claim, family.build(centre), n_steps)
+    except DOES_NOT_APPLY:
+        return
+
+
 def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False):
     """``(ratio, t)``: the largest ratio above ``1 + TOL`` at any step ``t >= 1``, else the
     largest ratio above 1 in the window, else the largest counted one there (``-inf`` if none;
@@ -213,6 +237,9 @@ def _ratio(claim, inst: Instance, n_steps: int, window: str, guide: bool = False
     inst = resolve_start(claim, inst, n_steps)
     obj, g, T = scaled_horizon(claim, inst, n_steps)
     steps, measured = exact_curve(g, obj, inst.x0, T)
+    bound = np.asarray(g.bound(steps), dtype=float)
+    if not np.any(np.isfinite(bound[steps >= 1])):
+        raise ValueError(f"the bound of {g.name} is not finite at any step t >= 1 (nan or inf)")
     steps, ratio = ratio_curve(g, steps, measured)
     counted, sel = _select(g, inst, steps, ratio, T, window)
     use = counted if np.any(counted) or not guide else sel
@@ -378,6 +405,7 @@ def worst_case(
         return _worst_over_members(
             claim, family, n_steps, budget, seed, window, popsize, progress, seeds
         )
+    _probe(claim, family, n_steps)
     started = time.perf_counter()
     evaluations = 0
     best = {"ratio": -np.inf, "theta": None}
@@ -403,13 +431,7 @@ def worst_case(
         bar.update(1)
         try:
             r, _, counted = _ratio(claim, family.build(theta), n_steps, window, guide=True)
-        except (
-            InvalidGuarantee,
-            MissingCapability,
-            np.linalg.LinAlgError,
-            ValueError,
-            ArithmeticError,
-        ) as err:  # the claim does not apply here (or is undefined there): say why at the end
+        except DOES_NOT_APPLY as err:  # the claim does not apply here: say why at the end
             reason = f"{type(err).__name__}: {err}"
             kind = _NUMBER.sub("#", reason)
             if example.setdefault(kind, reason) != reason:
