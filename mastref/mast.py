@@ -854,13 +854,14 @@ def _certificate(sketch: Sketch) -> SketchCheck:
     if cert is None:
         start = time.perf_counter()
         cert = check_sketch(sketch, rng=0)
-        warnings.warn(
-            f"MAST certified the user law {sketch!r} with check_sketch(rng=0): {cert.method}, "
-            f"{len(cert.items)} items, {time.perf_counter() - start:.3g} s; the certificate is "
-            "kept on the law object and in MAST.certificate",
-            CertificationWarning,
-            stacklevel=3,
-        )
+        if cert.passed:  # a law that fails is refused by the caller, with the failing items
+            warnings.warn(
+                f"MAST certified the user law {sketch!r} with check_sketch(rng=0): "
+                f"{cert.method}, {len(cert.items)} items, {time.perf_counter() - start:.3g} s; "
+                "the certificate is kept on the law object and in MAST.certificate",
+                CertificationWarning,
+                stacklevel=3,
+            )
         try:
             sketch._mastref_certificate = cert
         except AttributeError:  # a law with __slots__: recompute next time

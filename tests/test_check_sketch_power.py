@@ -11,6 +11,8 @@ keep-or-drop, ``s_j = c_j/p``) the diagonal statistic over all coordinates is
 
 from __future__ import annotations
 
+import warnings
+
 import math
 
 import numpy as np
@@ -93,8 +95,10 @@ def test_wrong_diagonal_law_fails():
     result = mr.check_sketch(law, rng=0)
     assert not result.passed
     assert "E[s_j^2] = samples (groups, all, argmax, argmin)" in _failed(result)
-    with pytest.raises(ValueError, match="fails check_sketch"):
-        mr.MAST(mr.Quadratic(np.eye(6), np.ones(6)), law)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused, not also "certified" (a new user's trial)
+        with pytest.raises(ValueError, match="fails check_sketch"):
+            mr.MAST(mr.Quadratic(np.eye(6), np.ones(6)), WrongDiagonal(1 / 12, 6))
 
 
 def test_correct_user_law_passes_and_its_resolution_matches_the_exact_variance():
