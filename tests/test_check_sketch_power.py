@@ -11,9 +11,8 @@ keep-or-drop, ``s_j = c_j/p``) the diagonal statistic over all coordinates is
 
 from __future__ import annotations
 
-import warnings
-
 import math
+import warnings
 
 import numpy as np
 import pytest
