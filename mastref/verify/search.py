@@ -684,6 +684,10 @@ def _precision(claim, inst: Instance, n_steps: int, t):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a = N * beta / np.sqrt(q)
         curve = np.where(a < 1, (1 + TOL) / (1 - a) ** 2 - (1 + TOL), np.inf)
+    # a diverging recursion stops early (at overflow), and the distance it measures here may
+    # overflow a step before the claim's quantity did: beyond its last step the allowance of that
+    # step stands, larger than the true one there since a shrinks as q grows
+    t = np.minimum(t, curve.size - 1)
     return float(curve[t]) if t.ndim == 0 else curve[t]
 
 
