@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import warnings
 
-import cvxpy as cp
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
@@ -49,6 +48,8 @@ def _hessian(Z, w, Q, x, offset) -> np.ndarray:
 
 
 def _cvxpy_solve(Z, w, Q, q, offset) -> np.ndarray | None:
+    import cvxpy as cp  # lazy: cvxpy imports JAX where installed, 1.3 s of every import mastref
+
     x = cp.Variable(Z.shape[1])
     m = Z @ x if offset is None else Z @ x + offset
     objective = w @ cp.logistic(-m) + 0.5 * Q @ cp.square(x) + q @ x

@@ -46,7 +46,6 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cache
 
-import cvxpy as cp
 import numpy as np
 
 from .._budget import check_cost, progress_bar
@@ -473,6 +472,8 @@ def _solve(prog, rho: float, *, objective: str, C_cap=None, K_cap=None):
     constant, part (b)) or ``"margin"`` (at ``C = C_cap``, the largest ``tau <= 1`` with every
     residual form ``<= -tau I``); ``K <= K_cap`` where given. Returns ``(C, K, P, ell,
     multipliers)``, or ``None`` where the solver finds no solution."""
+    import cvxpy as cp  # lazy: cvxpy imports JAX where installed (solvers._cvxpy_solve)
+
     n = prog["n"]
     ns = prog["state"][0].shape[0]
     P = cp.Variable((ns, ns), symmetric=True)
