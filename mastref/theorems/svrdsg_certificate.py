@@ -1,4 +1,5 @@
-"""Theorem 4 (a): Lyapunov certificates by semidefinite programming, and the ceilings they prove.
+"""Theorem 4 (a) and (b): Lyapunov certificates by semidefinite programming, and the ceilings
+they prove (part (b), a reference batch ``b < N``: ``lyapunov_certificate(..., b=b)``).
 
 Lemma A (docs/theory/theorem4_proof.rst) bounds the statement with a Lyapunov function of the
 form ``r + c D``; where the branches of ``min(gamma mu, p/2)`` meet at the step limit its
