@@ -157,14 +157,25 @@ def _moments_50_digits(inst, gamma, T):
     h = -mp.lu_solve(A_D, sum((wk[k] * Sg[k] for k in range(K)), mp.zeros(d, 1)))
     U = [Sg[k] + D[k] * h for k in range(K)]
     m = mp.matrix(np.asarray(inst.x0).tolist()) - (v + h)
-    P, eta, out = m * m.T, mp.mpf(gamma), []
+    return _recursion_50_digits(wk, D, U, A_D, m, mp.mpf(gamma), T)
+
+
+def _recursion_50_digits(wk, D, U, H, m, eta, T):
+    """``(E||e_t||^2, 1/2 E e_t^T H e_t, E||H e_t||^2)``, ``t = 0..T``, of ``e+ = e - eta (D_k
+    e + U_k)`` with atom ``k`` drawn with weight ``wk[k]``, started at ``e_0 = m`` (mpmath)::
+
+        P+ = sum_k w_k (B_k P B_k^T - eta (B_k m U_k^T + U_k m^T B_k^T) + eta^2 U_k U_k^T),
+        m+ = sum_k w_k B_k m,   B_k = I - eta D_k
+    """
+    d = H.rows
+    P, out = m * m.T, []
     for _ in range(T + 1):
-        HP = A_D * P
+        HP = H * P
         out.append((float(sum(P[i, i] for i in range(d))),
                     float(sum(HP[i, i] for i in range(d)) / 2),
-                    float(sum((A_D * HP)[i, i] for i in range(d)))))
+                    float(sum((H * HP)[i, i] for i in range(d)))))
         P_next, m_next = mp.zeros(d, d), mp.zeros(d, 1)
-        for k in range(K):
+        for k in range(len(wk)):
             B = mp.eye(d) - eta * D[k]
             Bm = B * m
             P_next += wk[k] * (B * P * B.T - eta * (Bm * U[k].T + U[k] * Bm.T)
@@ -233,8 +244,7 @@ def _distributed_moments_50_digits(inst, gamma, T):
     client (weights multiplied), ``D = sum_i S_ik A_i S_ik``,
     ``U = sum_i S_ik (g_i + A_i S_ik h*)`` with ``g_i = A_i v - b_i`` and ``h* = x_F* - v``
     solving ``sum_i E[S_i A_i S_i] h* = -sum_i E[S_i] g_i`` at 50 digits (so ``E U = 0``),
-    ``A_F = (1/M) E D``, step ``eta = gamma / M``, then the recursion of
-    ``_moments_50_digits``."""
+    ``A_F = (1/M) E D``, step ``eta = gamma / M``, then ``_recursion_50_digits``."""
     mp.mp.dps = 50
     M, d = len(inst.A), inst.d
     laws = inst.sketch if isinstance(inst.sketch, list | tuple) else [inst.sketch] * M
@@ -266,21 +276,7 @@ def _distributed_moments_50_digits(inst, gamma, T):
     U = [Sg_of(idx) + D[k] * h for k, (_, idx) in enumerate(joint)]
     A_F = ED / M
     m = mp.matrix(np.asarray(inst.x0).tolist()) - (v + h)
-    P, eta, out = m * m.T, mp.mpf(gamma) / M, []
-    for _ in range(T + 1):
-        HP = A_F * P
-        out.append((float(sum(P[i, i] for i in range(d))),
-                    float(sum(HP[i, i] for i in range(d)) / 2),
-                    float(sum((A_F * HP)[i, i] for i in range(d)))))
-        P_next, m_next = mp.zeros(d, d), mp.zeros(d, 1)
-        for k in range(len(wk)):
-            B = mp.eye(d) - eta * D[k]
-            Bm = B * m
-            P_next += wk[k] * (B * P * B.T - eta * (Bm * U[k].T + U[k] * Bm.T)
-                               + eta**2 * U[k] * U[k].T)
-            m_next += wk[k] * Bm
-        P, m = P_next, m_next
-    return np.array(out).T
+    return _recursion_50_digits(wk, D, U, A_F, m, mp.mpf(gamma) / M, T)
 
 
 #: Two clients with different spectra and laws sharing the minimiser ``ILL.v`` (``||x_F*|| =
