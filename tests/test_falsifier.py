@@ -323,3 +323,14 @@ def test_round_off_of_the_optimum_is_not_a_violation():
     assert 1 + TOL < r_near < 1 + _precision(claim, near, 100, t)
     far = at(x0 + np.array([0.6, 0.8]))
     assert _ratio(claim, far, 100, "late")[0] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_the_answer_names_the_window_of_its_best_ratio():
+    # a new user read "best ratio 0.29122" of `worst theorem4` against a first-steps member's
+    # 0.999 in the message: the headline now says over which steps it was maximised
+    family = QuadraticFamily(d=2, sketches=("randk",), step_fraction=(1, 1))
+    late = mr.worst_case(mr.theorem1, family, n_steps=20, budget=4, popsize=1)
+    every = mr.worst_case(mr.theorem1, family, n_steps=20, budget=4, popsize=1, window="all")
+    assert late.window == "late" and "best ratio" in repr(late)
+    assert "in the late window after" in repr(late)
+    assert every.window == "all" and "over all steps t >= 1 after" in repr(every)

@@ -104,6 +104,10 @@ class WorstCase:
     message : str
         What else the search learned, like ``scipy.optimize.OptimizeResult.message``: the
         reasons instances were skipped (e.g. a sketch without exact moments), with counts.
+    window : str
+        The steps ``ratio`` was maximised over (``worst_case``'s ``window``; ``"all"`` for a
+        ``first_steps`` family), named in the repr: a union's answer is its late members'
+        best unless a member found a violation.
     """
 
     claim: str
@@ -118,12 +122,19 @@ class WorstCase:
     seconds: float
     n_steps: int = 0
     message: str = ""
+    window: str = "late"
 
     def __repr__(self) -> str:
         if self.verdict == "violated":
             head = f"violated, ratio {self.ratio:.6g} at t = {self.t}"
         else:
-            head = f"{NOT_FOUND} (best ratio {self.ratio:.6g} after {self.evaluations} evaluations)"
+            where = {"late": "in the late window", "all": "over all steps t >= 1"}.get(
+                self.window, f"in the window {self.window}"
+            )
+            head = (
+                f"{NOT_FOUND} (best ratio {self.ratio:.6g} {where} after {self.evaluations} "
+                "evaluations)"
+            )
         tail = f"; {self.message}" if self.message else ""
         return (
             f"WorstCase({self.claim}: {head}, {self.evaluations} evaluations, "
@@ -498,6 +509,7 @@ def worst_case(
             seconds=time.perf_counter() - started,
             n_steps=n_steps,
             message=f"the claim applied to no instance of {family!r}; {message}",
+            window=window,
         )
     inst = resolve_start(claim, family.build(best["theta"]), n_steps)
     ratio, t_at = _ratio(claim, inst, n_steps, window)
@@ -539,6 +551,7 @@ def worst_case(
         seconds=time.perf_counter() - started,
         n_steps=T,
         message=message,
+        window=window,
     )
 
 
