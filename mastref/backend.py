@@ -86,11 +86,10 @@ def cap_jobs(n_jobs: int, n_tasks: int) -> tuple[int, str | None]:
     cores = os.cpu_count() or 1
     wanted = cores if n_jobs == -1 else n_jobs
     workers = max(1, min(wanted, n_tasks, cores))
-    if workers < wanted and workers == min(n_tasks, wanted):
-        return workers, f"n_jobs = {n_jobs} capped at {workers}, the number of tasks to run"
-    if workers < wanted:
-        return workers, f"n_jobs = {n_jobs} capped at {workers}, the cores of this machine"
-    return workers, None
+    if workers == wanted:
+        return workers, None
+    by = "the number of tasks to run" if workers == n_tasks else "the cores of this machine"
+    return workers, f"n_jobs = {n_jobs} capped at {workers}, {by}"
 
 
 def resolve_backend(backend: str | None, scheduler: str | None = None, client=None) -> str:
