@@ -312,13 +312,23 @@ def table(results: list[CheckResult]) -> str:
     return "\n".join(lines)
 
 
+def proved_ceiling(r: CheckResult, check=None) -> float:
+    """The proved ceiling on ``r``'s late tightness (``Check.ceiling`` of the catalogue check
+    ``check``, looked up by ``r.name`` when ``None``); NaN where the check has none (a user's
+    check included)."""
+    check = check if check is not None else catalogue(with_data=True).get(r.name)
+    if check is None or check.ceiling is None:
+        return math.nan
+    return float(check.ceiling(r))
+
+
 def ceiling_cell(r: CheckResult, check=None) -> str:
     """The check's proved ceiling (``Check.ceiling``) as a table cell: ``c (lemma); t/c``, or
     ``-`` where the check has none."""
     check = check if check is not None else catalogue(with_data=True).get(r.name)
     if check is None or check.ceiling is None:
         return "-"
-    c = check.ceiling(r)
+    c = proved_ceiling(r, check)
     if not np.isfinite(c) or c <= 0:
         return f"- ({check.ceiling.lemma}: no counted point)"
     return f"{c:.4g} ({check.ceiling.lemma}); tightness/ceiling {r.late_tightness / c:.3g}"
@@ -563,7 +573,7 @@ def conclusion(r: CheckResult, check=None) -> str:
                 if r.verdict != "weak"
                 else f", below the promised {r.floor:g}: the check has lost its power"
             )
-        ceiling = math.nan if check is None or check.ceiling is None else check.ceiling(r)
+        ceiling = math.nan if check is None else proved_ceiling(r, check)
         if np.isfinite(ceiling) and ceiling > 0:
             text += (
                 f"; no instance with these constants can make the statement tighter than "
@@ -581,7 +591,11 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _write_plot(result: CheckResult, out: Path) -> None:
-    bk.write_atomic(out / f"{result.name}.png", lambda tmp: save_check_figure(result, tmp))
+    """The check's PNG, with its proved ceiling drawn where it has one (``proved_ceiling``)."""
+    ceiling = proved_ceiling(result)
+    bk.write_atomic(
+        out / f"{result.name}.png", lambda tmp: save_check_figure(result, tmp, ceiling=ceiling)
+    )
 
 
 def _write_tables(

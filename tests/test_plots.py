@@ -33,7 +33,7 @@ from mastref.plotting import (  # noqa: E402
     quantity_label,
     x_label,
 )
-from mastref.report import run_check  # noqa: E402
+from mastref.report import proved_ceiling, run_check  # noqa: E402
 from mastref.verify import CheckResult, judge  # noqa: E402
 from mastref.verify.instances import QuadraticFamily  # noqa: E402
 from mastref.verify.plot import check_figure, worst_case_figure  # noqa: E402
@@ -84,7 +84,8 @@ def test_every_kind_of_plot_is_covered(results):
 @pytest.mark.parametrize("name", CHECKS)
 def test_check_plot_invariants(results, name, tmp_path):
     r = results[name]
-    fig = check_figure(r)
+    ceiling = proved_ceiling(r)
+    fig = check_figure(r, ceiling=ceiling)
     (ax,) = fig.axes
     fig.canvas.draw()
     _render(fig, tmp_path, name)
@@ -178,6 +179,16 @@ def test_check_plot_invariants(results, name, tmp_path):
     else:
         span = framed.max() - lowest
         assert bottom >= lowest - 0.25 * span and top <= framed.max() + 0.25 * span
+
+    # a proved ceiling: c * bound at the counted points, never below the measurement there
+    drawn = [lab for lab in labels if lab.startswith("proved ceiling")]
+    assert len(drawn) == int(over_steps and math.isfinite(ceiling) and ceiling > 0)
+    if drawn:
+        at = r.late_mask() & checked & (r.bound > 0)
+        line = _line(ax, "proved ceiling")
+        np.testing.assert_array_equal(line.get_xdata(), r.steps[at])
+        np.testing.assert_allclose(line.get_ydata(), ceiling * r.bound[at], rtol=1e-15)
+        assert np.all(measured[at] <= ceiling * r.bound[at] * (1 + 1e-9)), (name, ceiling)
 
     if not over_steps:  # a sweep: one readable tick per point
         ticks = [t for t in ax.get_xticklabels() if t.get_text()]

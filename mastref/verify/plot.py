@@ -71,11 +71,19 @@ def check_title(result: CheckResult) -> str:
     return "\n".join([head, *lines])
 
 
-def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
+def plot_check(
+    result: CheckResult, ax: Axes | None = None, *, ceiling: float | None = None
+) -> Axes:
     r"""Draw a ``CheckResult`` on ``ax`` (a new figure's when ``None``) by the module's rules:
     measured (band when Monte Carlo; grey where not checked), bound and neighbourhood,
     resolution, violated and inconclusive points marked (``CheckResult.point_verdicts``), words
     on the axes, the title of ``check_title``.
+
+    ``ceiling``, a proved ceiling ``c`` on the late tightness (a catalogue check's
+    ``Check.ceiling``), draws ``c * bound`` at the counted points (``late_mask``, checked, bound
+    above 0): the line no instance with the check's constants can cross there, so the gap
+    between it and the measurement is what the check leaves unreached. Nothing is drawn for
+    ``None``, a non-finite or non-positive value, or a check that is not a curve over steps.
 
     A curve over steps frames every finite measured value above the resolution; a sweep (any
     other x-axis) frames the points with a finite bound and draws values more than
@@ -162,6 +170,17 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
     if over_steps:
         shade_not_checked(ax, x, checked, "not checked: " + " or ".join(reasons))
     draw_bound(ax, x, r.bound, neighbourhood=floor, label=f"bound ({r.theorem})")
+    if over_steps and ceiling is not None and math.isfinite(ceiling) and ceiling > 0:
+        at = r.late_mask() & checked & (r.bound > 0)
+        ax.plot(
+            x[at],
+            ceiling * r.bound[at],
+            "-.",
+            color="tab:purple",
+            lw=1.3,
+            zorder=4,
+            label=f"proved ceiling: {ceiling:.3g} × bound at the counted steps",
+        )
     verdicts, _ = r.point_verdicts()
     marks = {
         "violated": ("x", "tab:red", "violated: lower confidence bound above the bound"),
@@ -192,8 +211,8 @@ def plot_check(result: CheckResult, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def check_figure(result: CheckResult) -> Figure:
-    """A figure holding ``plot_check(result)``.
+def check_figure(result: CheckResult, *, ceiling: float | None = None) -> Figure:
+    """A figure holding ``plot_check(result, ceiling=ceiling)``.
 
     Examples
     --------
@@ -210,7 +229,7 @@ def check_figure(result: CheckResult) -> Figure:
     from ..plotting import settle_legends
 
     fig = Figure(figsize=(7, 4.6))
-    plot_check(result, fig.subplots())
+    plot_check(result, fig.subplots(), ceiling=ceiling)
     settle_legends(fig)
     return fig
 
@@ -256,10 +275,13 @@ def worst_case_figure(worst: WorstPoint) -> Figure:
     return fig
 
 
-def save_check_figure(result: CheckResult, path: Path) -> None:
+def save_check_figure(
+    result: CheckResult, path: Path, *, ceiling: float | None = None
+) -> None:
     """Write the PNG of ``result`` to ``path``: ``check_figure`` (measured with its confidence
     band when Monte Carlo, grey where not checked; the bound and its neighbourhood; the numerical
-    resolution when the data reach it; γ_max on a step sweep).
+    resolution when the data reach it; γ_max on a step sweep; a proved ``ceiling`` times the
+    bound at the counted steps).
 
     Examples
     --------
@@ -275,4 +297,4 @@ def save_check_figure(result: CheckResult, path: Path) -> None:
     """
     from ..plotting import save_figure
 
-    save_figure(check_figure(result), path)
+    save_figure(check_figure(result, ceiling=ceiling), path)
