@@ -10,6 +10,7 @@ what the exact moments measure (a proof below a measurement would be a bug).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -232,6 +233,16 @@ def test_bad_input_of_the_other_entry_points():
             sdp_ceiling(*args, t=27, factors=factors)
     with pytest.raises(ValueError, match="'rho' = 1.5 .* must be < 1"):
         sdp_ceiling(*args[:-1], 1.5, t=27)
+
+
+def test_a_step_above_the_statement_limit_is_warned_about():
+    """The certificates hold at any step, the statement only for ``gamma L <= 1/6`` (the
+    trial's item, stop 29): above it a warning names the limit; at it, none."""
+    with pytest.warns(UserWarning, match=r"gamma L = 0.2 above Theorem 4 \(a\)'s step limit"):
+        sdp_ceiling(2, 0.05, 4.0, 2.0, 2.0, 0.2, 0.1, t=5, factors=(1.1,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sdp_ceiling(2, 1 / 24, 4.0, 2.0, 2.0, 1 / 6, 1 / 12, t=5, factors=(1.1,))
 
 
 def test_verify_rejects_an_empty_class_or_a_malformed_part():

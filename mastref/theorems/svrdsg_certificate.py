@@ -615,7 +615,8 @@ def sdp_ceiling(
     value is proved (``verify_certificate``); the minimum over ``factors`` is sampled. Cost: one
     ``lyapunov_certificate`` per factor (``certificate_cost``: under a second at ``N = 2``,
     about 75 s and 1.2 GB at ``N = 8``), held to the cost budget (``mastref.cost_budget``), with
-    a progress bar on a terminal.
+    a progress bar on a terminal. A step above the statement's limit, ``gamma L > 1/6``, is
+    warned about: the certificates still hold, but the statement does not apply there.
 
     Examples
     --------
@@ -638,6 +639,14 @@ def sdp_ceiling(
             f"argument 'factors' = {factors!r} must be one or more numbers in (1, 1/rho) = (1, "
             f"{1 / rho:.6g}): each rho' = factor * rho must exceed the statement's rate and "
             "stay below 1"
+        )
+    gamma_L = check_real("gamma", gamma, positive=True) * check_real("L", L, positive=True)
+    if gamma_L > (1 + 1e-12) / 6:
+        warnings.warn(
+            f"sdp_ceiling: argument 'gamma' = {gamma:.6g} gives gamma L = {gamma_L:.6g} above "
+            "Theorem 4 (a)'s step limit 1/(6L): the certificates hold at any step, but the "
+            "statement, and so the meaning of this ceiling, applies only for gamma <= 1/(6L)",
+            stacklevel=2,
         )
     seconds, nbytes = certificate_cost(check_int("N", N, 1))
     check_cost(
