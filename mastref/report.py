@@ -498,6 +498,11 @@ def report_md(results: list[CheckResult], quick: bool, controls: list | None = N
         "",
         theorem_table(results, controls),
         "",
+        "One row per form, part and branch of each statement. A `-` cell: nothing applies (no "
+        "branch, no ceiling-limited check, controls not run with `--controls`). The last two "
+        "columns belong to the theorem, not the row: they are given on its first row and left "
+        "blank on the others.",
+        "",
         "## Checks",
         "",
         table(results),

@@ -150,6 +150,16 @@ def test_theorem_table_rows_per_part_and_branch():
     assert "reaches 1 of it" in b[8]
     # every registry entry appears
     assert {r[0].strip("| ").split(" (")[0] for r in rows} == set(registry())
+    # the per-theorem cells (promised, controls killed) on a theorem's first row only
+    seen = set()
+    for r in rows:
+        theorem = r[0].strip("| ").split(" (")[0]
+        cells = [c.strip(" |") for c in r[-2:]]
+        if theorem in seen:
+            assert cells == ["", ""], r
+        else:
+            assert cells[0] and cells[1] == "-", r  # a promise; controls not run
+        seen.add(theorem)
 
 
 def test_ceiling_limited_row_status_on_the_step_check_alone():
