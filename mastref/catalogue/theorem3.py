@@ -451,6 +451,26 @@ def _checks() -> tuple:
             description="exact oracle (Theorem 2's bound): S = (1 +- 0.01) I at the stationary "
             "distance, T = 3000 (the transient adds 2.5 %: the bound sits on its floor)",
         ),
+        instance_check(
+            "theorem3-nonconvex-step0.1",
+            "Theorem 3",
+            theorem3,
+            lambda: stationary_instance(3000, fraction=0.1),
+            part="neighbourhood",
+            floor=0.85,
+            n_steps=(3000, 3000),
+            description="as theorem3-nonconvex-stationary at 0.1 of the default step, T = 3000",
+        ),
+        instance_check(
+            "theorem3-nonconvex-step0.01",
+            "Theorem 3",
+            theorem3,
+            lambda: stationary_instance(30000, fraction=0.01),
+            floor=0.7,
+            n_steps=(30000, 30000),
+            description="as theorem3-nonconvex-stationary at 0.01 of the default step, T = "
+            "30000 (the transient 1/(gamma T) still adds about a third)",
+        ),
         transient_check("theorem3-nonconvex-transient", "Theorem 3", theorem3),
         Check(
             name="theorem3-sc-logistic-tau8",

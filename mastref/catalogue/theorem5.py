@@ -69,11 +69,14 @@ def single_client_instance():
     return Instance(**{**inst.__dict__, "distributed": True})
 
 
-def near_scalar_client(clients: int = 1, eps: float = 0.01, start: int | None = None):
+def near_scalar_client(
+    clients: int = 1, eps: float = 0.01, start: int | None = None, fraction: float = 1.0
+):
     """``clients`` identical clients ``f = 1/2 ||x - x*||^2`` with independent laws
     ``S = (1 +- eps) I`` (``mastref.verify.instances.near_scalar``), started at ``x_F*``, or,
     with ``start = T``, at the stationary distance of the nonconvex default step for horizon
-    ``T`` (``theorem2.stationary_instance``; one client: Theorem 5 is then Theorem 2).
+    ``T`` (``theorem2.stationary_instance``; one client: Theorem 5 is then Theorem 2), taken at
+    ``fraction`` of the default step.
 
     With one client Theorem 5's neighbourhood ``2 gamma A Delta_M / mu_F`` is Theorem 1's and
     is met within ``1 - O(eps)`` (0.962 at ``eps = 0.01``). With ``M`` clients and independent
@@ -84,14 +87,14 @@ def near_scalar_client(clients: int = 1, eps: float = 0.01, start: int | None = 
     the ``1/M`` is a gap for independent laws only, which the bound does not credit.
     """
 
-    one = near_scalar(eps) if start is None else stationary_instance(start, eps)
+    one = near_scalar(eps) if start is None else stationary_instance(start, eps, fraction)
     return Instance(
         A=one.A * clients,
         b=one.b * clients,
         sketch=one.sketch,
         v=one.v,
         x0=one.x0,
-        step_fraction=1.0,
+        step_fraction=fraction,
         distributed=True,
     )
 
@@ -416,6 +419,26 @@ def _checks() -> tuple:
             floor=0.88,
             n_steps=(100, 100),
             description="one client, S = (1 +- 0.01) I at the stationary distance (Theorem 2's)",
+        ),
+        instance_check(
+            "theorem5-nonconvex-step0.1",
+            "Theorem 5",
+            theorem5,
+            lambda: near_scalar_client(start=3000, fraction=0.1),
+            part="neighbourhood",
+            floor=0.85,
+            n_steps=(3000, 3000),
+            description="as theorem5-nonconvex at 0.1 of the default step, T = 3000",
+        ),
+        instance_check(
+            "theorem5-nonconvex-step0.01",
+            "Theorem 5",
+            theorem5,
+            lambda: near_scalar_client(start=30000, fraction=0.01),
+            floor=0.7,
+            n_steps=(30000, 30000),
+            description="as theorem5-nonconvex at 0.01 of the default step, T = 30000 (the "
+            "transient 1/(gamma T) still adds about a third)",
         ),
         transient_check(
             "theorem5-nonconvex-transient", "Theorem 5", theorem5, objective=huber_client
