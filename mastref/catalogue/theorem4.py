@@ -423,6 +423,26 @@ def near_identity_side(side: str) -> Instance:
     return Instance(**{**inst.__dict__, "claim_kwargs": kw})
 
 
+def near_identity_step(fraction: float) -> Instance:
+    """The best known (b) instance (``NEAR_IDENTITY_THETA``) at ``fraction`` of the step limit,
+    with ``p`` scaled by the same ``fraction`` so that ``p = gamma mu`` still (the branches of
+    ``rho = min(gamma mu/2, p/2)`` meet): the neighbourhood ``4 c_b (3 gamma^2 + 2 gamma/mu)
+    sigma*^2/rho`` tends to ``16 c_b sigma*^2/mu^2`` as ``gamma -> 0``, not to 0, so the step
+    axis moves its terms differently."""
+    inst = _near_identity_best()
+    kw = dict(inst.claim_kwargs)
+    kw["p"] = kw["p"] * fraction
+    return Instance(**{**inst.__dict__, "step_fraction": fraction, "claim_kwargs": kw})
+
+
+def _b_step01():
+    return near_identity_step(0.1)
+
+
+def _b_step001():
+    return near_identity_step(0.01)
+
+
 def _b_side_gamma_mu():
     return near_identity_side("gamma-mu")
 
@@ -762,6 +782,31 @@ def _checks() -> tuple:
             n_steps=(600, 600),
             description="theorem4b-near-identity with p = 0.9 gamma mu (the p/2 branch): "
             "0.293 at the neighbourhood (Lemma B's ceiling at the counted steps 0.49)",
+        ),
+        instance_check(
+            "theorem4b-near-identity-step0.1",
+            PART_B,
+            theorem4,
+            _b_step01,
+            branch=MEETING_B,
+            ceiling=lemma_b_ceiling(_b_step01),
+            floor=0.25,
+            n_steps=(3000, 6000),
+            description="theorem4b-near-identity at 0.1 of the step limit, p = gamma mu: 0.277 "
+            "(quick), 0.283 (full) at the neighbourhood (Lemma B's ceiling at the counted "
+            "steps 0.347, 0.355)",
+        ),
+        instance_check(
+            "theorem4b-near-identity-step0.01",
+            PART_B,
+            theorem4,
+            _b_step001,
+            branch=MEETING_B,
+            ceiling=lemma_b_ceiling(_b_step001),
+            floor=0.25,
+            n_steps=(30000, 30000),
+            description="theorem4b-near-identity at 0.01 of the step limit, p = gamma mu: 0.276 "
+            "at the neighbourhood (Lemma B's ceiling at the counted steps 0.341)",
         ),
         instance_check(
             "theorem4a-p-branch-small-p",
