@@ -180,15 +180,16 @@ def _finite_sum_check(
     n_steps=100,
     kind="stress",
     description="",
+    fraction=1.0,
 ):
     """A check of ``claim`` (Theorem 3's form) on ``FINITE_SUMS[term]`` (or on ``term()``, a
     callable returning ``(mast, tau, x0)``) with its tau-nice oracle, measured exactly;
-    ``against`` runs another claim there, at the theorem's step; ``branch`` is judged on the
-    theorem's own run (``on_branch``)."""
+    ``against`` runs another claim there, at ``fraction`` of the theorem's step; ``branch`` is
+    judged on the theorem's own run (``on_branch``)."""
 
     def measure(other, quick: bool = False):
         mast, tau, x0 = term() if callable(term) else FINITE_SUMS[term]()
-        gamma = claim(mast, x0=x0, batch_size=tau, n_steps=n_steps).gamma  # the theorem's step
+        gamma = fraction * claim(mast, x0=x0, batch_size=tau, n_steps=n_steps).gamma
         g = other(mast, x0=x0, batch_size=tau, n_steps=n_steps, gamma=gamma)
         return g, check(
             g,
@@ -384,6 +385,21 @@ def _checks() -> tuple:
             floor=0.99,
             n_steps=100,
             description="f_1,2 = (x -+ 1)^2/2, identity, tau = 1: C's Delta_data term, equality",
+        ),
+        *(
+            _finite_sum_check(
+                f"theorem3-tau-Delta-data-step{fraction:g}",
+                "Delta_data",
+                theorem3_sc,
+                part="neighbourhood",
+                branch="C: 2 L_S A_tau Delta_data",
+                floor=0.99,
+                n_steps=n_steps,
+                fraction=fraction,
+                description=f"theorem3-tau-Delta-data at {fraction:g} of the theorem's step "
+                "(measured 1.000, as at the theorem's step)",
+            )
+            for fraction, n_steps in ((0.1, 1000), (0.01, 10000))
         ),
         _finite_sum_check(
             "theorem3-tau-unequal-L",
