@@ -101,21 +101,29 @@ def newton_polish(Z, w, Q, q, x0, offset=None, max_iter: int = 100) -> tuple[np.
     return best_x, best_g
 
 
-def minimize_weighted_logistic(Z, w, Q, q, offset=None) -> tuple[np.ndarray, float]:
+def minimize_weighted_logistic(Z, w, Q, q, offset=None, x0=None) -> tuple[np.ndarray, float]:
     """Minimise ``F`` (module docstring); returns ``(x, ||grad F(x)||)``.
 
     cvxpy with Clarabel gives a point accurate to the interior-point tolerance; Newton's method
     then polishes it to the round-off level. If Clarabel fails, Newton starts from 0 (it converges
-    globally with backtracking because ``F`` is strongly convex).
+    globally with backtracking because ``F`` is strongly convex). With a start ``x0`` (a warm
+    start, e.g. ``x*`` for a sample of sketched copies of the same model) Newton runs from it
+    first, and the interior point only when Newton's gradient norm stays above
+    ``1e-8 (1 + ||grad F(x0)||)``.
     """
     check_dense("minimize_weighted_logistic (Newton's Hessian)", Z.shape[1], copies=2)
     w = np.asarray(w, dtype=float)
     Q = np.asarray(Q, dtype=float)
     q = np.asarray(q, dtype=float)
-    x0 = _cvxpy_solve(Z, w, Q, q, offset)
-    if x0 is None:
-        x0 = np.zeros(Z.shape[1])
-    return newton_polish(Z, w, Q, q, x0, offset)
+    if x0 is not None:
+        g0 = float(np.linalg.norm(weighted_logistic_grad(Z, w, Q, q, x0, offset)))
+        x, gnorm = newton_polish(Z, w, Q, q, x0, offset)
+        if gnorm <= 1e-8 * (1.0 + g0):
+            return x, gnorm
+    start = _cvxpy_solve(Z, w, Q, q, offset)
+    if start is None:
+        start = np.zeros(Z.shape[1])
+    return newton_polish(Z, w, Q, q, start, offset)
 
 
 def minimize_lbfgs(fun, x0, *, mu: float, max_iter: int = 2000) -> tuple[np.ndarray, float, float]:

@@ -435,6 +435,38 @@ def test_saa_interval_contains_the_exact_gap():
     assert g.values["Delta"] == pytest.approx(hi) or "P6" in " ".join(g.notes), notes
 
 
+def _saa_objective(lr, atoms, weights, v, x):
+    """``sum_k pi_k f(v + s_k * (x - v))`` and its gradient, from the definition."""
+    vals = [lr.value(v + s * (x - v)) for s in atoms]
+    grads = [s * lr.grad(v + s * (x - v)) for s in atoms]
+    return float(weights @ vals), weights @ np.array(grads)
+
+
+def test_a_sample_of_atoms_is_minimised_as_the_sample_average_it_is():
+    """A sample of a law's atoms has ``E_pi[s] != 1``: the weighted model must still be
+    ``sum_k pi_k f(v + s_k * (x - v))`` up to a constant (it carried ``lam (1 - E[s^2]) v``,
+    another function), and a coordinate no atom keeps (here the last) must not break the solve
+    (Newton's Cholesky failed on the singular Hessian: a new user's RandK on a5a)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 5))
+    lr = mr.LogisticRegression(X, np.where(rng.random(40) < 0.5, -1.0, 1.0), 0.5)
+    v = rng.standard_normal(5)
+    atoms = np.array([[2.0, 2.0, 0, 0, 0], [0, 2.0, 2.0, 0, 0], [2.0, 0, 0, 2.0, 0]])
+    weights = np.full(3, 1 / 3)  # E_pi[s] = (4/3, 4/3, 2/3, 2/3, 0)
+    Z, w, Q, q, offset = lr.weighted_terms(atoms, weights, v)
+    from mastref.solvers import weighted_logistic_value
+
+    diffs = [
+        _saa_objective(lr, atoms, weights, v, x)[0]
+        - weighted_logistic_value(Z, w, Q, q, x, offset)
+        for x in rng.standard_normal((4, 5))
+    ]
+    assert np.ptp(diffs) < 1e-12
+    x, gnorm = lr.minimize_sketched(atoms, weights, v)
+    assert x[4] == v[4] and gnorm < 1e-10
+    assert np.linalg.norm(_saa_objective(lr, atoms, weights, v, x)[1]) < 1e-10
+
+
 def test_interpolation_is_recognised_exactly():
     rng = np.random.default_rng(9)
     X = rng.standard_normal((40, 30))

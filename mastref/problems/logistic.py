@@ -296,8 +296,11 @@ class LogisticRegression(FiniteSum):
         """``sum_k pi_k f(v + s_k * (x - v))`` as a weighted logistic model of ``mastref.solvers``.
 
         Returns ``(Z, w, Q, q, offset)``: atom ``k`` contributes rows ``y_i (a_i * s_k)``, offsets
-        ``y_i a_i^T (v - s_k * v)`` and weights ``pi_k / n``; the regulariser gives
-        ``Q = lam E[s^2]`` and ``q = lam (1 - E[s^2]) * v``.
+        ``y_i a_i^T (v - s_k * v)`` and weights ``pi_k / n``; the regulariser
+        ``(lam/2) sum_k pi_k ||v + s_k * (x - v)||^2`` gives ``Q = lam E_pi[s^2]`` and
+        ``q = lam (E_pi[s] - E_pi[s^2]) * v`` (up to a constant), with ``E_pi`` the weighted
+        mean over the atoms: ``E_pi[s] = 1`` for a law's exact support, not for a sample of it
+        (``MAST.saa_solution``), where the form with 1 in its place minimised another function.
         """
         n = self.n_samples
         blocks, offsets = [], []
@@ -306,13 +309,31 @@ class LogisticRegression(FiniteSum):
             blocks.append(sp.diags(self.y) @ Xs if self.is_sparse else self.y[:, None] * Xs)
             offsets.append(self.y * np.asarray(self.X @ (v - s * v)).ravel())
         Z = sp.vstack(blocks, format="csr") if self.is_sparse else np.vstack(blocks)
-        Es2 = weights @ (atoms * atoms)
+        Es, Es2 = weights @ atoms, weights @ (atoms * atoms)
         w = np.repeat(weights / n, n)
-        return Z, w, self.lam * Es2, self.lam * (1.0 - Es2) * v, np.concatenate(offsets)
+        return Z, w, self.lam * Es2, self.lam * (Es - Es2) * v, np.concatenate(offsets)
 
     def minimize_sketched(self, atoms, weights, v):
-        """cvxpy (Clarabel) on ``weighted_terms``, polished by Newton's method."""
-        return minimize_weighted_logistic(*self.weighted_terms(atoms, weights, v))
+        """Newton's method on ``weighted_terms`` from ``x*`` (``minimize_weighted_logistic``
+        with ``x0``; cvxpy's interior point only if Newton stalls): ``F`` is strongly convex on
+        the kept coordinates, so damped Newton converges from anywhere, to round-off.
+
+        A coordinate that no atom keeps (``s_kj = 0`` for every ``k``: a sample of a sparse law
+        can miss one, ``MAST.saa_solution``) does not enter ``F`` at all; it is left at ``v_j``
+        and the rest is solved (with it, the Hessian was singular and Newton's Cholesky
+        failed).
+        """
+        Z, w, Q, q, offset = self.weighted_terms(atoms, weights, v)
+        kept = np.flatnonzero(np.any(atoms != 0, axis=0))
+        x = np.array(v, dtype=float)
+        if kept.size:
+            Zk = Z[:, kept]
+            x[kept], gnorm = minimize_weighted_logistic(
+                Zk, w, Q[kept], q[kept], offset=offset, x0=self.argmin()[kept]
+            )
+        else:
+            gnorm = 0.0
+        return x, gnorm
 
     #: Largest ``d`` for the cvxpy + Newton ERM path (dense ``d x d`` Hessian); above it
     #: L-BFGS with the strong-convexity certificate (``solution_gradient_norm``).

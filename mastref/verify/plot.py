@@ -72,7 +72,11 @@ def check_title(result: CheckResult) -> str:
 
 
 def plot_check(
-    result: CheckResult, ax: Axes | None = None, *, ceiling: float | None = None
+    result: CheckResult,
+    ax: Axes | None = None,
+    *,
+    ceiling: float | None = None,
+    place: bool = True,
 ) -> Axes:
     r"""Draw a ``CheckResult`` on ``ax`` (a new figure's when ``None``) by the module's rules:
     measured (band when Monte Carlo; grey where not checked), bound and neighbourhood,
@@ -84,6 +88,8 @@ def plot_check(
     above 0): the line no instance with the check's constants can cross there, so the gap
     between it and the measurement is what the check leaves unreached. Nothing is drawn for
     ``None``, a non-finite or non-positive value, or a check that is not a curve over steps.
+    ``place=False`` leaves the legend at ``loc="best"`` unchecked, for a caller that lays the
+    figure out and places it afterwards (``check_figure``: ``settle_legends``), saving a draw.
 
     A curve over steps frames every finite measured value above the resolution; a sweep (any
     other x-axis) frames the points with a finite bound and draws values more than
@@ -207,7 +213,10 @@ def plot_check(
     ax.set_xlabel(x_label(r.xlabel))
     ax.set_ylabel(quantity_label(r.quantity, r.algorithm, r.theorem))
     ax.set_title(check_title(r), fontsize=10)
-    place_legend(ax, fontsize=7.5, framealpha=0.9)
+    if place:
+        place_legend(ax, fontsize=7.5, framealpha=0.9)
+    else:
+        ax.legend(fontsize=7.5, framealpha=0.9)
     return ax
 
 
@@ -229,7 +238,7 @@ def check_figure(result: CheckResult, *, ceiling: float | None = None) -> Figure
     from ..plotting import settle_legends
 
     fig = Figure(figsize=(7, 4.6))
-    plot_check(result, fig.subplots(), ceiling=ceiling)
+    plot_check(result, fig.subplots(), ceiling=ceiling, place=False)
     settle_legends(fig)
     return fig
 
@@ -254,7 +263,7 @@ def worst_case_figure(worst: WorstPoint) -> Figure:
 
     fig = Figure(figsize=(7, 4.6))
     ax = fig.subplots()
-    plot_check(worst.result, ax)
+    plot_check(worst.result, ax, place=False)
     r = worst.result
     at = np.flatnonzero(np.asarray(r.steps) == worst.t)
     if at.size:
