@@ -421,6 +421,17 @@ def _checks() -> tuple:
             description="one client, S = (1 +- 0.01) I at the stationary distance (Theorem 2's)",
         ),
         instance_check(
+            "theorem5-nonconvex-many-clients",
+            "Theorem 5",
+            theorem5,
+            lambda: near_scalar_client(16, start=100),
+            kind="application",
+            n_steps=(100, 100),
+            description="sixteen identical clients with independent S = (1 +- 0.01) I at the "
+            "stationary distance, T = 100: the bound does not credit the 1/M of independent "
+            "noise (0.0565, about 0.90/16); the nonconvex checks had at most two clients",
+        ),
+        instance_check(
             "theorem5-nonconvex-step0.1",
             "Theorem 5",
             theorem5,
