@@ -209,3 +209,75 @@ def test_a_dense_user_law_is_checked_at_the_door():
 
     with pytest.raises(ValueError, match=r"WrongShape\(d=3\)\.sample returned an array of shape"):
         mr.check_sketch(WrongShape(), rng=0, n_samples=10)
+
+
+def _rotation(sign: float) -> np.ndarray:
+    R = np.zeros((3, 3))
+    R[0, 1], R[1, 0] = 1.0, -1.0
+    return np.eye(3) + 0.9 * sign * R
+
+
+class Rot(mr.Sketch):
+    """``S = I + 0.9 R`` with ``R = +-(e_0 e_1^T - e_1 e_0^T)``, equally likely: ``E[S] = I``,
+    and, since ``R`` is antisymmetric with ``R^T R = diag(1, 1, 0)``, ``S^T S = diag(1.81,
+    1.81, 1)`` in every draw (so ``L_D = L_S_max = 1.81``, ``mu_D = 1``); ``E[S^T A S]`` is the
+    average over the two atoms (by hand: a new user's trial, stop 30)."""
+
+    d = 3
+
+    def sample(self, rng=None):
+        return _rotation(mr.as_generator(rng).choice([-1.0, 1.0]))
+
+    def second_moment(self):
+        return np.diag([1.81, 1.81, 1.0])
+
+    def sandwich(self, A):
+        A = np.asarray(A, float)
+        return sum(0.5 * _rotation(s).T @ A @ _rotation(s) for s in (-1.0, 1.0))
+
+    @property
+    def L_S_max(self):
+        return 1.81
+
+
+class RotWrongSecond(Rot):
+    def second_moment(self):  # the trial's law: E[S^T S] = I claimed
+        return np.eye(3)
+
+
+class RotWrongSandwich(Rot):
+    def sandwich(self, A):  # E[S^T A S] = A claimed
+        return np.asarray(A, float)
+
+
+class RotWrongLSmax(Rot):
+    @property
+    def L_S_max(self):  # 5 % too small
+        return 1.81 * 0.95
+
+
+def test_a_dense_user_law_is_checked_against_its_own_samples():
+    """``check_sketch`` passed the trial's dense law with ``E[S^T S] = I`` and ``E[S^T A S] =
+    A`` claimed, comparing the closed forms only with each other (``MAST`` then reported
+    ``Delta = 0`` where it is 0.381). Each wrong closed form must fail on its own item; the
+    right law passes."""
+    assert mr.check_sketch(Rot(), rng=0).passed
+    cases = {
+        RotWrongSecond: "E[S^T S] quadratic forms ||S u||^2 = samples (dense)",
+        RotWrongSandwich: "E[S^T A S] quadratic forms (S u)^T A (S u) = samples, random PSD A "
+        "(dense)",
+        RotWrongLSmax: "L_S_max >= lambda_max(S^T S) in every draw (dense)",
+    }
+    for law, item in cases.items():
+        result = mr.check_sketch(law(), rng=0)
+        assert not result.passed and item in _failed(result), law.__name__
+    # a built-in dense law's subclass claiming a wrong L_D (2 where the samples read 3)
+    class WrongLD(mr.Gaussian):
+        @property
+        def L_D(self):
+            return 2.0
+
+    assert "E[S^T S] quadratic forms ||S u||^2 = samples (dense)" in _failed(
+        mr.check_sketch(WrongLD(3, 2), rng=0)
+    )
+    assert mr.check_sketch(mr.Gaussian(3, 2), rng=0).passed

@@ -336,6 +336,13 @@ def check_sketch(
     ``L_D = max_j E[s_j^2]``, ``mu_D = min_j E[s_j^2]`` (diagonal laws, O(d)). Dense ``d x d``
     checks run only where the cost guard admits them.
 
+    **Sampled parts of a dense law** (no enumerable support; ``_dense_sampled_items``): the
+    entries of ``E[S]`` (level ``false_alarm / 2``) and, at level ``false_alarm / 2``, the
+    quadratic forms ``||S u||^2`` against ``u^T E[S^T S] u`` (random unit ``u``, and the
+    eigenvectors of the claimed extreme eigenvalues against ``L_D`` and ``mu_D``) and
+    ``(S u)^T A (S u)`` against ``u^T sandwich(A) u`` for a random PSD ``A``; every draw's
+    ``lambda_max(S^T S) <= L_S_max``. O(n_samples d^2), plus an SVD per draw up to ``d = 32``.
+
     **Sampled parts** (diagonal laws, O(n_samples K)): ``n`` draws ``s^(r)``. Each closed form is
     turned into statistics ``Y = phi(s)`` whose mean the law claims:
     ``E[s_j]`` = 1 per coordinate; ``sum_{j in G} s_j^2`` for ``N_GROUPS`` random groups ``G``
@@ -417,9 +424,10 @@ def check_sketch(
     elif law.has_finite_support:
         _support_items(law, items)
     draws = _Draws(law, n_samples, rng) if diagonal else None
+    dense_sampled = not diagonal and enumerated is None  # two sampled families share alpha
     # --- unbiasedness -----------------------------------------------------------------------
     bias, bound, method, ok = _unbiasedness(
-        law, caps, enumerated, draws, n_samples, rng, false_alarm
+        law, caps, enumerated, draws, n_samples, rng, false_alarm / (2 if dense_sampled else 1)
     )
     exact_mean = not method.startswith("Monte Carlo")
     if not diagonal or exact_mean:
@@ -431,6 +439,8 @@ def check_sketch(
             )
         )
     resolution = 0.0
+    if dense_sampled:
+        resolution = _dense_sampled_items(law, caps, n_samples, rng, items, false_alarm / 2)
     if diagonal:
         _diagonal_items(law, caps, enumerated, items, rng)
         resolution, mean_bound = _sampled_items(
@@ -483,6 +493,99 @@ def _unbiasedness(law, caps, enumerated, draws, n, rng, alpha):
     ok = bool(np.all(dev <= z * se + 1e-12))
     method = f"Monte Carlo (n={n}, Bonferroni z-test, false alarm {alpha:g})"
     return bias, bound, method, ok
+
+
+#: Draws whose ``lambda_max(S^T S)`` a dense law's ``L_S_max`` is held against, above ``d = 32``
+#: (an SVD each); every draw up to it.
+L_S_DRAWS = 500
+
+
+def _dense_sampled_items(law: Sketch, caps, n: int, rng, items: list, alpha: float) -> float:
+    """A dense law's closed forms against ``n`` draws of its own (see ``check_sketch``): the
+    quadratic forms ``||S u||^2`` (claim ``u^T E[S^T S] u``) at ``N_FORMS + 1`` random unit
+    vectors and at the eigenvectors of the claimed ``E[S^T S]`` for its extreme eigenvalues
+    (claims ``L_D`` and ``mu_D``); ``(S u)^T A (S u)`` for a random PSD ``A`` at two random
+    ``u`` (claim ``u^T sandwich(A) u``); z-tests at family-wise level ``alpha`` (Bonferroni);
+    and ``lambda_max(S^T S) <= L_S_max`` in every draw (in the first ``L_S_DRAWS`` draws above
+    ``d = 32``). Returns the worst resolution of the z-tests (0 when none ran)."""
+    d = law.d
+    if _dense_refusal(d, eigh=True) is not None:
+        items.append(
+            CheckItem(
+                name="E[S^T S], sandwich = samples (dense)",
+                passed=True,
+                detail=f"not checked: {_dense_refusal(d, eigh=True)}",
+            )
+        )
+        return 0.0
+    second = _claimed(law.second_moment) if "constants" in caps else None
+    A = None
+    if "sandwich" in caps:
+        G = rng.standard_normal((d, d))
+        A = G @ G.T / d
+        sandwich = _claimed(lambda: law.sandwich(A))
+        if sandwich is None:
+            A = None
+    U = rng.standard_normal((d, N_FORMS + 1))
+    U /= np.linalg.norm(U, axis=0)
+    labels = [f"random u #{f}" for f in range(U.shape[1])]
+    claims = []
+    if second is not None:
+        second = 0.5 * (second + second.T)
+        eig, vec = np.linalg.eigh(second)
+        U = np.column_stack([U, vec[:, -1], vec[:, 0]])
+        labels += ["top eigenvector (L_D)", "bottom eigenvector (mu_D)"]
+        claims = [float(u @ second @ u) for u in U.T[:-2]] + [float(law.L_D), float(law.mu_D)]
+    V = U[:, :2]
+    L_S_max = float(law.L_S_max) if "constants" in caps else math.inf
+    n_svd = n if d <= 32 else min(n, L_S_DRAWS)
+    check_cost(
+        f"check_sketch: n_samples = {n} draws of a dense law, d = {d}",
+        seconds=n * (SECONDS_PER_PYTHON_STEP + 1e-9 * d * d * (U.shape[1] + 4))
+        + n_svd * 1e-9 * d**3,
+        nbytes=8.0 * n * (U.shape[1] + 2) + 8.0 * d * d * 4,
+        hint="Reduce n_samples.",
+    )
+    forms = np.empty((n, U.shape[1]))
+    sandwiched = np.empty((n, 2))
+    top = 0.0
+    for r in range(n):
+        S = np.asarray(law.sample(rng), float)
+        if S.shape != (d, d) or not np.all(np.isfinite(S)):
+            raise ValueError(
+                f"{law!r}.sample returned an array of shape {S.shape} (finite: "
+                f"{bool(np.all(np.isfinite(S)))}); a dense law's sample is a finite {d} x {d} "
+                "matrix"
+            )
+        SU = S @ U
+        forms[r] = np.einsum("ij,ij->j", SU, SU)
+        if A is not None:
+            SV = SU[:, :2]
+            sandwiched[r] = np.einsum("ij,ij->j", SV, A @ SV)
+        if r < n_svd:
+            top = max(top, float(np.linalg.norm(S, 2) ** 2))
+    tests: dict[str, list] = {}
+    if second is not None:
+        tests["E[S^T S] quadratic forms ||S u||^2 = samples (dense)"] = [
+            (label, forms[:, f], claim, 0)
+            for f, (label, claim) in enumerate(zip(labels, claims, strict=True))
+        ]
+    if A is not None:
+        tests["E[S^T A S] quadratic forms (S u)^T A (S u) = samples, random PSD A (dense)"] = [
+            (f"random u #{f}", sandwiched[:, f], float(V[:, f] @ sandwich @ V[:, f]), 0)
+            for f in range(2)
+        ]
+    worst = _run_z_tests(tests, n, items, alpha)[0] if tests else 0.0
+    if math.isfinite(L_S_max):
+        items.append(
+            CheckItem(
+                name="L_S_max >= lambda_max(S^T S) in every draw (dense)",
+                passed=top <= L_S_max * (1 + ROUND_OFF),
+                detail=f"L_S_max = {L_S_max:.6g}, largest sampled lambda_max(S^T S) = "
+                f"{top:.6g} over {n_svd} draws",
+            )
+        )
+    return worst
 
 
 def _claimed(fn):
