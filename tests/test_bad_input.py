@@ -460,6 +460,12 @@ BY_ENTRY = {
             "'gamma'",
         ),
         (
+            "theorem4 p > 1",
+            lambda: mr.theorem4(mr.MAST(Q3, mr.Partition(3, 3, rng=0)), p=1.5),
+            ValueError,
+            r"'p' = 1.5 \(the refresh probability\) must lie in \(0, 1\]",
+        ),
+        (
             "l_svrdsg p > 1",
             lambda: mr.l_svrdsg(mr.MAST(Q3, mr.Partition(3, 3, rng=0)), np.zeros(3), 0.1, 5, p=1.5),
             ValueError,

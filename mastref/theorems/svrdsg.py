@@ -135,6 +135,8 @@ def theorem4(
     x0 = start(mast, x0)
     w0 = None if w0 is None else check_vector("w0", w0, mast.d)
     p = 1.0 / N if p is None else check_real("p", p, positive=True)
+    if p > 1:
+        raise ValueError(f"argument 'p' = {p} (the refresh probability) must lie in (0, 1]")
     b = N if b is None else check_int("b", b, 1, N)
     notes: list[str] = []
     c = mast_constants(mast, constants, notes)
@@ -145,9 +147,8 @@ def theorem4(
         "uniform law": bool(np.ptp(weights) <= 1e-15),
         "f convex": bool(mast.problem.is_convex),
         "f_D strongly convex": mu > 0,
-        "0 < p <= 1": p <= 1,
     }
-    details = {"f_D strongly convex": f"mu = {mu:.6g}", "0 < p <= 1": f"p = {p}"}
+    details = {"f_D strongly convex": f"mu = {mu:.6g}"}
     values = {
         **c,
         "L": L,
