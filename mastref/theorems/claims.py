@@ -293,6 +293,8 @@ def gamma_condition(conditions: dict, details: dict, gamma, gamma_max, strict_lt
     key = "gamma < gamma_max" if strict_lt else "gamma <= gamma_max"
     conditions[key] = bool(gamma > 0 and ok)
     details[key] = f"gamma = {gamma:.6g}, gamma_max = {gamma_max:.6g}"
+    if not gamma_max > 0:
+        details[key] += " (no positive step: a constant of the limit is infinite or zero)"
 
 
 def start(obj, x0) -> np.ndarray:

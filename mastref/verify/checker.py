@@ -158,6 +158,16 @@ def check(
         result = monte_carlo_result(
             label, g, where, how, steps, samples, notes, running_min, **how_judged
         )
+    finite = np.isfinite(np.asarray(result.measured, dtype=float))
+    last = float(result.steps[finite][-1]) if finite.any() else -1.0
+    if last < n_steps:
+        result = result.replace(
+            notes=tuple(result.notes)
+            + (
+                f"the measurement is finite only up to t = {last:g} of {n_steps} (the run "
+                "diverged): the steps after it are not compared with the bound",
+            )
+        )
     if negative.size:
         result = result.replace(
             verdict="violated",
