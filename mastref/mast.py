@@ -259,9 +259,9 @@ class MAST:
                 f"{i.name}: {i.detail}" for i in self.certificate.items if not i.passed
             )
             raise ValueError(
-                f"argument 'sketch' = {sketch!r} fails check_sketch (measured bias "
-                f"max |E[S] - I| = {self.certificate.bias:.3g}, {self.certificate.method}): "
-                f"{failed}"
+                f"argument 'sketch' = {sketch!r} fails check_sketch: {failed} (for reference, "
+                f"the measured bias max |E[S] - I| = {self.certificate.bias:.3g}, "
+                f"{self.certificate.method})"
             )
         if type(problem).quadratic_form is not Problem.quadratic_form:  # f and grad f at v
             try:

@@ -396,12 +396,17 @@ def theorem_table(results: list[CheckResult], controls: list[ControlResult] | No
             mine = [c for c in controls if c.name in {k.name for k in entry.controls}]
             counted = [c for c in mine if c.verdict != "true (not counted)"]
             killed = f"{sum(c.verdict == 'violated' for c in counted)}/{len(counted)}"
-        first = f"{entry.min_tightness:g} | {killed}"
+        promised = f"{entry.min_tightness:g}" if entry.min_tightness > 0 else "-"
+        first = f"{promised} | {killed}"
         label = name if entry.relation == "upper bound" else f"{name} ({entry.relation})"
         if not rows:
-            lines.append(
-                f"| {label} | - | - | - | - (no stress check run) | - | - | - | - | - | {first} |"
+            kinds = sorted({c.kind for c in entry.checks})
+            what = (
+                f"- (no stress check: its checks are {' and '.join(kinds)}, nothing to attain)"
+                if entry.checks and "stress" not in kinds
+                else "- (no stress check run)"
             )
+            lines.append(f"| {label} | - | - | - | {what} | - | - | - | - | - | {first} |")
         for (form, part, branch), checks in rows.items():
             measured = [(by_name[c.name].late_tightness, c) for c in checks]
             measured = [(t, c) for t, c in measured if np.isfinite(t)]

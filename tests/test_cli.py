@@ -28,6 +28,12 @@ def test_unknown_subcommand_fails(capsys):
     assert "invalid choice: 'no-such-command'" in capsys.readouterr().err
 
 
+def test_an_unknown_flag_is_reported_by_its_subcommand(capsys):
+    assert main(["checks", "--foo"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mastref checks: error: unrecognized arguments: --foo (see mastref ")
+
+
 def _fails_before_work(argv, capsys, tmp_path, status=2):
     """The command exits with ``status``, one line on stderr, no traceback, nothing run."""
     assert main(argv) == status
