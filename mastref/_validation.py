@@ -121,7 +121,8 @@ def check_array(name: str, value, ndim: int, shape: tuple | None = None) -> np.n
     if arr.size and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
-            f"argument '{name}' has a non-finite entry {arr[tuple(bad)]} at index {tuple(bad)}"
+            f"argument '{name}' has a non-finite entry {arr[tuple(bad)]} at index "
+            f"{tuple(int(i) for i in bad)}"
         )
     return arr
 
@@ -206,8 +207,8 @@ def check_probabilities(name: str, p, *, sum_to_one: bool = False, positive: boo
     if bad.size:
         need = "(0, 1]" if positive else "[0, 1]"
         raise ValueError(
-            f"argument '{name}' has entry {arr[bad[0]]!r} at index {bad[0]}; probabilities must "
-            f"lie in {need}"
+            f"argument '{name}' has entry {float(arr[bad[0]])} at index {bad[0]}; probabilities "
+            f"must lie in {need}"
         )
     if sum_to_one and abs(arr.sum() - 1.0) > 1e-12 * max(arr.size, 1):
         raise ValueError(f"argument '{name}' sums to {arr.sum()!r}; probabilities must sum to 1")

@@ -69,7 +69,7 @@ class FiniteSketch(DiagonalSketch):
             if np.any(w <= 0):
                 raise ValueError(f"argument 'weights' must be > 0; got min {w.min():.3g}")
             if abs(w.sum() - 1.0) > 1e-12:
-                raise ValueError(f"argument 'weights' must sum to 1; got {w.sum()!r}")
+                raise ValueError(f"argument 'weights' must sum to 1; got {float(w.sum())}")
         check_sketch_entries("diagonals", float(np.max(np.abs(samples))))
         mean = w @ samples
         err = float(np.max(np.abs(mean - 1.0)))

@@ -116,7 +116,7 @@ class Bernoulli(DiagonalSketch):
         if np.any(p <= 0) or np.any(p > 1):
             bad = p[(p <= 0) | (p > 1)][0]
             raise ValueError(
-                f"argument 'p' has entry {bad!r}; keep probabilities must lie in (0, 1]"
+                f"argument 'p' has entry {float(bad)}; keep probabilities must lie in (0, 1]"
             )
         check_sketch_entries("p", 1.0 / float(p.min()))
         self.p = p

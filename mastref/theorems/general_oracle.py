@@ -89,7 +89,7 @@ def tau_nice_abc(mast, batch_size: int, Delta: float | None = None) -> dict[str,
     L_S_max = mast.sketch.L_S_max
     A = L_S_max * (A_tau + B_tau * p.L)
     C = 2 * A * Delta + 2 * L_S_max * A_tau * delta_data
-    return {
+    values = {
         "c_tau": c_tau,
         "A_tau": A_tau,
         "B_tau": B_tau,
@@ -100,6 +100,7 @@ def tau_nice_abc(mast, batch_size: int, Delta: float | None = None) -> dict[str,
         "B": 0.0,
         "C": C,
     }
+    return {k: float(v) for k, v in values.items()}
 
 
 def theorem3(
