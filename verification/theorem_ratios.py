@@ -30,9 +30,11 @@ def mean_se(values):
 
 def row(name, instance, g, T, measured, se):
     bound = float(g.bound(T))
-    ratio = g.gamma / g.gamma_max if np.isfinite(g.gamma_max) else float("nan")
+    ratio = (
+        f"{g.gamma / g.gamma_max:.3g}" if np.isfinite(g.gamma_max) else "- (no step limit)"
+    )
     return (
-        f"| {name} | {instance} | {ratio:.3g} | {T} | {measured:.4g} ± {se:.2g} | "
+        f"| {name} | {instance} | {ratio} | {T} | {measured:.4g} ± {se:.2g} | "
         f"{bound:.4g} | {measured / bound:.3g} |"
     )
 
