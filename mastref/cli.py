@@ -401,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick",
         action="store_true",
         help="budget 200, a lower bound like --budget: differential evolution runs at least "
-        "two whole generations (512 evaluations at 14 parameters), per member of a union",
+        "two whole generations (512 evaluations at 14 parameters), per member of a union "
+        "(2048 for theorem4 and theorem5: minutes, see verification/WORST_QUICK.md)",
     )
     worst.add_argument("--steps", type=_positive_int, help="horizon T")
     worst.add_argument("--window", type=_window, help="late, all or late:PART (default late)")
