@@ -199,3 +199,35 @@ def test_a_diverged_run_says_where_its_comparison_stops():
     last = float(r.steps[np.isfinite(r.measured)][-1])
     assert last < 100
     assert any(f"finite only up to t = {last:g} of 100 (the run diverged)" in n for n in r.notes)
+
+
+def test_a_measurement_above_round_off_is_compared_with_a_bound_below_it():
+    """A claim whose bound falls below the numerical resolution while the exact measurement
+    stays far above it is violated there: before, those points were 'not checked' (a new
+    user's trial saw them hatched at 6e-3 against a resolution of 1e-10), so a claim wrong only
+    late, below round-off, passed."""
+    t = np.arange(60.0)
+    measured = np.full(60, 1e-3)
+    bound = np.where(t < 30, 1.0, 1e-12)  # correct early; drops below the resolution (1e-10)
+    r = mv.judge(
+        mv.CheckResult(
+            name="x",
+            theorem="T",
+            instance="i",
+            quantity="dist2",
+            method="exact",
+            gamma_ratio=1.0,
+            steps=t,
+            measured=measured,
+            lower=measured,
+            upper=measured,
+            bound=bound,
+            resolution=1e-10,
+        )
+    )
+    assert r.verdict == "violated"
+    assert r.point_verdicts()[0][30:].tolist() == ["violated"] * 30
+    # a measurement at round-off against such a bound is still not compared
+    low = np.where(t < 30, 1e-3, 1e-13)
+    r = mv.judge(r.replace(measured=low, lower=low, upper=low, verdict=""))
+    assert r.verdict == "holds" and not r.checked()[30:].any()

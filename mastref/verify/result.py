@@ -12,6 +12,11 @@ last half of the horizon (where the checked part of the bound dominates, if a pa
 on the steps whose bound lies above the numerical resolution -- falls below the check's stated
 ``floor``: a bound that is never approached does not test the statement. A check with no finite
 comparison at all is ``not-checked``.
+
+A point is compared with the bound (``checked``) where the bound is finite and above the
+numerical resolution, and also where the measurement's lower confidence bound is above the
+resolution while the bound is not: a measurement clear of round-off that exceeds a bound below
+round-off is a violation, whatever the bound's own precision.
 """
 
 from __future__ import annotations
@@ -129,8 +134,9 @@ class CheckResult:
         return "t" if self.xlabel == "step t" else self.xlabel
 
     def checked(self) -> np.ndarray:
-        """Mask of the entries where the bound is finite and above the numerical resolution."""
-        return np.isfinite(self.bound) & (self.bound > self.resolution)
+        """Mask of the compared entries (``compared``): the bound finite and above the
+        numerical resolution, or the measurement's lower bound above it."""
+        return compared(self.lower, self.bound, self.resolution)
 
     @property
     def tightness(self) -> np.ndarray:
@@ -238,10 +244,26 @@ def judge(result: CheckResult) -> CheckResult:
     return result.replace(verdict=v, notes=tuple(notes))
 
 
+def compared(lower, bound, resolution: float) -> np.ndarray:
+    """Where a measurement is compared with its bound: the bound finite and above
+    ``resolution``, or the lower confidence bound of the measurement above it (then above a
+    bound at or below round-off: a violation a bound's round-off cannot explain).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> compared(np.array([1.0, 1e-12, 1e-3]), np.array([2.0, 1e-13, 1e-13]), 1e-10).tolist()
+    [True, False, True]
+    """
+    lower, bound = np.asarray(lower, dtype=float), np.asarray(bound, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(bound) & ((bound > resolution) | (lower > resolution))
+
+
 def verdict(lower, upper, bound, resolution: float = 0.0) -> str:
     """``violated`` / ``holds`` / ``inconclusive`` (see the module docstring), or
-    ``not-checked`` when no bound is finite and above ``resolution`` (nothing was compared)."""
-    ok = np.isfinite(bound) & (bound > resolution)
+    ``not-checked`` when no point is ``compared`` (nothing was compared)."""
+    ok = compared(lower, bound, resolution)
     if not np.any(ok):
         return "not-checked"
     slack = _RTOL * np.abs(bound[ok]) + 1e-15
