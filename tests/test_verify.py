@@ -129,8 +129,11 @@ def test_a_check_with_nothing_compared_is_not_checked_and_fails(tmp_path, monkey
     m = np.array([1.0, 2.0, np.nan, 3.0])
     # no finite bound anywhere (as beyond gamma_max): nothing was compared
     assert mv.verdict(m, m, np.full(4, np.inf)) == "not-checked"
-    # bounds under the numerical resolution only: nothing was compared either
-    assert mv.verdict(m, m, np.full(4, 1e-12), resolution=1e-10) == "not-checked"
+    # bounds and measurements under the numerical resolution only: nothing was compared either
+    tiny = np.full(4, 1e-13)
+    assert mv.verdict(tiny, tiny, np.full(4, 1e-12), resolution=1e-10) == "not-checked"
+    # ... but a measurement clear of round-off above such a bound is a violation
+    assert mv.verdict(m, m, np.full(4, 1e-12), resolution=1e-10) == "violated"
     empty = mv.CheckResult(
         name="empty",
         theorem="Theorem X",
