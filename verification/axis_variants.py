@@ -574,6 +574,20 @@ def t4b_p_branch(mast, **kw) -> Guarantee:
 # ------------------------------------------------------------------------------------------------
 
 
+def _t1_with_L_max(mast, L_max: float, gamma, strict: bool, kw: dict) -> Guarantee:
+    """Theorem 1 with ``L_max = L_f L_S^max`` replaced by ``L_max`` in the step limit
+    ``1/L_max``, the default step and the neighbourhood ``2 gamma L_max Delta/mu``."""
+    gamma_max = 1.0 / L_max
+    if gamma is None:
+        gamma = gamma_max
+    g = _quiet(_T1, mast, gamma=gamma, **kw)
+    v = {**g.values, "L_max": L_max}
+    mu = v["mu"]
+    floor = 2 * gamma * L_max * v["Delta"] / mu if mu > 0 else math.inf
+    g = _geometric(dataclasses.replace(g, values=v), 1 - gamma * mu, v["dist2_0"], floor)
+    return _with_limit(g, gamma_max, strict)
+
+
 def t1_LS_max_as_LD_muD(mast, *, gamma=None, strict: bool = True, **kw) -> Guarantee:
     """Theorem 1 with ``L_S^max`` replaced by ``L_D mu_D`` (in ``L_max``, the step limit and the
     neighbourhood). Equal for the identity, uniform Bernoulli, RandK and partitions; smaller for
@@ -588,16 +602,7 @@ def t1_LS_max_as_LD_muD(mast, *, gamma=None, strict: bool = True, **kw) -> Guara
     scale = law.L_D * law.mu_D / law.L_S_max
     if not (math.isfinite(scale) and scale > 0):
         return _T1(mast, gamma=gamma, strict=strict, **kw)
-    L_max = g0.values["L_max"] * scale
-    gamma_max = 1.0 / L_max
-    if gamma is None:
-        gamma = gamma_max
-    g = _quiet(_T1, mast, gamma=gamma, **kw)
-    v = {**g.values, "L_max": L_max}
-    mu = v["mu"]
-    floor = 2 * gamma * L_max * v["Delta"] / mu if mu > 0 else math.inf
-    g = _geometric(dataclasses.replace(g, values=v), 1 - gamma * mu, v["dist2_0"], floor)
-    return _with_limit(g, gamma_max, strict)
+    return _t1_with_L_max(mast, g0.values["L_max"] * scale, gamma, strict, kw)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -654,16 +659,7 @@ def t1_LS_mean(mast, *, gamma=None, strict: bool = True, **kw) -> Guarantee:
     scale = _mean_L_S(law) / law.L_S_max if math.isfinite(law.L_S_max) else 1.0
     if not (0 < scale < 1):
         return _T1(mast, gamma=gamma, strict=strict, **kw)
-    L_max = g0.values["L_max"] * scale
-    gamma_max = 1.0 / L_max
-    if gamma is None:
-        gamma = gamma_max
-    g = _quiet(_T1, mast, gamma=gamma, **kw)
-    v = {**g.values, "L_max": L_max}
-    mu = v["mu"]
-    floor = 2 * gamma * L_max * v["Delta"] / mu if mu > 0 else math.inf
-    g = _geometric(dataclasses.replace(g, values=v), 1 - gamma * mu, v["dist2_0"], floor)
-    return _with_limit(g, gamma_max, strict)
+    return _t1_with_L_max(mast, g0.values["L_max"] * scale, gamma, strict, kw)
 
 
 def t1_gap_erm_suboptimality(mast, **kw) -> Guarantee:
