@@ -89,7 +89,7 @@ def test_each_check_runs_on_the_branch_it_names_and_under_its_ceiling(runs):
             ceiling = c.ceiling(r)
             assert r.late_tightness <= ceiling <= 1.0, (name, r.late_tightness, ceiling)
             capped += 1
-    assert capped == 12  # with the two small-step checks of (b)
+    assert capped == 13  # with the small-step and rare-refresh checks of (b)
 
 
 def test_stored_certificates_verify_and_belong_to_their_checks():

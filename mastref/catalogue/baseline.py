@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sketches import RandK
+from ..sketches import Bernoulli, Identity, RandK
 from ..theorems import baseline_gd
 from ..theorems.claims import (
     Guarantee,
@@ -48,6 +48,30 @@ def attained_instance(kappa: float = 1e4):
     )
 
 
+def well_conditioned_instance():
+    """``A = Diag(1, 1/1.8)`` (``kappa = 1.8 < 2``), the identity law, ``v = x* = 0``, ``x_0 =
+    (1, 1)``: gradient descent at ``1/L`` clears the top mode in one step and contracts the
+    flat one by ``(1 - 1/1.8)^2 = 0.198`` against the bound's ``1 - 1/1.8 = 0.444``. The step
+    limit ``1/L`` is what holds there: at ``3/(2L)`` the top mode's value contracts by
+    ``(1 - 3/2)^2 = 1/4``, more than ``1 - 3/(2 kappa) = 0.167``; for ``kappa >= 2`` every mode
+    would satisfy ``(1 - gamma lambda)^2 <= 1 - gamma mu`` at that step."""
+    A = np.diag([1.0, 1.0 / 1.8])
+    z = np.zeros(2)
+    return Instance(A=(A,), b=(z,), sketch=Identity(2), v=z, x0=np.ones(2), step_fraction=1.0)
+
+
+def far_start_instance():
+    """``A = Diag(1, 0.1)``, Bernoulli(0.1), ``v = x* = 0``, ``x_0 = (0, 3)``, far from the shift:
+    ``A_D = Diag(10, 1)`` (``E[s_j^2] = 1/p``), so ``delta_0 = f_D(x_0) - f_D^inf = 4.5`` while
+    ``f(x_0) - f^inf = 0.45``; the measured ``4.5 (1 - gamma mu)^(2t)`` against the bound's
+    ``4.5 (1 - gamma mu)^t``, ``gamma mu = 0.1``."""
+    A = np.diag([1.0, 0.1])
+    z = np.zeros(2)
+    return Instance(
+        A=(A,), b=(z,), sketch=Bernoulli(2, 0.1), v=z, x0=np.array([0.0, 3.0]), step_fraction=1.0
+    )
+
+
 def _family(d: int = 2, step_fraction=(1, 1), laws=("randk", "bernoulli"), **kw):
 
     return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, **kw)
@@ -75,6 +99,26 @@ def _checks() -> tuple:
             n_steps=(50, 50),
             description="kappa = 10, start on the flat mode, T = 50 (the bound falls 2.3 "
             "decades): measured/bound = (1 - gamma mu)^t, its proved ceiling (Lemma C2)",
+        ),
+        instance_check(
+            "baseline-well-conditioned",
+            "Baseline GD",
+            baseline_gd,
+            well_conditioned_instance,
+            kind="application",
+            n_steps=(30, 30),
+            description="kappa = 1.8 < 2, identity law: where a step limit above 1/L would "
+            "fail (the other checks have kappa = 10 and 1e4)",
+        ),
+        instance_check(
+            "baseline-far-start",
+            "Baseline GD",
+            baseline_gd,
+            far_start_instance,
+            kind="application",
+            n_steps=(50, 50),
+            description="Bernoulli(0.1), x_0 far from the shift v: delta_0 = f_D(x_0) - "
+            "f_D^inf = 4.5, ten times the ERM gap f(x_0) - f^inf",
         ),
     )
 

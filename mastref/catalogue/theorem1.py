@@ -20,7 +20,7 @@ from ..data import load_a5a, synthetic_a5a_like
 from ..exact import expected_dsgd
 from ..mast import MAST
 from ..problems import LogisticRegression
-from ..sketches import Bernoulli, Partition, RandK
+from ..sketches import Bernoulli, Identity, Partition, RandK
 from ..theorems import theorem1
 from ..theorems.claims import (
     Guarantee,
@@ -30,6 +30,7 @@ from ..theorems.claims import (
 )
 from ..verify.checker import check
 from ..verify.instances import (
+    Instance,
     QuadraticFamily,
     default_family,
     isotropic,
@@ -248,6 +249,19 @@ def rate_sqrt(mast, **kw) -> Guarantee:
     return rebound(g, floor=g.floor, rate=1.0 - g.values["mu"] * (g.gamma * g.gamma_max) ** 0.5)
 
 
+def flat_mode_instance() -> Instance:
+    """``f = 1/2 x^T Diag(1, 0.1) x`` (``kappa = 10``), the identity law (``Delta = 0``: DSGD is
+    gradient descent), ``v = x* = 0``, ``x_0 = (0, 3)`` on the flat mode: at ``gamma = 1/L`` the
+    error contracts by ``(1 - gamma mu)^2 = 0.81`` per step, the bound by ``1 - gamma mu = 0.9``.
+    A faster rate (``gamma sqrt(mu L)``, say) is violated here; no check before measured an
+    ill-conditioned ``f_D`` late on its flat mode (round seven's blind ``t1_rate_accelerated``
+    passed the catalogue, verification/AXIS_POWER.md)."""
+    A = np.diag([1.0, 0.1])
+    z = np.zeros(2)
+    x0 = np.array([0.0, 3.0])
+    return Instance(A=(A,), b=(z,), sketch=Identity(2), v=z, x0=x0, step_fraction=1.0)
+
+
 def nonuniform_bernoulli_instance():
     """Isotropic quadratic, Bernoulli with ``p = (0.1, 1)``, ``v = x*``: ``L_S^max = 100``
     while ``L_D mu_D = 10`` (they agree for uniform laws)."""
@@ -294,6 +308,16 @@ def _checks() -> tuple:
             description="S = (1 +- 0.01) I on ||x - x*||^2/2: the neighbourhood, up to 1 - O(eps)",
         ),
         *_step_checks(),
+        instance_check(
+            "theorem1-flat-mode",
+            "Theorem 1",
+            theorem1,
+            flat_mode_instance,
+            kind="application",
+            n_steps=(50, 50),
+            description="kappa = 10, identity law, v = x*, x_0 - x* on the flat mode: the "
+            "measured (1 - gamma mu)^(2t) against the bound's (1 - gamma mu)^t (late 0.9^25)",
+        ),
         instance_check(
             "theorem1-nonuniform-bernoulli",
             "Theorem 1",

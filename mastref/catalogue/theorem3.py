@@ -346,6 +346,18 @@ def _checks() -> tuple:
             )
             for fraction, T in _STEPS.items()
         ),
+        instance_check(
+            "theorem3-sc-neighbourhood-step0.75",
+            "Theorem 3 (strongly convex)",
+            theorem3_sc,
+            at_step(near_scalar, 0.75),
+            part="neighbourhood",
+            floor=0.9,
+            n_steps=(300, 300),
+            description="S = (1 +- 0.01) I at 0.75 gamma_max, between the default step (0.5 "
+            "gamma_max) and the limit, where rho = 2 gamma mu - L A gamma^2 falls: 0.927 (the "
+            "other step checks are at or below the default)",
+        ),
         _finite_sum_check(
             "theorem3-tau-A",
             "A",

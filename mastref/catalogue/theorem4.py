@@ -435,6 +435,20 @@ def near_identity_step(fraction: float) -> Instance:
     return Instance(**{**inst.__dict__, "step_fraction": fraction, "claim_kwargs": kw})
 
 
+def near_identity_rare_refresh() -> Instance:
+    """The best known (b) instance (``NEAR_IDENTITY_THETA``) with the reference refreshed
+    rarely, ``p = gamma mu/20`` (deep in the ``p/2`` branch), started at ``x_0 = w_0 = x_D*``
+    (``Psi_0 = 0``, so the bound is its neighbourhood at every step): after a refresh the
+    reference error ``e`` keeps ``E||e||^2 ~ c_b sigma*^2`` until the next one, which the
+    neighbourhood's ``1/rho = 2/p`` pays for. A neighbourhood scaled like ``1/(gamma mu)``
+    instead (as SGD's) is violated here; the checks before had ``p >= 0.9 gamma mu`` or ``v =
+    x*`` (round seven's blind ``t4b_floor_gamma_mu``, verification/AXIS_POWER.md)."""
+    inst = _near_identity_best()
+    kw = dict(inst.claim_kwargs)
+    kw["p"] = kw["p"] / 20
+    return Instance(**{**inst.__dict__, "x0": inst.objective().argmin(), "claim_kwargs": kw})
+
+
 def _b_step01():
     return near_identity_step(0.1)
 
@@ -782,6 +796,18 @@ def _checks() -> tuple:
             n_steps=(600, 600),
             description="theorem4b-near-identity with p = 0.9 gamma mu (the p/2 branch): "
             "0.293 at the neighbourhood (Lemma B's ceiling at the counted steps 0.49)",
+        ),
+        instance_check(
+            "theorem4b-rare-refresh",
+            PART_B,
+            theorem4,
+            near_identity_rare_refresh,
+            branch=P_HALF,
+            ceiling=lemma_b_ceiling(near_identity_rare_refresh),
+            floor=0.25,
+            n_steps=(2000, 2000),
+            description="theorem4b-near-identity with p = gamma mu/20, started at x_D* (the "
+            "bound is its neighbourhood): 0.282 (Lemma B's ceiling 0.368)",
         ),
         instance_check(
             "theorem4b-near-identity-step0.1",
