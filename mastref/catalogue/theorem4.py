@@ -410,6 +410,15 @@ def _near_identity_best():
     return _B_FAMILY().build(NEAR_IDENTITY_THETA)
 
 
+def _near_identity_with(p_factor: float, **fields) -> Instance:
+    """The best known (b) instance (``NEAR_IDENTITY_THETA``) with its ``p`` times ``p_factor``
+    and the ``Instance`` fields ``fields`` replaced."""
+    inst = _near_identity_best()
+    kw = dict(inst.claim_kwargs)
+    kw["p"] = kw["p"] * p_factor
+    return Instance(**{**inst.__dict__, **fields, "claim_kwargs": kw})
+
+
 def near_identity_side(side: str) -> Instance:
     """The best known (b) instance (``NEAR_IDENTITY_THETA``, where ``p = gamma mu``) moved into
     one branch of ``rho = min(gamma mu/2, p/2)``: ``p = 1.1 gamma mu`` (``side="gamma-mu"``) or
@@ -417,10 +426,7 @@ def near_identity_side(side: str) -> Instance:
     depends on ``rho``."""
     if side not in ("gamma-mu", "p"):
         raise ValueError(f"argument 'side' = {side!r} must be 'gamma-mu' or 'p'")
-    inst = _near_identity_best()
-    kw = dict(inst.claim_kwargs)
-    kw["p"] = kw["p"] * (1.1 if side == "gamma-mu" else 0.9)
-    return Instance(**{**inst.__dict__, "claim_kwargs": kw})
+    return _near_identity_with(1.1 if side == "gamma-mu" else 0.9)
 
 
 def near_identity_step(fraction: float) -> Instance:
@@ -429,10 +435,7 @@ def near_identity_step(fraction: float) -> Instance:
     ``rho = min(gamma mu/2, p/2)`` meet): the neighbourhood ``4 c_b (3 gamma^2 + 2 gamma/mu)
     sigma*^2/rho`` tends to ``16 c_b sigma*^2/mu^2`` as ``gamma -> 0``, not to 0, so the step
     axis moves its terms differently."""
-    inst = _near_identity_best()
-    kw = dict(inst.claim_kwargs)
-    kw["p"] = kw["p"] * fraction
-    return Instance(**{**inst.__dict__, "step_fraction": fraction, "claim_kwargs": kw})
+    return _near_identity_with(fraction, step_fraction=fraction)
 
 
 def near_identity_rare_refresh() -> Instance:
@@ -443,10 +446,7 @@ def near_identity_rare_refresh() -> Instance:
     neighbourhood's ``1/rho = 2/p`` pays for. A neighbourhood scaled like ``1/(gamma mu)``
     instead (as SGD's) is violated here; the checks before had ``p >= 0.9 gamma mu`` or ``v =
     x*`` (round seven's blind ``t4b_floor_gamma_mu``, verification/AXIS_POWER.md)."""
-    inst = _near_identity_best()
-    kw = dict(inst.claim_kwargs)
-    kw["p"] = kw["p"] / 20
-    return Instance(**{**inst.__dict__, "x0": inst.objective().argmin(), "claim_kwargs": kw})
+    return _near_identity_with(1 / 20, x0=_near_identity_best().objective().argmin())
 
 
 def _b_step01():

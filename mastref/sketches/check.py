@@ -233,6 +233,19 @@ def _dense_refusal(d: int, *, eigh: bool = False) -> str | None:
     return None
 
 
+def _dense_sample(law: Sketch, rng) -> np.ndarray:
+    """One draw of a dense law, checked: a finite ``d x d`` matrix, else an error naming the
+    law and what it returned."""
+    S = np.asarray(law.sample(rng), float)
+    if S.shape != (law.d, law.d) or not np.all(np.isfinite(S)):
+        raise ValueError(
+            f"{law!r}.sample returned an array of shape {S.shape} (finite: "
+            f"{bool(np.all(np.isfinite(S)))}); a dense law's sample is a finite "
+            f"{law.d} x {law.d} matrix"
+        )
+    return S
+
+
 def _dense_mean(law: Sketch, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
     """Per-entry mean and standard error of a dense law's ``S`` over ``n`` draws."""
     check_cost(
@@ -244,13 +257,7 @@ def _dense_mean(law: Sketch, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
     first = np.zeros((law.d, law.d))
     second = np.zeros((law.d, law.d))
     for _ in range(n):
-        S = np.asarray(law.sample(rng), float)
-        if S.shape != (law.d, law.d) or not np.all(np.isfinite(S)):
-            raise ValueError(
-                f"{law!r}.sample returned an array of shape {S.shape} (finite: "
-                f"{bool(np.all(np.isfinite(S)))}); a dense law's sample is a finite "
-                f"{law.d} x {law.d} matrix"
-            )
+        S = _dense_sample(law, rng)
         first += S
         second += S * S
     mean = first / n
@@ -509,12 +516,13 @@ def _dense_sampled_items(law: Sketch, caps, n: int, rng, items: list, alpha: flo
     and ``lambda_max(S^T S) <= L_S_max`` in every draw (in the first ``L_S_DRAWS`` draws above
     ``d = 32``). Returns the worst resolution of the z-tests (0 when none ran)."""
     d = law.d
-    if _dense_refusal(d, eigh=True) is not None:
+    refusal = _dense_refusal(d, eigh=True)
+    if refusal is not None:
         items.append(
             CheckItem(
                 name="E[S^T S], sandwich = samples (dense)",
                 passed=True,
-                detail=f"not checked: {_dense_refusal(d, eigh=True)}",
+                detail=f"not checked: {refusal}",
             )
         )
         return 0.0
@@ -550,13 +558,7 @@ def _dense_sampled_items(law: Sketch, caps, n: int, rng, items: list, alpha: flo
     sandwiched = np.empty((n, 2))
     top = 0.0
     for r in range(n):
-        S = np.asarray(law.sample(rng), float)
-        if S.shape != (d, d) or not np.all(np.isfinite(S)):
-            raise ValueError(
-                f"{law!r}.sample returned an array of shape {S.shape} (finite: "
-                f"{bool(np.all(np.isfinite(S)))}); a dense law's sample is a finite {d} x {d} "
-                "matrix"
-            )
+        S = _dense_sample(law, rng)
         SU = S @ U
         forms[r] = np.einsum("ij,ij->j", SU, SU)
         if A is not None:
