@@ -353,7 +353,8 @@ def counts(r: CheckResult) -> bool:
 def _status(best: float, ceilings: list[tuple[float, float, str, str]]) -> str:
     """A row's status: attained (>= 0.9), reached (>= 0.5), ceiling-limited (a counted check of
     the row within 0.9 of its proved ceiling and within 0.9 of the row's best tightness: a
-    tight ceiling on a looser instance does not speak for the row), else open."""
+    tight ceiling on a looser instance does not speak for the row), else open (saying which
+    ceiling came nearest)."""
     if best >= 0.9:
         return "attained (>= 0.9)"
     if best >= 0.5:
@@ -362,7 +363,13 @@ def _status(best: float, ceilings: list[tuple[float, float, str, str]]) -> str:
     if met:
         t, c, lemma, name = max(met, key=lambda x: x[0] / x[1])
         return f"ceiling {c:.4g} (proved: {lemma}); {name} reaches {t / c:.3g} of it"
-    return "OPEN: below 0.5 and no proved ceiling met"
+    if not ceilings:
+        return "OPEN: below 0.5 and no proved ceiling"
+    t, c, _, name = max(ceilings, key=lambda x: x[0] / x[1])
+    return (
+        f"OPEN: below 0.5; proved ceilings, but none met (best: {name} at {t / c:.3g} of its "
+        f"ceiling {c:.4g}; 0.9 needed)"
+    )
 
 
 def theorem_table(results: list[CheckResult], controls: list[ControlResult] | None) -> str:

@@ -185,6 +185,10 @@ def test_a_tight_ceiling_on_a_looser_check_does_not_close_the_row():
     assert _status(0.31, [looser]).startswith("ceiling 0.3 (proved: lemma); looser reaches 0.95")
     assert _status(0.345, [looser, (0.34, 0.36, "lemma", "best")]).startswith("ceiling 0.36")
     assert _status(0.345, [(0.34, 0.5, "lemma", "best")]).startswith("OPEN")
+    assert _status(0.345, [looser, (0.34, 0.5, "lemma", "best")]).endswith(
+        "(best: looser at 0.95 of its ceiling 0.3; 0.9 needed)"
+    )
+    assert _status(0.345, []) == "OPEN: below 0.5 and no proved ceiling"
 
 
 def test_theorem3_max_L_reaches_its_argued_ratio():
