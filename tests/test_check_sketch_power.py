@@ -281,3 +281,76 @@ def test_a_dense_user_law_is_checked_against_its_own_samples():
         mr.check_sketch(WrongLD(3, 2), rng=0)
     )
     assert mr.check_sketch(mr.Gaussian(3, 2), rng=0).passed
+
+
+class RotListed(Rot):
+    """``Rot`` with its two atoms listed (a finite support)."""
+
+    support_size = 2
+
+    def support(self):
+        return np.array([_rotation(-1.0), _rotation(1.0)]), np.array([0.5, 0.5])
+
+
+class RotListedWrongSecond(RotListed):
+    def second_moment(self):  # 7 % high (a new user's trial, stop 31)
+        return 1.07 * np.diag([1.81, 1.81, 1.0])
+
+
+class RotListedWrongSandwich(RotListed):
+    def sandwich(self, A):
+        return 1.07 * Rot.sandwich(self, A)
+
+
+def test_a_dense_law_with_a_support_has_its_own_closed_forms_held_to_the_atoms():
+    """With a support listed, the dense sampled items do not run, and ``check_sketch`` used to
+    compare ``L_D`` with the law's own ``second_moment()`` and never read its ``sandwich``:
+    both 7 % high passed, and ``MAST`` used them (``A_D``, ``L``, ``Delta`` off; a new user's
+    trial). Each must now fail against ``sum_k pi_k S_k^T S_k`` and ``sum_k pi_k S_k^T A S_k``
+    (by hand above: ``S^T S = diag(1.81, 1.81, 1)`` in both atoms)."""
+    assert mr.check_sketch(RotListed(), rng=0).passed
+    wrong_second = mr.check_sketch(RotListedWrongSecond(), rng=0)
+    assert "E[S^T S] = enumeration (dense)" in _failed(wrong_second)
+    assert "sandwich(A) = enumeration" in _failed(mr.check_sketch(RotListedWrongSandwich(), rng=0))
+    with pytest.raises(ValueError, match="sandwich"):
+        mr.MAST(mr.Quadratic(np.eye(3), np.ones(3)), RotListedWrongSandwich())
+
+
+class IndepWrongSandwich(Indep):
+    def sandwich(self, A):  # 5 % high; E[S A S] = A * E[s s^T] for every diagonal law
+        return 1.05 * np.asarray(A, float) * self.pair_moments()
+
+
+def test_a_diagonal_law_s_own_sandwich_is_held_to_its_pair_moments():
+    """``MAST`` builds ``A_D = E[S A S]`` from the law's ``sandwich`` when it overrides it;
+    only ``pair_moments`` used to be checked (a 7 % high sandwich passed and gave ``A_D`` 4.28
+    where it is 4: a new user's trial). Without a support: against ``A * pair_moments()``;
+    with one (``BlockRandK``-like atoms): against the enumeration."""
+    assert mr.check_sketch(Indep(0.5, 8), rng=0).passed
+    failed = _failed(mr.check_sketch(IndepWrongSandwich(0.5, 8), rng=0))
+    assert "sandwich(A) = A * pair_moments() (E[S A S] = A * E[s s^T])" in failed
+
+    class Listed(mr.RandK):
+        def sandwich(self, A):
+            return 1.07 * super().sandwich(A)
+
+    assert "sandwich(A) = enumeration" in _failed(mr.check_sketch(Listed(4, 2), rng=0))
+
+
+def test_the_numba_fallback_warning_names_the_unsupported_call():
+    """A user's ``sample_support`` that numba cannot compile falls back to a Python loop; the
+    warning quoted only numba's pipeline header. It must name the cause (here
+    ``Generator.choice``, which numba does not support)."""
+
+    class ChoiceLaw(mr.DiagonalSketch):
+        def __init__(self, d, k):
+            self.d, self.k = int(d), int(k)
+
+        def sample_support(self, rng=None):
+            rng = mr.as_generator(rng)
+            return np.sort(rng.choice(self.d, self.k, replace=False)), np.full(
+                self.k, self.d / self.k
+            )
+
+    with pytest.warns(mr.PerformanceWarning, match="Unknown attribute 'choice'"):
+        ChoiceLaw(6, 2).sample_supports(10, rng=0)

@@ -689,7 +689,7 @@ def _compiled_sampler(law):
         except Exception as exc:  # numba raises many error types; any of them means "cannot"
             warnings.warn(
                 f"{cls.__name__}.sample_supports runs a Python loop: numba could not compile "
-                f"sample_support ({type(exc).__name__}: {str(exc).splitlines()[0][:160]}). Use "
+                f"sample_support ({type(exc).__name__}: {_numba_reason(exc)}). Use "
                 "numpy functions and rng methods numba supports, or implement sample_supports.",
                 PerformanceWarning,
                 stacklevel=3,
@@ -697,6 +697,16 @@ def _compiled_sampler(law):
             fn = False
         _SAMPLERS[cls] = fn
     return None if fn is False else (fn, state)
+
+
+def _numba_reason(exc: Exception) -> str:
+    """The informative lines of a numba compilation error: the first line that is not the
+    pipeline header (e.g. "Unknown attribute 'choice' of type NumPyRandomGeneratorType") and
+    the first source location."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    cause = next((x for x in lines if not x.startswith("Failed in ")), lines[0] if lines else "")
+    where = next((x for x in lines if x.startswith("File ")), "")
+    return f"{cause[:160]}{'; ' + where[:120] if where else ''}"
 
 
 @njit

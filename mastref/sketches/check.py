@@ -340,8 +340,11 @@ def check_sketch(
     first moments (``moment(e_j) = 1``); the closed forms (pair moments, ``L_D``, ``mu_D``,
     ``L_S_max``, mixed moments up to order 4) against the enumeration; ``E[s s^T]`` symmetric
     PSD with diagonal ``>= 1`` (Jensen); ``1 <= mu_D <= L_D <= L_S_max`` (P2);
-    ``L_D = max_j E[s_j^2]``, ``mu_D = min_j E[s_j^2]`` (diagonal laws, O(d)). Dense ``d x d``
-    checks run only where the cost guard admits them.
+    ``L_D = max_j E[s_j^2]``, ``mu_D = min_j E[s_j^2]`` (diagonal laws, O(d)); the law's own
+    ``sandwich(A)`` at a random PSD ``A`` (what ``MAST`` builds ``A_D`` from) against the
+    enumeration, or for a diagonal law without one against ``A * pair_moments()``; a dense
+    law's ``second_moment()`` against the enumeration. Dense ``d x d`` checks run only where
+    the cost guard admits them.
 
     **Sampled parts of a dense law** (no enumerable support; ``_dense_sampled_items``): the
     entries of ``E[S]`` (level ``false_alarm / 2``) and, at level ``false_alarm / 2``, the
@@ -455,6 +458,7 @@ def check_sketch(
         )
         if not exact_mean:
             bound = max(bias, mean_bound)
+    _sandwich_items(law, caps, enumerated, items, rng, diagonal)
     if "constants" in caps:
         _constant_items(law, enumerated, items, diagonal)
     return SketchCheck(
@@ -588,6 +592,56 @@ def _dense_sampled_items(law: Sketch, caps, n: int, rng, items: list, alpha: flo
             )
         )
     return worst
+
+
+def _sandwich_items(law: Sketch, caps, enumerated, items: list, rng, diagonal: bool) -> None:
+    """A law's own ``sandwich(A)`` (which ``MAST`` uses for ``A_D = E[S^T A S]``) and, for a
+    dense law, its ``second_moment()``, at a random PSD ``A``: against the enumeration
+    ``sum_k pi_k S_k^T A S_k`` where the support is enumerated; for a diagonal law without one,
+    against the identity ``E[S A S] = A * E[s s^T]`` with its ``pair_moments()`` (which the
+    sampled items hold to the draws). A dense law without a support has its sandwich held to
+    its samples in ``_dense_sampled_items``. Exact, within the dense cost guard."""
+    own_sandwich = law._overrides("sandwich", DiagonalSketch if diagonal else Sketch)
+    if "sandwich" not in caps or _dense_refusal(law.d) is not None:
+        return
+    if enumerated is None and not (diagonal and own_sandwich):
+        return
+    G = rng.standard_normal((law.d, law.d))
+    A = G @ G.T / law.d
+    claimed = _claimed(lambda: law.sandwich(A))
+    if claimed is None:
+        return
+    if enumerated is not None:
+        atoms, w = enumerated
+        if atoms.ndim == 2:
+            exact, source = A * ((atoms.T * w) @ atoms), "enumeration"
+        else:
+            exact = np.einsum("k,kji,jm,kml->il", w, atoms, A, atoms)
+            source = "enumeration"
+    else:
+        P = _claimed(law.pair_moments)
+        if P is None:
+            return
+        exact, source = A * np.asarray(P, float), "A * pair_moments() (E[S A S] = A * E[s s^T])"
+    claimed = np.asarray(claimed, float)
+    if claimed.shape != (law.d, law.d):
+        ok, detail = False, f"sandwich(A) has shape {claimed.shape}; expected ({law.d}, {law.d})"
+    else:
+        ok, err = _close(claimed, exact)
+        detail = f"max error {err:.3g} at a random PSD A"
+    items.append(CheckItem(name=f"sandwich(A) = {source}", passed=ok, detail=detail))
+    if enumerated is not None and not diagonal:
+        atoms, w = enumerated
+        second = _claimed(law.second_moment)
+        if second is not None:
+            ok, err = _close(second, np.einsum("k,kji,kjl->il", w, atoms, atoms))
+            items.append(
+                CheckItem(
+                    name="E[S^T S] = enumeration (dense)",
+                    passed=ok,
+                    detail=f"second_moment(): max error {err:.3g}",
+                )
+            )
 
 
 def _claimed(fn):
