@@ -71,6 +71,11 @@ class RunWatch:
             f"gamma = {self.gamma:.6g}, {label} = {gamma_max:.6g} (gamma/gamma_max = "
             f"{ratio:.3g}). The run stopped there ({self.record}.stopped_at = {t})."
         )
+        if ratio <= 1:
+            message += (
+                " The step is within the limit, so the likely cause is the problem: its "
+                "gradient or value returned inf or NaN."
+            )
         if self.on_divergence == "raise":
             raise DivergenceError(message)
         warnings.warn(message, DivergenceWarning, stacklevel=stacklevel or self.stacklevel)

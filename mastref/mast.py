@@ -189,6 +189,30 @@ def erm_bracket(problem: Problem) -> tuple[np.ndarray, float, float]:
     return x_hat, problem.inf, problem.inf
 
 
+def _check_problem_at(problem: Problem, v: np.ndarray) -> None:
+    """A problem's value and gradient at the shift, checked at the door: a finite number and
+    ``n_features`` finite numbers, else an error naming the problem and what it returned (a
+    user's ``grad`` of the wrong length ran silently in the reference path of the algorithms)."""
+    d = v.size
+    try:
+        g = np.asarray(problem.grad(v))
+        f = np.asarray(problem.value(v))
+    except FloatingPointError:
+        return  # overflow at a large shift: reported below for quadratics, harmless otherwise
+    if g.shape != (d,):
+        raise ValueError(
+            f"argument 'problem' = {problem!r}: grad returned an array of shape {g.shape} at the "
+            f"shift; it must return n_features = {d} numbers"
+        )
+    if f.shape != () or not np.isfinite(f) or not np.all(np.isfinite(g)):
+        raise ValueError(
+            f"argument 'problem' = {problem!r}: at the shift (max |v| = "
+            f"{float(np.max(np.abs(v), initial=0.0)):.3g}) value returned "
+            f"{f.tolist() if f.size < 4 else f.shape} and grad {int(np.sum(~np.isfinite(g)))} "
+            "non-finite entries; f must be a finite number and grad f finite there"
+        )
+
+
 class MAST:
     """``f_D(x) = E_{S ~ D} f(v + S(x - v))`` for a problem ``f``, a law ``D`` and a shift ``v``.
 
@@ -263,6 +287,7 @@ class MAST:
                 f"the measured bias max |E[S] - I| = {self.certificate.bias:.3g}, "
                 f"{self.certificate.method})"
             )
+        _check_problem_at(problem, self.v)
         if type(problem).quadratic_form is not Problem.quadratic_form:  # f and grad f at v
             try:
                 self._g_v = problem.grad(self.v)

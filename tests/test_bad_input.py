@@ -937,6 +937,47 @@ def test_divergence_stops_the_run_and_says_where():
     assert np.all(np.isfinite(e.dist2[:-1])) and not np.isfinite(e.dist2[-1])
 
 
+def test_a_user_problem_is_checked_at_the_door_and_blamed_when_it_breaks():
+    """A user's ``grad`` of the wrong length ran silently in ``dsgd`` (a new user's trial, stop
+    31); ``MAST`` now refuses it, and one that is non-finite at the shift, naming the problem.
+    A problem that breaks only away from the shift, inside the step limit, gets a divergence
+    warning that blames the problem, not the step."""
+
+    class Centred(mr.Problem):  # f(x) = ||x - c||^2/2, no kernel: the reference path
+        d, L, mu, inf = 3, 1.0, 1.0, 0.0
+        c = np.ones(3)
+
+        def value(self, x):
+            return 0.5 * float(np.sum((x - self.c) ** 2))
+
+        def grad(self, x):
+            return x - self.c
+
+        def argmin(self):
+            return self.c.copy()
+
+    class WrongLength(Centred):
+        def grad(self, x):
+            return np.append(x - self.c, 0.0)
+
+    class NaNGrad(Centred):
+        def grad(self, x):
+            return np.full(3, np.nan)
+
+    class BreaksAway(Centred):
+        def grad(self, x):  # finite at the shift 0, NaN once a coordinate passes 0.2
+            return np.where(np.abs(x) > 0.2, np.nan, x - self.c)
+
+    with pytest.raises(ValueError, match=r"grad returned an array of shape \(4,\) .* 3 numbers"):
+        mr.MAST(WrongLength(), mr.RandK(3, 1))
+    with pytest.raises(ValueError, match="grad 3 non-finite entries"):
+        mr.MAST(NaNGrad(), mr.RandK(3, 1))
+    mast = mr.MAST(BreaksAway(), mr.RandK(3, 1))  # x_D* = c/3
+    with pytest.warns(mr.DivergenceWarning, match="the likely cause is the problem"):
+        trace = mr.dsgd(mast, np.zeros(3), 0.5 / mast.L_max, 50, rng=0)
+    assert trace.stopped_at is not None
+
+
 def test_no_divergence_warning_inside_the_step_limit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
