@@ -230,6 +230,7 @@ def _worst(args: argparse.Namespace) -> int:
     claim, family, n_steps, window = entries[args.name].search()
     if args.claim:
         claim = _user_claim(args.claim)
+        _probe_claim(claim, family, n_steps, args.claim)
     window = args.window or window
     n_steps = args.steps or n_steps
     if window.startswith("late:"):
@@ -269,6 +270,19 @@ def _worst(args: argparse.Namespace) -> int:
     write_atomic(path, found.plot)
     print(f"instance: {data}\nplot: {path}")
     return FAILURE if found.verdict == "violated" else 0
+
+
+def _probe_claim(claim, family, n_steps: int, spec: str) -> None:
+    """A ``UsageError`` (exit status 2) when a user's claim cannot take a theorem's call or
+    returns no ``Guarantee`` on the family's central instance (``call_claim``'s checks); a
+    claim that does not apply there is left to the search, which reports it."""
+    centre = np.array(family.bounds, dtype=float).mean(axis=1)
+    try:
+        claim_at(claim, family.build(centre), n_steps)
+    except TypeError as err:
+        raise UsageError(f"argument '--claim' = {spec!r}: {err}") from None
+    except ValueError:
+        return
 
 
 def _check_part(claim, family, n_steps: int, part: str) -> None:

@@ -147,7 +147,12 @@ class DistributedProblem:
         return cls(problems, sketches, shift)
 
     def __repr__(self) -> str:
-        law = repr(self.joint) if self.joint is not None else repr(self.sketches[0])
+        if self.joint is not None:
+            law = repr(self.joint)
+        elif all(repr(s) == repr(self.sketches[0]) for s in self.sketches):
+            law = repr(self.sketches[0])
+        else:
+            law = f"laws=[{', '.join(type(s).__name__ for s in self.sketches)}]"
         return f"DistributedProblem(M={self.n_clients}, d={self.d}, {law})"
 
     @property

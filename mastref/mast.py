@@ -189,6 +189,11 @@ def erm_bracket(problem: Problem) -> tuple[np.ndarray, float, float]:
     return x_hat, problem.inf, problem.inf
 
 
+def _clip(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters (with an ellipsis)."""
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 def _check_problem_at(problem: Problem, v: np.ndarray) -> None:
     """A problem's value and gradient at the shift, checked at the door: a finite number and
     ``n_features`` finite numbers, else an error naming the problem and what it returned (a
@@ -280,12 +285,12 @@ class MAST:
         self.certificate: SketchCheck = _certificate(sketch)
         if not self.certificate.passed:
             failed = "; ".join(
-                f"{i.name}: {i.detail}" for i in self.certificate.items if not i.passed
+                f"{i.name}: {_clip(i.detail, 160)}" for i in self.certificate.items if not i.passed
             )
             raise ValueError(
                 f"argument 'sketch' = {sketch!r} fails check_sketch: {failed} (for reference, "
                 f"the measured bias max |E[S] - I| = {self.certificate.bias:.3g}, "
-                f"{self.certificate.method})"
+                f"{self.certificate.method}; every item: mr.check_sketch(sketch).table())"
             )
         _check_problem_at(problem, self.v)
         if type(problem).quadratic_form is not Problem.quadratic_form:  # f and grad f at v

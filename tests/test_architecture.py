@@ -225,3 +225,15 @@ def _shadowed() -> set[str]:
 def test_no_function_shadows_its_module():
     shadowed = _shadowed()
     assert shadowed == set()
+
+
+def test_functions_that_return_a_verdict_default_to_seed_0():
+    """docs/architecture.rst, Randomness: a verdict is reproduced by default (``check_sketch``
+    defaulted to fresh entropy; a new user's trial, stop 31)."""
+    import inspect
+
+    import mastref as mr
+    from mastref.verify.search import run_control
+
+    for fn in (mr.check, mr.check_sketch, mr.worst_case, run_control):
+        assert inspect.signature(fn).parameters["rng"].default == 0, fn.__name__

@@ -141,7 +141,18 @@ def test_cli_names_a_claim_that_cannot_be_searched(claim, message, capsys):
     # before: scipy's "map-like callable" RuntimeError, or an AttributeError on a float
     status = main(["worst", "theorem1", "--claim", f"{__name__}:{claim}", "--out", _tmp()])
     err = capsys.readouterr().err
-    assert status != 0 and message in err and "map-like" not in err
+    assert status == 2 and message in err and "map-like" not in err  # 2: a bad argument
+    assert f"argument '--claim' = '{__name__}:{claim}'" in err
+
+
+def test_check_names_a_claim_that_cannot_take_the_call():
+    """``mr.check`` gave Python's raw ``unexpected keyword argument 'gamma'`` where the CLI
+    explained the call a claim must take (a new user's trial, stop 31)."""
+    mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), mr.RandK(2, 1))
+    with pytest.raises(TypeError, match="claim 'no_keywords' cannot be called as no_keywords"):
+        mr.check(no_keywords, mast, n_steps=5)
+    with pytest.raises(TypeError, match="claim 'returns_a_number' returned float 1.0"):
+        mr.check(returns_a_number, mast, n_steps=5)
 
 
 def test_a_claim_that_applies_nowhere_is_neither_a_pass_nor_silent():

@@ -236,3 +236,12 @@ def test_sketched_grad_support_equals_the_full_sketched_gradient():
         mast.sketched_grad_support(x, idx, np.full(3, 2.0)), full[idx], rtol=1e-12, atol=1e-15
     )
     np.testing.assert_allclose(mast.sketched_grad(x, s), full, rtol=1e-12, atol=1e-15)
+
+
+def test_distributed_repr_names_every_law_when_they_differ():
+    """The repr showed client 0's law only, hiding unequal laws (a new user's trial, stop 31)."""
+    q = mr.Quadratic(np.eye(4), np.ones(4))
+    mixed = mr.DistributedProblem([q, q, q], [mr.RandK(4, 2), mr.Bernoulli(4, 0.5), mr.RandK(4, 2)])
+    assert repr(mixed) == "DistributedProblem(M=3, d=4, laws=[RandK, Bernoulli, RandK])"
+    same = mr.DistributedProblem([q, q], [mr.RandK(4, 2), mr.RandK(4, 2)])
+    assert repr(same) == "DistributedProblem(M=2, d=4, RandK(d=4, k=2))"

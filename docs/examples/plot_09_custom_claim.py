@@ -85,7 +85,7 @@ assert crossed.size and 500 < result.steps[crossed[0]] < 1000
 # Search for the worst instance
 # -----------------------------
 # The search is ``scipy.optimize.differential_evolution`` over the family's box of
-# parameters, polished by Nelder-Mead. It finds a counterexample within a small budget;
+# parameters, polished by bounded Powell. It finds a counterexample within a small budget;
 # ``found.instance.describe()`` gives it as plain arrays, so anyone can rebuild it.
 
 family = mr.QuadraticFamily(d=2, sketches=("randk", "bernoulli"), step_fraction=(1, 1))

@@ -10,6 +10,7 @@ import numpy as np
 from .._validation import check_int, check_real, check_vector
 from ..problems import audit
 from ..theorems.claims import Guarantee
+from .instances import call_claim
 from .measure import exact_available, exact_curve, monte_carlo_samples
 from .result import CheckResult, exact_result, monte_carlo_result
 
@@ -117,9 +118,7 @@ def check(
                 "the theorem itself, e.g. mr.check(mr.theorem1, obj, x0=...))"
             )
     elif callable(claim):
-        g = claim(obj, gamma=gamma, x0=x0, n_steps=n_steps)
-        if not isinstance(g, Guarantee):
-            raise TypeError(f"argument 'claim' returned {g!r}, not a Guarantee")
+        g = call_claim(claim, obj, gamma=gamma, x0=x0, n_steps=n_steps)
     else:
         raise TypeError(f"argument 'claim' = {claim!r} must be a Guarantee or a callable")
     t = np.arange(n_steps + 1)
