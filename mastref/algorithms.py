@@ -298,6 +298,26 @@ def _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma):
                 H[r, i] = h_new[i]
 
 
+def _svrdsg_step_reference(problem, v, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma):
+    """``_svrdsg_step`` for a problem without a kernel: its reference path
+    (``problem.sketched_grad_support``), run by run; the same step and the same draws."""
+    for r in range(X.shape[0]):
+        ci, cs = aidx[aptr[k[r]] : aptr[k[r] + 1]], asc[aptr[k[r]] : aptr[k[r] + 1]]
+        gx = problem.sketched_grad_support(v, X[r], ci, cs)
+        gw = problem.sketched_grad_support(v, W[r], ci, cs)
+        if refresh[r]:
+            h_new = np.zeros(X.shape[1])
+            for j in ref_atoms[r]:
+                cj, sj = aidx[aptr[j] : aptr[j + 1]], asc[aptr[j] : aptr[j + 1]]
+                np.add.at(h_new, cj, problem.sketched_grad_support(v, X[r], cj, sj))
+            h_new /= ref_atoms.shape[1]
+            x_old = X[r].copy()
+        X[r] -= gamma * H[r]
+        np.add.at(X[r], ci, -gamma * (gx - gw))
+        if refresh[r]:
+            W[r], H[r] = x_old, h_new
+
+
 # ------------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------------
@@ -614,16 +634,17 @@ def l_svrdsg(
     rec = _Recorder(steps, n_runs, mast.d, ("sketched_grads",), aux=("w", "h"))
     all_atoms = np.tile(np.arange(N, dtype=np.int64), (n_runs, 1))
     pack = mast.kernel_pack
-    if pack is None:
-        raise MissingCapability(
-            f"l_svrdsg runs on jitted kernels; {mast.problem!r} has no kernel_pack"
-        )
     for t in range(n_steps):
         rec.maybe_record(t, X, w=W, h=H)
         k = rng.integers(N, size=n_runs)
         refresh = rng.random(n_runs) < p
         ref_atoms = all_atoms if b == N else _minibatches(rng, N, b, n_runs)
-        _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma)
+        if pack is None:  # a problem without a kernel: its reference path
+            _svrdsg_step_reference(
+                mast.problem, mast.v, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma
+            )
+        else:
+            _svrdsg_step(pack, X, W, H, aptr, aidx, asc, k, refresh, ref_atoms, gamma)
         rec.running["sketched_grads"] += 2 + b * refresh
         finite = bool(np.isfinite(X).all() and np.isfinite(H).all())
         if watch.after_step(t, finite, rec, X, w=W, h=H):

@@ -87,6 +87,25 @@ def test_l_svrdsg_exact_reference_on_logistic():
     assert np.max(np.abs(trace.final - mast.argmin())) <= 1e-10
 
 
+@pytest.mark.parametrize("b", [None, 2])
+def test_l_svrdsg_reference_path_is_the_kernel_path(b):
+    """A problem without a kernel (``FunctionProblem``) runs Algorithm 3 by its reference path;
+    ``l_svrdsg`` refused it (a new user's trial, stop 31) although the README promises
+    L-SVRDSG on a finite support. Same draws, same iterates, references and ``h`` as the
+    kernel path on the same quadratic (NumPy reference vs numba kernel, ~1e-12)."""
+    mast, _ = _quadratic_mast(lambda d: mr.Partition(d, 3, rng=1))
+    q = mast.problem
+    fp = mr.MAST(mr.FunctionProblem(q.value, q.grad, d=6, L=q.L, mu=q.mu), mast.sketch,
+                 shift=mast.v)
+    assert fp.kernel_pack is None and mast.kernel_pack is not None
+    kw = dict(n_runs=3, rng=4, p=0.3, b=b, record_every=5)
+    a = mr.l_svrdsg(mast, np.zeros(6), 0.02, 40, **kw)
+    c = mr.l_svrdsg(fp, np.zeros(6), 0.02, 40, **kw)
+    np.testing.assert_allclose(c.iterates, a.iterates, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(c.aux["h"], a.aux["h"], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(c.aux["w"], a.aux["w"], rtol=1e-12, atol=1e-13)
+
+
 def test_gd_mast_is_gradient_descent_on_f_D_and_converges():
     mast, _ = _quadratic_mast(lambda d: mr.Bernoulli(d, 0.5))
     gamma = 1.0 / mast.L_exact
