@@ -166,6 +166,17 @@ def sketch_sampler(sketch, dtype: str = "float32", params=None) -> Callable:
     def scales_of(mask, value):
         return jnp.where(mask, jnp.asarray(value, dtype), jnp.zeros((), dtype))
 
+    known = next((c for c in (Bernoulli, RandK, Partition) if isinstance(law, c)), None)
+    own = [
+        m
+        for m in ("sample", "sample_support", "sample_supports")
+        if known is not None and law._overrides(m, known)
+    ]
+    if own:
+        raise TypeError(
+            f"argument 'sketch' = {law!r} draws by its own {', '.join(own)}; the JAX sampler "
+            f"of {known.__name__} would ignore it (give the JAX adaptor a built-in law)"
+        )
     if isinstance(law, Bernoulli):
         p = np.asarray(law.p, dtype=np.float64)
         b = next((b for b in (1, 2, 4, 8, 16) if np.all(p * 2**b == np.round(p * 2**b))), 32)

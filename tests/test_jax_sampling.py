@@ -90,3 +90,22 @@ def test_same_key_same_draw(law):
         assert np.array_equal(a, b)
         if not isinstance(law, mr.Partition):  # 4 atoms: two keys may draw the same block
             assert not np.array_equal(a, c)
+
+
+def test_a_subclass_that_draws_its_own_way_is_refused():
+    """A user's subclass of a built-in law that overrides its sampling would silently get the
+    built-in JAX sampler (a new user's trial, stop 31, read from the code); it is refused,
+    naming the method. A subclass that keeps the built-in draws is accepted."""
+
+    class Tilted(mr.Bernoulli):
+        def sample_support(self, rng=None):
+            return np.array([0]), np.array([self.d * 1.0])
+
+    with pytest.raises(TypeError, match="draws by its own sample_support; the JAX sampler of "
+                       "Bernoulli would ignore it"):
+        sketch_sampler(Tilted(4, 0.5))
+
+    class Renamed(mr.RandK):
+        pass
+
+    assert sketch_sampler(Renamed(4, 2))(jax.random.PRNGKey(0)).shape == (4,)
