@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import json
 import math
@@ -348,10 +349,184 @@ def _round7_cases(name: str) -> list:
     return []
 
 
+def _round8_cases(name: str) -> list:
+    """Witnesses of the round-eight variants (written blind, 2026-12-08)."""
+    claim = VARIANTS[name].claim
+    x_star = 3.0 * np.ones(2)
+    near_scalar = mr.MAST(mr.Quadratic(np.eye(2), x_star), _near_scalar_law(), shift=np.zeros(2))
+    one = np.ones(1)
+    gd_1d = mr.MAST(mr.Quadratic(np.eye(1), np.zeros(1)), mr.Identity(1))
+    if name == "t1_dense_LS_as_LD":
+        A = np.diag([1.0, 1.0, 1.0, 0.5])
+        mast = mr.MAST(mr.Quadratic(A, np.zeros(4)), mr.Projection(4, 2))
+        return [
+            (
+                "f = x^T diag(1, 1, 1, 0.5) x/2, Projection(4, 2), v = x* = 0, x0 = e_1, "
+                "variant's step, T=20, Monte Carlo",
+                claim,
+                mast,
+                dict(x0=np.eye(4)[0], n_steps=20, method="monte_carlo", n_runs=200),
+            )
+        ]
+    if name == "t1_mu_local_curvature":
+        mast = mr.MAST(mr.LogisticRegression(np.ones((1, 1)), one, lam=0.01), mr.Identity(1))
+        return [
+            (
+                "logistic n = d = 1, lam = 0.01, identity law, x0 = x* + 30, T=20, Monte Carlo "
+                "(deterministic run)",
+                claim,
+                mast,
+                dict(x0=mast.argmin() + 30.0, n_steps=20, method="monte_carlo", n_runs=2),
+            )
+        ]
+    if name == "t2_growth_capped_e":
+        return [
+            (
+                "f = x^2/2, identity law, x0 = 1, gamma = 1.9, T=10",
+                claim,
+                gd_1d,
+                dict(x0=one, gamma=1.9, n_steps=10),
+            )
+        ]
+    if name == "t2_horizon_T_plus_1":
+        return [
+            (
+                "f = x^2/2, identity law, x0 = 1, default step, T=4",
+                claim,
+                gd_1d,
+                dict(x0=one, n_steps=4),
+            )
+        ]
+    if name == "t3nc_B_denominator_dropped":
+
+        def exact_oracle_abc(obj, **kw):  # the exact oracle, stated with ABC (0, 1, 0)
+            g = claim(obj, abc=(0.0, 1.0, 0.0), **kw)
+            return dataclasses.replace(g, options={"oracle": "exact"})
+
+        return [
+            (
+                "f = x^2/2, identity law, exact oracle stated as ABC (0, 1, 0), x0 = 1, "
+                "gamma = 1.9, T=10",
+                exact_oracle_abc,
+                gd_1d,
+                dict(x0=one, gamma=1.9, n_steps=10),
+            )
+        ]
+    if name == "t3sc_rho_without_A":
+        mast = mr.MAST(mr.Quadratic(np.eye(1), np.zeros(1)), mr.Bernoulli(1, 0.25))
+        return [
+            (
+                "f = x^2/2, Bernoulli(1, 0.25), v = x* = 0, x0 = 1, default step, T=20",
+                functools.partial(claim, strongly_convex=True),
+                mast,
+                dict(x0=one, n_steps=20),
+            )
+        ]
+    if name == "t3_tau_C_max":
+        mast = mr.MAST(
+            mr.LeastSquares(np.ones((2, 1)), np.array([21.0, 19.0])),
+            mr.FiniteSketch(np.array([[0.95], [1.05]])),
+            shift=np.zeros(1),
+        )
+        return [
+            (
+                "f_{1,2} = (x - (20 +- 1))^2/2, n=2, tau=1, s = 1 +- 0.05, v = 0, x0 = x_D*, "
+                "default step, T=300",
+                functools.partial(claim, batch_size=1, strongly_convex=True),
+                mast,
+                dict(x0=mast.argmin(), n_steps=300),
+            )
+        ]
+    if name == "t4b_cb_squared":
+        mast = mr.MAST(mr.Quadratic(np.eye(2), np.ones(2)), _near_identity_law(), shift=np.zeros(2))
+        return [
+            (
+                "near-identity N=16, x* = (1, 1), v = 0, b=15, p = 0.02, x0 = w0 = x_D*, T=1500",
+                functools.partial(claim, b=15, p=0.02),
+                mast,
+                dict(x0=mast.argmin(), n_steps=1500),
+            )
+        ]
+    if name == "t4a_L_as_L_fD":
+        mast = mr.MAST(
+            mr.Quadratic(np.eye(8), np.zeros(8)), mr.Partition(blocks=[[j] for j in range(8)])
+        )
+        return [
+            (
+                "f = ||x||^2/2, Partition into 8 blocks, v = x* = 0, p = 1/8, x0 = (1, .., 1), "
+                "variant's step, T=60",
+                claim,
+                mast,
+                dict(x0=np.ones(8), n_steps=60),
+            )
+        ]
+    if name == "t5sc_floor_half":
+        dp = _clients([mr.Quadratic(np.eye(2), x_star)], _near_scalar_law(), v=np.zeros(2))
+        return [
+            (
+                "one client, S = (1 +- 0.01) I, x* = (3, 3), v = 0, x0 = x_F*, gamma_max, T=200",
+                functools.partial(claim, strongly_convex=True),
+                dp,
+                dict(x0=dp.argmin(), n_steps=200),
+            )
+        ]
+    if name == "t5_delta_offsets":
+        dp = _clients(
+            [mr.Quadratic(np.eye(1), one, 0.5), mr.Quadratic(np.eye(1), -one, 1.5)],
+            [mr.Bernoulli(1, 0.5), mr.Bernoulli(1, 0.5)],
+            v=np.zeros(1),
+        )
+        return [
+            (
+                "f_1 = (x - 1)^2/2, f_2 = (x + 1)^2/2 + 1, independent Bernoulli(0.5), v = 0, "
+                "x0 = 0.5, T=100",
+                functools.partial(claim, strongly_convex=True),
+                dp,
+                dict(x0=0.5 * one, n_steps=100),
+            )
+        ]
+    if name == "baseline_L_without_sketch":
+        mast = mr.MAST(mr.Quadratic(np.diag([1.0, 0.25]), np.zeros(2)), mr.Bernoulli(2, 0.5))
+        return [
+            (
+                "diag(1, 1/4), Bernoulli(2, 0.5), v = x* = 0, x0 = e_1, variant's step, T=20",
+                claim,
+                mast,
+                dict(x0=np.array([1.0, 0.0]), n_steps=20),
+            )
+        ]
+    if name == "t1_rate_two_minus":
+        g = mr.theorem1(near_scalar)
+        return [
+            (
+                f"near-scalar (1 +- 0.01) I, x* = (3, 3), v = 0, x0 = x_D*, {frac} gamma_max, "
+                "T=3000",
+                claim,
+                near_scalar,
+                dict(x0=near_scalar.argmin(), gamma=frac * g.gamma, n_steps=3000),
+            )
+            for frac in (0.1, 0.5, 1.0)
+        ]
+    if name == "baseline_rate_squared":
+        A = np.diag([1.0, 0.1])
+        mast = mr.MAST(mr.Quadratic(A, A @ x_star), mr.Identity(2), shift=np.zeros(2))
+        return [
+            (
+                "diag(1, 0.1), identity law, x0 - x* = e_2 (flattest mode, attained), T=60",
+                claim,
+                mast,
+                dict(x0=x_star + np.array([0.0, 1.0]), n_steps=60),
+            )
+        ]
+    return []
+
+
 def _witness_cases(name: str) -> list:
     """``(label, claim, objective, kwargs of mastref.check)`` candidates for ``name``."""
     if VARIANTS[name].axis.startswith("round 7"):
         return _round7_cases(name)
+    if VARIANTS[name].axis.startswith("round 8"):
+        return _round8_cases(name)
     claim = VARIANTS[name].claim
     ns = near_scalar(0.01)
     ns_mast = ns.objective()
