@@ -408,6 +408,62 @@ def instance_check(
     )
 
 
+def deterministic_check(
+    name: str,
+    theorem: str,
+    claim: Callable[..., Guarantee],
+    build: Callable[[], tuple],
+    *,
+    n_steps: int,
+    instance: str,
+    description: str,
+    claim_kw: dict | None = None,
+    options: dict | None = None,
+) -> Check:
+    """An application check on an instance with the identity law and the exact gradient, where
+    DSGD is gradient descent on ``f_D = f``: measured exactly by that deterministic run
+    (``gd_mast``). ``build()`` returns ``(objective, x0)``; the claim is taken as
+    ``claim(objective, x0=x0, n_steps=n_steps, **claim_kw)`` (its ``options`` replaced by
+    ``options`` when given: a claim stated with a general ABC oracle that is the exact one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import mastref as mr
+    >>> c = deterministic_check(
+    ...     "gd", "Theorem 2", mr.theorem2,
+    ...     lambda: (mr.MAST(mr.Quadratic(np.eye(1), np.zeros(1)), mr.Identity(1)), np.ones(1)),
+    ...     n_steps=4, instance="f = x^2/2", description="four steps of GD")
+    >>> c.run(True).verdict
+    'holds'
+    """
+
+    def run(quick: bool, data=None) -> CheckResult:
+        obj, x0 = build()
+        g = claim(obj, x0=x0, n_steps=n_steps, **(claim_kw or {}))
+        g = replace(g, algorithm="gd_mast", **({"options": options} if options else {}))
+        return check(
+            g,
+            obj,
+            x0=x0,
+            n_steps=n_steps,
+            method="exact",
+            name=name,
+            instance=instance,
+            notes=("identity law, exact gradient: DSGD is gradient descent on f, measured by its "
+                   "deterministic run",),
+        )
+
+    return Check(
+        name=name,
+        theorem=theorem,
+        run=run,
+        kind="application",
+        method="exact",
+        description=description,
+    )
+
+
 def rebound(
     g: Guarantee,
     *,

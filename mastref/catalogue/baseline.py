@@ -72,6 +72,20 @@ def far_start_instance():
     )
 
 
+def top_mode_instance():
+    """``A = Diag(1, 1/4)``, Bernoulli(2, 1/2), ``v = x* = 0``, ``x_0 = e_1`` on the top mode:
+    ``A_D = A * E[s s^T] = Diag(2, 1/2)``, so ``L = L_f L_D = 2`` and the step ``1/L`` clears
+    the top mode in one step. A step limit built from ``L_f`` alone (1, twice as large) leaves
+    it at ``|1 - 2| = 1`` per step, and a bound that contracts is violated (round eight's blind
+    ``baseline_L_without_sketch``; the other checks start on the flat mode or have ``L_D =
+    1``)."""
+    A = np.diag([1.0, 0.25])
+    z = np.zeros(2)
+    return Instance(
+        A=(A,), b=(z,), sketch=Bernoulli(2, 0.5), v=z, x0=np.array([1.0, 0.0]), step_fraction=1.0
+    )
+
+
 def _family(d: int = 2, step_fraction=(1, 1), laws=("randk", "bernoulli"), **kw):
 
     return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, **kw)
@@ -119,6 +133,16 @@ def _checks() -> tuple:
             n_steps=(50, 50),
             description="Bernoulli(0.1), x_0 far from the shift v: delta_0 = f_D(x_0) - "
             "f_D^inf = 4.5, ten times the ERM gap f(x_0) - f^inf",
+        ),
+        instance_check(
+            "baseline-top-mode",
+            "Baseline GD",
+            baseline_gd,
+            top_mode_instance,
+            kind="application",
+            n_steps=(20, 20),
+            description="Bernoulli(1/2), x_0 on the top mode of A_D = Diag(2, 1/2): the step "
+            "limit 1/(L_f L_D), not 1/L_f",
         ),
     )
 

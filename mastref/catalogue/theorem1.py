@@ -19,8 +19,8 @@ from .._validation import DivergenceWarning
 from ..data import load_a5a, synthetic_a5a_like
 from ..exact import expected_dsgd
 from ..mast import MAST
-from ..problems import LogisticRegression
-from ..sketches import Bernoulli, Identity, Partition, RandK
+from ..problems import LogisticRegression, Quadratic
+from ..sketches import Bernoulli, Identity, Partition, Projection, RandK
 from ..theorems import theorem1
 from ..theorems.claims import (
     Guarantee,
@@ -45,6 +45,7 @@ from .base import (
     TheoremEntry,
     at_step,
     control_maker,
+    deterministic_check,
     instance_check,
     rebound,
     stored,
@@ -262,6 +263,52 @@ def flat_mode_instance() -> Instance:
     return Instance(A=(A,), b=(z,), sketch=Identity(2), v=z, x0=x0, step_fraction=1.0)
 
 
+def _dense_law_check() -> Check:
+    """Theorem 1 with a dense (non-diagonal) law, by Monte Carlo: ``Projection(4, 2)`` (``S =
+    2 P``, ``P`` a uniformly random rank-2 orthogonal projection: ``L_S^max = 4`` in every draw,
+    ``L_D = 2``) on ``f = x^T diag(1, 1, 1, 0.5) x/2``, ``v = x* = 0``, ``x_0 = e_1``. For a
+    diagonal law ``L_S^max`` and ``L_D`` coincide on the uniform laws; here a step limit built
+    from ``L_D`` (twice the stated step) is violated at once. No Theorem 1 check used a dense
+    law before (round eight's blind ``t1_dense_LS_as_LD`` passed every route,
+    verification/AXIS_POWER.md)."""
+
+    def run(quick: bool, data=None) -> CheckResult:
+        A = np.diag([1.0, 1.0, 1.0, 0.5])
+        mast = MAST(Quadratic(A, np.zeros(4)), Projection(4, 2))
+        x0 = np.eye(4)[0]
+        return check(
+            theorem1,
+            mast,
+            x0=x0,
+            n_steps=20,
+            method="monte_carlo",
+            n_runs=200 if quick else 1000,
+            rng=20261208,
+            name="theorem1-dense-law",
+            instance="f = x^T diag(1, 1, 1, 0.5) x/2, Projection(4, 2), v = x* = 0, x0 = e_1",
+        )
+
+    return Check(
+        name="theorem1-dense-law",
+        theorem="Theorem 1",
+        run=run,
+        kind="application",
+        method="Monte Carlo",
+        description="a dense law, Projection(4, 2): L_S^max = 4 where L_D = 2, Monte Carlo",
+    )
+
+
+def _logistic_far_start():
+    """Logistic regression with ``n = d = 1`` (``a = y = 1``), ``lam = 0.01``, the identity law,
+    ``x_0 = x* + 30``: far from ``x*`` the curvature of ``f`` is about ``lam`` (the sigmoid is
+    flat), so the error contracts at about ``1 - gamma lam``, the stated ``1 - gamma mu``; a
+    rate built from the curvature at the optimum (0.21, not 0.01) is violated (round eight's
+    blind ``t1_mu_local_curvature``; no check had a non-quadratic ``f`` started far away)."""
+    lr = LogisticRegression(np.ones((1, 1)), np.ones(1), lam=0.01)
+    mast = MAST(lr, Identity(1))
+    return mast, mast.argmin() + 30.0
+
+
 def nonuniform_bernoulli_instance():
     """Isotropic quadratic, Bernoulli with ``p = (0.1, 1)``, ``v = x*``: ``L_S^max = 100``
     while ``L_D mu_D = 10`` (they agree for uniform laws)."""
@@ -317,6 +364,17 @@ def _checks() -> tuple:
             n_steps=(50, 50),
             description="kappa = 10, identity law, v = x*, x_0 - x* on the flat mode: the "
             "measured (1 - gamma mu)^(2t) against the bound's (1 - gamma mu)^t (late 0.9^25)",
+        ),
+        _dense_law_check(),
+        deterministic_check(
+            "theorem1-logistic-far-start",
+            "Theorem 1",
+            theorem1,
+            _logistic_far_start,
+            n_steps=20,
+            instance="logistic n = d = 1, lam = 0.01, identity law, x0 = x* + 30",
+            description="logistic, started where f is nearly flat: the rate is 1 - gamma lam "
+            "there, not the curvature at the optimum (0.605 at T = 20)",
         ),
         instance_check(
             "theorem1-nonuniform-bernoulli",

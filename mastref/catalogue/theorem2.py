@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..mast import MAST
-from ..problems import FunctionProblem
+from ..problems import FunctionProblem, Quadratic
 from ..sketches import Identity
 from ..theorems import theorem2
 from ..theorems.claims import (
@@ -29,7 +29,16 @@ from ..verify.instances import (
     near_scalar,
     near_scalar_spread,
 )
-from .base import Check, Control, TheoremEntry, control_maker, instance_check, rebound, stored
+from .base import (
+    Check,
+    Control,
+    TheoremEntry,
+    control_maker,
+    deterministic_check,
+    instance_check,
+    rebound,
+    stored,
+)
 
 # ------------------------------------------------------------------------------------------------
 # Instances, checks and negative controls
@@ -83,6 +92,17 @@ def huber(width: float = 0.01, mu: float = 0.0) -> MAST:
         f, grad, d=1, L=1.0 / width + mu, mu=mu, convex=True, inf=0.0, argmin=np.zeros(1)
     )
     return MAST(p, Identity(1), shift=np.zeros(1))
+
+
+def gradient_descent_1d() -> tuple[MAST, np.ndarray]:
+    """``f = x^2/2`` with the identity law (DSGD is gradient descent), ``x_0 = 1``: the instance
+    of the short-horizon and large-step checks (round eight's blind ``t2_horizon_T_plus_1`` and
+    ``t2_growth_capped_e``, verification/AXIS_POWER.md). At ``t = 1`` and the default step
+    ``1/sqrt(L L_max T)`` the bound is met at 0.32 of it with ``T = 4`` (``||grad f||^2 = 1`` at
+    the start); at ``gamma = 1.9`` (six times the default step at ``T = 10``) the growth factor
+    ``(1 + L L_max gamma^2)^t`` reaches 4.6 per step and GD still contracts (``|1 - gamma| =
+    0.9``): a bound that caps the growth at ``e`` is violated."""
+    return MAST(Quadratic(np.eye(1), np.zeros(1)), Identity(1)), np.ones(1)
 
 
 #: Horizon (quick, full) and step fraction (of the default step) of the transient checks.
@@ -195,6 +215,26 @@ def _checks() -> tuple:
             "0.76: the transient 1/(gamma T) still adds a third)",
         ),
         transient_check("theorem2-transient", "Theorem 2", theorem2),
+        deterministic_check(
+            "theorem2-short-horizon",
+            "Theorem 2",
+            theorem2,
+            gradient_descent_1d,
+            n_steps=4,
+            instance="f = x^2/2, identity law, x0 = 1, default step, T = 4",
+            description="four steps: the transient a^t delta_0/(gamma t) from t = 1 on",
+        ),
+        deterministic_check(
+            "theorem2-large-step",
+            "Theorem 2",
+            theorem2,
+            gradient_descent_1d,
+            n_steps=10,
+            claim_kw={"gamma": 1.9},
+            instance="f = x^2/2, identity law, x0 = 1, gamma = 1.9 (6 default steps), T = 10",
+            description="a step six times the default: the growth factor (1 + L L_max "
+            "gamma^2)^t grows past e",
+        ),
     )
 
 

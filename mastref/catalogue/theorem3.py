@@ -45,13 +45,14 @@ from .base import (
     TheoremEntry,
     at_step,
     control_maker,
+    deterministic_check,
     instance_check,
     on_branch,
     rebound,
     stored,
 )
 from .theorem1 import attained_instance
-from .theorem2 import stationary_instance, transient_check
+from .theorem2 import gradient_descent_1d, stationary_instance, transient_check
 
 # ------------------------------------------------------------------------------------------------
 # Instances, checks and negative controls
@@ -148,6 +149,22 @@ FINITE_SUMS = {
     ),
     "B_tau": lambda: finite_sum(np.ones((6, 1)), np.zeros(6), Bernoulli(1, 0.5), 5),
 }
+
+
+def both_C_terms():
+    """Two samples ``f_{1,2} = (x - (20 +- 1))^2/2`` (``d = 1``, ``tau = 1``) under the sketch
+    ``s = 1 +- 0.05``, ``v = 0``, started at the stationary distance from ``x_D*`` (``d = 1``:
+    the value gap is then stationary from the first step): both terms of the tau-nice ``C = 2 A
+    Delta + 2 L_S^max A_tau Delta^data`` are present (the sketch's gap and the samples'
+    spread), and the measured stationary value gap is about 0.84 of the statement's
+    neighbourhood, so the terms add; a ``C`` built from the larger term alone is violated
+    (round eight's blind ``t3_tau_C_max`` passed the catalogue, verification/AXIS_POWER.md)."""
+    law = FiniteSketch(np.array([[0.95], [1.05]]))
+    mast, tau, _ = finite_sum(np.ones((2, 1)), [21.0, 19.0], law, 1)
+    x_star = mast.argmin()
+    g = theorem3(mast, x0=x_star, batch_size=tau, strongly_convex=True)
+    e = expected_dsgd(mast, x_star, g.gamma, 200, oracle="minibatch", batch_size=tau)
+    return mast, tau, x_star + math.sqrt(float(e.dist2[-1]))
 
 
 def stationary(term: str, n_steps: int):
@@ -414,6 +431,16 @@ def _checks() -> tuple:
             for fraction, n_steps in ((0.1, 1000), (0.01, 10000))
         ),
         _finite_sum_check(
+            "theorem3-tau-both-C-terms",
+            both_C_terms,
+            theorem3_sc,
+            part="neighbourhood",
+            n_steps=300,
+            kind="application",
+            description="f_1,2 = (x - (20 +- 1))^2/2, S = 1 +- 0.05, tau = 1, stationary start: "
+            "both terms of C present, and they add (0.84)",
+        ),
+        _finite_sum_check(
             "theorem3-tau-unequal-L",
             "L_i",
             theorem3_sc,
@@ -500,6 +527,19 @@ def _checks() -> tuple:
             "30000 (the transient 1/(gamma T) still adds about a third)",
         ),
         transient_check("theorem3-nonconvex-transient", "Theorem 3", theorem3),
+        deterministic_check(
+            "theorem3-nonconvex-abc-B",
+            "Theorem 3",
+            theorem3,
+            gradient_descent_1d,
+            n_steps=10,
+            claim_kw={"abc": (0.0, 1.0, 0.0), "gamma": 1.9},
+            options={"oracle": "exact"},
+            instance="f = x^2/2, the exact oracle stated as ABC (0, 1, 0), x0 = 1, gamma = 1.9, "
+            "T = 10",
+            description="a general ABC oracle with B > 0 near the step 2/(L B): the factor "
+            "1/(1 - L B gamma/2) = 20 of the nonconvex form (0.41)",
+        ),
         Check(
             name="theorem3-sc-logistic-tau8",
             theorem="Theorem 3 (strongly convex)",
