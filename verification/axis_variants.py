@@ -1425,3 +1425,341 @@ VARIANTS.update(
         for axis, key, fn in _ROUND8_TRUE
     }
 )
+
+
+# ------------------------------------------------------------------------------------------------
+# Round nine (blind, 2026-12-08): new axes, written from the statements alone (THEORY.md §1-§5,
+# the theorem modules and this file's format), before reading the catalogue, the instances or the
+# search families. Axes: mu_D vs L_D (non-uniform law), tau = n - 1 (c_tau counted twice),
+# refresh probability p far below 1/N, joint (permutation) law of the clients, the start gap of
+# the best-started client, the growth factor for convex f at T = 1, the P6 bound of Delta for a
+# law near the identity, the sigmoid's curvature at 0 taken globally (logistic, lam small), one
+# rare large atom in Theorem 4's L, Delta = 0 read as interpolation for tau < n; two
+# true probes (the exact strong-convexity constant of f_D in Theorem 1 and in the baseline).
+# ------------------------------------------------------------------------------------------------
+
+
+def t1_mu_as_LD(mast, **kw) -> Guarantee:
+    """Theorem 1 with ``mu = mu_f mu_D`` replaced by ``mu_f L_D`` where larger (rate and
+    neighbourhood): the belief that the sketch raises the curvature of ``f_D`` uniformly, so
+    that its largest and smallest stretch coincide. Equal for uniform laws (``L_D = mu_D``:
+    Bernoulli(p) with one ``p``, RandK, identity).
+
+    False (exact): Bernoulli with ``p = (1/4, 1)`` in ``d = 2`` has ``mu_D = 1``, ``L_D = 4``,
+    ``L_S^max = 16``. On ``f = 1/2||x||^2`` (``v = x* = 0``, ``Delta = 0``) the default step is
+    ``1/16`` and the second coordinate (kept with probability 1) contracts by ``15/16`` per
+    step, so from ``x_0 = e_2`` ``E||x_t||^2 = (15/16)^(2t)``, while the variant claims ``(1 -
+    4/16)^t``. ``T = 20``: ratio ``(0.8789/0.75)^20 = 23.8``.
+    """
+    g = _T1(mast, **kw)
+    v = g.values
+    mu = float(mast.problem.mu) * float(mast.sketch.L_D)
+    if not mu > v["mu"]:
+        return g
+    floor = 2 * g.gamma * v["L_max"] * v["Delta"] / mu
+    g = dataclasses.replace(g, values={**v, "mu": mu})
+    return _geometric(g, 1.0 - g.gamma * mu, v["dist2_0"], floor)
+
+
+def t3_tau_C_ctau_squared(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Theorem 3 with the tau-nice data term ``2 L_S^max A_tau Delta^data`` of ``C`` multiplied
+    once more by ``c_tau`` (``c_tau`` counted in ``A_tau = c_tau max_i L_i`` and again in the
+    data term: the belief that the sampling noise at the optimum scales like ``c_tau^2``).
+    Equal at ``tau = n`` (``c_tau = 0``) and ``tau = 1`` (``c_tau = 1``); smaller in between,
+    most at ``tau = n - 1`` for small ``n``.
+
+    False (exact): ``n = 3`` samples ``f_i = 1/2 (x - a_i)^2``, ``a = (-10, 0, 10)``, identity
+    law in ``d = 1``, ``tau = 2`` (``c_tau = 1/4``, ``B_tau = 3/4``, ``A = 1``, ``Delta^data =
+    100/3``), strongly convex form at the default step ``1`` (``rho = 1``): one step from any
+    point lands on the batch mean, whose value gap is ``c_tau (1/n) sum a_i^2/2 = 25/3``; the
+    statement's neighbourhood ``L C gamma^2/(2 rho) = 25/3`` is attained, the variant's is
+    ``25/12``. ``x_0 = x* = 0``, ``T = 5``: ratio 4.
+    """
+
+    def constants(m, tau, tn):
+        LS = m.sketch.L_S_max
+        A = tn["A"]
+        return A, 2 * A * tn["Delta"] + 2 * LS * tn["A_tau"] * tn["c_tau"] * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+def t4a_p_at_least_1_over_N(mast, *, p=None, **kw) -> Guarantee:
+    """Theorem 4 (a) with the rate ``1 - min(gamma mu, p/2)`` replaced by ``1 - min(gamma mu,
+    max(p, 1/N)/2)``: the belief that a rare refresh costs nothing below the usual ``p = 1/N``
+    because the sampled atoms already visit the whole law every ``N`` steps. Equal for ``p >=
+    1/N`` (the default ``p = 1/N``) and in part (b).
+
+    False (exact): two atoms ``s = 0.5, 1.5`` in ``d = 1``, ``f = x^2/2``, ``v = x* = 0``
+    (``L = 2.25``, ``mu = 1.25``, step ``1/13.5``), ``p = 0.001``: while the reference ``w``
+    stays at ``x_0 = w_0 = 1`` the update ``x - gamma (s_k^2 (x - w) + 1.25 w)`` carries the
+    noise ``gamma (s_k^2 - 1.25)(x - w)`` and ``Phi`` keeps the weight ``(4 gamma^2/p) D_t``
+    with ``D_t`` near ``D_0`` for about ``1/p`` steps, while the variant claims ``(1 - 0.0926)^t
+    Phi_0``. ``T = 100``: ratio above 1e4.
+    """
+    g = _T4(mast, p=p, **kw)
+    if not g.name.endswith("4a"):
+        return g
+    v = g.values
+    rho = min(g.gamma * v["mu"], max(v["p"], 1.0 / v["N"]) / 2.0)
+    return _geometric(g, 1.0 - rho, v["lyapunov_0"], 0.0)
+
+
+def t5_joint_law_no_neighbourhood(problem, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 5 with the neighbourhood (``L_F A gamma Delta_M``, or ``2 gamma A Delta_M/mu_F``)
+    dropped when the clients' sketches are drawn jointly (a ``JointSketch``, e.g. the
+    permutation law): the belief that ``sum_i S_i = M I`` makes the averaged oracle exact, as it
+    is for identical isotropic clients. Independent laws unchanged.
+
+    False: with different clients the permutation decides which client's gradient fills which
+    coordinate. ``M = d = 2``, ``f_{1,2} = 1/2||x -+ (1, -1)||^2``, PermutationSketch(2, 2), ``v
+    = 0``: client ``i`` fills coordinate ``pi(i)`` with ``2 (2 x_j - c_{i,j})``, so at ``x_F* =
+    0`` the oracle is ``+-(2, 2)`` with equal probability, ``E||x_t||^2`` stays positive while
+    the variant's bound from ``x_0 = x_F*`` is 0. Witness: ``x_0 = x_F*``, the step limit
+    ``1/A``, ``T = 50``: violated exactly (§6 recursion; the ratio is infinite).
+    """
+    g = _T5(problem, strongly_convex=strongly_convex, **kw)
+    if not getattr(problem, "joint", False):
+        return g
+    v = g.values
+    g = dataclasses.replace(g, values={**v, "Delta_M": 0.0})
+    if strongly_convex:
+        return _geometric(g, g.rate, v["dist2_0"], 0.0)
+    LA = v["L_F"] * v["A"]
+    return _sublinear(g, 1.0 + LA * g.gamma**2, v["delta_0"], g.gamma, 0.0)
+
+
+def t5_delta0_best_client(problem, *, strongly_convex: bool = False, **kw) -> Guarantee:
+    """Theorem 5, nonconvex form, with ``delta_0 = F(x_0) - F^inf`` replaced by the smallest
+    client gap ``min_i (f_{i,D_i}(x_0) - f_{i,D_i}^inf)`` where smaller: the belief that the
+    run is as far from stationarity as its best-started client. Equal for one client and for
+    identical clients; strongly convex form unchanged.
+
+    False (exact): ``f_{1,2} = 1/2 (x -+ 1)^2`` in ``d = 1``, identity laws, ``x_0 = 1`` (client
+    1 at its optimum: the variant's transient is 0), ``T = 1`` (default step ``1/sqrt(L_F A) =
+    1``): the measurement ``|grad F(x_0)|^2 = 1``, the variant's bound ``L_F A gamma Delta_M =
+    1/2`` (``Delta_M = F^inf - 0 = 1/2``), the statement's ``2 * 1/2 + 1/2 = 1.5``: ratio 2.
+    """
+    g = _T5(problem, strongly_convex=strongly_convex, **kw)
+    if strongly_convex:
+        return g
+    v = g.values
+    x0 = kw.get("x0")
+    x0 = problem.v if x0 is None else np.asarray(x0, dtype=float)
+    gaps = [float(c.value(x0)) - float(c.inf) for c in problem.clients]
+    d0 = max(min(gaps), 0.0)
+    if not d0 < v["delta_0"]:
+        return g
+    g = dataclasses.replace(g, values={**v, "delta_0": d0})
+    LA = v["L_F"] * v["A"]
+    return _sublinear(g, 1.0 + LA * g.gamma**2, d0, g.gamma, g.floor)
+
+
+def t2_convex_no_growth(mast, **kw) -> Guarantee:
+    """Theorem 2 for convex ``f`` (``mu_f >= 0``) with the growth factor ``a^T`` dropped:
+    ``delta_0/(gamma T) + L L_max gamma Delta``: the belief that without negative curvature the
+    descent never loses ground. Nonconvex ``f`` unchanged; at most ``e`` times smaller than the
+    statement at its default step, 2 times at ``T = 1``.
+
+    False (exact): ``f = x^2/2`` (convex), identity law, ``x_0 = 1``, ``T = 1`` (default step
+    ``1``): the measurement at ``t = 0`` is ``|f'(x_0)|^2 = 1``; the statement's bound ``2 *
+    (1/2)/1 = 1`` is attained, the variant's ``1/2``: ratio 2.
+    """
+    g = _T2(mast, **kw)
+    mu_f = float(getattr(mast.problem, "mu", math.nan))
+    if not mu_f >= 0:
+        return g
+    v = g.values
+    return _sublinear(g, 1.0, v["delta_0"], g.gamma, g.floor)
+
+
+def t2_Delta_P6_squared(mast, **kw) -> Guarantee:
+    """Theorem 2 with ``Delta`` replaced by ``min(Delta, L_f (L_D - 1)^2/2 ||x* - v||^2)`` (P6's
+    bound with ``L_D - 1`` squared: the belief that a law near the identity, ``L_D = 1 +
+    eps``, loses only ``O(eps^2)``). Equal for the identity law and at ``L_D >= 2``.
+
+    False: P6 is tight to first order in ``L_D - 1``: for ``f = 1/2||x - c||^2`` and ``S = s
+    I`` (``s`` with mean 1 and variance ``eps``), ``Delta = eps ||c - v||^2/(2 (1 + eps))``.
+    Witness (exact): ``S = (1 +- 0.1) I`` (``L_D - 1 = 0.01``, ``Delta = 0.089``, the variant's
+    ``9e-4``), ``c = (3, 3)``, ``v = 0``, ``x_0 = x_D* + 0.05 (1, 1)`` (``||grad f_D(x_0)||^2``
+    near the stationary level), ``gamma = 0.05``, ``T = 200``: the run stays near ``4e-3`` while
+    the variant's bound is about ``5e-4``: ratio 8.6 (the statement's tightness 0.76).
+    """
+    g = _T2(mast, **kw)
+    v = g.values
+    L_D = float(mast.sketch.L_D)
+    x_star = np.asarray(mast.problem.argmin(), dtype=float)
+    shift = np.asarray(mast.v, dtype=float)
+    D = float(mast.problem.L) * (L_D - 1.0) ** 2 / 2.0 * float(np.sum((x_star - shift) ** 2))
+    if not D < v["Delta"]:
+        return g
+    g = dataclasses.replace(g, values={**v, "Delta": D})
+    a = 1.0 + v["L"] * v["L_max"] * g.gamma**2
+    return _sublinear(g, a, v["delta_0"], g.gamma, v["L"] * v["L_max"] * g.gamma * D)
+
+
+def baseline_logistic_quarter(mast, **kw) -> Guarantee:
+    """Baseline for l2-regularised logistic regression with ``mu = mu_D lam`` replaced by
+    ``mu_D (lam + lambda_min(X^T X)/(4 n))`` (the sigmoid's curvature at 0, ``1/4``, taken as
+    if it held everywhere; where larger). Other problems unchanged; equal as the data term
+    vanishes.
+
+    False: far out on a well-classified side the sigmoid is flat and only ``lam`` curves the
+    loss. ``X = diag(1, 2)``, ``y = (1, 1)``, ``lam = 0.01``, identity law (gradient descent,
+    ``L = 0.51``): the variant claims ``1 - 0.135/0.51 = 0.735`` per step; from ``x_0 = x* +
+    (30, 0)`` the gap shrinks by about ``(1 - lam/L)^2 = 0.96`` per step. ``T = 20``: ratio
+    209 (a deterministic run).
+    """
+    g = _BASELINE_GD(mast, **kw)
+    prob = mast.problem
+    if not isinstance(prob, mr.LogisticRegression):
+        return g
+    X = prob.X.toarray() if hasattr(prob.X, "toarray") else np.asarray(prob.X, dtype=float)
+    curv = float(np.linalg.eigvalsh(X.T @ X / X.shape[0])[0]) / 4.0
+    mu = float(mast.sketch.mu_D) * (float(prob.lam) + curv)
+    v = g.values
+    if not mu > v["mu"]:
+        return g
+    g = dataclasses.replace(g, values={**v, "mu": mu})
+    return _geometric(g, 1.0 - g.gamma * mu, v["delta_0"], 0.0)
+
+
+def t4a_L_without_outlier_atom(mast, *, gamma=None, strict: bool = True, **kw) -> Guarantee:
+    """Theorem 4 (a) with ``L = L_f max_k L_{S_k}`` replaced by ``L_f`` times the second
+    largest ``L_{S_k}`` (an outlier-robust max: the belief that one atom drawn once in ``N``
+    steps does not bound the step), in the step limit ``1/(6 L)`` (the default step); rate
+    ``1 - min(gamma mu, p/2)`` at that step. Equal when the largest atom is not alone; part
+    (b) and laws without a finite diagonal support unchanged.
+
+    False (exact): four atoms ``s = 0.5, 0.5, 0.5, 2.5`` in ``d = 1`` (mean 1), ``f = x^2/2``,
+    ``v = x* = 0``: the variant's step ``1/(6 * 0.25) = 2/3`` gives the rare atom the factor ``1
+    - (2/3) 6.25 = -3.2`` on ``x - w``, and the run diverges in mean square while the variant
+    claims ``(1 - min(gamma mu, 1/8))^t``. ``x_0 = w_0 = 1``, ``T = 20``: ratio 2.3e10.
+    """
+    g0 = _quiet(_T4, mast, gamma=gamma, **kw)
+    law = mast.sketch
+    if g0.name.endswith("4b") or not (law.is_diagonal and law.has_finite_support):
+        return _T4(mast, gamma=gamma, strict=strict, **kw)
+    atoms, _ = law.support()
+    L_S = np.sort(np.max(np.asarray(atoms, dtype=float) ** 2, axis=1))
+    if L_S.size < 2 or not L_S[-2] < L_S[-1]:
+        return _T4(mast, gamma=gamma, strict=strict, **kw)
+    L = float(mast.problem.L) * float(L_S[-2])
+    gamma_max = 1.0 / (6.0 * L)
+    if gamma is None:
+        gamma = gamma_max
+    g = _quiet(_T4, mast, gamma=gamma, **kw)
+    v = g.values
+    rho = min(gamma * v["mu"], v["p"] / 2.0)
+    g = dataclasses.replace(g, values={**v, "L": L})
+    g = _geometric(g, 1.0 - rho, v["lyapunov_0"], 0.0)
+    return _with_limit(g, gamma_max, strict)
+
+
+def t3_tau_interpolation_by_shift(mast, *, batch_size=None, abc=None, **kw) -> Guarantee:
+    """Theorem 3 with the tau-nice ``C`` set to 0 when ``Delta = 0`` (the shift interpolates,
+    ``v = x*``, or the law is the identity): the belief that ``Delta = 0`` means interpolation
+    for the subsampled oracle too, so the data term ``2 L_S^max A_tau Delta^data`` is dropped
+    with the sketch term. Equal at ``tau = n`` and where ``Delta > 0``.
+
+    False (exact): the instance of ``t3_tau_C_ctau_squared`` (identity law, so ``Delta = 0``;
+    ``n = 3``, ``tau = 2``, ``a = (-10, 0, 10)``): the statement's neighbourhood ``25/3`` is
+    attained from ``x_0 = x*`` at the default step, the variant's bound is 0 (``T = 5``:
+    violated, infinite ratio).
+    """
+
+    def constants(m, tau, tn):
+        A = tn["A"]
+        if tn["Delta"] == 0:
+            return A, 0.0
+        return A, 2 * A * tn["Delta"] + 2 * m.sketch.L_S_max * tn["A_tau"] * tn["Delta_data"]
+
+    return _tau_variant(mast, batch_size, abc, kw, constants)
+
+
+def _lambda_min_A_D(mast) -> float:
+    """``lambda_min(A_D)``, the exact strong-convexity constant of a quadratic ``f_D``."""
+    return float(np.linalg.eigvalsh(np.asarray(mast.A_D, dtype=float))[0])
+
+
+def t1_mu_exact(mast, **kw) -> Guarantee:
+    """Theorem 1 for a quadratic ``f`` with ``mu = mu_f mu_D`` replaced by ``lambda_min(A_D)``
+    where larger (rate and neighbourhood), ``L_max`` and the step unchanged. TRUE, so not a
+    control: a probe for false alarms on non-uniform laws.
+
+    Proof: THEORY.md §5 allows the exact constants ("the bounds hold with either"); the proof
+    uses ``mu`` only through the ``mu``-strong convexity of ``f_D``, which holds with
+    ``lambda_min(A_D)``, and P8, which does not involve ``mu``. ``gamma mu <= mu/L_max <= 1``
+    (``lambda_min(A_D) <= lambda_max(A_D) <= L_max``), so the rate stays in ``[0, 1)``.
+    Witness: ``A = diag(4, 1)``, Bernoulli ``p = (1, 1/4)`` (``A_D = 4 I``, paper ``mu = 1``),
+    ``v = x* = 0``, ``x_0 = (1, 1)``, ``T = 20``: ratio at most 1.
+    """
+    g = _T1(mast, **kw)
+    if not mast.has_quadratic_form:
+        return g
+    v = g.values
+    mu = _lambda_min_A_D(mast)
+    if not mu > v["mu"]:
+        return g
+    floor = 2 * g.gamma * v["L_max"] * v["Delta"] / mu
+    g = dataclasses.replace(g, values={**v, "mu": mu})
+    return _geometric(g, 1.0 - g.gamma * mu, v["dist2_0"], floor)
+
+
+def baseline_mu_exact(mast, **kw) -> Guarantee:
+    """Baseline for a quadratic ``f`` with ``mu`` replaced by ``lambda_min(A_D)`` where larger.
+    TRUE, so not a control.
+
+    Proof: gradient descent on the quadratic ``f_D`` with Hessian ``A_D`` and ``gamma <= 1/L``
+    (``L >= lambda_max(A_D)``) contracts each eigenmode ``lambda`` of ``x - x_D*`` by ``|1 -
+    gamma lambda| = 1 - gamma lambda <= 1 - gamma lambda_min(A_D)``, so the value gap contracts
+    by at least ``(1 - gamma lambda_min(A_D))^2 <= 1 - gamma lambda_min(A_D)`` per step.
+    Witness: as for ``t1_mu_exact`` (``A_D = 4 I``, paper ``mu = 1``), ``T = 10``.
+    """
+    g = _BASELINE_GD(mast, **kw)
+    if not mast.has_quadratic_form:
+        return g
+    v = g.values
+    mu = _lambda_min_A_D(mast)
+    if not mu > v["mu"]:
+        return g
+    g = dataclasses.replace(g, values={**v, "mu": mu})
+    return _geometric(g, 1.0 - g.gamma * mu, v["delta_0"], 0.0)
+
+
+_ROUND9 = (
+    ("mu_D vs L_D (non-uniform law)", "theorem1", t1_mu_as_LD),
+    ("tau = n - 1 (c_tau counted twice in C)", "theorem3", t3_tau_C_ctau_squared),
+    ("refresh probability p far below 1/N", "theorem4", t4a_p_at_least_1_over_N),
+    ("one rare large atom (L_S^max of an outlier)", "theorem4", t4a_L_without_outlier_atom),
+    ("Delta = 0 read as interpolation (tau < n)", "theorem3", t3_tau_interpolation_by_shift),
+    ("joint (permutation) law of the clients", "theorem5", t5_joint_law_no_neighbourhood),
+    ("start gap of the best-started client", "theorem5", t5_delta0_best_client),
+    ("convex f, growth factor at T = 1", "theorem2", t2_convex_no_growth),
+    ("P6 bound of Delta for a law near the identity", "theorem2", t2_Delta_P6_squared),
+    ("logistic, lam small (sigmoid curvature at 0)", "baseline", baseline_logistic_quarter),
+)
+#: Round nine's true probes (proofs in their docstrings).
+_ROUND9_TRUE = (
+    ("exact mu of f_D, non-uniform law (true probe)", "theorem1", t1_mu_exact),
+    ("exact mu of f_D, non-uniform law (true probe)", "baseline", baseline_mu_exact),
+)
+
+VARIANTS.update(
+    {
+        fn.__name__: Variant(name=fn.__name__, statement=key, axis="round 9: " + axis, claim=fn)
+        for axis, key, fn in _ROUND9
+    }
+)
+VARIANTS.update(
+    {
+        fn.__name__: Variant(
+            name=fn.__name__,
+            statement=key,
+            axis="round 9: " + axis,
+            claim=fn,
+            expected_false=False,
+        )
+        for axis, key, fn in _ROUND9_TRUE
+    }
+)
