@@ -1512,10 +1512,11 @@ def t5_joint_law_no_neighbourhood(problem, *, strongly_convex: bool = False, **k
     is for identical isotropic clients. Independent laws unchanged.
 
     False: with different clients the permutation decides which client's gradient fills which
-    coordinate. ``M = d = 2``, ``f_{1,2} = 1/2||x -+ (1, -1)||^2``, PermutationSketch(2, 2), ``v
-    = 0``: client ``i`` fills coordinate ``pi(i)`` with ``2 (2 x_j - c_{i,j})``, so at ``x_F* =
-    0`` the oracle is ``+-(2, 2)`` with equal probability, ``E||x_t||^2`` stays positive while
-    the variant's bound from ``x_0 = x_F*`` is 0. Witness: ``x_0 = x_F*``, the step limit
+    coordinate. ``M = d = 2``, ``f_{1,2} = 1/2||x -+ (1, -1)||^2``, PermutationSketch(2, 2),
+    ``v = 0``: client ``i`` fills coordinate ``j = pi(i)`` of the averaged oracle with ``(1/2)
+    2 (2 x_j - c_{i,j})``, so at ``x_F* = 0`` the oracle is ``+-(1, 1)`` with equal
+    probability; ``E||x_t||^2`` stays positive while the variant's bound from ``x_0 = x_F*`` is
+    0. Witness: ``x_0 = x_F*``, the step limit
     ``1/A``, ``T = 50``: violated exactly (§6 recursion; the ratio is infinite).
     """
     g = _T5(problem, strongly_convex=strongly_convex, **kw)
