@@ -1011,24 +1011,21 @@ VARIANTS["t5_A_mean"] = Variant(
     expected_false=False,
 )
 
-VARIANTS.update(
-    {
-        fn.__name__: Variant(name=fn.__name__, statement=key, axis="round 7: " + axis, claim=fn)
-        for axis, key, fn in _ROUND7
-    }
-)
-VARIANTS.update(
-    {
-        fn.__name__: Variant(
-            name=fn.__name__,
-            statement=key,
-            axis="round 7: " + axis,
-            claim=fn,
-            expected_false=False,
-        )
-        for axis, key, fn in _ROUND7_TRUE
-    }
-)
+def _register(round_no: int, false: tuple, true: tuple) -> None:
+    """Add a round's ``(axis, statement, claim)`` triples to ``VARIANTS``: ``false`` believed
+    false, ``true`` the round's true probes; the axis is prefixed with the round."""
+    for rows, expected_false in ((false, True), (true, False)):
+        for axis, key, fn in rows:
+            VARIANTS[fn.__name__] = Variant(
+                name=fn.__name__,
+                statement=key,
+                axis=f"round {round_no}: {axis}",
+                claim=fn,
+                expected_false=expected_false,
+            )
+
+
+_register(7, _ROUND7, _ROUND7_TRUE)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1407,24 +1404,7 @@ _ROUND8_TRUE = (
     ("tight rate of gradient descent (true probe)", "baseline", baseline_rate_squared),
 )
 
-VARIANTS.update(
-    {
-        fn.__name__: Variant(name=fn.__name__, statement=key, axis="round 8: " + axis, claim=fn)
-        for axis, key, fn in _ROUND8
-    }
-)
-VARIANTS.update(
-    {
-        fn.__name__: Variant(
-            name=fn.__name__,
-            statement=key,
-            axis="round 8: " + axis,
-            claim=fn,
-            expected_false=False,
-        )
-        for axis, key, fn in _ROUND8_TRUE
-    }
-)
+_register(8, _ROUND8, _ROUND8_TRUE)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1746,21 +1726,4 @@ _ROUND9_TRUE = (
     ("exact mu of f_D, non-uniform law (true probe)", "baseline", baseline_mu_exact),
 )
 
-VARIANTS.update(
-    {
-        fn.__name__: Variant(name=fn.__name__, statement=key, axis="round 9: " + axis, claim=fn)
-        for axis, key, fn in _ROUND9
-    }
-)
-VARIANTS.update(
-    {
-        fn.__name__: Variant(
-            name=fn.__name__,
-            statement=key,
-            axis="round 9: " + axis,
-            claim=fn,
-            expected_false=False,
-        )
-        for axis, key, fn in _ROUND9_TRUE
-    }
-)
+_register(9, _ROUND9, _ROUND9_TRUE)

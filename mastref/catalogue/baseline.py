@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..mast import MAST
+from ..problems import LogisticRegression
 from ..sketches import Bernoulli, Identity, RandK
 from ..theorems import baseline_gd
 from ..theorems.claims import (
@@ -20,7 +22,14 @@ from ..theorems.claims import (
     quietly,
 )
 from ..verify.instances import Instance, QuadraticFamily, default_family
-from .base import GD_DECAY, TheoremEntry, control_maker, instance_check, stored
+from .base import (
+    GD_DECAY,
+    TheoremEntry,
+    control_maker,
+    deterministic_check,
+    instance_check,
+    stored,
+)
 
 # ------------------------------------------------------------------------------------------------
 # Instances, checks and negative controls
@@ -86,6 +95,18 @@ def top_mode_instance():
     )
 
 
+def logistic_far_start():
+    """Logistic regression with ``X = Diag(1, 2)``, ``y = (1, 1)``, ``lam = 0.01``, the
+    identity law, started at ``x* + 30 e_1``: far out the sigmoid is flat, so the curvature
+    along ``e_1`` is about ``lam`` and the value gap contracts at about ``1 - gamma lam``, the
+    stated ``1 - gamma mu``; a ``mu`` built from the sigmoid's curvature at 0 (``1/4``) is
+    violated (round nine's blind ``baseline_logistic_quarter``; every other baseline check is
+    quadratic)."""
+    lr = LogisticRegression(np.diag([1.0, 2.0]), np.ones(2), lam=0.01)
+    mast = MAST(lr, Identity(2))
+    return mast, mast.argmin() + np.array([30.0, 0.0])
+
+
 def _family(d: int = 2, step_fraction=(1, 1), laws=("randk", "bernoulli"), **kw):
 
     return QuadraticFamily(d=d, sketches=laws, step_fraction=step_fraction, **kw)
@@ -133,6 +154,17 @@ def _checks() -> tuple:
             n_steps=(50, 50),
             description="Bernoulli(0.1), x_0 far from the shift v: delta_0 = f_D(x_0) - "
             "f_D^inf = 4.5, ten times the ERM gap f(x_0) - f^inf",
+        ),
+        deterministic_check(
+            "baseline-logistic-far-start",
+            "Baseline GD",
+            baseline_gd,
+            logistic_far_start,
+            n_steps=20,
+            instance="logistic X = Diag(1, 2), y = (1, 1), lam = 0.01, identity law, "
+            "x0 = x* + 30 e_1",
+            description="logistic, started where the sigmoid is flat: the rate 1 - gamma lam, "
+            "not the curvature 1/4 of the sigmoid at 0",
         ),
         instance_check(
             "baseline-top-mode",

@@ -441,6 +441,18 @@ def _checks() -> tuple:
             "both terms of C present, and they add (0.84)",
         ),
         _finite_sum_check(
+            "theorem3-tau-three-samples",
+            lambda: finite_sum(
+                np.ones((3, 1)), [-10.0, 0.0, 10.0], Identity(1), 2, x0=math.sqrt(50.0 / 3.0)
+            ),
+            theorem3_sc,
+            n_steps=5,
+            kind="application",
+            description="f_i = (x - a_i)^2/2, a = (-10, 0, 10), tau = 2 of n = 3 (1 < tau < n, "
+            "c_tau = 1/4), identity law, gamma = 1 (each step lands on a batch mean: E f_D - "
+            "f_D^inf = 25/3 from t = 1), started there: C's data term met with equality",
+        ),
+        _finite_sum_check(
             "theorem3-tau-unequal-L",
             "L_i",
             theorem3_sc,

@@ -513,6 +513,18 @@ def meeting_instance(side: str, n_blocks: int = 8) -> Instance:
     )
 
 
+def outlier_atom_instance() -> Instance:
+    """``f = x^2/2`` in one dimension, the uniform law on the atoms ``s = 0.5, 0.5, 0.5, 2.5``
+    (``E s = 1``; one rare large atom: ``L_S^max = 6.25``, ``L_D = 2.5``), ``v = x* = 0``, ``x_0
+    = w_0 = 1``: the step ``1/(6 L_max)`` is set by the outlier; a step built without it
+    (``L`` of the three small atoms, or ``L_D``) makes the outlier's draws overshoot, and the
+    Lyapunov function grows in mean square (round nine's blind ``t4a_L_without_outlier_atom``
+    passed the catalogue; the search killed it at 1.003)."""
+    z = np.zeros(1)
+    law = FiniteSketch(np.array([[0.5], [0.5], [0.5], [2.5]]))
+    return Instance(A=(np.eye(1),), b=(z,), sketch=law, v=z, x0=np.ones(1), step_fraction=1.0)
+
+
 def reference_apart_instance() -> Instance:
     """Theorem 4 (a) one step from a reference point on the other side of the optimum:
     ``f = ||x||^2/2`` on 2 coordinates, the partition law into single coordinates (``D_k =
@@ -707,6 +719,16 @@ def _checks() -> tuple:
             n_steps=(228, 228),
             description="as theorem4a-meeting-gamma-mu-side with p = 1.98 gamma mu (the p/2 "
             "branch): 0.24",
+        ),
+        instance_check(
+            "theorem4a-outlier-atom",
+            PAPER_A,
+            theorem4,
+            outlier_atom_instance,
+            n_steps=(20, 20),
+            kind="application",
+            description="one rare large atom (s = 0.5, 0.5, 0.5, 2.5): the step limit "
+            "1/(6 L_max) is set by it",
         ),
         instance_check(
             "theorem4a-reference-apart",
