@@ -194,16 +194,17 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def _check_problem_at(problem: Problem, v: np.ndarray) -> None:
-    """A problem's value and gradient at the shift, checked at the door: a finite number and
-    ``n_features`` finite numbers, else an error naming the problem and what it returned (a
-    user's ``grad`` of the wrong length ran silently in the reference path of the algorithms)."""
+def _problem_at(problem: Problem, v: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """``(f(v), grad f(v))``, checked at the door: a finite number and ``n_features`` finite
+    numbers, else an error naming the problem and what it returned (a user's ``grad`` of the
+    wrong length ran silently in the reference path of the algorithms); ``None`` where they
+    overflow (a large shift)."""
     d = v.size
     try:
         g = np.asarray(problem.grad(v))
         f = np.asarray(problem.value(v))
     except FloatingPointError:
-        return  # overflow at a large shift: reported below for quadratics, harmless otherwise
+        return None
     if g.shape != (d,):
         raise ValueError(
             f"argument 'problem' = {problem!r}: grad returned an array of shape {g.shape} at the "
@@ -216,6 +217,7 @@ def _check_problem_at(problem: Problem, v: np.ndarray) -> None:
             f"{f.tolist() if f.size < 4 else f.shape} and grad {int(np.sum(~np.isfinite(g)))} "
             "non-finite entries; f must be a finite number and grad f finite there"
         )
+    return float(f), g
 
 
 class MAST:
@@ -292,16 +294,14 @@ class MAST:
                 f"the measured bias max |E[S] - I| = {self.certificate.bias:.3g}, "
                 f"{self.certificate.method}; every item: mr.check_sketch(sketch).table())"
             )
-        _check_problem_at(problem, self.v)
+        at_v = _problem_at(problem, self.v)  # checked once, for every problem
         if type(problem).quadratic_form is not Problem.quadratic_form:  # f and grad f at v
-            try:
-                self._g_v = problem.grad(self.v)
-                self._f_v = problem.value(self.v)
-            except FloatingPointError:
+            if at_v is None:
                 raise ValueError(
                     f"argument 'shift' is too large: f and grad f overflow at the shift (max |v| "
                     f"= {np.max(np.abs(self.v)):.3g})"
-                ) from None
+                )
+            self._f_v, self._g_v = at_v
 
     @cached_property
     def _qf(self):

@@ -612,13 +612,10 @@ def _sandwich_items(law: Sketch, caps, enumerated, items: list, rng, diagonal: b
     claimed = _claimed(lambda: law.sandwich(A))
     if claimed is None:
         return
-    if enumerated is not None:
+    if enumerated is not None:  # the base class's sums over the atoms (diagonal: A * E[s s^T])
         atoms, w = enumerated
-        if atoms.ndim == 2:
-            exact, source = A * ((atoms.T * w) @ atoms), "enumeration"
-        else:
-            exact = np.einsum("k,kji,jm,kml->il", w, atoms, A, atoms)
-            source = "enumeration"
+        exact = A * ((atoms.T * w) @ atoms) if diagonal else Sketch.sandwich(law, A)
+        source = "enumeration"
     else:
         P = _claimed(law.pair_moments)
         if P is None:
@@ -632,10 +629,9 @@ def _sandwich_items(law: Sketch, caps, enumerated, items: list, rng, diagonal: b
         detail = f"max error {err:.3g} at a random PSD A"
     items.append(CheckItem(name=f"sandwich(A) = {source}", passed=ok, detail=detail))
     if enumerated is not None and not diagonal:
-        atoms, w = enumerated
         second = _claimed(law.second_moment)
         if second is not None:
-            ok, err = _close(second, np.einsum("k,kji,kjl->il", w, atoms, atoms))
+            ok, err = _close(second, Sketch.second_moment(law))
             items.append(
                 CheckItem(
                     name="E[S^T S] = enumeration (dense)",
